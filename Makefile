@@ -1,0 +1,57 @@
+# PivotDesk — `make run` serves the site with demo data; `make test` lints and tests.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PORT ?= 8000
+BIN := $(VENV)/bin
+# The first interpreter that is Python >= 3.12 (Django 6 needs it); pyenv reads .python-version.
+PYTHON ?= $(shell for c in python3.13 python3 python python3.12; do \
+	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+	echo $$c; break; fi; done)
+
+.PHONY: help python venv install install-dev run test lint format spike clean
+
+help:
+	@echo "make run    - set up .venv, migrate, seed demo data, serve http://127.0.0.1:$(PORT)"
+	@echo "make test   - ruff check, ruff format --check, pytest (Postgres/Redis if DATABASE_URL/REDIS_URL are set)"
+	@echo "make spike  - load drill: gunicorn + Postgres + Redis + Locust, report in loadtest/report/"
+
+python:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "error: PivotDesk needs Python 3.12 or newer (Django 6). Install Python 3.13 (see .python-version) and run again." >&2; \
+		exit 1; fi
+
+$(BIN)/python: | python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+run: install
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

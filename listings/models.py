@@ -1,0 +1,198 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class City(models.Model):
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, unique=True)
+    state = models.CharField(max_length=2, default="CO")
+    intro = models.TextField(blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "cities"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("listings:city", kwargs={"city": self.slug})
+
+
+class Neighborhood(models.Model):
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="neighborhoods")
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6)
+
+    class Meta:
+        ordering = ["city__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "slug"], name="neighborhood_unique_slug_per_city"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}, {self.city_id and self.city.name}"
+
+
+class Amenity(models.Model):
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "amenities"
+
+    def __str__(self):
+        return self.name
+
+
+class ListingQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Listing.Status.PUBLISHED)
+
+    def in_city(self, city):
+        return self.filter(city=city)
+
+    def owned_by(self, user):
+        return self.filter(host=user)
+
+
+class Listing(models.Model):
+    class SpaceType(models.TextChoices):
+        HOT_DESK = "hot_desk", "Hot desk"
+        DEDICATED_DESK = "dedicated_desk", "Dedicated desk"
+        PRIVATE_OFFICE = "private_office", "Private office"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings"
+    )
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="listings")
+    neighborhood = models.ForeignKey(
+        Neighborhood, on_delete=models.PROTECT, related_name="listings"
+    )
+    title = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140)
+    description = models.TextField()
+    address = models.CharField(max_length=200)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    space_type = models.CharField(max_length=20, choices=SpaceType.choices)
+    desks = models.PositiveIntegerField(help_text="How many desks you offer (capacity).")
+    price_per_desk = models.DecimalField(
+        max_digits=8, decimal_places=2, help_text="USD per desk per month."
+    )
+    min_term_months = models.PositiveSmallIntegerField(default=1)
+    available_from = models.DateField()
+    instant_book = models.BooleanField(
+        default=False, help_text="Approve requests that fit at once, without waiting for you."
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    amenities = models.ManyToManyField(Amenity, blank=True, related_name="listings")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ListingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "slug"], name="listing_unique_slug_per_city"),
+            models.CheckConstraint(condition=Q(desks__gt=0), name="listing_desks_positive"),
+            models.CheckConstraint(
+                condition=Q(price_per_desk__gt=0), name="listing_price_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_term_months__gt=0), name="listing_min_term_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "city", "price_per_desk"], name="listing_city_price"),
+            models.Index(fields=["status", "price_per_desk"], name="listing_price"),
+            models.Index(fields=["status", "space_type"], name="listing_type"),
+            models.Index(fields=["status", "desks"], name="listing_desks"),
+            models.Index(fields=["status", "available_from"], name="listing_available"),
+            models.Index(fields=["status", "-created_at"], name="listing_newest"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        # city.slug would cost a query per listing; selectors select_related("city").
+        return reverse("listings:detail", kwargs={"city": self.city.slug, "slug": self.slug})
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+
+def photo_upload_to(instance, filename):
+    return f"listings/{instance.listing_id or 'new'}/{filename}"
+
+
+class Photo(models.Model):
+    """A listing photo. Resized variants are made once, at upload (listings.services)."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=photo_upload_to, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    caption = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    # Variants: names in the default storage, written once by photo_make_variants.
+    card_jpeg = models.CharField(max_length=255, blank=True, editable=False)
+    card_webp = models.CharField(max_length=255, blank=True, editable=False)
+    card_width = models.PositiveIntegerField(default=0, editable=False)
+    card_height = models.PositiveIntegerField(default=0, editable=False)
+    hero_jpeg = models.CharField(max_length=255, blank=True, editable=False)
+    hero_webp = models.CharField(max_length=255, blank=True, editable=False)
+    hero_width = models.PositiveIntegerField(default=0, editable=False)
+    hero_height = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["listing", "position", "id"]
+        indexes = [models.Index(fields=["listing", "position"], name="photo_listing_position")]
+
+    def __str__(self):
+        return self.caption or f"Photo {self.pk} of {self.listing_id}"
+
+    @property
+    def alt_text(self):
+        return self.caption or "Photo of the space"
+
+    def _url(self, name):
+        from django.core.files.storage import default_storage
+
+        return default_storage.url(name) if name else self.image.url
+
+    @property
+    def card_url(self):
+        return self._url(self.card_jpeg)
+
+    @property
+    def card_webp_url(self):
+        return self._url(self.card_webp)
+
+    @property
+    def hero_url(self):
+        return self._url(self.hero_jpeg)
+
+    @property
+    def hero_webp_url(self):
+        return self._url(self.hero_webp)

@@ -1,0 +1,43 @@
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from listings.models import Listing
+from listings.tests.factories import CityFactory, ListingFactory, NeighborhoodFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("desks", 0),
+        ("price_per_desk", Decimal("0")),
+        ("price_per_desk", Decimal("-5")),
+        ("min_term_months", 0),
+    ],
+)
+def test_database_rejects_listing_without_positive_capacity_price_or_term(field, value):
+    listing = ListingFactory()
+    setattr(listing, field, value)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        # update() skips model validation: the constraint itself must refuse it.
+        Listing.objects.filter(pk=listing.pk).update(**{field: value})
+
+
+def test_slug_is_unique_per_city_but_may_repeat_in_another_city():
+    boulder = NeighborhoodFactory()
+    denver = NeighborhoodFactory(city=CityFactory(name="Denver"), name="LoDo")
+    ListingFactory(neighborhood=boulder, slug="sunny-desks")
+    ListingFactory(neighborhood=denver, slug="sunny-desks")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ListingFactory(neighborhood=boulder, slug="sunny-desks")
+
+
+def test_published_queryset_and_absolute_url():
+    draft = ListingFactory(status=Listing.Status.DRAFT)
+    live = ListingFactory(slug="corner-office")
+    assert list(Listing.objects.published()) == [live]
+    assert draft not in Listing.objects.published()
+    assert live.get_absolute_url() == "/spaces/boulder/corner-office/"

@@ -1,0 +1,49 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from listings.models import Amenity, City, Listing, Neighborhood, Photo
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (City, Neighborhood, Amenity, Listing, Photo, User)
+    }
+
+
+def test_seed_demo_is_idempotent_and_looks_real():
+    call_command("seed_demo", stdout=None)
+    first = _counts()
+    call_command("seed_demo")
+    assert _counts() == first
+
+    assert set(City.objects.values_list("slug", flat=True)) == {"boulder", "denver"}
+    hoods = set(Neighborhood.objects.values_list("name", flat=True))
+    assert {"Pearl Street", "NoBo", "Gunbarrel", "LoDo", "RiNo", "LoHi", "Cherry Creek"} <= hoods
+    published = Listing.objects.published()
+    assert published.count() >= 40
+    assert published.values("host").distinct().count() >= 4
+    prices = published.values_list("price_per_desk", flat=True)
+    assert 150 <= min(prices) and max(prices) <= 900
+    for listing in published.prefetch_related("photos"):
+        assert 2 <= len(listing.photos.all()) <= 4
+        assert listing.neighborhood.city_id == listing.city_id
+        # Coordinates sit within about half a kilometre of the neighborhood centre.
+        assert abs(listing.latitude - listing.neighborhood.latitude) < 0.01
+        assert abs(listing.longitude - listing.neighborhood.longitude) < 0.01
+    assert User.objects.filter(email="guest@pivotdesk.test", is_host=False).exists()
+    assert User.objects.filter(email="host@pivotdesk.test", is_host=True).exists()
+
+
+def test_seed_demo_listings_adds_generated_listings_in_bulk():
+    call_command("seed_demo")
+    before = Listing.objects.count()
+    call_command("seed_demo", listings=120)
+    call_command("seed_demo", listings=30)
+    assert Listing.objects.count() == before + 150
+    generated = Listing.objects.filter(slug__contains="-gen-")
+    assert generated.count() == 150
+    assert Photo.objects.filter(listing__in=generated).count() == 300
