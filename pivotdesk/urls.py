@@ -2,10 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.admin_site import host_site
+
 urlpatterns = [
     path("", include("listings.urls")),
     path("", include("bookings.urls")),
     path("accounts/", include("accounts.urls")),
+    path("host/", host_site.urls),
     path("admin/", admin.site.urls),
 ]
 
