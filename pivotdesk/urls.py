@@ -1,8 +1,8 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from accounts.admin_site import host_site
+from pivotdesk import media
 
 urlpatterns = [
     path("", include("listings.urls")),
@@ -12,7 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded photos from local disk, also with DEBUG off (none when S3 holds them).
+urlpatterns += media.urlpatterns()

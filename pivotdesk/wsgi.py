@@ -1,4 +1,9 @@
-"""WSGI entry point for gunicorn (see gunicorn.conf.py and the Procfile)."""
+"""WSGI entry point for gunicorn (see gunicorn.conf.py and the Procfile).
+
+Layers, outermost first: the beta gate and the request log (pivotdesk.gate, deploy) wrap
+from outside; then PageCache (pivotdesk.pagecache: queue-time rule, anonymous pages from
+Redis); then Django. Keep PageCache directly around Django.
+"""
 
 import os
 
@@ -6,4 +11,6 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pivotdesk.settings.base")
 
-application = get_wsgi_application()
+from pivotdesk.pagecache import PageCache  # noqa: E402
+
+application = PageCache(get_wsgi_application())
