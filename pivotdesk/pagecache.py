@@ -25,6 +25,8 @@ import hashlib
 import json
 import logging
 import math
+import os
+import threading
 import time
 import uuid
 
@@ -178,14 +180,28 @@ def decode_entry(data: bytes):
 
 
 class RedisStore:
-    """Raw redis-py client of the django-redis ``default`` cache: one command per call."""
+    """Raw redis-py client of the django-redis ``default`` cache: one command per call.
+
+    Every change of the version (bump, or first use after a flush) is also PUBLISHed, so
+    the per-process copies (LocalCopies) learn it without asking.
+    """
 
     _UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
+    # Never restart at 0 (eviction, FLUSHDB): an old copy could match a reused number.
+    _INIT = (
+        "if redis.call('set', KEYS[1], ARGV[1], 'NX') then "
+        "redis.call('publish', KEYS[2], ARGV[1]) end return redis.call('get', KEYS[1])"
+    )
+    _BUMP = (
+        "redis.call('set', KEYS[1], ARGV[1], 'NX') local v = redis.call('incr', KEYS[1]) "
+        "redis.call('publish', KEYS[2], v) return v"
+    )
 
     def __init__(self, client, prefix: str):
         self.client = client
-        self.vkey = f"{prefix}:pc:version"
         self.prefix = prefix
+        self.vkey = f"{prefix}:pc:version"
+        self.channel = f"{prefix}:pc:bumps"
 
     def _page(self, pid):
         return f"{self.prefix}:pc:page:{pid}"
@@ -194,9 +210,8 @@ class RedisStore:
         return f"{self.prefix}:pc:lock:{pid}"
 
     def _init_version(self) -> int:
-        # Never restart at 0 (eviction, FLUSHDB): an old copy could match a reused number.
-        self.client.set(self.vkey, int(time.time() * 1000), nx=True)
-        return int(self.client.get(self.vkey) or 0)
+        now = int(time.time() * 1000)
+        return int(self.client.eval(self._INIT, 2, self.vkey, self.channel, now))
 
     def version(self) -> int:
         value = self.client.get(self.vkey)
@@ -222,10 +237,8 @@ class RedisStore:
         self.client.eval(self._UNLOCK, 1, self._lock(pid), token)
 
     def bump(self) -> int:
-        pipe = self.client.pipeline(transaction=False)
-        pipe.set(self.vkey, int(time.time() * 1000), nx=True)
-        pipe.incr(self.vkey)
-        return int(pipe.execute()[-1])
+        now = int(time.time() * 1000)
+        return int(self.client.eval(self._BUMP, 2, self.vkey, self.channel, now))
 
 
 class DjangoCacheStore:
@@ -306,9 +319,134 @@ def content_version_bump() -> None:
     """Make every cached page and card stale. Call after bulk writes that send no signals
     (QuerySet.update, bulk_create). Never raises: a failed bump is logged."""
     try:
-        get_store().bump()
+        LOCAL.saw(get_store().bump())
     except Exception as exc:
+        LOCAL.distrust()
         log.warning("content version bump failed: %s", exc)
+
+
+# --- Per-process copies -------------------------------------------------------------------
+
+
+class LocalCopies:
+    """Hot pages kept in the worker process, so a hit costs no Redis round trip at all.
+
+    Trusted only while a Redis subscription delivers every version bump (RedisStore publishes
+    them): ``version`` is None (nothing served from here) until subscribed and synced, and
+    again as soon as the subscription fails. A bump made in this process updates it at once;
+    one made in another process arrives within the pub/sub delivery time (well under a
+    millisecond on the same network). Copies also expire after PAGE_CACHE_LOCAL_TTL seconds,
+    which bounds what an operator's FLUSHDB (no bump) can leave behind.
+
+    Off unless enabled: gunicorn.conf.py enables it in each worker (post_worker_init).
+    """
+
+    def __init__(self):
+        self.version = None
+        self.entries = {}
+        self.enabled = False
+        self._thread = None
+        self._owner = None
+        self._lock = threading.Lock()
+
+    def enable(self):
+        self.enabled = True
+        if self._thread is not None and self._thread.is_alive() and self._owner == os.getpid():
+            return
+        self._owner = os.getpid()
+        self._thread = threading.Thread(target=self._listen, name="pagecache-bumps", daemon=True)
+        self._thread.start()
+
+    def disable(self):
+        self.enabled = False
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=3)
+        self.distrust()
+
+    def get(self, pid):
+        version = self.version
+        if version is None:
+            return None
+        item = self.entries.get(pid)
+        if item is None or item[0][0] != version or time.monotonic() > item[1]:
+            return None
+        return item[0]
+
+    def offer(self, pid, entry, version: int):
+        """Keep ``entry`` (decoded) if it is current; ``version`` is what Redis just said."""
+        if self.version is None:
+            return
+        self.saw(version)
+        if entry[0] != self.version:
+            return
+        if len(self.entries) >= conf("PAGE_CACHE_LOCAL_ENTRIES", 256):
+            try:
+                del self.entries[next(iter(self.entries))]
+            except (StopIteration, KeyError, RuntimeError):
+                pass
+        self.entries[pid] = (entry, time.monotonic() + conf("PAGE_CACHE_LOCAL_TTL", 30))
+
+    def saw(self, version: int):
+        with self._lock:  # never lower it: two threads may report different versions
+            current = self.version
+            if current is not None and version > current:
+                self.version = version
+
+    def distrust(self):
+        with self._lock:
+            self.version = None
+            self.entries.clear()
+
+    def trust(self, version: int):
+        with self._lock:
+            self.version = version
+
+    def _listen(self):
+        while self.enabled:
+            pubsub = None
+            try:
+                store = get_store()
+                if not isinstance(store, RedisStore):
+                    return  # local memory cache: one process, nothing to share
+                pubsub = store.client.pubsub()
+                pubsub.subscribe(store.channel)
+                deadline = time.monotonic() + 5
+                while True:
+                    message = pubsub.get_message(timeout=1.0)
+                    if message and message["type"] == "subscribe":
+                        break
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("no subscription confirmation")
+                # Subscribed first, then read: no bump can fall between the two.
+                self.trust(store.version())
+                synced = time.monotonic()
+                while self.enabled:
+                    message = pubsub.get_message(timeout=1.0)
+                    if message and message["type"] == "message":
+                        self.saw(int(message["data"]))
+                    if time.monotonic() - synced > 5:
+                        pubsub.ping()  # a dead connection fails here
+                        current = store.version()
+                        if self.version is None or current < self.version:
+                            # distrusted after a failed bump, or flushed and restarted lower
+                            self.distrust()
+                            self.trust(current)
+                        self.saw(current)
+                        synced = time.monotonic()
+            except Exception as exc:  # any failure: stop trusting, retry in a second
+                self.distrust()
+                log.warning("page cache subscription lost, asking Redis each time: %s", exc)
+                time.sleep(1)
+            finally:
+                if pubsub is not None:
+                    try:
+                        pubsub.close()
+                    except Exception:  # already broken
+                        pass
+        self.distrust()
+
+
+LOCAL = LocalCopies()
 
 
 # --- The WSGI layer ---------------------------------------------------------------------
@@ -360,6 +498,10 @@ class PageCache:
     # A hit, a stale copy, one render, or a short wait for the worker that renders.
     def anonymous(self, environ, start_response, host, late):
         pid = page_id(environ, host)
+        local = LOCAL.get(pid)
+        if local is not None:
+            environ["pivotdesk.content_version"] = local[0]
+            return self.replay(environ, start_response, local, HIT)
         try:
             store = get_store()
             version, entry = store.lookup(pid)
@@ -369,6 +511,7 @@ class PageCache:
         environ["pivotdesk.content_version"] = version
         stale = decode_entry(entry) if entry else None
         if stale is not None and stale[0] == version:
+            LOCAL.offer(pid, stale, version)
             return self.replay(environ, start_response, stale, HIT)
         if late:
             if stale is not None:
@@ -403,6 +546,7 @@ class PageCache:
                 break
             fresh = decode_entry(entry) if entry else None
             if fresh is not None and fresh[0] == current:
+                LOCAL.offer(pid, fresh, current)
                 return self.replay(environ, start_response, fresh, HIT)
             if not locked:  # the render ended without a storable page (404, error...)
                 break
@@ -431,6 +575,8 @@ class PageCache:
                 store.save(pid, encode_entry(version, status, stored, body), page_ttl())
             except Exception as exc:
                 _redis_failed(exc)
+            else:
+                LOCAL.offer(pid, (version, status, stored, body), version)
         out = [(k, v) for k, v in headers if k.lower() not in ("content-length", "x-page-cache")]
         out += [("Content-Length", str(len(body))), ("X-Page-Cache", MISS)]
         environ["pivotdesk.page_cache"] = MISS

@@ -225,6 +225,9 @@ PAGE_CACHE_CONTROL = env.str(
 )
 PAGE_CACHE_LOCK_MS = env.int("PAGE_CACHE_LOCK_MS", default=5000)  # one render at a time
 PAGE_CACHE_WAIT_MS = env.int("PAGE_CACHE_WAIT_MS", default=2000)  # then render anyway
+# Per-worker copies of hot pages (gunicorn.conf.py enables them; Redis pub/sub keeps them honest)
+PAGE_CACHE_LOCAL_ENTRIES = env.int("PAGE_CACHE_LOCAL_ENTRIES", default=256)
+PAGE_CACHE_LOCAL_TTL = env.int("PAGE_CACHE_LOCAL_TTL", default=30)  # s
 # The router's X-Request-Start: a request that waited longer gets 503 + Retry-After at once.
 QUEUE_TIMEOUT_MS = env.int("QUEUE_TIMEOUT_MS", default=10000)
 QUEUE_RETRY_AFTER_S = env.int("QUEUE_RETRY_AFTER_S", default=5)

@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
@@ -497,3 +498,68 @@ def test_request_start_forms():
     assert pagecache.queue_time_ms({"HTTP_X_REQUEST_START": "t=1700000101000"}, now) == 0
     assert pagecache.queue_time_ms({"HTTP_X_REQUEST_START": "1600000000000"}, now) is None
     assert pagecache.queue_time_ms({}, now) is None
+
+
+# --- Per-process copies (enabled in gunicorn workers) ----------------------------------------
+
+
+@pytest.fixture
+def local_copies():
+    store = pagecache.get_store()
+    if not isinstance(store, pagecache.RedisStore):
+        pytest.skip("needs Redis (REDIS_URL): copies are kept honest by a Redis subscription")
+    pagecache.LOCAL.enable()
+    deadline = time.monotonic() + 10
+    while pagecache.LOCAL.version is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert pagecache.LOCAL.version is not None, "subscription did not start"
+    yield store
+    pagecache.LOCAL.disable()
+
+
+@pytest.mark.django_db
+def test_worker_copies_answer_hits_without_redis_and_follow_other_workers_bumps(
+    app, django_app, listing, local_copies
+):
+    store = local_copies
+    warm(app, "/")
+    calls = django_app.calls
+    # The page is gone from Redis: the worker's own copy answers.
+    store.client.delete(*store.client.keys(f"{store.prefix}:pc:page:*"))
+    with CaptureQueriesContext(connection) as queries:
+        hit = wsgi_get(app, "/")
+    assert hit.header("X-Page-Cache") == "hit" and len(queries) == 0
+    assert django_app.calls == calls
+
+    # Another worker (another connection) bumps the version: this one hears it.
+    other = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    bumped = int(other.eval(store._BUMP, 2, store.vkey, store.channel, 0))
+    deadline = time.monotonic() + 10
+    while pagecache.LOCAL.version != bumped and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert pagecache.LOCAL.version == bumped
+    assert wsgi_get(app, "/").header("X-Page-Cache") == "miss"
+    assert django_app.calls == calls + 1
+
+
+@pytest.mark.django_db
+def test_worker_copies_follow_this_workers_edits_at_once(
+    app, listing, local_copies, django_capture_on_commit_callbacks
+):
+    path = listing.get_absolute_url()
+    warm(app, path)
+    assert wsgi_get(app, path).header("X-Page-Cache") == "hit"
+    with django_capture_on_commit_callbacks(execute=True):
+        edit_listing_title(listing)
+    after = wsgi_get(app, path)
+    assert after.header("X-Page-Cache") == "miss" and "Renamed: quiet desks" in after.text
+
+
+@pytest.mark.django_db
+def test_worker_copies_are_not_trusted_without_the_subscription(app, listing, local_copies):
+    store = local_copies
+    warm(app, "/")
+    assert wsgi_get(app, "/").header("X-Page-Cache") == "hit"
+    pagecache.LOCAL.disable()
+    store.client.delete(*store.client.keys(f"{store.prefix}:pc:page:*"))
+    assert wsgi_get(app, "/").header("X-Page-Cache") == "miss"
