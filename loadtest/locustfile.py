@@ -71,9 +71,18 @@ class Visitor(FastHttpUser):
         self.fetch_assets(html)
 
     def fetch_assets(self, html):
-        found = ASSET.findall(html)
-        for srcset in SRCSET.findall(html):
-            found += [part.split()[0] for part in srcset.split(",") if part.strip()]
+        # A browser takes the WebP <source> of a <picture> and skips its JPEG <img src>.
+        webp = [
+            part.split()[0]
+            for srcset in SRCSET.findall(html)
+            for part in srcset.split(",")
+            if part.strip() and part.split()[0].endswith(".webp")
+        ]
+        found = webp + [
+            url
+            for url in ASSET.findall(html)
+            if not (webp and "/media/" in url and url.endswith(".jpg"))
+        ]
         for url in found:
             if url in self.assets or url.startswith("http"):
                 continue

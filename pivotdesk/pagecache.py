@@ -35,6 +35,8 @@ from django.core.cache import caches
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 
+from . import media
+
 log = logging.getLogger("pivotdesk.pagecache")
 
 # Exact paths and prefixes that may be served from the page cache. Everything else
@@ -475,8 +477,20 @@ class PageCache:
                 environ.get("REQUEST_METHOD"),
                 environ.get("PATH_INFO"),
             )
+        method = environ.get("REQUEST_METHOD")
+        path = environ.get("PATH_INFO", "")
+        media_url = settings.MEDIA_URL
         if (
-            environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+            method in ("GET", "HEAD")
+            and media_url.startswith("/")
+            and path.startswith(media_url)
+            and request_host(environ) is not None
+        ):
+            served = media.serve_wsgi(environ, start_response, path[len(media_url) :])
+            if served is not None:
+                return served
+        if (
+            method in ("GET", "HEAD")
             and conf("PAGE_CACHE_ENABLED", True)
             and is_cacheable_path(environ.get("PATH_INFO", ""))
             and _available()

@@ -1,5 +1,7 @@
 """/media/ served by the app with DEBUG off: files only, nothing outside MEDIA_ROOT."""
 
+import time
+
 import pytest
 from django.conf import settings
 
@@ -86,3 +88,25 @@ def test_only_safe_methods(photo):
     assert default_storage.exists(photo.card_jpeg)
     head = wsgi_get(application, f"/media/{photo.card_jpeg}", method="HEAD")
     assert head.status == 200
+
+
+def test_media_never_reach_django(photo):
+    from django.core.wsgi import get_wsgi_application
+
+    from pivotdesk.pagecache import PageCache
+
+    from .wsgi_util import CountingApp
+
+    django_app = CountingApp(get_wsgi_application())
+    app = PageCache(django_app)
+    response = wsgi_get(app, f"/media/{photo.card_webp}")
+    assert response.status == 200 and response.header("Content-Type") == "image/webp"
+    queued = str(int(time.time() * 1000) - 15_000)  # over QUEUE_TIMEOUT_MS: still served
+    late = wsgi_get(app, f"/media/{photo.card_jpeg}", headers={"X-Request-Start": queued})
+    assert late.status == 200
+    assert django_app.calls == 0
+    assert wsgi_get(app, "/media/../etc/passwd").status == 404
+    assert (
+        wsgi_get(app, f"/media/{photo.card_webp}", headers={"Host": "evil.example"}).status == 400
+    )
+    assert django_app.calls == 2
