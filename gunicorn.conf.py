@@ -10,8 +10,8 @@ import sys
 
 _env = os.environ.get
 
-# The platform's router sends traffic to $PORT.
-bind = f"0.0.0.0:{_env('PORT', '8000')}"
+# The platform's router sends traffic to $PORT. (`make spike` sets GUNICORN_BIND to loopback.)
+bind = _env("GUNICORN_BIND", f"0.0.0.0:{_env('PORT', '8000')}")
 
 # Processes: WEB_CONCURRENCY (the platform sets it per dyno size). 2 cores here: 3 workers.
 workers = int(_env("WEB_CONCURRENCY", "3"))

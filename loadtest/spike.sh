@@ -80,7 +80,7 @@ for l in Listing.objects.published().select_related('city').order_by('?')[:2000]
 step "gunicorn as the Procfile starts it"
 WEB=$(sed -n 's/^web: *//p' Procfile)
 PORT=$(free_port)
-( export PORT; exec bash -c "exec $WEB" ) > "$REPORT/gunicorn.log" 2>&1 &
+( export PORT GUNICORN_BIND=127.0.0.1:$PORT; exec bash -c "exec $WEB" ) > "$REPORT/gunicorn.log" 2>&1 &
 GUNICORN=$!
 PIDS+=("$GUNICORN")
 URL=http://127.0.0.1:$PORT
@@ -99,18 +99,23 @@ sleep 1
 grep 'probe=' "$REPORT/gunicorn.log" > "$REPORT/probe_access.log" || true
 
 step "spike: $SPIKE_USERS visitors within $((SPIKE_USERS / SPIKE_RATE)) s, $SPIKE_TIME"
+{ echo "nproc: $(nproc)"; echo "uname: $(uname -a)"; echo "load before the spike: $(cat /proc/loadavg)"; } > "$REPORT/machine.txt"
+ACCESS_BEFORE=$(wc -l < "$REPORT/gunicorn.log")
 SPIKE_SEARCH=$SEARCH SPIKE_URLS=$REPORT/urls.txt timeout 300 locust -f loadtest/locustfile.py \
   --headless -u "$SPIKE_USERS" -r "$SPIKE_RATE" -t "$SPIKE_TIME" --stop-timeout 10 \
   --host "$URL" --csv "$REPORT/spike" --html "$REPORT/spike.html" --only-summary \
   --loglevel WARNING > "$REPORT/locust.txt" 2>&1 || echo "locust exited with $? (failures are in the report)"
 
-step "worker memory after the spike"
-ps -o pid=,rss=,args= --ppid "$GUNICORN" | tee "$REPORT/rss.txt"
+echo "load after the spike: $(cat /proc/loadavg)" >> "$REPORT/machine.txt"
+tail -n +"$((ACCESS_BEFORE + 1))" "$REPORT/gunicorn.log" | grep -E '" [0-9]{3} ' > "$REPORT/spike_access.log" || true
+
+step "worker memory and CPU after the spike"
+ps -o pid=,rss=,times=,args= --ppid "$GUNICORN" | tee "$REPORT/rss.txt"
 
 step "framework ceiling: bare Django vs the cached page, same gunicorn.conf.py"
 BODY_BYTES=$(curl -s "$URL/" | wc -c)
 BARE_PORT=$(free_port)
-( export PORT=$BARE_PORT BARE_BODY_BYTES=$BODY_BYTES;
+( export PORT=$BARE_PORT GUNICORN_BIND=127.0.0.1:$BARE_PORT BARE_BODY_BYTES=$BODY_BYTES;
   exec gunicorn --config gunicorn.conf.py loadtest.bare_app:application ) > "$REPORT/bare.log" 2>&1 &
 BARE=$!
 PIDS+=("$BARE")

@@ -64,6 +64,28 @@ def main():
         p99 = worst = float("nan")
         say("Locust produced no stats (see locust.txt).\n")
 
+    # Server side: the access log of the spike window (%(D)s µs, status).
+    access = report / "spike_access.log"
+    if access.exists():
+        server, errors = [], 0
+        for line in access.read_text().splitlines():
+            match = re.search(r'" (\d{3}) \S+ \d+ms (\d+)us ', line)
+            if match:
+                server.append(int(match.group(2)) / 1000)
+                errors += match.group(1).startswith("5")
+        if len(server) >= 100:
+            q = statistics.quantiles(server, n=1000)
+            say(
+                f"Server time (gunicorn access log, {len(server)} requests during the spike): "
+                f"p50 {q[499]:.1f} ms, p95 {q[949]:.1f} ms, p99 {q[989]:.1f} ms, "
+                f"max {max(server):.0f} ms; 5xx: {errors}. The difference to Locust's times is "
+                "time spent queued before a worker thread picked the request up, and in Locust "
+                "itself (same 2 cores).\n"
+            )
+    machine = report / "machine.txt"
+    if machine.exists():
+        say("Machine: " + "; ".join(machine.read_text().strip().splitlines()) + "\n")
+
     # Worker memory.
     rss = []
     rss_path = report / "rss.txt"
