@@ -22,6 +22,7 @@ PAGE_SIZE = 24
 MAX_DESKS = 10_000
 MAX_PRICE = 100_000
 MAX_QUERY_LENGTH = 200
+MAX_QUERY_WORDS = 8
 
 SORT_PRICE = "price"
 SORT_PRICE_DESC = "-price"
@@ -201,16 +202,18 @@ class ListingFilter(django_filters.FilterSet):
             return queryset.filter(search_vector=query).annotate(
                 rank=SearchRank(F("search_vector"), query)
             )
-        # SQLite (a laptop without Postgres): a plain substring match on the same fields.
-        amenity_match = Listing.amenities.through.objects.filter(
-            listing_id=OuterRef("pk"), amenity__name__icontains=text
-        )
-        return queryset.filter(
-            Q(title__icontains=text)
-            | Q(description__icontains=text)
-            | Q(neighborhood__name__icontains=text)
-            | Exists(amenity_match)
-        )
+        # SQLite (a laptop without Postgres): every word must appear in one of the fields.
+        for word in text.split()[:MAX_QUERY_WORDS]:
+            amenity_match = Listing.amenities.through.objects.filter(
+                listing_id=OuterRef("pk"), amenity__name__icontains=word
+            )
+            queryset = queryset.filter(
+                Q(title__icontains=word)
+                | Q(description__icontains=word)
+                | Q(neighborhood__name__icontains=word)
+                | Exists(amenity_match)
+            )
+        return queryset
 
     def sort_queryset(self, queryset: QuerySet[Listing], sort: str, *, text: bool):
         if sort in ORDERINGS:
