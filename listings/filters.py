@@ -72,17 +72,25 @@ class ListingFilter(django_filters.FilterSet):
     whatever the number of listings.
     """
 
+    # Choice errors never repeat the value: it may be 5,000 characters or hold a NUL byte.
     city = django_filters.ChoiceFilter(
-        field_name="city__slug", label="City", empty_label="Any city"
+        field_name="city__slug",
+        label="City",
+        empty_label="Any city",
+        error_messages={"invalid_choice": "We have no city by that name."},
     )
     neighborhood = django_filters.ChoiceFilter(
-        field_name="neighborhood__slug", label="Neighborhood", empty_label="Any neighborhood"
+        field_name="neighborhood__slug",
+        label="Neighborhood",
+        empty_label="Any neighborhood",
+        error_messages={"invalid_choice": "We have no neighborhood by that name."},
     )
     type = django_filters.ChoiceFilter(
         field_name="space_type",
         label="Type of space",
         choices=Listing.SpaceType.choices,
         empty_label="Any type",
+        error_messages={"invalid_choice": "Choose a hot desk, a dedicated desk or an office."},
     )
     desks = IntegerFilter(
         method="filter_passthrough", label="Desks needed", min_value=1, max_value=MAX_DESKS
@@ -107,13 +115,20 @@ class ListingFilter(django_filters.FilterSet):
         decimal_places=2,
     )
     amenities = django_filters.MultipleChoiceFilter(
-        method="filter_amenities", label="Amenities", widget=forms.CheckboxSelectMultiple
+        method="filter_amenities",
+        label="Amenities",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "We don't know one of those amenities."},
     )
     q = django_filters.CharFilter(
         method="filter_passthrough", label="Keywords", max_length=MAX_QUERY_LENGTH
     )
     sort = django_filters.ChoiceFilter(
-        method="filter_passthrough", label="Sort by", choices=SORT_CHOICES, empty_label=None
+        method="filter_passthrough",
+        label="Sort by",
+        choices=SORT_CHOICES,
+        empty_label=None,
+        error_messages={"invalid_choice": "Sort by price, -price or newest."},
     )
 
     class Meta:

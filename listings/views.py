@@ -38,7 +38,8 @@ def _page(queryset, raw):
             if number < 1:
                 raise ValueError
         except ValueError:
-            note, number = PAGE_NOT_A_NUMBER.format(value=raw[:40]), 1
+            shown = "".join(ch for ch in raw[:40] if ch.isprintable())
+            note, number = PAGE_NOT_A_NUMBER.format(value=shown), 1
     if number > paginator.num_pages:
         note = PAGE_OUT_OF_RANGE.format(number=number, last=paginator.num_pages)
         number = 1

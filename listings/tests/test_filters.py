@@ -158,3 +158,21 @@ def test_neighborhood_choices_are_grouped_by_city_and_follow_the_chosen_city(cli
     # LoDo is in Denver: the neighborhood is ignored (with a note), the city is kept.
     assert set(slugs(client, "?city=boulder&neighborhood=lodo")) == {"quiet", "big"}
     assert "LoDo is not in Boulder" in html
+
+
+def test_text_search_predicate_can_use_the_gin_index(postgres_only):
+    from django.contrib.postgres.search import SearchQuery
+    from django.db import connection
+
+    ListingFactory(title="Indexed desks")
+    # The predicate filter_text uses, on its own (the page adds status/city filters).
+    query = SearchQuery("indexed", search_type="websearch", config="english")
+    queryset = Listing.objects.filter(search_vector=query)
+    with connection.cursor() as cursor:
+        # Few rows make a sequential scan cheaper; forbid it to see that the index fits.
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            plan = queryset.explain()
+        finally:
+            cursor.execute("RESET enable_seqscan")
+    assert "listing_search" in plan
