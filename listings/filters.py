@@ -49,7 +49,10 @@ class IntegerFilter(django_filters.NumberFilter):
 class ListingFilterForm(forms.Form):
     """Checks what single fields cannot: the neighborhood must be in the chosen city."""
 
+    # Set per instance by ListingFilter.form, before validation.
     neighborhood_cities: dict[str, set[str]] = {}
+    neighborhood_names: dict[str, str] = {}
+    city_names: dict[str, str] = {}
 
     def clean(self):
         cleaned = super().clean()
@@ -156,7 +159,7 @@ class ListingFilter(django_filters.FilterSet):
     @property
     def form(self):
         form = super().form
-        if not hasattr(form, "city_names"):
+        if "city_names" not in vars(form):
             cities: dict[str, set[str]] = {}
             for hood in self.neighborhoods:
                 cities.setdefault(hood.slug, set()).add(hood.city.slug)

@@ -50,6 +50,11 @@ def _query(params):
     return f"?{urlencode(params)}" if params else ""
 
 
+def _page_url(path, params, number):
+    """One URL per page: page 1 has no ``page`` parameter (one cache entry, one canonical)."""
+    return f"{path}{_query(params + ([('page', str(number))] if number > 1 else []))}"
+
+
 def home(request):
     cities = list(selectors.cities_with_counts())
     return render(
@@ -68,7 +73,6 @@ def search(request):
     page, page_note = _page(selectors.listing_search(filters=filters), request.GET.get("page"))
     params = filters.valid_params()
     listings = list(page.object_list)
-    canonical_params = params + ([("page", str(page.number))] if page.number > 1 else [])
     # Cards pass the team size and date on, to prefill "Request desks".
     prefill = [(k, v) for k, v in params if k in ("desks", "move_in")]
     active = [
@@ -87,15 +91,13 @@ def search(request):
             "notes": [*filters.notes(), *([page_note] if page_note else [])],
             "active_filters": active,
             "clear_url": request.path,
-            "prev_url": page.has_previous()
-            and _query(params + [("page", str(page.previous_page_number()))]),
-            "next_url": page.has_next()
-            and _query(params + [("page", str(page.next_page_number()))]),
+            "prev_url": page.has_previous() and _page_url(request.path, params, page.number - 1),
+            "next_url": page.has_next() and _page_url(request.path, params, page.number + 1),
             "card_query": _query(prefill),
             "selected_city": selected_city,
             "pins": seo.map_pins(listings),
             "map": _map_config(),
-            "canonical": seo.absolute_url(f"{request.path}{_query(canonical_params)}"),
+            "canonical": seo.absolute_url(_page_url(request.path, params, page.number)),
         },
     )
 
