@@ -80,12 +80,14 @@ class ListingFilter(django_filters.FilterSet):
         field_name="city__slug",
         label="City",
         empty_label="Any city",
+        widget=forms.Select(attrs={"data-city-select": ""}),
         error_messages={"invalid_choice": "We have no city by that name."},
     )
     neighborhood = django_filters.ChoiceFilter(
         field_name="neighborhood__slug",
         label="Neighborhood",
         empty_label="Any neighborhood",
+        widget=forms.Select(attrs={"data-neighborhood-select": ""}),
         error_messages={"invalid_choice": "We have no neighborhood by that name."},
     )
     type = django_filters.ChoiceFilter(

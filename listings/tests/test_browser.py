@@ -1,4 +1,4 @@
-"""The map in a real browser, under a Content-Security-Policy that forbids inline script."""
+"""The maps and the search form in a real browser (Debian's Chromium through Playwright)."""
 
 import shutil
 from decimal import Decimal
@@ -65,3 +65,31 @@ def test_map_draws_pins_with_no_inline_script_allowed(live_server, chromium_path
         finally:
             browser.close()
     assert problems == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_neighborhood_list_follows_the_city_with_javascript(live_server, chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    from listings.tests.factories import CityFactory, NeighborhoodFactory
+
+    NeighborhoodFactory(name="Pearl Street")
+    NeighborhoodFactory(name="LoDo", city=CityFactory(name="Denver"))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.goto(f"{live_server.url}/spaces/?neighborhood=pearl-street", timeout=15000)
+            page.wait_for_load_state("load")
+            assert page.locator("#id_neighborhood").input_value() == "pearl-street"
+            page.select_option("#id_city", "denver")
+            # Pearl Street is in Boulder: its group is hidden and the choice is cleared.
+            assert page.locator("#id_neighborhood").input_value() == ""
+            assert page.locator('optgroup[label="Boulder"]').evaluate("g => g.disabled")
+            assert not page.locator('optgroup[label="Denver"]').evaluate("g => g.disabled")
+            page.select_option("#id_neighborhood", "lodo")
+            page.click("button[type=submit]")
+            page.wait_for_url("**/spaces/?*")
+            assert "city=denver" in page.url and "neighborhood=lodo" in page.url
+        finally:
+            browser.close()
