@@ -6,96 +6,207 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('listings', '0001_initial'),
+        ("listings", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Booking',
+            name="Booking",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('desks', models.PositiveIntegerField()),
-                ('start', models.DateField()),
-                ('months', models.PositiveSmallIntegerField()),
-                ('end', models.DateField(help_text='First day the desks are free again.')),
-                ('status', models.CharField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('declined', 'Declined'), ('cancelled', 'Cancelled'), ('expired', 'Expired')], default='requested', max_length=10)),
-                ('price_per_desk', models.DecimalField(decimal_places=2, help_text='USD per desk per month when requested.', max_digits=8)),
-                ('total', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('message', models.TextField(blank=True, max_length=2000)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('notice_given_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('guest', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to=settings.AUTH_USER_MODEL)),
-                ('listing', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to='listings.listing')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("desks", models.PositiveIntegerField()),
+                ("start", models.DateField()),
+                ("months", models.PositiveSmallIntegerField()),
+                ("end", models.DateField(help_text="First day the desks are free again.")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("approved", "Approved"),
+                            ("declined", "Declined"),
+                            ("cancelled", "Cancelled"),
+                            ("expired", "Expired"),
+                        ],
+                        default="requested",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "price_per_desk",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="USD per desk per month when requested.",
+                        max_digits=8,
+                    ),
+                ),
+                ("total", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("message", models.TextField(blank=True, max_length=2000)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("notice_given_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "guest",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bookings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "listing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bookings",
+                        to="listings.listing",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='BookingEvent',
+            name="BookingEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('requested', 'Requested'), ('approved', 'Approved'), ('declined', 'Declined'), ('cancelled', 'Cancelled'), ('expired', 'Expired')], max_length=10)),
-                ('to_status', models.CharField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('declined', 'Declined'), ('cancelled', 'Cancelled'), ('expired', 'Expired')], max_length=10)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='booking_events', to=settings.AUTH_USER_MODEL)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='bookings.booking')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("requested", "Requested"),
+                            ("approved", "Approved"),
+                            ("declined", "Declined"),
+                            ("cancelled", "Cancelled"),
+                            ("expired", "Expired"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("approved", "Approved"),
+                            ("declined", "Declined"),
+                            ("cancelled", "Cancelled"),
+                            ("expired", "Expired"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("note", models.CharField(blank=True, max_length=500)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="booking_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="bookings.booking",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(max_length=5000)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='booking_messages', to=settings.AUTH_USER_MODEL)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='bookings.booking')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField(max_length=5000)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="booking_messages",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="bookings.booking",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['listing', 'status', 'start', 'end'], name='booking_capacity'),
+            model_name="booking",
+            index=models.Index(
+                fields=["listing", "status", "start", "end"], name="booking_capacity"
+            ),
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['guest', '-created_at'], name='booking_guest_newest'),
+            model_name="booking",
+            index=models.Index(fields=["guest", "-created_at"], name="booking_guest_newest"),
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['status', 'created_at'], name='booking_status_created'),
+            model_name="booking",
+            index=models.Index(fields=["status", "created_at"], name="booking_status_created"),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.CheckConstraint(condition=models.Q(('desks__gt', 0)), name='booking_desks_positive'),
+            model_name="booking",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("desks__gt", 0)), name="booking_desks_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.CheckConstraint(condition=models.Q(('months__gt', 0)), name='booking_months_positive'),
+            model_name="booking",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("months__gt", 0)), name="booking_months_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.CheckConstraint(condition=models.Q(('start__lt', models.F('end'))), name='booking_start_before_end'),
+            model_name="booking",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("start__lt", models.F("end"))), name="booking_start_before_end"
+            ),
         ),
         migrations.AddIndex(
-            model_name='bookingevent',
-            index=models.Index(fields=['booking', 'at'], name='bookingevent_booking_at'),
+            model_name="bookingevent",
+            index=models.Index(fields=["booking", "at"], name="bookingevent_booking_at"),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['booking', 'created_at'], name='message_booking_created'),
+            model_name="message",
+            index=models.Index(fields=["booking", "created_at"], name="message_booking_created"),
         ),
     ]
