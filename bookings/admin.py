@@ -13,14 +13,6 @@ from accounts.admin_site import host_site
 from . import services
 from .models import Booking, BookingEvent, Message
 
-# What a host needs in /host/ (the accounts helper builds the "Hosts" group from this).
-HOST_PERMISSIONS = [
-    "bookings.view_booking",
-    "bookings.change_booking",
-    "bookings.view_message",
-    "bookings.view_bookingevent",
-]
-
 
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
@@ -77,6 +69,19 @@ class BookingAdminBase(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Every field is read-only: status changes go through the services, not "Save".
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        """Never write a booking from the admin form."""
 
 
 @admin.register(Booking)

@@ -107,7 +107,11 @@ def listings_with_free_desks(
     first day of one of the bookings, so checking those days is enough.
     """
     desks = max(desks or 1, 1)
-    move_in = move_in or timezone.localdate()
+    today = timezone.localdate()
+    move_in = max(move_in or today, today)
+    if move_in.year > today.year + 5:
+        # Far beyond what anyone can book (and beyond date arithmetic near year 9999).
+        return queryset.none()
     term_end = Case(
         *[
             When(min_term_months=n, then=Value(add_months(move_in, n)))

@@ -23,6 +23,7 @@ from .models import Booking, BookingEvent, Message, add_months
 from .selectors import approved_intervals, peak_desks
 
 MAX_TERM_MONTHS = 36
+MAX_LEAD_MONTHS = 24  # how far ahead a term may start
 EXPIRE_AFTER = datetime.timedelta(hours=72)
 NOTICE_PERIOD = datetime.timedelta(days=30)
 
@@ -31,6 +32,7 @@ BOOKING_DESKS_NOT_FREE = "Only {free} desk(s) are free for that whole term."
 BOOKING_TERM_TOO_SHORT = "This space is let for at least {min} month(s)."
 BOOKING_TERM_TOO_LONG = f"Terms are at most {MAX_TERM_MONTHS} months."
 BOOKING_START_IN_PAST = "The start date has already passed."
+BOOKING_START_TOO_FAR = f"Terms can start at most {MAX_LEAD_MONTHS} months from today."
 BOOKING_START_TOO_EARLY = "This space is available from {date:%B %-d, %Y}."
 BOOKING_LISTING_UNPUBLISHED = "This space is not open for bookings."
 BOOKING_OWN_LISTING = "You cannot book your own space."
@@ -125,8 +127,11 @@ def booking_request(
         raise ValidationError(BOOKING_TERM_TOO_SHORT.format(min=listing.min_term_months))
     if months > MAX_TERM_MONTHS:
         raise ValidationError(BOOKING_TERM_TOO_LONG)
-    if start < timezone.localdate():
+    today = timezone.localdate()
+    if start < today:
         raise ValidationError(BOOKING_START_IN_PAST)
+    if start > add_months(today, MAX_LEAD_MONTHS):
+        raise ValidationError(BOOKING_START_TOO_FAR)
     if start < listing.available_from:
         raise ValidationError(BOOKING_START_TOO_EARLY.format(date=listing.available_from))
     end = add_months(start, months)

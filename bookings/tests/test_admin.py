@@ -3,7 +3,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from bookings.admin import HOST_PERMISSIONS
+from bookings import HOST_PERMISSIONS
 from bookings.models import Booking
 from listings.tests.factories import ListingFactory
 
@@ -47,6 +47,7 @@ def test_host_admin_change_form_shows_history_and_buttons(host_client):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'id="events-group"' in html and 'id="messages-group"' in html
+    assert 'name="_save"' not in html  # read-only: changes go through the services
     assert reverse("host:bookings_booking_approve", args=[booking.pk]) in html
     assert reverse("host:bookings_booking_decline", args=[booking.pk]) in html
 

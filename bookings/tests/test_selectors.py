@@ -134,3 +134,12 @@ def test_listings_with_free_desks_counts_approved_bookings(django_assert_num_que
     # No desks / no date: at least one desk free from today.
     from_today = listings_with_free_desks(Listing.objects.all(), desks=None, move_in=None)
     assert set(from_today) == {full_after_one_month, half_taken, only_requests, small}
+
+
+@pytest.mark.django_db
+def test_listings_with_free_desks_survives_absurd_dates():
+    listing = ListingFactory()
+    qs = Listing.objects.all()
+    assert list(listings_with_free_desks(qs, desks=1, move_in=D(9999, 12, 31))) == []
+    assert list(listings_with_free_desks(qs, desks=10**6, move_in=None)) == []
+    assert list(listings_with_free_desks(qs, desks=1, move_in=D(2001, 1, 1))) == [listing]

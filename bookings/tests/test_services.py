@@ -441,3 +441,21 @@ def test_refused_request_sends_nothing(django_capture_on_commit_callbacks):
         with pytest.raises(ValidationError):
             request(listing, desks=2)
     assert callbacks == [] and mail.outbox == []
+
+
+def test_booking_request_rejects_a_start_beyond_the_booking_horizon():
+    listing = ListingFactory()
+    for start in (add_months(TODAY(), 25), datetime.date(9999, 12, 31)):
+        with pytest.raises(ValidationError) as exc:
+            request(listing, start=start)
+        assert refusal(exc) == services.BOOKING_START_TOO_FAR
+
+
+def test_email_text_is_not_html_escaped_and_html_is(django_capture_on_commit_callbacks):
+    guest = UserFactory(name="Ada & <Co>")
+    with django_capture_on_commit_callbacks(execute=True):
+        request(ListingFactory(), guest=guest, message="Fish & chips <3")
+    [email] = mail.outbox
+    assert "Ada & <Co>" in email.body and "Fish & chips <3" in email.body
+    html = email.alternatives[0][0]
+    assert "Ada &amp; &lt;Co&gt;" in html and "<Co>" not in html

@@ -99,6 +99,7 @@ def test_booking_request_redirects_to_the_booking_and_mails_the_host(
         ({"desks": "1", "start": "next tuesday", "months": "2"}, "start"),
         ({"desks": "1", "start": "2027-02-30", "months": "2"}, "start"),
         ({"desks": "1", "start": "99999-01-01", "months": "2"}, "start"),
+        ({"desks": "1", "start": "9999-12-31", "months": "36"}, "__all__"),
         ({"desks": "1", "start": "SOON", "months": "0"}, "months"),
         ({"desks": "1", "start": "SOON", "months": "1000000"}, "months"),
         ({"desks": "1", "start": "SOON", "months": "½"}, "months"),
