@@ -1,0 +1,46 @@
+"""Who is trying to log in: the client address and account django-axes counts failures for."""
+
+import ipaddress
+
+from django.conf import settings
+
+
+def _valid_ip(value: str) -> str | None:
+    value = (value or "").strip()
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def client_ip(request) -> str | None:
+    """The client's address as seen by the right-most trusted proxy.
+
+    The platform router appends the address that connected to it to ``X-Forwarded-For``;
+    anything to the left of that was written by the client and can be forged. With
+    ``TRUSTED_PROXY_COUNT = n`` the n-th entry from the right is the client. A header with
+    fewer entries than that, a garbage entry, or ``n = 0`` falls back to ``REMOTE_ADDR``.
+    """
+    remote = _valid_ip(request.META.get("REMOTE_ADDR", ""))
+    count = settings.TRUSTED_PROXY_COUNT
+    header = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if count <= 0 or not header:
+        return remote
+    hops = [hop.strip() for hop in header.split(",")]
+    if len(hops) < count:
+        return remote
+    return _valid_ip(hops[-count]) or remote
+
+
+def login_username(request, credentials=None) -> str:
+    """The login name axes counts failures for: the email, normalised like the user manager.
+
+    ``Host@Example.test`` and ``host@example.test `` are the same account, so they share
+    one failure count.
+    """
+    field = settings.AXES_USERNAME_FORM_FIELD
+    if credentials:
+        value = credentials.get(field)
+    else:
+        value = getattr(request, "POST", {}).get(field)
+    return (value or "").strip().lower()[:255]
