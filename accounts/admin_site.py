@@ -10,6 +10,7 @@
 
 from django.contrib.admin import AdminSite
 from django.contrib.admin.exceptions import NotRegistered
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -17,11 +18,42 @@ from django.shortcuts import redirect
 from django.urls import path
 
 
+class _SiteLoginForm(AdminAuthenticationForm):
+    """The admin login form, refusing accounts the site is not for with the usual error.
+
+    Without it a host could log in at /admin/login/ only to be bounced back to the form. The
+    message is the generic "wrong email or password" one, so it reveals nothing.
+    """
+
+    def allowed(self, user):
+        raise NotImplementedError
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not self.allowed(user):
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
+
+
+class HostLoginForm(_SiteLoginForm):
+    def allowed(self, user):
+        return getattr(user, "is_host", False)
+
+
+class OperatorLoginForm(_SiteLoginForm):
+    def allowed(self, user):
+        return user.is_superuser
+
+
 class HostAdminSite(AdminSite):
     site_header = "PivotDesk for hosts"
     site_title = "PivotDesk hosts"
     index_title = "Your spaces"
     site_url = "/"
+    login_form = HostLoginForm
 
     def has_permission(self, request):
         user = request.user
@@ -56,6 +88,7 @@ class HostAdminSite(AdminSite):
 class OperatorAdminSite(AdminSite):
     site_header = "PivotDesk operations"
     site_title = "PivotDesk operations"
+    login_form = OperatorLoginForm
 
     def has_permission(self, request):
         user = request.user
