@@ -54,6 +54,7 @@ class HostAdminSite(AdminSite):
     index_title = "Your spaces"
     site_url = "/"
     login_form = HostLoginForm
+    login_template = "admin/host_login.html"
 
     def has_permission(self, request):
         user = request.user

@@ -108,7 +108,8 @@ def user_create(*, email: str, password: str, name: str = "", company: str = "")
             user.save()
     except IntegrityError as exc:
         raise ValidationError({"email": EMAIL_TAKEN}, code="email_taken") from exc
-    transaction.on_commit(lambda: welcome_email_send(user_id=user.pk))
+    # robust: a mail server that is down is logged, and never undoes or fails the sign-up.
+    transaction.on_commit(lambda: welcome_email_send(user_id=user.pk), robust=True)
     return user
 
 

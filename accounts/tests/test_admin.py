@@ -150,3 +150,9 @@ def test_seed_demo_hosts_manage_their_listings_in_host_admin(client):
     other = theirs.first()
     assert client.get(f"/host/listings/listing/{other.pk}/change/").status_code == 302
     assert client.get(f"/host/listings/listing/{mine.first().pk}/change/").status_code == 200
+
+
+def test_a_logged_in_guest_at_host_is_offered_to_become_a_host(client, guest):
+    client.force_login(guest)
+    page = client.get("/host/", follow=True).content.decode()
+    assert reverse("accounts:become_host") in page

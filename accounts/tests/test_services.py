@@ -1,3 +1,5 @@
+import socket
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -106,3 +108,18 @@ def test_user_update_validates_lengths():
     user = UserFactory()
     with pytest.raises(ValidationError):
         user_update(user=user, name="x" * 151)
+
+
+def test_a_mail_server_that_is_down_does_not_fail_the_sign_up(
+    settings, django_capture_on_commit_callbacks
+):
+    with socket.socket() as probe:  # a local port with nothing listening on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        user = user_create(email="offline@example.test", password="flatirons-at-dawn-42")
+
+    assert User.objects.filter(pk=user.pk).exists()
