@@ -2,6 +2,7 @@
 
 import ipaddress
 
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 
 
@@ -44,3 +45,18 @@ def login_username(request, credentials=None) -> str:
     else:
         value = getattr(request, "POST", {}).get(field)
     return (value or "").strip().lower()[:255]
+
+
+class LoginThrottleBackend(AxesStandaloneBackend):
+    """django-axes' standalone backend, for web logins only.
+
+    Every login view (ours, /host/ and /admin/) passes the request to ``authenticate()``, so
+    each is throttled. A call without a request is not a web login — there is no client to
+    count failures for (the test client's ``login()``, a shell) — and is let through to the
+    next backend instead of raising ``AxesBackendRequestParameterRequired``.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

@@ -12,7 +12,6 @@ def test_create_user_logs_in_by_email_case_insensitively():
 
     assert user.email == "maya@example.test"
     assert not user.is_staff and not user.is_superuser and not user.is_host
-    # django-axes throttles logins per client, so authenticate() needs the request.
     request = RequestFactory().post("/accounts/login/")
     assert (
         authenticate(request, username="MAYA@example.test", password="s3cret-pass-phrase") == user

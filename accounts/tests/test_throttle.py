@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from axes.backends import AxesStandaloneBackend
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.test import RequestFactory
@@ -10,7 +11,7 @@ from django.urls import reverse
 
 from accounts.tests.conftest import PASSWORD
 from accounts.tests.factories import UserFactory
-from accounts.throttle import client_ip, login_username
+from accounts.throttle import LoginThrottleBackend, client_ip, login_username
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,8 @@ def _logged_in(client):
 def test_settings_match_the_policy():
     assert 3 <= LIMIT <= 10
     assert settings.AXES_COOLOFF_TIME == timedelta(minutes=15)
-    assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
+    assert settings.AUTHENTICATION_BACKENDS[0] == "accounts.throttle.LoginThrottleBackend"
+    assert issubclass(LoginThrottleBackend, AxesStandaloneBackend)
     assert "axes.middleware.AxesMiddleware" in settings.MIDDLEWARE
 
 
@@ -165,3 +167,11 @@ def test_login_username_is_normalised():
     request = RequestFactory().post("/", {"username": "A@B.test"})
     assert login_username(request) == "a@b.test"
     assert login_username(_request(), None) == ""
+
+
+def test_logins_without_a_request_are_not_web_logins(client):
+    """The test client's login() has no client address; it is let through, not throttled."""
+    user = UserFactory()
+    assert client.login(username=user.email, password=PASSWORD)
+    assert not client.login(username=user.email, password="wrong")
+    assert not AccessAttempt.objects.exists()

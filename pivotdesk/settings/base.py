@@ -223,7 +223,8 @@ INSTALLED_APPS += ["axes"]
 # Axes turns a refused login into its lockout page; it must see every login view's response.
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins, right or wrong
+    # First: axes' AxesStandaloneBackend, refusing locked-out logins, right password or not.
+    "accounts.throttle.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
