@@ -3,7 +3,10 @@
 import ipaddress
 
 from axes.backends import AxesStandaloneBackend
+from axes.helpers import get_cool_off, get_failure_limit
 from django.conf import settings
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 
 
 def _valid_ip(value: str) -> str | None:
@@ -45,6 +48,25 @@ def login_username(request, credentials=None) -> str:
     else:
         value = getattr(request, "POST", {}).get(field)
     return (value or "").strip().lower()[:255]
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """The page a locked-out login gets: HTTP 429, what happened, when to retry."""
+    cool_off = get_cool_off(request)
+    seconds = int(cool_off.total_seconds()) if cool_off else 0
+    response = render(
+        request,
+        "accounts/lockout.html",
+        {
+            "failure_limit": get_failure_limit(request, credentials),
+            "cooloff_minutes": max(1, round(seconds / 60)) if seconds else None,
+        },
+        status=429,
+    )
+    if seconds:
+        response["Retry-After"] = str(seconds)
+    add_never_cache_headers(response)
+    return response
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):

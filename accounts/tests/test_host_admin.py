@@ -8,11 +8,13 @@ import zlib
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from listings.models import Listing, Photo
-from listings.services import IMAGE_TOO_BIG, IMAGE_TOO_MANY_PIXELS, NOT_AN_IMAGE
-from listings.tests.factories import NeighborhoodFactory, image_upload
+from listings.services import IMAGE_TOO_BIG, IMAGE_TOO_MANY_PIXELS, NOT_AN_IMAGE, photo_create
+from listings.tests.factories import ListingFactory, NeighborhoodFactory, image_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -327,3 +329,23 @@ def test_bad_uploads_get_a_form_error(as_a, listing_a, settings, upload, message
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not listing_a.photos.exists()
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_host_pages_cost_the_same_queries_for_more_listings_and_photos(as_a, host_a, hood):
+    listing = ListingFactory(host=host_a, neighborhood=hood)
+    ListingFactory(host=host_a, neighborhood=hood)
+    photo_create(listing=listing, image=image_upload(size=(120, 80)))
+    few = (_queries(as_a, CHANGELIST), _queries(as_a, _change_url(listing)))
+
+    ListingFactory.create_batch(6, host=host_a, neighborhood=hood)
+    for _ in range(3):
+        photo_create(listing=listing, image=image_upload(size=(120, 80)))
+    many = (_queries(as_a, CHANGELIST), _queries(as_a, _change_url(listing)))
+
+    assert many == few

@@ -51,6 +51,8 @@ def test_wrong_passwords_lock_the_account_and_the_right_one_then_fails(client):
     assert response.status_code == 429
     html = response.content.decode()
     assert LOCKED in html and "15 minutes" in html
+    assert response["Retry-After"] == "900"
+    assert "no-store" in response["Cache-Control"]
     assert reverse("accounts:password_reset") in html
     assert not _logged_in(client)
     assert client.get(reverse("accounts:profile")).status_code == 302

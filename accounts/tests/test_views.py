@@ -148,6 +148,16 @@ def test_login_errors_do_not_tell_unknown_email_from_wrong_password(client):
     assert "correct email" in error(wrong).lower()
 
 
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"username": "x" * 5000, "password": "y"}, {"username": "not an email", "password": ""}],
+)
+def test_login_with_garbage_is_a_form_error(client, data):
+    response = client.post(reverse("accounts:login"), data)
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+
+
 def test_logout_is_post_only(client):
     user = UserFactory()
     client.force_login(user)

@@ -234,7 +234,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"  # AuthenticationForm's name for the email field
 AXES_USERNAME_CALLABLE = "accounts.throttle.login_username"
 AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
-AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"  # 429 page + Retry-After
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
 # The platform router appends the address it saw to X-Forwarded-For; count the proxies we
