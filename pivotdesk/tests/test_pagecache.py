@@ -224,7 +224,7 @@ def test_logged_in_visitors_reuse_cached_listing_cards(app, listing):
     version = response.environ["pivotdesk.content_version"]
     listing.refresh_from_db()
     key = make_template_fragment_key(
-        "listing_card", [listing.pk, listing.updated_at, version, "eager"]
+        "listing_card", [listing.pk, listing.updated_at, version, "eager", ""]
     )
     assert cache.get(key) is not None and listing.title in cache.get(key)
 
