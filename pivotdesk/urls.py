@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.admin_site import host_site
+from pivotdesk import health
 
 urlpatterns = [
     path("", include("listings.urls")),
@@ -10,6 +11,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("host/", host_site.urls),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]
 
 if settings.DEBUG:
