@@ -254,7 +254,7 @@ def _origin(url):
 
 # Images: ours, data: URIs, map tiles, photos on S3 (custom domain or bucket URL), the CDN.
 _img_hosts = {_origin(MAP_TILE_URL), _origin(STATIC_HOST), _origin(MEDIA_URL)}
-if AWS_STORAGE_BUCKET_NAME:
+if AWS_STORAGE_BUCKET_NAME and not AWS_S3_CUSTOM_DOMAIN:
     if AWS_S3_ENDPOINT_URL:
         _img_hosts.add(_origin(AWS_S3_ENDPOINT_URL))
     else:
@@ -267,10 +267,10 @@ MIDDLEWARE.insert(
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 )
 # No inline script or style anywhere (the admin has none since Django 6.0): JS and CSS are
-# files under /static/.
+# files under /static/ (on STATIC_HOST when a CDN fronts it).
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF],
+    "script-src": [CSP.SELF, _origin(STATIC_HOST)],
     "style-src": [CSP.SELF, _origin(STATIC_HOST)],
     "img-src": [CSP.SELF, "data:", *sorted(h for h in _img_hosts if h)],
     "font-src": [CSP.SELF, _origin(STATIC_HOST)],
