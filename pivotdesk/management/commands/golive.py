@@ -11,11 +11,11 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-import sentry_sdk
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
+from sentry_sdk.utils import BadDsn, Dsn
 
 from pivotdesk.health import cache_ok
 
@@ -161,10 +161,15 @@ def check_media() -> Row:
 
 
 def check_sentry() -> Row:
-    if not settings.SENTRY_DSN or not sentry_sdk.get_client().is_active():
+    # Settings start the SDK whenever SENTRY_DSN is set (pivotdesk/sentry.py).
+    if not settings.SENTRY_DSN:
         return Row("Sentry", BLOCKER, "off: errors would go unseen; set SENTRY_DSN")
+    try:
+        Dsn(settings.SENTRY_DSN)
+    except BadDsn as exc:
+        return Row("Sentry", BLOCKER, f"SENTRY_DSN is not a valid DSN: {exc}")
     release = settings.SENTRY_RELEASE or "no release (set SENTRY_RELEASE)"
-    return Row("Sentry", OK, f"environment {settings.SENTRY_ENVIRONMENT}, {release}")
+    return Row("Sentry", OK, f"environment {settings.SENTRY_ENVIRONMENT}, release {release}")
 
 
 def load_gunicorn_config(path: Path):
