@@ -2,10 +2,10 @@
 
     at=info method=GET path="/spaces/" status=200 service=12ms queue=3ms bytes=1234 request_id=...
 
-The outermost WSGI layer: it sees page-cache hits and beta-gate refusals too. `service` is
-the time from entering this layer to the last body byte; `queue` is the time the request
-waited between the router and the dyno (pivotdesk.queue_ms, set by the page cache's
-queue-time layer, or X-Request-Start read here).
+(`at=error` for a 5xx, as the router does.) The outermost WSGI layer: it sees page-cache
+hits and beta-gate refusals too. `service` is the time from entering this layer to the last
+body byte; `queue` is the time the request waited between the router and the dyno
+(pivotdesk.queue_ms, set by the page cache's queue-time layer, or X-Request-Start read here).
 """
 
 import re
@@ -16,6 +16,10 @@ import uuid
 # Heroku's router sends a UUID; accept any short token made of safe characters, otherwise
 # make our own (a request id is echoed into a header and a log line: no injection).
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:+/=-]{8,200}")
+
+
+# One write per line stays whole when several workers share the dyno's stdout pipe.
+MAX_PATH = 1000
 
 
 def request_id(environ) -> str:
@@ -78,9 +82,10 @@ class RequestLog:
     def _write(self, environ, status, started, arrived, sent, rid):
         service = round((time.monotonic() - started) * 1000)
         queue = queue_ms(environ, arrived)
-        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))[:MAX_PATH]
+        level = "error" if status.startswith("5") else "info"
         line = (
-            f"at=info method={environ.get('REQUEST_METHOD', '-')} path={_quote(path)} "
+            f"at={level} method={environ.get('REQUEST_METHOD', '-')} path={_quote(path)} "
             f"status={status} service={service}ms "
             f"queue={'-' if queue is None else f'{queue}ms'} bytes={sent} request_id={rid}\n"
         )

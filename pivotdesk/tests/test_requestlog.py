@@ -12,7 +12,8 @@ from pivotdesk.wsgi import application
 from .support import call_wsgi
 
 LINE = re.compile(
-    r'at=info method=(?P<method>\S+) path="(?P<path>(?:[^"\\]|\\.)*)" status=(?P<status>\d{3}) '
+    r"at=(?P<level>info|error) method=(?P<method>\S+) "
+    r'path="(?P<path>(?:[^"\\]|\\.)*)" status=(?P<status>\d{3}) '
     r"service=(?P<service>\d+)ms queue=(?P<queue>\d+ms|-) bytes=(?P<bytes>\d+) "
     r"request_id=(?P<request_id>\S+)"
 )
@@ -34,6 +35,7 @@ def test_one_line_per_request_with_router_fields(wsgi_db, settings, capsys):
     assert response.status_code == 200
     [line] = log_lines(capsys)
     assert line, "log line does not match the router's format"
+    assert line["level"] == "info"
     assert line["method"] == "GET"
     assert line["path"] == "/"
     assert line["status"] == "200"
@@ -103,7 +105,14 @@ def test_paths_are_quoted_so_lines_stay_parseable():
     call_wsgi(RequestLog(_app(status="404 Not Found"), stream=out), '/a"b c')
     line = LINE.fullmatch(out.getvalue().strip())
     assert line["path"] == r"/a\"b c"
-    assert line["status"] == "404"
+    assert (line["level"], line["status"]) == ("info", "404")
+
+
+def test_a_huge_path_is_cut_so_the_line_stays_one_write():
+    out = io.StringIO()
+    call_wsgi(RequestLog(_app(), stream=out), "/" + "x" * 5000)
+    line = LINE.fullmatch(out.getvalue().strip())
+    assert len(line["path"]) == 1000
 
 
 def test_an_exploding_app_is_logged_as_500():
@@ -114,4 +123,5 @@ def test_an_exploding_app_is_logged_as_500():
 
     with pytest.raises(RuntimeError):
         call_wsgi(RequestLog(boom, stream=out), "/")
-    assert LINE.fullmatch(out.getvalue().strip())["status"] == "500"
+    line = LINE.fullmatch(out.getvalue().strip())
+    assert (line["level"], line["status"]) == ("error", "500")
