@@ -222,7 +222,8 @@ from urllib.parse import urlsplit  # noqa: E402
 
 from django.utils.csp import CSP  # noqa: E402
 
-INSTALLED_APPS += ["pivotdesk"]  # management commands: golive
+if "pivotdesk" not in INSTALLED_APPS:
+    INSTALLED_APPS += ["pivotdesk"]  # management commands: golive
 
 # Collectstatic target; the deploy tests collect into a temp dir.
 STATIC_ROOT = env.path("STATIC_ROOT", default=STATIC_ROOT)
