@@ -16,6 +16,8 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import QueryDict
 
+from bookings.selectors import listings_with_free_desks
+
 from .models import Amenity, City, Listing, Neighborhood
 
 PAGE_SIZE = 24
@@ -190,13 +192,13 @@ class ListingFilter(django_filters.FilterSet):
     ) -> QuerySet[Listing]:
         """Listings with at least ``desks`` desks, available on or before ``move_in``.
 
-        The one place that decides "has room for this team from this date"; bookings can
-        narrow it to desks still free after approved bookings.
+        The one place that decides "has room for this team from this date": desks still free
+        after approved bookings, over the listing's minimum term from ``move_in``.
         """
-        if desks:
-            queryset = queryset.filter(desks__gte=desks)
         if move_in:
             queryset = queryset.filter(available_from__lte=move_in)
+        if desks or move_in:
+            queryset = listings_with_free_desks(queryset, desks=desks, move_in=move_in)
         return queryset
 
     def filter_amenities(self, queryset, name, value):

@@ -7,6 +7,8 @@ from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
+from bookings.selectors import listing_availability
+
 from . import selectors, seo
 from .filters import PAGE_SIZE, ListingFilter
 from .forms import RequestPrefillForm
@@ -141,6 +143,7 @@ def listing_detail(request, city, slug):
         {
             "listing": listing,
             "photos": list(listing.photos.all()),
+            "availability": listing_availability(listing=listing),
             "amenities": list(listing.amenities.all()),
             "book_url": f"{listing.get_absolute_url()}book/{_query(prefill)}",
             "pins": seo.map_pins([listing]),

@@ -5,7 +5,7 @@ from django.urls import include, path
 from accounts.admin_site import host_site
 from listings.sitemaps import SITEMAPS
 from listings.views import robots_txt
-from pivotdesk import media
+from pivotdesk import health, media
 
 urlpatterns = [
     path("", include("listings.urls")),
@@ -16,6 +16,8 @@ urlpatterns = [
     # SEO (listings): the sitemap of cities and published listings, and robots.txt.
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]
 
 # Uploaded photos from local disk, also with DEBUG off (none when S3 holds them).

@@ -1,8 +1,8 @@
 """WSGI entry point for gunicorn (see gunicorn.conf.py and the Procfile).
 
-Layers, outermost first: the beta gate and the request log (pivotdesk.gate, deploy) wrap
-from outside; then PageCache (pivotdesk.pagecache: queue-time rule, anonymous pages from
-Redis); then Django. Keep PageCache directly around Django.
+Outermost first: the request log (sees every request, cache hits and 401s too), the beta
+gate (covers cached pages), then the page cache (pivotdesk.pagecache: the queue-time rule,
+anonymous pages and media before Django), then Django. Keep PageCache directly around Django.
 """
 
 import os
@@ -11,6 +11,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pivotdesk.settings.base")
 
+from pivotdesk.gate import BetaGate  # noqa: E402  (reads settings)
 from pivotdesk.pagecache import PageCache  # noqa: E402
+from pivotdesk.requestlog import RequestLog  # noqa: E402
 
-application = PageCache(get_wsgi_application())
+application = RequestLog(BetaGate(PageCache(get_wsgi_application())))
