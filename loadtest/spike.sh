@@ -114,13 +114,16 @@ ps -o pid=,rss=,times=,args= --ppid "$GUNICORN" | tee "$REPORT/rss.txt"
 
 step "framework ceiling: bare Django vs the cached page, same gunicorn.conf.py"
 BODY_BYTES=$(curl -s "$URL/" | wc -c)
+curl -s -D "$REPORT/cached_headers.txt" -o /dev/null "$URL/"
 BARE_PORT=$(free_port)
-( export PORT=$BARE_PORT GUNICORN_BIND=127.0.0.1:$BARE_PORT BARE_BODY_BYTES=$BODY_BYTES;
+( export PORT=$BARE_PORT GUNICORN_BIND=127.0.0.1:$BARE_PORT BARE_BODY_BYTES=$BODY_BYTES \
+    BARE_HEADERS_FILE=$REPORT/cached_headers.txt;
   exec gunicorn --config gunicorn.conf.py loadtest.bare_app:application ) > "$REPORT/bare.log" 2>&1 &
 BARE=$!
 PIDS+=("$BARE")
 wait_up "http://127.0.0.1:$BARE_PORT/"
-echo "cached page: $(curl -s -D- -o /dev/null "$URL/" | grep -i '^x-page-cache' | tr -d '\r'), body $BODY_BYTES bytes"
+echo "cached page: $(grep -i '^x-page-cache' "$REPORT/cached_headers.txt" | tr -d '\r'), body $BODY_BYTES bytes"
+echo "bare page headers: $(curl -s -D- -o /dev/null "http://127.0.0.1:$BARE_PORT/" | wc -c) bytes, cached: $(wc -c < "$REPORT/cached_headers.txt") bytes"
 # Same config on both sides, access log included (to their own files).
 : > "$REPORT/ceiling.txt"
 for round in $(seq "$CEILING_ROUNDS"); do

@@ -291,15 +291,27 @@ def get_store():
     return DjangoCacheStore(cache)
 
 
-# Per process: after a Redis error, skip the page cache for a moment instead of paying a
-# socket timeout on every request while Redis is down.
+# Per process: after a few Redis errors in a row, skip the page cache for a moment instead
+# of paying a socket timeout on every request while Redis is down. One slow reply (a loaded
+# machine) does not trip it: that request just renders.
 _down_until = 0.0
+_failures = 0
 
 
 def _redis_failed(exc):
-    global _down_until
-    _down_until = time.monotonic() + conf("PAGE_CACHE_RETRY_AFTER_ERROR_S", 1.0)
-    log.warning("page cache unavailable, serving uncached: %s", exc)
+    global _down_until, _failures
+    _failures += 1
+    if _failures >= conf("PAGE_CACHE_ERRORS_TO_TRIP", 3):
+        _down_until = time.monotonic() + conf("PAGE_CACHE_RETRY_AFTER_ERROR_S", 1.0)
+        _failures = 0
+        log.warning("page cache unavailable, serving uncached for a second: %s", exc)
+    else:
+        log.info("page cache error (%s in a row): %s", _failures, exc)
+
+
+def _redis_ok():
+    global _failures
+    _failures = 0
 
 
 def _available() -> bool:
@@ -522,6 +534,7 @@ class PageCache:
         except Exception as exc:
             _redis_failed(exc)
             return self.busy(start_response) if late else self.app(environ, start_response)
+        _redis_ok()
         environ["pivotdesk.content_version"] = version
         stale = decode_entry(entry) if entry else None
         if stale is not None and stale[0] == version:

@@ -30,9 +30,9 @@ from .wsgi_util import CountingApp, wsgi_get
 
 @pytest.fixture(autouse=True)
 def _cache_available():
-    pagecache._down_until = 0.0
+    pagecache._down_until, pagecache._failures = 0.0, 0
     yield
-    pagecache._down_until = 0.0
+    pagecache._down_until, pagecache._failures = 0.0, 0
 
 
 @pytest.fixture
