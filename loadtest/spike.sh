@@ -38,10 +38,17 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 
 mkdir -p "$REPORT"
 rm -f "$REPORT"/*.csv "$REPORT"/*.txt "$REPORT"/*.log "$REPORT"/*.json "$REPORT"/*.html
+# Server logs (two lines a request, ~100 MB in a run) go to memory, not to a disk whose
+# writeback stalls would show up as latency; the parts the report needs are copied.
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then LOGS=$(mktemp -d /dev/shm/pivotdesk-spike.XXXXXX); else LOGS=$REPORT; fi
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do timeout 30 tail --pid="$pid" -f /dev/null 2>/dev/null || true; done
+  if [ "$LOGS" != "$REPORT" ]; then
+    grep -v -E '^(127\.0\.0\.1 |at=)' "$LOGS/gunicorn.log" | tail -200 > "$REPORT/gunicorn-errors.log" 2>/dev/null || true
+    rm -rf "$LOGS"
+  fi
 }
 trap cleanup EXIT
 
@@ -80,7 +87,7 @@ for l in Listing.objects.published().select_related('city').order_by('?')[:2000]
 step "gunicorn as the Procfile starts it"
 WEB=$(sed -n 's/^web: *//p' Procfile)
 PORT=$(free_port)
-( export PORT GUNICORN_BIND=127.0.0.1:$PORT; exec bash -c "exec $WEB" ) > "$REPORT/gunicorn.log" 2>&1 &
+( export PORT GUNICORN_BIND=127.0.0.1:$PORT; exec bash -c "exec $WEB" ) > "$LOGS/gunicorn.log" 2>&1 &
 GUNICORN=$!
 PIDS+=("$GUNICORN")
 URL=http://127.0.0.1:$PORT
@@ -96,18 +103,18 @@ fi
 step "uncached search over $SPIKE_LISTINGS listings (server time from the access log)"
 timeout 120 python loadtest/probe.py "$URL" "$SEARCH" 200 > "$REPORT/probe_client.txt"
 sleep 1
-grep 'probe=' "$REPORT/gunicorn.log" > "$REPORT/probe_access.log" || true
+grep 'probe=' "$LOGS/gunicorn.log" > "$REPORT/probe_access.log" || true
 
 step "spike: $SPIKE_USERS visitors within $((SPIKE_USERS / SPIKE_RATE)) s, $SPIKE_TIME"
 { echo "nproc: $(nproc)"; echo "uname: $(uname -a)"; echo "load before the spike: $(cat /proc/loadavg)"; } > "$REPORT/machine.txt"
-ACCESS_BEFORE=$(wc -l < "$REPORT/gunicorn.log")
+ACCESS_BEFORE=$(wc -l < "$LOGS/gunicorn.log")
 SPIKE_SEARCH=$SEARCH SPIKE_URLS=$REPORT/urls.txt timeout 300 locust -f loadtest/locustfile.py \
   --headless -u "$SPIKE_USERS" -r "$SPIKE_RATE" -t "$SPIKE_TIME" --stop-timeout 10 \
   --host "$URL" --csv "$REPORT/spike" --html "$REPORT/spike.html" --only-summary \
   --loglevel WARNING > "$REPORT/locust.txt" 2>&1 || echo "locust exited with $? (failures are in the report)"
 
 echo "load after the spike: $(cat /proc/loadavg)" >> "$REPORT/machine.txt"
-tail -n +"$((ACCESS_BEFORE + 1))" "$REPORT/gunicorn.log" | grep -E '" [0-9]{3} ' > "$REPORT/spike_access.log" || true
+tail -n +"$((ACCESS_BEFORE + 1))" "$LOGS/gunicorn.log" | grep -E '" [0-9]{3} ' > "$REPORT/spike_access.log" || true
 
 step "worker memory and CPU after the spike"
 ps -o pid=,rss=,times=,args= --ppid "$GUNICORN" | tee "$REPORT/rss.txt"
@@ -118,7 +125,7 @@ curl -s -D "$REPORT/cached_headers.txt" -o /dev/null "$URL/"
 BARE_PORT=$(free_port)
 ( export PORT=$BARE_PORT GUNICORN_BIND=127.0.0.1:$BARE_PORT BARE_BODY_BYTES=$BODY_BYTES \
     BARE_HEADERS_FILE=$REPORT/cached_headers.txt;
-  exec gunicorn --config gunicorn.conf.py loadtest.bare_app:application ) > "$REPORT/bare.log" 2>&1 &
+  exec gunicorn --config gunicorn.conf.py loadtest.bare_app:application ) > "$LOGS/bare.log" 2>&1 &
 BARE=$!
 PIDS+=("$BARE")
 wait_up "http://127.0.0.1:$BARE_PORT/"

@@ -196,14 +196,16 @@ class RedisStore:
     )
     _BUMP = (
         "redis.call('set', KEYS[1], ARGV[1], 'NX') local v = redis.call('incr', KEYS[1]) "
-        "redis.call('publish', KEYS[2], v) return v"
+        "return {v, redis.call('publish', KEYS[2], v)}"
     )
 
     def __init__(self, client, prefix: str):
         self.client = client
         self.prefix = prefix
         self.vkey = f"{prefix}:pc:version"
-        self.channel = f"{prefix}:pc:bumps"
+        # Pub/sub channels are server-wide, not per database: name the database.
+        db = client.connection_pool.connection_kwargs.get("db", 0)
+        self.channel = f"{prefix}:pc:bumps:db{db}"
 
     def _page(self, pid):
         return f"{self.prefix}:pc:page:{pid}"
@@ -238,9 +240,31 @@ class RedisStore:
     def unlock(self, pid, token):
         self.client.eval(self._UNLOCK, 1, self._lock(pid), token)
 
+    def _acks(self, version):
+        return f"{self.prefix}:pc:acks:{version}"
+
     def bump(self) -> int:
+        """INCR + PUBLISH, then wait (bounded) until every worker that received the new
+        version has applied it to its page copies, so the next request anywhere sees it."""
         now = int(time.time() * 1000)
-        return int(self.client.eval(self._BUMP, 2, self.vkey, self.channel, now))
+        version, receivers = self.client.eval(self._BUMP, 2, self.vkey, self.channel, now)
+        version, pending = int(version), int(receivers)
+        deadline = time.monotonic() + conf("PAGE_CACHE_ACK_WAIT_MS", 200) / 1000
+        while pending > 0:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                log.warning("%s page-cache worker(s) did not confirm version %s", pending, version)
+                break
+            if self.client.blpop([self._acks(version)], timeout=min(remaining, 0.2)):
+                pending -= 1
+        self.client.delete(self._acks(version))
+        return version
+
+    def ack(self, version):
+        pipe = self.client.pipeline(transaction=False)
+        pipe.rpush(self._acks(version), 1)
+        pipe.expire(self._acks(version), 10)
+        pipe.execute()
 
 
 class DjangoCacheStore:
@@ -438,6 +462,7 @@ class LocalCopies:
                     message = pubsub.get_message(timeout=1.0)
                     if message and message["type"] == "message":
                         self.saw(int(message["data"]))
+                        store.ack(int(message["data"]))  # the bumping process waits for it
                     if time.monotonic() - synced > 5:
                         pubsub.ping()  # a dead connection fails here
                         current = store.version()

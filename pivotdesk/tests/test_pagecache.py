@@ -533,7 +533,7 @@ def test_worker_copies_answer_hits_without_redis_and_follow_other_workers_bumps(
 
     # Another worker (another connection) bumps the version: this one hears it.
     other = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
-    bumped = int(other.eval(store._BUMP, 2, store.vkey, store.channel, 0))
+    bumped = int(other.eval(store._BUMP, 2, store.vkey, store.channel, 0)[0])
     deadline = time.monotonic() + 10
     while pagecache.LOCAL.version != bumped and time.monotonic() < deadline:
         time.sleep(0.01)
