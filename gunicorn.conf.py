@@ -32,11 +32,12 @@ graceful_timeout = int(_env("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 # router, not gunicorn, closes idle connections (no resets on a reused socket).
 keepalive = int(_env("GUNICORN_KEEPALIVE", "95"))
 
-# Recycle workers now and then (slow leaks), not all at once. Not too often: at spike rates a
-# worker serves thousands of requests a second, and a fresh one starts with empty page copies
-# (5,000 restarted a worker every few seconds under wrk; docs/PERFORMANCE.md).
-max_requests = int(_env("GUNICORN_MAX_REQUESTS", "50000"))
-max_requests_jitter = int(_env("GUNICORN_MAX_REQUESTS_JITTER", "5000"))
+# Recycle workers now and then (slow leaks), not all at once, and not often: a recycled worker
+# loses its page copies and its keep-alive connections. At 5,000 workers restarted every few
+# seconds under wrk; at 50,000 once per ceiling round, costing that round up to half its rate
+# (docs/PERFORMANCE.md). At 100 requests/s a worker is recycled about every half hour.
+max_requests = int(_env("GUNICORN_MAX_REQUESTS", "200000"))
+max_requests_jitter = int(_env("GUNICORN_MAX_REQUESTS_JITTER", "20000"))
 
 # Import Django once in the master: workers fork with the code already loaded (faster
 # start, shared memory pages). Nothing connects at import time (settings/base.py).

@@ -457,6 +457,7 @@ class LocalCopies:
                         raise TimeoutError("no subscription confirmation")
                 # Subscribed first, then read: no bump can fall between the two.
                 self.trust(store.version())
+                log.info("page copies on in process %s (version %s)", os.getpid(), self.version)
                 synced = time.monotonic()
                 while self.enabled:
                     message = pubsub.get_message(timeout=1.0)
