@@ -108,7 +108,8 @@ grep 'probe=' "$LOGS/gunicorn.log" > "$REPORT/probe_access.log" || true
 step "spike: $SPIKE_USERS visitors within $((SPIKE_USERS / SPIKE_RATE)) s, $SPIKE_TIME"
 { echo "nproc: $(nproc)"; echo "uname: $(uname -a)"; echo "load before the spike: $(cat /proc/loadavg)"; } > "$REPORT/machine.txt"
 ACCESS_BEFORE=$(wc -l < "$LOGS/gunicorn.log")
-SPIKE_SEARCH=$SEARCH SPIKE_URLS=$REPORT/urls.txt timeout 300 locust -f loadtest/locustfile.py \
+TIMER=(); [ -x /usr/bin/time ] && TIMER=(/usr/bin/time -o "$REPORT/locust_cpu.txt" -f "%U %S %e")
+SPIKE_SEARCH=$SEARCH SPIKE_URLS=$REPORT/urls.txt "${TIMER[@]}" timeout 300 locust -f loadtest/locustfile.py \
   --headless -u "$SPIKE_USERS" -r "$SPIKE_RATE" -t "$SPIKE_TIME" --stop-timeout 10 \
   --host "$URL" --csv "$REPORT/spike" --html "$REPORT/spike.html" --only-summary \
   --loglevel WARNING > "$REPORT/locust.txt" 2>&1 || echo "locust exited with $? (failures are in the report)"

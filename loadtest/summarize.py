@@ -96,6 +96,17 @@ def main():
                 rss.append(int(parts[1]) / 1024)
     max_rss = max(rss) if rss else float("nan")
     say(f"Worker RSS after the spike: {', '.join(f'{r:.0f}' for r in rss)} MB (max {max_rss:.0f}).")
+    cpu = []
+    if rss_path.exists():
+        cpu = [int(line.split()[2]) for line in rss_path.read_text().splitlines() if line.strip()]
+    locust_cpu = report / "locust_cpu.txt"
+    if cpu and locust_cpu.exists():
+        user, system, elapsed = (float(x) for x in locust_cpu.read_text().split()[-3:])
+        say(
+            f"CPU seconds: gunicorn workers {sum(cpu)} (probe + spike), Locust "
+            f"{user + system:.0f} over its {elapsed:.0f} s; the machine has "
+            f"{2 * elapsed:.0f} core-seconds in that time."
+        )
 
     # Uncached search: server time from the access log (%(D)s microseconds).
     server = []
