@@ -47,3 +47,12 @@ def test_seed_demo_listings_adds_generated_listings_in_bulk():
     generated = Listing.objects.filter(slug__contains="-gen-")
     assert generated.count() == 150
     assert Photo.objects.filter(listing__in=generated).count() == 300
+
+
+def test_seed_demo_bulk_listings_make_cached_pages_stale():
+    from pivotdesk.pagecache import content_version
+
+    call_command("seed_demo")
+    before = content_version()
+    call_command("seed_demo", listings=5)
+    assert content_version() > before

@@ -16,6 +16,7 @@ from listings.demo import data
 from listings.demo.photos import office_jpeg
 from listings.models import Amenity, City, Listing, Neighborhood, Photo
 from listings.services import variants_write
+from pivotdesk.pagecache import content_version_bump
 
 DEMO_LISTINGS = 44
 PHOTO_POOL = 16
@@ -42,6 +43,9 @@ class Command(BaseCommand):
         pool = self._photo_pool()
         created = self._demo_listings(rng, cities, amenities, hosts, pool)
         added = self._bulk_listings(listings, cities, amenities, hosts, pool) if listings else 0
+        if added:
+            # bulk_create sends no signals: make cached pages and cards stale ourselves.
+            content_version_bump()
         total = Listing.objects.published().count()
         self.stdout.write(
             self.style.SUCCESS(
@@ -58,7 +62,7 @@ class Command(BaseCommand):
     def _places(self):
         cities = {}
         for spec in data.CITIES:
-            city, _ = City.objects.update_or_create(
+            city, _ = City.objects.get_or_create(
                 slug=spec["slug"],
                 defaults={
                     "name": spec["name"],
@@ -69,7 +73,7 @@ class Command(BaseCommand):
             )
             hoods = []
             for name, slug, lat, lng, streets in spec["neighborhoods"]:
-                hood, _ = Neighborhood.objects.update_or_create(
+                hood, _ = Neighborhood.objects.get_or_create(
                     city=city,
                     slug=slug,
                     defaults={"name": name, "latitude": Decimal(lat), "longitude": Decimal(lng)},
@@ -80,7 +84,7 @@ class Command(BaseCommand):
 
     def _amenities(self):
         return [
-            Amenity.objects.update_or_create(slug=slug, defaults={"name": name})[0]
+            Amenity.objects.get_or_create(slug=slug, defaults={"name": name})[0]
             for name, slug in data.AMENITIES
         ]
 
