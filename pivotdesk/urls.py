@@ -4,6 +4,9 @@ from django.urls import include, path
 
 from accounts.admin_site import host_site
 
+# A database error outside a view still answers 503 (pivotdesk/middleware/dberrors.py).
+handler500 = "pivotdesk.middleware.dberrors.server_error"
+
 urlpatterns = [
     path("", include("listings.urls")),
     path("", include("bookings.urls")),
