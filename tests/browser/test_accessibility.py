@@ -1,0 +1,51 @@
+"""axe-core on every page a visitor meets: no serious or critical violations."""
+
+import pytest
+
+from .conftest import assert_no_horizontal_scroll, axe_violations, describe
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _public_pages(site_data):
+    listing = site_data["listing"]
+    return {
+        "home": "/",
+        "search": "/spaces/?city=boulder",
+        "city": "/spaces/boulder/",
+        "detail": listing.get_absolute_url(),
+    }
+
+
+def test_public_pages_have_no_serious_accessibility_violations(page, site_data, shot):
+    failures = {}
+    for name, url in _public_pages(site_data).items():
+        response = page.goto(url)
+        assert response.status == 200, f"{name}: {url} answered {response.status}"
+        shot(page, name)
+        found = axe_violations(page, name)
+        if found:
+            failures[name] = describe(found)
+    assert not failures, "\n".join(f"{name} {url}" for name, url in failures.items())
+
+
+def test_mobile_375px_has_no_horizontal_scroll(new_context, site_data, shot):
+    phone = new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    pages = _public_pages(site_data)
+    for name in ("home", "search", "detail"):
+        response = page.goto(pages[name])
+        assert response.status == 200, f"{name}: {pages[name]} answered {response.status}"
+        shot(page, f"mobile-{name}")
+        assert_no_horizontal_scroll(page, 375)
+
+
+def test_the_axe_check_catches_real_violations(page, live_server):
+    """The checker itself can fail: an unlabelled input and an image without alt are caught."""
+    page.goto("/")
+    page.set_content(
+        "<!doctype html><html lang='en'><head><title>bad</title></head><body><main>"
+        "<img src='/static/img/favicon.svg'><input type='text'></main></body></html>"
+    )
+    found = {v["id"] for v in axe_violations(page, "deliberately-bad")}
+    assert {"image-alt", "label"} <= found
