@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.db import IntegrityError
+from django.test import RequestFactory
 
 from accounts.models import User
 
@@ -11,8 +12,11 @@ def test_create_user_logs_in_by_email_case_insensitively():
 
     assert user.email == "maya@example.test"
     assert not user.is_staff and not user.is_superuser and not user.is_host
-    assert authenticate(username="MAYA@example.test", password="s3cret-pass-phrase") == user
-    assert authenticate(username="maya@example.test", password="wrong") is None
+    request = RequestFactory().post("/accounts/login/")
+    assert (
+        authenticate(request, username="MAYA@example.test", password="s3cret-pass-phrase") == user
+    )
+    assert authenticate(request, username="maya@example.test", password="wrong") is None
 
 
 @pytest.mark.django_db

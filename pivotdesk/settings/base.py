@@ -5,6 +5,7 @@ Production differs from a laptop by environment variables only (see README.md,
 platform runs ``collectstatic`` at build time with nothing reachable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -215,3 +216,29 @@ LOGGING = {
         "django.server": {"level": "INFO"},
     },
 }
+
+# --- Accounts: login throttling (django-axes), the operator admin -------------------------
+# /admin/ is for operators (superusers) only; hosts are staff for /host/ and must not reach
+# /admin/, so the default admin site is swapped for accounts.admin_site.OperatorAdminSite.
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "accounts.apps.OperatorAdminConfig"
+INSTALLED_APPS += ["axes"]
+# Axes turns a refused login into its lockout page; it must see every login view's response.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    # First: axes' AxesStandaloneBackend, refusing locked-out logins, right password or not.
+    "accounts.throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# Each entry locks on its own: too many failures for one account OR from one address.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"  # AuthenticationForm's name for the email field
+AXES_USERNAME_CALLABLE = "accounts.throttle.login_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"  # 429 page + Retry-After
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+# The platform router appends the address it saw to X-Forwarded-For; count the proxies we
+# trust from the right. 0 ignores the header (REMOTE_ADDR only).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)

@@ -1,0 +1,130 @@
+"""Writes for accounts: sign-up, profile edits, becoming a host, and their emails."""
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+
+from bookings import HOST_PERMISSIONS as BOOKING_HOST_PERMISSIONS
+
+from .models import User
+
+EMAIL_TAKEN = (
+    "An account with this email already exists. Log in, or reset your password if you "
+    "have forgotten it."
+)
+
+HOSTS_GROUP = "Hosts"
+# Exactly what a host needs in /host/, as "app_label.codename". Extend this list (e.g. the
+# bookings app adds its view/change permissions) and host_enable re-syncs the group.
+HOST_PERMISSIONS = [
+    "listings.view_listing",
+    "listings.add_listing",
+    "listings.change_listing",
+    "listings.view_photo",
+    "listings.add_photo",
+    "listings.change_photo",
+    "listings.delete_photo",
+    *BOOKING_HOST_PERMISSIONS,
+]
+
+
+def _permissions(names: list[str]) -> list[Permission]:
+    query = Q()
+    for name in names:
+        app_label, codename = name.split(".", 1)
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    found = list(Permission.objects.filter(query).select_related("content_type"))
+    missing = set(names) - {f"{p.content_type.app_label}.{p.codename}" for p in found}
+    if missing:
+        raise ImproperlyConfigured(
+            f"Host permissions missing from the database: {sorted(missing)}. Run migrate."
+        )
+    return found
+
+
+@transaction.atomic
+def hosts_group_sync(*, permissions: list[str] | None = None) -> Group:
+    """Create the "Hosts" group if needed and give it exactly ``HOST_PERMISSIONS``."""
+    group, _ = Group.objects.get_or_create(name=HOSTS_GROUP)
+    wanted = _permissions(HOST_PERMISSIONS if permissions is None else permissions)
+    if set(group.permissions.all()) != set(wanted):
+        group.permissions.set(wanted)
+    return group
+
+
+@transaction.atomic
+def host_enable(*, user: User) -> User:
+    """Make ``user`` a host: staff access to /host/ (not /admin/) through the Hosts group.
+
+    Idempotent: calling it again re-syncs the group's permissions and changes nothing else.
+    """
+    group = hosts_group_sync()
+    if not (user.is_host and user.is_staff):
+        user.is_host = True
+        user.is_staff = True
+        user.full_clean()
+        user.save(update_fields=["is_host", "is_staff"])
+    user.groups.add(group)
+    return user
+
+
+def welcome_email_send(*, user_id: int) -> None:
+    """Send the welcome email (text + HTML) from DEFAULT_FROM_EMAIL."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return
+    context = {"user": user, "site_url": settings.SITE_URL}
+    subject = render_to_string("accounts/email/welcome_subject.txt", context).strip()
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.splitlines()),
+        body=render_to_string("accounts/email/welcome.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+    )
+    message.attach_alternative(
+        render_to_string("accounts/email/welcome.html", context), "text/html"
+    )
+    message.send()
+
+
+@transaction.atomic
+def user_create(*, email: str, password: str, name: str = "", company: str = "") -> User:
+    """Create a guest account and send the welcome email once the transaction commits.
+
+    Raises ValidationError for a taken email or a password the validators refuse.
+    """
+    email = User.objects.normalize_email(email)
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": EMAIL_TAKEN}, code="email_taken")
+    user = User(email=email, name=name.strip(), company=company.strip())
+    validate_password(password, user=user)
+    user.set_password(password)
+    user.full_clean()
+    try:
+        # A savepoint, so that losing a race for the email leaves the transaction usable.
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise ValidationError({"email": EMAIL_TAKEN}, code="email_taken") from exc
+    # robust: a mail server that is down is logged, and never undoes or fails the sign-up.
+    transaction.on_commit(lambda: welcome_email_send(user_id=user.pk), robust=True)
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *, user: User, name: str, company: str = "", phone: str = "", bio: str = ""
+) -> User:
+    """Edit the profile fields a member may change themselves."""
+    user.name = name.strip()
+    user.company = company.strip()
+    user.phone = phone.strip()
+    user.bio = bio.strip()
+    user.full_clean()
+    user.save(update_fields=["name", "company", "phone", "bio"])
+    return user

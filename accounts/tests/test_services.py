@@ -1,0 +1,125 @@
+import socket
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from accounts import services
+from accounts.models import User
+from accounts.services import (
+    EMAIL_TAKEN,
+    HOST_PERMISSIONS,
+    HOSTS_GROUP,
+    host_enable,
+    user_create,
+    user_update,
+)
+from accounts.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _group_perms():
+    group = Group.objects.get(name=HOSTS_GROUP)
+    return {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+
+
+def test_user_create_sends_welcome_email_on_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        user = user_create(
+            email=" Maya@Example.TEST",
+            password="flatirons-at-dawn-42",
+            name="Maya",
+            company="Orbit",
+        )
+        assert mail.outbox == []  # nothing goes out before the row is committed
+
+    assert len(callbacks) == 1
+    assert user.email == "maya@example.test"
+    assert user.check_password("flatirons-at-dawn-42")
+    assert not user.is_host and not user.is_staff
+    (message,) = mail.outbox
+    assert message.to == ["maya@example.test"]
+    assert message.from_email == settings.DEFAULT_FROM_EMAIL
+    assert "Welcome" in message.subject
+    assert "Hi Maya" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html" and "<h1" in html and "Maya" in html
+
+
+def test_user_create_refuses_a_taken_email_in_any_case():
+    UserFactory(email="taken@example.test")
+    with pytest.raises(ValidationError) as exc:
+        user_create(email="TAKEN@example.test", password="flatirons-at-dawn-42")
+    assert exc.value.message_dict == {"email": [EMAIL_TAKEN]}
+    assert User.objects.filter(email__iexact="taken@example.test").count() == 1
+
+
+def test_user_create_refuses_a_weak_password():
+    with pytest.raises(ValidationError):
+        user_create(email="weak@example.test", password="password")
+    assert not User.objects.filter(email="weak@example.test").exists()
+
+
+def test_host_enable_gives_exactly_the_host_permissions_and_is_idempotent():
+    user = UserFactory()
+    host_enable(user=user)
+    host_enable(user=user)
+
+    user.refresh_from_db()
+    assert user.is_host and user.is_staff and not user.is_superuser
+    assert list(user.groups.values_list("name", flat=True)) == [HOSTS_GROUP]
+    assert _group_perms() == set(HOST_PERMISSIONS)
+    assert not user.has_perm("listings.delete_listing")
+    assert not user.has_perm("accounts.view_user")
+    assert user.has_perm("listings.change_listing") and user.has_perm("listings.add_photo")
+
+
+def test_host_enable_resyncs_the_group_when_the_list_grows(monkeypatch):
+    group = Group.objects.create(name=HOSTS_GROUP)
+    # A stray permission someone added by hand is removed on the next sync.
+    from django.contrib.auth.models import Permission
+
+    group.permissions.add(Permission.objects.get(codename="delete_listing"))
+    extended = [*HOST_PERMISSIONS, "listings.view_amenity"]
+    monkeypatch.setattr(services, "HOST_PERMISSIONS", extended)
+
+    host_enable(user=UserFactory())
+
+    assert _group_perms() == set(extended)
+
+
+def test_user_update_edits_the_profile_fields_only():
+    user = UserFactory(email="p@example.test", is_host=False)
+    user_update(user=user, name=" Pat ", company="RiNo Robots", phone="303-555-0101", bio="Hi.")
+    user.refresh_from_db()
+    assert (user.name, user.company, user.phone, user.bio) == (
+        "Pat",
+        "RiNo Robots",
+        "303-555-0101",
+        "Hi.",
+    )
+    assert user.email == "p@example.test" and not user.is_host
+
+
+def test_user_update_validates_lengths():
+    user = UserFactory()
+    with pytest.raises(ValidationError):
+        user_update(user=user, name="x" * 151)
+
+
+def test_a_mail_server_that_is_down_does_not_fail_the_sign_up(
+    settings, django_capture_on_commit_callbacks
+):
+    with socket.socket() as probe:  # a local port with nothing listening on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        user = user_create(email="offline@example.test", password="flatirons-at-dawn-42")
+
+    assert User.objects.filter(pk=user.pk).exists()

@@ -1,0 +1,179 @@
+"""Guessing passwords is throttled (django-axes): per account, per client address."""
+
+from datetime import timedelta
+
+import pytest
+from axes.backends import AxesStandaloneBackend
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.test import RequestFactory
+from django.urls import reverse
+
+from accounts.tests.conftest import PASSWORD
+from accounts.tests.factories import UserFactory
+from accounts.throttle import LoginThrottleBackend, client_ip, login_username
+
+pytestmark = pytest.mark.django_db
+
+LIMIT = settings.AXES_FAILURE_LIMIT
+LOCKED = "Too many login attempts"
+
+
+def _login(client, email, password, url=None, ip="198.51.100.1", xff=None):
+    extra = {"REMOTE_ADDR": ip}
+    if xff is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = xff
+    return client.post(
+        url or reverse("accounts:login"), {"username": email, "password": password}, **extra
+    )
+
+
+def _logged_in(client):
+    return "_auth_user_id" in client.session
+
+
+def test_settings_match_the_policy():
+    assert 3 <= LIMIT <= 10
+    assert settings.AXES_COOLOFF_TIME == timedelta(minutes=15)
+    assert settings.AUTHENTICATION_BACKENDS[0] == "accounts.throttle.LoginThrottleBackend"
+    assert issubclass(LoginThrottleBackend, AxesStandaloneBackend)
+    assert "axes.middleware.AxesMiddleware" in settings.MIDDLEWARE
+
+
+def test_wrong_passwords_lock_the_account_and_the_right_one_then_fails(client):
+    user = UserFactory(email="target@example.test")
+    for attempt in range(1, LIMIT):
+        response = _login(client, user.email, f"guess-{attempt}")
+        assert response.status_code == 200, attempt  # an ordinary form error
+    assert _login(client, user.email, "last-guess").status_code == 429
+
+    response = _login(client, user.email, PASSWORD)
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert LOCKED in html and "15 minutes" in html
+    assert response["Retry-After"] == "900"
+    assert "no-store" in response["Cache-Control"]
+    assert reverse("accounts:password_reset") in html
+    assert not _logged_in(client)
+    assert client.get(reverse("accounts:profile")).status_code == 302
+
+
+def test_the_account_lock_holds_from_other_addresses_and_in_any_case(client):
+    user = UserFactory(email="target@example.test")
+    for attempt in range(LIMIT):
+        _login(client, user.email.upper(), "nope", ip=f"203.0.113.{attempt + 1}")
+
+    response = _login(client, f" {user.email} ", PASSWORD, ip="192.0.2.99")
+    assert response.status_code == 429
+    assert not _logged_in(client)
+
+
+def test_one_address_guessing_many_accounts_is_locked_out(client):
+    victims = [UserFactory() for _ in range(LIMIT)]
+    for victim in victims:
+        _login(client, victim.email, "password1")
+    innocent = UserFactory()
+
+    assert _login(client, innocent.email, PASSWORD).status_code == 429
+    assert not _logged_in(client)
+    # Someone else, elsewhere, is not affected.
+    assert _login(client, innocent.email, PASSWORD, ip="192.0.2.50").status_code == 302
+
+
+def test_the_lock_ends_after_the_cool_off(client):
+    user = UserFactory()
+    for _ in range(LIMIT):
+        _login(client, user.email, "nope")
+    assert _login(client, user.email, PASSWORD).status_code == 429
+
+    AccessAttempt.objects.update(
+        attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(minutes=16)
+    )
+
+    assert _login(client, user.email, PASSWORD).status_code == 302
+    assert _logged_in(client)
+
+
+def test_a_success_resets_the_count(client):
+    user = UserFactory()
+    for _ in range(LIMIT - 1):
+        _login(client, user.email, "nope")
+    assert _login(client, user.email, PASSWORD).status_code == 302
+    client.logout()
+    for _ in range(LIMIT - 1):
+        assert _login(client, user.email, "nope").status_code == 200
+
+
+@pytest.mark.parametrize("site", ["host", "admin"])
+def test_admin_logins_are_throttled_too(client, site, make_host):
+    user = make_host() if site == "host" else UserFactory(is_staff=True, is_superuser=True)
+    url = reverse(f"{site}:login")
+    for _ in range(LIMIT):
+        _login(client, user.email, "nope", url=url)
+
+    response = _login(client, user.email, PASSWORD, url=url)
+    assert response.status_code == 429
+    assert LOCKED in response.content.decode()
+    assert not _logged_in(client)
+    assert client.get(reverse(f"{site}:index")).status_code == 302
+
+
+# --- the client address behind the platform router ------------------------------------
+
+
+def test_the_right_most_forwarded_address_is_the_client(client):
+    """The router appends the real address; what the client wrote to its left is ignored."""
+    for attempt in range(LIMIT):
+        forged = f"10.0.0.{attempt}, 8.8.{attempt}.8"
+        _login(client, f"user{attempt}@example.test", "nope", xff=f"{forged}, 203.0.113.77")
+
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.77"}
+    innocent = UserFactory()
+    # Same router hop (REMOTE_ADDR), same client: locked, whatever it forges.
+    locked = _login(client, innocent.email, PASSWORD, xff="192.0.2.1, 203.0.113.77")
+    assert locked.status_code == 429
+    # Another client behind the same router: not locked.
+    response = _login(client, innocent.email, PASSWORD, xff="203.0.113.78")
+    assert response.status_code == 302
+
+
+def _request(remote="10.1.1.1", xff=None):
+    extra = {"REMOTE_ADDR": remote}
+    if xff is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = xff
+    return RequestFactory().post("/accounts/login/", **extra)
+
+
+@pytest.mark.parametrize(
+    ("count", "xff", "expected"),
+    [
+        (1, None, "10.1.1.1"),
+        (1, "203.0.113.5", "203.0.113.5"),
+        (1, "1.2.3.4, 203.0.113.5", "203.0.113.5"),
+        (1, "1.2.3.4,203.0.113.5 ", "203.0.113.5"),
+        (2, "1.2.3.4, 203.0.113.5, 10.0.0.2", "203.0.113.5"),
+        (2, "203.0.113.5", "10.1.1.1"),  # fewer hops than trusted proxies
+        (1, "not-an-ip", "10.1.1.1"),
+        (1, "1.2.3.4, <script>", "10.1.1.1"),
+        (0, "1.2.3.4", "10.1.1.1"),  # no trusted proxy: the header is ignored
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_client_ip(settings, count, xff, expected):
+    settings.TRUSTED_PROXY_COUNT = count
+    assert client_ip(_request(xff=xff)) == expected
+
+
+def test_login_username_is_normalised():
+    assert login_username(_request(), {"username": "  Host@Example.TEST "}) == "host@example.test"
+    request = RequestFactory().post("/", {"username": "A@B.test"})
+    assert login_username(request) == "a@b.test"
+    assert login_username(_request(), None) == ""
+
+
+def test_logins_without_a_request_are_not_web_logins(client):
+    """The test client's login() has no client address; it is let through, not throttled."""
+    user = UserFactory()
+    assert client.login(username=user.email, password=PASSWORD)
+    assert not client.login(username=user.email, password="wrong")
+    assert not AccessAttempt.objects.exists()

@@ -1,0 +1,84 @@
+"""Who is trying to log in: the client address and account django-axes counts failures for."""
+
+import ipaddress
+
+from axes.backends import AxesStandaloneBackend
+from axes.helpers import get_cool_off, get_failure_limit
+from django.conf import settings
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
+
+
+def _valid_ip(value: str) -> str | None:
+    value = (value or "").strip()
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def client_ip(request) -> str | None:
+    """The client's address as seen by the right-most trusted proxy.
+
+    The platform router appends the address that connected to it to ``X-Forwarded-For``;
+    anything to the left of that was written by the client and can be forged. With
+    ``TRUSTED_PROXY_COUNT = n`` the n-th entry from the right is the client. A header with
+    fewer entries than that, a garbage entry, or ``n = 0`` falls back to ``REMOTE_ADDR``.
+    """
+    remote = _valid_ip(request.META.get("REMOTE_ADDR", ""))
+    count = settings.TRUSTED_PROXY_COUNT
+    header = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if count <= 0 or not header:
+        return remote
+    hops = [hop.strip() for hop in header.split(",")]
+    if len(hops) < count:
+        return remote
+    return _valid_ip(hops[-count]) or remote
+
+
+def login_username(request, credentials=None) -> str:
+    """The login name axes counts failures for: the email, normalised like the user manager.
+
+    ``Host@Example.test`` and ``host@example.test `` are the same account, so they share
+    one failure count.
+    """
+    field = settings.AXES_USERNAME_FORM_FIELD
+    if credentials:
+        value = credentials.get(field)
+    else:
+        value = getattr(request, "POST", {}).get(field)
+    return (value or "").strip().lower()[:255]
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """The page a locked-out login gets: HTTP 429, what happened, when to retry."""
+    cool_off = get_cool_off(request)
+    seconds = int(cool_off.total_seconds()) if cool_off else 0
+    response = render(
+        request,
+        "accounts/lockout.html",
+        {
+            "failure_limit": get_failure_limit(request, credentials),
+            "cooloff_minutes": max(1, round(seconds / 60)) if seconds else None,
+        },
+        status=429,
+    )
+    if seconds:
+        response["Retry-After"] = str(seconds)
+    add_never_cache_headers(response)
+    return response
+
+
+class LoginThrottleBackend(AxesStandaloneBackend):
+    """django-axes' standalone backend, for web logins only.
+
+    Every login view (ours, /host/ and /admin/) passes the request to ``authenticate()``, so
+    each is throttled. A call without a request is not a web login — there is no client to
+    count failures for (the test client's ``login()``, a shell) — and is let through to the
+    next backend instead of raising ``AxesBackendRequestParameterRequired``.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

@@ -1,0 +1,94 @@
+import copy
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from .forms import ProfileForm, SignupForm
+from .services import host_enable, user_create, user_update
+
+# Sign-up logs in without authenticate(); name the backend that will load the user back.
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _next_url(request, default="/"):
+    """The ``next`` the visitor was going to, if it is a path on this site; else ``default``."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default
+
+
+@sensitive_post_parameters("password1", "password2")
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    next_url = _next_url(request)
+    if request.user.is_authenticated:
+        return redirect(next_url)
+    form = SignupForm(request.POST or None)
+    if form.is_valid():
+        try:
+            user = user_create(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                name=form.cleaned_data["name"],
+                company=form.cleaned_data["company"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            login(request, user, backend=MODEL_BACKEND)
+            messages.success(request, f"Welcome to PivotDesk, {user.display_name}.")
+            return redirect(next_url)
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    # A copy: a form that fails validation must not change the user the page header shows.
+    form = ProfileForm(request.POST or None, instance=copy.copy(request.user))
+    if form.is_valid():
+        try:
+            user_update(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def become_host(request):
+    if request.method == "POST":
+        host_enable(user=request.user)
+        messages.success(request, "You are a host now. Add your first space here.")
+        return redirect(reverse("host:listings_listing_add"))
+    return render(request, "accounts/become_host.html")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Same page whether or not the email has an account (no enumeration)."""
+
+    template_name = "accounts/password_reset_form.html"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    email_template_name = "accounts/email/password_reset.txt"
+    html_email_template_name = "accounts/email/password_reset.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    @property
+    def extra_email_context(self):
+        # Links are built from SITE_URL, never from the request's Host header.
+        return {"site_url": settings.SITE_URL}

@@ -1,0 +1,156 @@
+"""Bookings in both admins. Nothing here writes a status directly: the host's actions and
+buttons call the same services as the site, so the capacity rule and the history hold."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from accounts.admin_site import host_site
+
+from . import services
+from .models import Booking, BookingEvent, Message
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class BookingEventInline(ReadOnlyInline):
+    model = BookingEvent
+    fields = readonly_fields = ["at", "from_status", "to_status", "actor", "note"]
+    verbose_name = "status change"
+    verbose_name_plural = "history"
+
+
+class MessageInline(ReadOnlyInline):
+    model = Message
+    fields = readonly_fields = ["created_at", "author", "body"]
+
+
+BOOKING_FIELDS = [
+    "listing",
+    "guest",
+    "status",
+    "desks",
+    "start",
+    "months",
+    "end",
+    "price_per_desk",
+    "total",
+    "message",
+    "decided_at",
+    "notice_given_at",
+    "created_at",
+    "updated_at",
+]
+
+
+class BookingAdminBase(admin.ModelAdmin):
+    list_display = ["id", "listing", "guest", "desks", "start", "end", "status", "created_at"]
+    list_filter = ["status", "start"]
+    list_select_related = ["listing", "guest"]
+    search_fields = ["guest__email", "guest__name", "listing__title"]
+    date_hierarchy = "start"
+    fields = readonly_fields = BOOKING_FIELDS
+    inlines = [BookingEventInline, MessageInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Every field is read-only: status changes go through the services, not "Save".
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        """Never write a booking from the admin form."""
+
+
+@admin.register(Booking)
+class BookingAdmin(BookingAdminBase):
+    """Operators see everything, read-only; changes go through the site or the host admin."""
+
+
+class HostBookingAdmin(BookingAdminBase):
+    """A host sees the bookings on their own listings and answers requests."""
+
+    # No listing filter: its choices would list every host's listings.
+    list_filter = ["status"]
+    actions = ["approve_selected", "decline_selected"]
+    change_form_template = "bookings/admin/booking_change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(listing__host=request.user)
+
+    def _answer(self, request, bookings, service, done):
+        ok = 0
+        for booking in bookings:
+            try:
+                service(booking=booking, host=request.user)
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"Booking #{booking.pk}: {' '.join(exc.messages)}", messages.ERROR
+                )
+            else:
+                ok += 1
+        if ok:
+            self.message_user(request, f"{done} {ok} booking request(s).", messages.SUCCESS)
+
+    @admin.action(description="Approve selected requests", permissions=["change"])
+    def approve_selected(self, request, queryset):
+        self._answer(request, queryset, services.booking_approve, "Approved")
+
+    @admin.action(description="Decline selected requests", permissions=["change"])
+    def decline_selected(self, request, queryset):
+        self._answer(request, queryset, services.booking_decline, "Declined")
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/approve/",
+                self.admin_site.admin_view(self.approve_view),
+                name="bookings_booking_approve",
+            ),
+            path(
+                "<int:pk>/decline/",
+                self.admin_site.admin_view(self.decline_view),
+                name="bookings_booking_decline",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _button(self, request, pk, service, done):
+        booking = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_change_permission(request, booking):
+            raise PermissionDenied
+        self._answer(request, [booking], service, done)
+        return HttpResponseRedirect(
+            reverse(f"{self.admin_site.name}:bookings_booking_change", args=[booking.pk])
+        )
+
+    def approve_view(self, request, pk):
+        return require_POST(self._button)(request, pk, services.booking_approve, "Approved")
+
+    def decline_view(self, request, pk):
+        return require_POST(self._button)(request, pk, services.booking_decline, "Declined")
+
+
+host_site.register(Booking, HostBookingAdmin)

@@ -1,0 +1,88 @@
+import datetime
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+from listings.models import Listing
+
+from .services import MAX_TERM_MONTHS
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _date_or_none(value):
+    try:
+        return datetime.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class BookingForm(forms.Form):
+    """desks, start, months, message — the keyword arguments of services.booking_request."""
+
+    desks = forms.IntegerField(min_value=1)
+    start = forms.DateField(
+        label="Move-in date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        input_formats=["%Y-%m-%d"],
+    )
+    months = forms.IntegerField(label="Term (months)", max_value=MAX_TERM_MONTHS)
+    message = forms.CharField(
+        label="Message to the host",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, listing: Listing, prefill=None, **kwargs):
+        """``prefill`` is the search's query string (?desks=&move_in=); garbage is ignored."""
+        initial = kwargs.pop("initial", {})
+        initial.setdefault("months", listing.min_term_months)
+        if prefill is not None:
+            desks = _int_or_none(prefill.get("desks"))
+            if desks is not None and 1 <= desks <= listing.desks:
+                initial["desks"] = desks
+            move_in = _date_or_none(prefill.get("move_in"))
+            if move_in is not None:
+                initial["start"] = move_in
+        initial.setdefault("desks", 1)
+        super().__init__(*args, initial=initial, **kwargs)
+        self.listing = listing
+        self.fields["desks"].max_value = listing.desks
+        self.fields["desks"].validators.append(MaxValueValidator(listing.desks))
+        self.fields["desks"].widget.attrs.update(min=1, max=listing.desks)
+        self.fields["months"].min_value = listing.min_term_months
+        self.fields["months"].validators.append(MinValueValidator(listing.min_term_months))
+        self.fields["months"].widget.attrs.update(min=listing.min_term_months, max=MAX_TERM_MONTHS)
+
+    def quote(self):
+        """(price per month, total for the term) for the desks and months entered, if sane."""
+        source = self.data if self.is_bound else {}
+        desks = _int_or_none(source.get("desks", self.initial.get("desks")))
+        months = _int_or_none(source.get("months", self.initial.get("months")))
+        if not desks or not months or not (0 < desks <= self.listing.desks):
+            return None
+        if not (0 < months <= MAX_TERM_MONTHS):
+            return None
+        per_month = self.listing.price_per_desk * desks
+        return {
+            "desks": desks,
+            "months": months,
+            "per_month": per_month,
+            "total": per_month * months,
+        }
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label="Your message", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=2000)

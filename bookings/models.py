@@ -1,0 +1,146 @@
+import calendar
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from listings.models import Listing
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """``day`` moved by whole months; the 31st becomes the last day of a shorter month."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+class BookingQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=Booking.Status.APPROVED)
+
+    def pending(self):
+        return self.filter(status=Booking.Status.REQUESTED)
+
+    def overlapping(self, start: datetime.date, end: datetime.date):
+        """Bookings holding desks on at least one day of [start, end)."""
+        return self.filter(start__lt=end, end__gt=start)
+
+    def visible_to(self, user):
+        """What a user may see: bookings they made, and bookings on their listings."""
+        return self.filter(Q(guest=user) | Q(listing__host=user))
+
+
+class Booking(models.Model):
+    """Desks on a listing for a term of whole months: the days start <= day < end.
+
+    ``end`` is derived from ``start`` + ``months``; it only moves earlier when the guest gives
+    notice. Status changes go through bookings.services, which keep the capacity rule.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="bookings")
+    guest = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+    )
+    desks = models.PositiveIntegerField()
+    start = models.DateField()
+    months = models.PositiveSmallIntegerField()
+    end = models.DateField(help_text="First day the desks are free again.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    price_per_desk = models.DecimalField(
+        max_digits=8, decimal_places=2, help_text="USD per desk per month when requested."
+    )
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    message = models.TextField(blank=True, max_length=2000)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    notice_given_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(desks__gt=0), name="booking_desks_positive"),
+            models.CheckConstraint(condition=Q(months__gt=0), name="booking_months_positive"),
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="booking_start_before_end"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["listing", "status", "start", "end"], name="booking_capacity"),
+            models.Index(fields=["guest", "-created_at"], name="booking_guest_newest"),
+            models.Index(fields=["status", "created_at"], name="booking_status_created"),
+        ]
+
+    def __str__(self):
+        return f"Booking #{self.pk}: {self.desks} desk(s) from {self.start}"
+
+    def get_absolute_url(self):
+        return reverse("bookings:detail", kwargs={"pk": self.pk})
+
+    @property
+    def price_per_month(self):
+        return self.price_per_desk * self.desks
+
+    @property
+    def is_pending(self):
+        return self.status == self.Status.REQUESTED
+
+    @property
+    def is_approved(self):
+        return self.status == self.Status.APPROVED
+
+
+class Message(models.Model):
+    """One message in a booking's thread between the guest and the host."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="booking_messages"
+    )
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["booking", "created_at"], name="message_booking_created")]
+
+    def __str__(self):
+        return f"Message #{self.pk} on booking #{self.booking_id}"
+
+
+class BookingEvent(models.Model):
+    """A status change (or a notice) with who made it and when. ``actor`` is empty for the
+    system (expiry)."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=10, choices=Booking.Status.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=Booking.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="booking_events",
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["booking", "at"], name="bookingevent_booking_at")]
+
+    def __str__(self):
+        return f"{self.from_status or 'new'} → {self.to_status} on booking #{self.booking_id}"

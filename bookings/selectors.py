@@ -1,0 +1,184 @@
+"""Reads for bookings. Capacity is computed from the approved bookings' boundary dates (a sweep
+over start/end events), never one query per day, and the pages' selectors own their
+select_related/prefetch so they run a constant number of queries."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from listings.models import Listing
+
+from .models import Booking, BookingEvent, Message, add_months
+
+Interval = tuple[datetime.date, datetime.date, int]  # (start, end exclusive, desks)
+
+
+def peak_desks(intervals: Iterable[Interval], *, start: datetime.date, end: datetime.date) -> int:
+    """The most desks the intervals hold on any single day of [start, end)."""
+    events = []
+    for b_start, b_end, desks in intervals:
+        lo, hi = max(b_start, start), min(b_end, end)
+        if lo < hi:
+            events.append((lo, desks))
+            events.append((hi, -desks))
+    # Ends sort before starts on the same day: the end day is already free.
+    events.sort(key=lambda event: (event[0], event[1]))
+    peak = used = 0
+    for _day, delta in events:
+        used += delta
+        peak = max(peak, used)
+    return peak
+
+
+def approved_intervals(
+    *, listing: Listing, start: datetime.date, end: datetime.date
+) -> list[Interval]:
+    """(start, end, desks) of the approved bookings on ``listing`` overlapping [start, end)."""
+    return list(
+        Booking.objects.approved()
+        .filter(listing_id=listing.pk)
+        .overlapping(start, end)
+        .values_list("start", "end", "desks")
+    )
+
+
+def desks_free(*, listing: Listing, start: datetime.date, months: int) -> int:
+    """The fewest desks free on any day of the term: capacity minus the approved desks.
+
+    One query. Callers that act on the answer must hold a row lock on the listing
+    (bookings.services does), or the answer may be stale by the time they write.
+    """
+    end = add_months(start, months)
+    intervals = approved_intervals(listing=listing, start=start, end=end)
+    return max(listing.desks - peak_desks(intervals, start=start, end=end), 0)
+
+
+def listing_availability(
+    *, listing: Listing, months: int = 12, today: datetime.date | None = None
+) -> list[tuple[datetime.date, int]]:
+    """(first day of month, fewest desks free that month) for this month and the next ones.
+
+    Days already past and days before ``listing.available_from`` are not bookable, so a month
+    with none left shows 0. One query.
+    """
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    bounds = [add_months(first, i) for i in range(months + 1)]
+    bookable_from = max(today, listing.available_from)
+    intervals = approved_intervals(listing=listing, start=bookable_from, end=bounds[-1])
+    rows = []
+    for month_start, month_end in zip(bounds, bounds[1:], strict=False):
+        lo = max(month_start, bookable_from)
+        if lo >= month_end:
+            rows.append((month_start, 0))
+            continue
+        rows.append((month_start, listing.desks - peak_desks(intervals, start=lo, end=month_end)))
+    return rows
+
+
+# The search asks for a move-in date; each listing's term is its own minimum term. Listings
+# with longer minimums are checked over this many months (no one books further ahead).
+SEARCH_TERM_MONTHS_CAP = 24
+
+
+def listings_with_free_desks(
+    queryset: QuerySet[Listing], *, desks: int | None, move_in: datetime.date | None
+) -> QuerySet[Listing]:
+    """Listings with at least ``desks`` desks free on every day from ``move_in`` for the
+    listing's minimum term, counting approved bookings. Adds no query: the check is a
+    correlated subquery.
+
+    The peak of overlapping bookings over a term is reached on the term's first day or on the
+    first day of one of the bookings, so checking those days is enough.
+    """
+    desks = max(desks or 1, 1)
+    today = timezone.localdate()
+    move_in = max(move_in or today, today)
+    if move_in.year > today.year + 5:
+        # Far beyond what anyone can book (and beyond date arithmetic near year 9999).
+        return queryset.none()
+    term_end = Case(
+        *[
+            When(min_term_months=n, then=Value(add_months(move_in, n)))
+            for n in range(1, SEARCH_TERM_MONTHS_CAP)
+        ],
+        default=Value(add_months(move_in, SEARCH_TERM_MONTHS_CAP)),
+    )
+    queryset = queryset.filter(desks__gte=desks).alias(_term_end=term_end)
+    used_on_day = (
+        Booking.objects.approved()
+        .filter(
+            listing_id=OuterRef("listing_id"),
+            start__lte=OuterRef("_day"),
+            end__gt=OuterRef("_day"),
+        )
+        .order_by()
+        .values("listing_id")
+        .annotate(total=Sum("desks"))
+        .values("total")
+    )
+    too_full = (
+        Booking.objects.approved()
+        .filter(listing_id=OuterRef("pk"), start__lt=OuterRef("_term_end"), end__gt=move_in)
+        .alias(_day=Greatest(F("start"), Value(move_in)))
+        .alias(
+            _used=Coalesce(Subquery(used_on_day, output_field=IntegerField()), Value(0)),
+        )
+        .filter(_used__gt=OuterRef("desks") - desks)
+    )
+    return queryset.filter(~Exists(too_full))
+
+
+def bookings_for_user(*, user) -> QuerySet[Booking]:
+    """A guest's bookings and, for a host, the bookings on their spaces; newest first."""
+    return (
+        Booking.objects.visible_to(user)
+        .select_related("listing", "listing__city", "listing__host", "guest")
+        .order_by("-created_at", "-id")
+    )
+
+
+def booking_for_viewer(*, user, pk) -> QuerySet[Booking]:
+    """The booking ``pk`` if ``user`` is its guest or its listing's host (else empty), with its
+    thread and history."""
+    return (
+        Booking.objects.visible_to(user)
+        .filter(pk=pk)
+        .select_related("listing", "listing__city", "listing__host", "guest")
+        .prefetch_related(
+            Prefetch("messages", queryset=Message.objects.select_related("author")),
+            Prefetch("events", queryset=BookingEvent.objects.select_related("actor")),
+        )
+    )
+
+
+def booking_actions(*, booking: Booking, user, today: datetime.date | None = None) -> set[str]:
+    """What ``user`` may do to ``booking`` now: approve/decline (host), cancel/notice (guest).
+
+    Mirrors the rules in bookings.services, which decide for real.
+    """
+    today = today or timezone.localdate()
+    actions = set()
+    if user.pk == booking.listing.host_id and booking.is_pending:
+        actions |= {"approve", "decline"}
+    if user.pk == booking.guest_id:
+        if booking.is_pending or (booking.is_approved and today < booking.start):
+            actions.add("cancel")
+        elif booking.is_approved and today < booking.end and booking.notice_given_at is None:
+            actions.add("notice")
+    return actions

@@ -1,0 +1,303 @@
+"""Writes for bookings: the public contract that views, both admins and tests call.
+
+The capacity rule — on every day, approved desks on a listing never exceed ``Listing.desks`` —
+holds by construction: every write that can change approved desks (request with instant book,
+approve, cancel, notice) runs in one transaction that first locks the listing row with
+``select_for_update``, and only then counts. Concurrent writers on the same listing queue on
+that lock; each counts what the previous one committed. Lock order is always listing, then
+booking, so two writers cannot deadlock.
+"""
+
+import datetime
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from listings.models import Listing
+
+from .emails import booking_email_send
+from .models import Booking, BookingEvent, Message, add_months
+from .selectors import approved_intervals, peak_desks
+
+MAX_TERM_MONTHS = 36
+MAX_LEAD_MONTHS = 24  # how far ahead a term may start
+EXPIRE_AFTER = datetime.timedelta(hours=72)
+NOTICE_PERIOD = datetime.timedelta(days=30)
+
+BOOKING_DESKS_TOO_FEW = "Ask for at least one desk."
+BOOKING_DESKS_NOT_FREE = "Only {free} desk(s) are free for that whole term."
+BOOKING_TERM_TOO_SHORT = "This space is let for at least {min} month(s)."
+BOOKING_TERM_TOO_LONG = f"Terms are at most {MAX_TERM_MONTHS} months."
+BOOKING_START_IN_PAST = "The start date has already passed."
+BOOKING_START_TOO_FAR = f"Terms can start at most {MAX_LEAD_MONTHS} months from today."
+BOOKING_START_TOO_EARLY = "This space is available from {date:%B %-d, %Y}."
+BOOKING_LISTING_UNPUBLISHED = "This space is not open for bookings."
+BOOKING_OWN_LISTING = "You cannot book your own space."
+BOOKING_BAD_TRANSITION = "A {status} booking cannot be {action}."
+BOOKING_NOT_YOUR_LISTING = "Only the host of this space can answer this request."
+BOOKING_NOT_YOUR_BOOKING = "Only the guest who made this booking can cancel it."
+BOOKING_ALREADY_ENDED = "This booking has already ended."
+BOOKING_NOTICE_ALREADY_GIVEN = "Notice has already been given; the booking ends on {end}."
+MESSAGE_NOT_A_PARTY = "Only the guest and the host can write in this thread."
+MESSAGE_EMPTY = "Write a message first."
+
+AUTO_DECLINE_NOTE = "Declined automatically: the desks were booked for part of this term."
+AUTO_DECLINE_MESSAGE = (
+    "Sorry — another booking was just approved and the desks you asked for are no longer "
+    "free for your whole term. Try fewer desks or other dates."
+)
+
+
+def _mail(booking: Booking, kind: str, *recipients: str, message_id: int | None = None):
+    """Queue emails for after the commit. robust: a mail outage must not undo a booking."""
+    for to in recipients:
+        transaction.on_commit(
+            partial(
+                booking_email_send, booking_id=booking.pk, kind=kind, to=to, message_id=message_id
+            ),
+            robust=True,
+        )
+
+
+def _set_status(booking: Booking, *, status: str, actor: User | None, note: str = "") -> None:
+    """Change status, stamp decided_at for host/system decisions, and record who and when."""
+    previous = booking.status
+    booking.status = status
+    if status in {Booking.Status.APPROVED, Booking.Status.DECLINED, Booking.Status.EXPIRED}:
+        booking.decided_at = timezone.now()
+    booking.full_clean()
+    booking.save()
+    BookingEvent.objects.create(
+        booking=booking, from_status=previous, to_status=status, actor=actor, note=note[:500]
+    )
+
+
+def _lock_listing(listing_id: int) -> Listing:
+    """Caller must be inside transaction.atomic. Returns the listing re-read under the lock."""
+    return Listing.objects.select_for_update().get(pk=listing_id)
+
+
+def _lock_booking(booking: Booking) -> Booking:
+    """Lock the listing, then the booking, and return both fresh. Inside transaction.atomic."""
+    listing = _lock_listing(booking.listing_id)
+    locked = Booking.objects.select_for_update().get(pk=booking.pk)
+    locked.listing = listing
+    return locked
+
+
+def _refuse_transition(booking: Booking, action: str):
+    raise ValidationError(
+        BOOKING_BAD_TRANSITION.format(status=booking.get_status_display().lower(), action=action)
+    )
+
+
+def _free_desks(listing: Listing, start: datetime.date, end: datetime.date) -> int:
+    """Fewest desks free over [start, end). Caller must hold the row lock on the listing."""
+    intervals = approved_intervals(listing=listing, start=start, end=end)
+    return listing.desks - peak_desks(intervals, start=start, end=end)
+
+
+@transaction.atomic
+def booking_request(
+    *,
+    guest: User,
+    listing: Listing,
+    desks: int,
+    start: datetime.date,
+    months: int,
+    message: str = "",
+) -> Booking:
+    """Request ``desks`` desks from ``start`` for ``months`` months.
+
+    Locks the listing row (select_for_update) before counting free desks, so the answer holds
+    until commit. With ``listing.instant_book`` a request that fits is approved under the same
+    lock. Raises ValidationError when the request is not allowed.
+    """
+    listing = _lock_listing(listing.pk)
+    if not listing.is_published:
+        raise ValidationError(BOOKING_LISTING_UNPUBLISHED)
+    if guest.pk == listing.host_id:
+        raise ValidationError(BOOKING_OWN_LISTING)
+    if desks < 1:
+        raise ValidationError(BOOKING_DESKS_TOO_FEW)
+    if months < listing.min_term_months:
+        raise ValidationError(BOOKING_TERM_TOO_SHORT.format(min=listing.min_term_months))
+    if months > MAX_TERM_MONTHS:
+        raise ValidationError(BOOKING_TERM_TOO_LONG)
+    today = timezone.localdate()
+    if start < today:
+        raise ValidationError(BOOKING_START_IN_PAST)
+    if start > add_months(today, MAX_LEAD_MONTHS):
+        raise ValidationError(BOOKING_START_TOO_FAR)
+    if start < listing.available_from:
+        raise ValidationError(BOOKING_START_TOO_EARLY.format(date=listing.available_from))
+    end = add_months(start, months)
+    free = _free_desks(listing, start, end)
+    if desks > free:
+        raise ValidationError(BOOKING_DESKS_NOT_FREE.format(free=max(free, 0)))
+
+    booking = Booking(
+        listing=listing,
+        guest=guest,
+        desks=desks,
+        start=start,
+        months=months,
+        end=end,
+        price_per_desk=listing.price_per_desk,
+        total=listing.price_per_desk * desks * months,
+        message=message.strip(),
+    )
+    booking.full_clean()
+    booking.save()
+    BookingEvent.objects.create(booking=booking, to_status=booking.status, actor=guest)
+    if listing.instant_book:
+        # Still under the listing lock, and the count above already includes every approval.
+        _set_status(booking, status=Booking.Status.APPROVED, actor=None, note="Instant book")
+        _mail(booking, "approved", "guest")
+        _mail(booking, "request_new", "host")
+    else:
+        _mail(booking, "request_new", "host")
+    return booking
+
+
+@transaction.atomic
+def booking_approve(*, booking: Booking, host: User) -> Booking:
+    """Approve a pending request, then decline (with a message and an email) the other pending
+    requests on the listing that no longer fit.
+
+    Locks the listing row, then the booking, before counting, so concurrent approvals and
+    requests cannot overbook.
+    """
+    booking = _lock_booking(booking)
+    listing = booking.listing
+    if host.pk != listing.host_id:
+        raise ValidationError(BOOKING_NOT_YOUR_LISTING)
+    if not booking.is_pending:
+        _refuse_transition(booking, "approved")
+    free = _free_desks(listing, booking.start, booking.end)
+    if booking.desks > free:
+        raise ValidationError(BOOKING_DESKS_NOT_FREE.format(free=max(free, 0)))
+    _set_status(booking, status=Booking.Status.APPROVED, actor=host)
+    _mail(booking, "approved", "guest")
+
+    pending = list(
+        Booking.objects.pending()
+        .select_for_update()
+        .filter(listing_id=listing.pk)
+        .overlapping(booking.start, booking.end)
+        .exclude(pk=booking.pk)
+    )
+    if pending:
+        lo, hi = min(b.start for b in pending), max(b.end for b in pending)
+        intervals = approved_intervals(listing=listing, start=lo, end=hi)
+        for other in pending:
+            used = peak_desks(intervals, start=other.start, end=other.end)
+            if other.desks > listing.desks - used:
+                other.listing = listing
+                _set_status(
+                    other, status=Booking.Status.DECLINED, actor=host, note=AUTO_DECLINE_NOTE
+                )
+                Message.objects.create(booking=other, author=host, body=AUTO_DECLINE_MESSAGE)
+                _mail(other, "declined", "guest")
+    return booking
+
+
+@transaction.atomic
+def booking_decline(*, booking: Booking, host: User, reason: str = "") -> Booking:
+    """Decline a pending request; a reason, if given, goes into the thread for the guest."""
+    booking = _lock_booking(booking)
+    if host.pk != booking.listing.host_id:
+        raise ValidationError(BOOKING_NOT_YOUR_LISTING)
+    if not booking.is_pending:
+        _refuse_transition(booking, "declined")
+    reason = reason.strip()
+    _set_status(booking, status=Booking.Status.DECLINED, actor=host, note=reason)
+    if reason:
+        Message.objects.create(booking=booking, author=host, body=reason[:5000])
+    _mail(booking, "declined", "guest")
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(*, booking: Booking, by: User) -> Booking:
+    """The guest cancels: a pending request any time, an approved booking before it starts.
+
+    After the start the guest gives 30 days' notice instead: the booking stays approved and its
+    end moves to today + 30 days (never later than the original end), so the desks are free
+    from then. Hosts cannot cancel; they decline requests. Locks the listing, then the booking.
+    """
+    booking = _lock_booking(booking)
+    if by.pk != booking.guest_id:
+        raise ValidationError(BOOKING_NOT_YOUR_BOOKING)
+    today = timezone.localdate()
+    if booking.is_pending or (booking.is_approved and today < booking.start):
+        _set_status(booking, status=Booking.Status.CANCELLED, actor=by)
+        _mail(booking, "cancelled", "guest", "host")
+        return booking
+    if not booking.is_approved:
+        _refuse_transition(booking, "cancelled")
+    if today >= booking.end:
+        raise ValidationError(BOOKING_ALREADY_ENDED)
+    if booking.notice_given_at is not None:
+        raise ValidationError(BOOKING_NOTICE_ALREADY_GIVEN.format(end=booking.end))
+    new_end = min(today + NOTICE_PERIOD, booking.end)
+    booking.end = new_end
+    booking.notice_given_at = timezone.now()
+    _set_status(
+        booking,
+        status=Booking.Status.APPROVED,
+        actor=by,
+        note=f"30 days' notice given: ends {new_end:%Y-%m-%d}",
+    )
+    _mail(booking, "notice", "guest", "host")
+    return booking
+
+
+@transaction.atomic
+def message_create(*, booking: Booking, author: User, body: str) -> Message:
+    """Add to the thread; the other party gets an email after commit."""
+    if author.pk not in {booking.guest_id, booking.listing.host_id}:
+        raise ValidationError(MESSAGE_NOT_A_PARTY)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError(MESSAGE_EMPTY)
+    message = Message(booking=booking, author=author, body=body)
+    message.full_clean()
+    message.save()
+    Booking.objects.filter(pk=booking.pk).update(updated_at=timezone.now())
+    _mail(
+        booking,
+        "message_new",
+        "host" if author.pk == booking.guest_id else "guest",
+        message_id=message.pk,
+    )
+    return message
+
+
+def booking_expire_stale(*, now: datetime.datetime | None = None) -> int:
+    """Expire requests left unanswered for 72 hours; return how many.
+
+    Idempotent and safe to run concurrently (e.g. every 10 minutes from a scheduler): rows
+    another transaction is deciding right now are skipped (SKIP LOCKED) and picked up by the
+    next run, and an expired request is never touched again.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        stale = list(
+            Booking.objects.pending()
+            .filter(created_at__lt=now - EXPIRE_AFTER)
+            .select_for_update(skip_locked=True)
+            .order_by("pk")
+        )
+        for booking in stale:
+            _set_status(
+                booking,
+                status=Booking.Status.EXPIRED,
+                actor=None,
+                note="No answer within 72 hours",
+            )
+            _mail(booking, "expired", "guest")
+    return len(stale)

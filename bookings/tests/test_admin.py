@@ -1,0 +1,118 @@
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from accounts.tests.factories import UserFactory
+from bookings import HOST_PERMISSIONS
+from bookings.models import Booking
+from listings.tests.factories import ListingFactory
+
+from .factories import BookingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def host_with_permissions(host):
+    codenames = [perm.split(".", 1)[1] for perm in HOST_PERMISSIONS]
+    host.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="bookings", codename__in=codenames)
+    )
+    return host
+
+
+@pytest.fixture
+def host_client(client):
+    listing = ListingFactory(desks=3)
+    host_with_permissions(listing.host)
+    client.force_login(listing.host)
+    client.listing = listing
+    return client
+
+
+def test_host_admin_lists_only_bookings_on_own_listings(host_client):
+    mine = BookingFactory(listing=host_client.listing)
+    theirs = BookingFactory()
+    response = host_client.get(reverse("host:bookings_booking_changelist"))
+    assert response.status_code == 200
+    assert list(response.context["cl"].queryset) == [mine]
+    foreign = host_client.get(reverse("host:bookings_booking_change", args=[theirs.pk]))
+    assert foreign.status_code in (302, 404)  # "doesn't exist" — never shown
+    assert theirs.guest.email not in foreign.content.decode()
+
+
+def test_host_admin_change_form_shows_history_and_buttons(host_client):
+    booking = BookingFactory(listing=host_client.listing)
+    booking.events.create(from_status="", to_status="requested", actor=booking.guest)
+    response = host_client.get(reverse("host:bookings_booking_change", args=[booking.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="events-group"' in html and 'id="messages-group"' in html
+    assert 'name="_save"' not in html  # read-only: changes go through the services
+    assert reverse("host:bookings_booking_approve", args=[booking.pk]) in html
+    assert reverse("host:bookings_booking_decline", args=[booking.pk]) in html
+
+
+def test_host_admin_buttons_call_the_services(host_client):
+    first = BookingFactory(listing=host_client.listing, desks=3)
+    second = BookingFactory(listing=host_client.listing, desks=1)
+    response = host_client.post(
+        reverse("host:bookings_booking_approve", args=[first.pk]), follow=True
+    )
+    assert response.status_code == 200
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == Booking.Status.APPROVED
+    assert second.status == Booking.Status.DECLINED  # no longer fits: declined automatically
+    assert first.events.get().actor == host_client.listing.host
+    # Approving again is refused with a message, not a 500.
+    again = host_client.post(reverse("host:bookings_booking_approve", args=[first.pk]), follow=True)
+    assert again.status_code == 200 and "cannot be approved" in again.content.decode()
+
+
+def test_host_admin_buttons_refuse_foreign_bookings_and_get(host_client):
+    theirs = BookingFactory()
+    url = reverse("host:bookings_booking_approve", args=[theirs.pk])
+    assert host_client.post(url).status_code == 404
+    mine = BookingFactory(listing=host_client.listing)
+    assert (
+        host_client.get(reverse("host:bookings_booking_decline", args=[mine.pk])).status_code == 405
+    )
+    theirs.refresh_from_db()
+    assert theirs.status == Booking.Status.REQUESTED
+
+
+def test_host_admin_actions_approve_and_report_refusals(host_client):
+    fits = BookingFactory(listing=host_client.listing, desks=2)
+    closed = BookingFactory(listing=host_client.listing, status="cancelled")
+    response = host_client.post(
+        reverse("host:bookings_booking_changelist"),
+        {"action": "approve_selected", "_selected_action": [fits.pk, closed.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Approved 1 booking request" in html
+    assert f"Booking #{closed.pk}: A cancelled booking cannot be approved." in html
+    fits.refresh_from_db()
+    assert fits.status == Booking.Status.APPROVED
+
+
+def test_host_admin_decline_action(host_client):
+    booking = BookingFactory(listing=host_client.listing)
+    host_client.post(
+        reverse("host:bookings_booking_changelist"),
+        {"action": "decline_selected", "_selected_action": [booking.pk]},
+    )
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.DECLINED
+
+
+def test_operator_admin_shows_every_booking_with_history(client):
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    booking = BookingFactory()
+    booking.events.create(from_status="", to_status="requested", actor=booking.guest)
+    client.force_login(operator)
+    assert client.get(reverse("admin:bookings_booking_changelist")).status_code == 200
+    response = client.get(reverse("admin:bookings_booking_change", args=[booking.pk]))
+    assert response.status_code == 200
+    assert 'id="events-group"' in response.content.decode()

@@ -1,0 +1,145 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from bookings.models import add_months
+from bookings.selectors import (
+    desks_free,
+    listing_availability,
+    listings_with_free_desks,
+    peak_desks,
+)
+from listings.models import Listing
+from listings.tests.factories import ListingFactory
+
+from .factories import BookingFactory
+
+D = datetime.date
+
+
+def test_peak_desks_counts_overlaps_and_treats_end_as_free():
+    intervals = [
+        (D(2027, 1, 1), D(2027, 2, 1), 2),
+        (D(2027, 1, 15), D(2027, 3, 1), 3),
+        (D(2027, 2, 1), D(2027, 4, 1), 4),  # starts the day the first one ends
+    ]
+    assert peak_desks(intervals, start=D(2027, 1, 1), end=D(2027, 1, 15)) == 2
+    assert peak_desks(intervals, start=D(2027, 1, 1), end=D(2027, 2, 1)) == 5
+    assert peak_desks(intervals, start=D(2027, 1, 1), end=D(2027, 5, 1)) == 7
+    assert peak_desks(intervals, start=D(2027, 3, 1), end=D(2027, 5, 1)) == 4
+    assert peak_desks(intervals, start=D(2027, 4, 1), end=D(2027, 5, 1)) == 0
+
+
+def _brute_force_free(listing, start, months):
+    end = add_months(start, months)
+    approved = list(listing.bookings.approved())
+    day, worst = start, listing.desks
+    while day < end:
+        used = sum(b.desks for b in approved if b.start <= day < b.end)
+        worst = min(worst, listing.desks - used)
+        day += datetime.timedelta(days=1)
+    return worst
+
+
+@pytest.mark.django_db
+def test_desks_free_matches_a_day_by_day_count_in_one_query(django_assert_num_queries):
+    listing = ListingFactory(desks=10)
+    base = timezone.localdate() + datetime.timedelta(days=3)
+    for offset, months, desks in [(0, 2, 3), (20, 1, 4), (45, 3, 2), (50, 1, 1), (100, 1, 6)]:
+        BookingFactory(
+            listing=listing,
+            status="approved",
+            start=base + datetime.timedelta(days=offset),
+            months=months,
+            desks=desks,
+        )
+    BookingFactory(listing=listing, status="requested", start=base, desks=10)
+    for offset in [0, 10, 30, 44, 60, 90, 130]:
+        start = base + datetime.timedelta(days=offset)
+        for months in (1, 2, 4):
+            with django_assert_num_queries(1):
+                free = desks_free(listing=listing, start=start, months=months)
+            assert free == _brute_force_free(listing, start, months), (offset, months)
+
+
+@pytest.mark.django_db
+def test_listing_availability_is_one_query_for_twelve_months(django_assert_num_queries):
+    today = D(2027, 3, 10)
+    listing = ListingFactory(desks=8, available_from=D(2027, 1, 1))
+    BookingFactory(listing=listing, status="approved", start=D(2027, 4, 20), months=2, desks=5)
+    BookingFactory(listing=listing, status="approved", start=D(2027, 5, 1), months=1, desks=2)
+    BookingFactory(listing=listing, status="requested", start=D(2027, 3, 12), months=1, desks=8)
+    with django_assert_num_queries(1):
+        rows = listing_availability(listing=listing, today=today)
+    assert len(rows) == 12
+    assert rows[:5] == [
+        (D(2027, 3, 1), 8),
+        (D(2027, 4, 1), 3),
+        (D(2027, 5, 1), 1),
+        (D(2027, 6, 1), 3),
+        (D(2027, 7, 1), 8),
+    ]
+    assert rows[-1] == (D(2028, 2, 1), 8)
+
+
+@pytest.mark.django_db
+def test_listing_availability_shows_no_desks_before_available_from():
+    today = D(2027, 3, 10)
+    listing = ListingFactory(desks=4, available_from=D(2027, 5, 15))
+    rows = dict(listing_availability(listing=listing, today=today))
+    assert rows[D(2027, 3, 1)] == 0 and rows[D(2027, 4, 1)] == 0
+    assert rows[D(2027, 5, 1)] == 4
+
+
+@pytest.mark.django_db
+def test_listings_with_free_desks_counts_approved_bookings(django_assert_num_queries):
+    move_in = timezone.localdate() + datetime.timedelta(days=10)
+    full_later = ListingFactory(desks=4, min_term_months=3)
+    # Full from 40 days after move-in: inside a 3-month minimum term.
+    BookingFactory(
+        listing=full_later,
+        status="approved",
+        desks=4,
+        start=move_in + datetime.timedelta(days=40),
+    )
+    full_after_one_month = ListingFactory(desks=4, min_term_months=1)
+    BookingFactory(
+        listing=full_after_one_month,
+        status="approved",
+        desks=4,
+        start=add_months(move_in, 1),  # the day a one-month term ends
+    )
+    half_taken = ListingFactory(desks=4)
+    BookingFactory(listing=half_taken, status="approved", desks=2, start=move_in, months=2)
+    BookingFactory(
+        listing=half_taken,
+        status="approved",
+        desks=1,
+        start=move_in - datetime.timedelta(days=3),
+    )
+    only_requests = ListingFactory(desks=4)
+    BookingFactory(listing=only_requests, status="requested", desks=4, start=move_in)
+    small = ListingFactory(desks=1)
+
+    def found(desks):
+        qs = listings_with_free_desks(Listing.objects.all(), desks=desks, move_in=move_in)
+        with django_assert_num_queries(1):
+            return set(qs.values_list("pk", flat=True))
+
+    assert found(1) == {full_after_one_month.pk, half_taken.pk, only_requests.pk, small.pk}
+    assert found(2) == {full_after_one_month.pk, only_requests.pk}
+    assert found(4) == {full_after_one_month.pk, only_requests.pk}
+    assert found(5) == set()
+    # No desks / no date: at least one desk free from today.
+    from_today = listings_with_free_desks(Listing.objects.all(), desks=None, move_in=None)
+    assert set(from_today) == {full_after_one_month, half_taken, only_requests, small}
+
+
+@pytest.mark.django_db
+def test_listings_with_free_desks_survives_absurd_dates():
+    listing = ListingFactory()
+    qs = Listing.objects.all()
+    assert list(listings_with_free_desks(qs, desks=1, move_in=D(9999, 12, 31))) == []
+    assert list(listings_with_free_desks(qs, desks=10**6, move_in=None)) == []
+    assert list(listings_with_free_desks(qs, desks=1, move_in=D(2001, 1, 1))) == [listing]

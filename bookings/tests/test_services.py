@@ -1,0 +1,461 @@
+import datetime
+import io
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from bookings import services
+from bookings.models import Booking, BookingEvent, Message, add_months
+from bookings.selectors import desks_free
+from listings.models import Listing
+from listings.tests.factories import ListingFactory
+
+from .factories import BookingFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate
+DAY = datetime.timedelta(days=1)
+
+
+def soon(days=7):
+    return TODAY() + datetime.timedelta(days=days)
+
+
+def request(listing, guest=None, desks=1, start=None, months=1, message=""):
+    return services.booking_request(
+        guest=guest or UserFactory(),
+        listing=listing,
+        desks=desks,
+        start=start or soon(),
+        months=months,
+        message=message,
+    )
+
+
+def refusal(exc_info):
+    return " ".join(exc_info.value.messages)
+
+
+# --- booking_request ------------------------------------------------------------------
+
+
+def test_booking_request_stores_term_price_snapshot_and_history():
+    listing = ListingFactory(desks=6, price_per_desk="350.00")
+    guest = UserFactory()
+    booking = request(listing, guest=guest, desks=2, start=soon(10), months=3, message=" Hi! ")
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.REQUESTED
+    assert booking.end == add_months(soon(10), 3)
+    assert booking.total == 2 * 3 * 350
+    assert booking.message == "Hi!"
+    # The snapshot does not follow later price changes.
+    Listing.objects.filter(pk=listing.pk).update(price_per_desk="999.00")
+    booking.refresh_from_db()
+    assert booking.price_per_desk == 350
+    [event] = booking.events.all()
+    assert (event.from_status, event.to_status, event.actor) == ("", "requested", guest)
+
+
+@pytest.mark.parametrize("desks", [0, -3])
+def test_booking_request_rejects_fewer_than_one_desk(desks):
+    with pytest.raises(ValidationError) as exc:
+        request(ListingFactory(), desks=desks)
+    assert refusal(exc) == services.BOOKING_DESKS_TOO_FEW
+
+
+def test_booking_request_rejects_more_desks_than_free():
+    listing = ListingFactory(desks=6)
+    BookingFactory(listing=listing, desks=5, status=Booking.Status.APPROVED, start=soon(20))
+    # Free on days before the approved booking starts, but not for the whole term.
+    with pytest.raises(ValidationError) as exc:
+        request(listing, desks=2, start=soon(5), months=1)
+    assert refusal(exc) == services.BOOKING_DESKS_NOT_FREE.format(free=1)
+    assert request(listing, desks=1, start=soon(5)).desks == 1
+
+
+def test_booking_request_rejects_more_desks_than_capacity():
+    with pytest.raises(ValidationError) as exc:
+        request(ListingFactory(desks=6), desks=7)
+    assert refusal(exc) == services.BOOKING_DESKS_NOT_FREE.format(free=6)
+
+
+def test_booking_request_counts_only_approved_bookings():
+    listing = ListingFactory(desks=4)
+    for status in ["requested", "declined", "cancelled", "expired"]:
+        BookingFactory(listing=listing, desks=4, status=status)
+    assert request(listing, desks=4).desks == 4
+
+
+def test_booking_request_rejects_term_below_listing_minimum():
+    with pytest.raises(ValidationError) as exc:
+        request(ListingFactory(min_term_months=3), months=2)
+    assert refusal(exc) == services.BOOKING_TERM_TOO_SHORT.format(min=3)
+
+
+def test_booking_request_rejects_absurd_term():
+    with pytest.raises(ValidationError) as exc:
+        request(ListingFactory(), months=10_000)
+    assert refusal(exc) == services.BOOKING_TERM_TOO_LONG
+
+
+def test_booking_request_rejects_start_in_the_past():
+    with pytest.raises(ValidationError) as exc:
+        request(ListingFactory(), start=TODAY() - DAY)
+    assert refusal(exc) == services.BOOKING_START_IN_PAST
+
+
+def test_booking_request_rejects_start_before_available_from():
+    listing = ListingFactory(available_from=soon(30))
+    with pytest.raises(ValidationError) as exc:
+        request(listing, start=soon(29))
+    assert "available from" in refusal(exc)
+    assert request(listing, start=soon(30)).start == soon(30)
+
+
+@pytest.mark.parametrize("status", [Listing.Status.DRAFT, Listing.Status.ARCHIVED])
+def test_booking_request_rejects_unpublished_listing(status):
+    with pytest.raises(ValidationError) as exc:
+        request(ListingFactory(status=status))
+    assert refusal(exc) == services.BOOKING_LISTING_UNPUBLISHED
+
+
+def test_booking_request_rejects_host_booking_own_space():
+    listing = ListingFactory()
+    with pytest.raises(ValidationError) as exc:
+        request(listing, guest=listing.host)
+    assert refusal(exc) == services.BOOKING_OWN_LISTING
+    assert not Booking.objects.exists()
+
+
+def test_booking_request_reads_the_listing_fresh_not_the_callers_copy():
+    listing = ListingFactory()
+    Listing.objects.filter(pk=listing.pk).update(status=Listing.Status.ARCHIVED)
+    with pytest.raises(ValidationError):
+        request(listing)  # the stale object still says published
+
+
+# --- instant book ---------------------------------------------------------------------
+
+
+def test_instant_book_approves_a_fitting_request_at_once():
+    listing = ListingFactory(desks=3, instant_book=True)
+    booking = request(listing, desks=3)
+    assert booking.status == Booking.Status.APPROVED
+    assert booking.decided_at is not None
+    assert [(e.from_status, e.to_status) for e in booking.events.all()] == [
+        ("", "requested"),
+        ("requested", "approved"),
+    ]
+    assert desks_free(listing=listing, start=booking.start, months=1) == 0
+    with pytest.raises(ValidationError):
+        request(listing, desks=1)
+
+
+def test_without_instant_book_a_request_waits_and_holds_no_desks():
+    listing = ListingFactory(desks=3)
+    booking = request(listing, desks=3)
+    assert booking.status == Booking.Status.REQUESTED
+    assert desks_free(listing=listing, start=booking.start, months=1) == 3
+
+
+# --- approve / decline ----------------------------------------------------------------
+
+
+def test_host_approves_a_request():
+    booking = BookingFactory(desks=2)
+    host = booking.listing.host
+    approved = services.booking_approve(booking=booking, host=host)
+    booking.refresh_from_db()
+    assert approved.status == booking.status == Booking.Status.APPROVED
+    assert booking.decided_at is not None
+    event = booking.events.get()
+    assert (event.from_status, event.to_status, event.actor) == ("requested", "approved", host)
+
+
+def test_approve_rejects_another_hosts_answer():
+    booking = BookingFactory()
+    other_host = ListingFactory().host
+    for answer in (services.booking_approve, services.booking_decline):
+        with pytest.raises(ValidationError) as exc:
+            answer(booking=booking, host=other_host)
+        assert refusal(exc) == services.BOOKING_NOT_YOUR_LISTING
+    with pytest.raises(ValidationError):
+        services.booking_approve(booking=booking, host=booking.guest)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.REQUESTED
+
+
+def test_approve_rejects_a_request_that_no_longer_fits():
+    listing = ListingFactory(desks=4)
+    BookingFactory(listing=listing, desks=3, status=Booking.Status.APPROVED)
+    booking = BookingFactory(listing=listing, desks=2)
+    with pytest.raises(ValidationError) as exc:
+        services.booking_approve(booking=booking, host=listing.host)
+    assert refusal(exc) == services.BOOKING_DESKS_NOT_FREE.format(free=1)
+
+
+@pytest.mark.parametrize("status", ["approved", "declined", "cancelled", "expired"])
+def test_only_pending_requests_can_be_answered(status):
+    booking = BookingFactory(status=status)
+    with pytest.raises(ValidationError) as exc:
+        services.booking_approve(booking=booking, host=booking.listing.host)
+    assert refusal(exc) == f"A {status} booking cannot be approved."
+    with pytest.raises(ValidationError) as exc:
+        services.booking_decline(booking=booking, host=booking.listing.host)
+    assert refusal(exc) == f"A {status} booking cannot be declined."
+    assert not BookingEvent.objects.exists()
+
+
+def test_approve_rereads_status_under_the_lock():
+    booking = BookingFactory()
+    Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CANCELLED)
+    with pytest.raises(ValidationError):
+        services.booking_approve(booking=booking, host=booking.listing.host)  # stale copy
+
+
+def test_approving_declines_pending_requests_that_no_longer_fit(
+    django_capture_on_commit_callbacks,
+):
+    listing = ListingFactory(desks=5)
+    chosen = BookingFactory(listing=listing, desks=3, start=soon(10), months=2)
+    too_big = BookingFactory(listing=listing, desks=3, start=soon(40), months=1)
+    still_fits = BookingFactory(listing=listing, desks=2, start=soon(5), months=3)
+    elsewhere = BookingFactory(listing=listing, desks=5, start=add_months(soon(10), 2))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_approve(booking=chosen, host=listing.host)
+    statuses = {b.pk: b.status for b in Booking.objects.all()}
+    assert statuses == {
+        chosen.pk: "approved",
+        too_big.pk: "declined",
+        still_fits.pk: "requested",
+        elsewhere.pk: "requested",  # starts the day the chosen booking ends
+    }
+    message = Message.objects.get(booking=too_big)
+    assert message.author == listing.host and message.body == services.AUTO_DECLINE_MESSAGE
+    assert too_big.events.get().note == services.AUTO_DECLINE_NOTE
+    assert sorted((m.to[0], m.subject.split(":")[0]) for m in mail.outbox) == sorted(
+        [(chosen.guest.email, "Approved"), (too_big.guest.email, "Declined")]
+    )
+
+
+def test_host_declines_with_a_reason_the_guest_reads(django_capture_on_commit_callbacks):
+    booking = BookingFactory()
+    host = booking.listing.host
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_decline(booking=booking, host=host, reason="Full that month, sorry.")
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.DECLINED and booking.decided_at is not None
+    assert booking.messages.get().body == "Full that month, sorry."
+    assert booking.events.get().actor == host
+    [email] = mail.outbox
+    assert email.to == [booking.guest.email]
+    assert "Full that month, sorry." in email.body
+    assert "Full that month, sorry." in email.alternatives[0][0]
+
+
+# --- cancel and notice ----------------------------------------------------------------
+
+
+def test_guest_cancels_a_pending_request(django_capture_on_commit_callbacks):
+    booking = BookingFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_cancel(booking=booking, by=booking.guest)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [booking.guest.email, booking.listing.host.email]
+    )
+
+
+def test_guest_cancels_an_approved_booking_before_it_starts_and_frees_the_desks():
+    listing = ListingFactory(desks=2)
+    booking = BookingFactory(listing=listing, desks=2, status="approved", start=soon(1))
+    assert desks_free(listing=listing, start=soon(1), months=1) == 0
+    services.booking_cancel(booking=booking, by=booking.guest)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+    assert desks_free(listing=listing, start=soon(1), months=1) == 2
+    assert booking.events.get().actor == booking.guest
+
+
+def test_after_start_cancelling_gives_30_days_notice(django_capture_on_commit_callbacks):
+    listing = ListingFactory(desks=2)
+    start = TODAY() - datetime.timedelta(days=40)
+    booking = BookingFactory(listing=listing, desks=2, status="approved", start=start, months=6)
+    original_end = booking.end
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_cancel(booking=booking, by=booking.guest)
+    booking.refresh_from_db()
+    notice_end = TODAY() + datetime.timedelta(days=30)
+    assert booking.status == Booking.Status.APPROVED
+    assert booking.end == notice_end < original_end
+    assert booking.notice_given_at is not None
+    assert "notice" in booking.events.get().note
+    # The desks are taken until the notice ends, free from that day.
+    assert desks_free(listing=listing, start=notice_end - DAY, months=1) == 0
+    assert desks_free(listing=listing, start=notice_end, months=1) == 2
+    assert len(mail.outbox) == 2 and all("Notice given" in m.subject for m in mail.outbox)
+    # Notice is given once.
+    with pytest.raises(ValidationError) as exc:
+        services.booking_cancel(booking=booking, by=booking.guest)
+    assert "already been given" in refusal(exc)
+
+
+def test_notice_never_extends_the_term():
+    start = TODAY() - datetime.timedelta(days=20)
+    booking = BookingFactory(status="approved", start=start, months=1)
+    original_end = booking.end  # fewer than 30 days away
+    services.booking_cancel(booking=booking, by=booking.guest)
+    booking.refresh_from_db()
+    assert booking.end == original_end
+
+
+def test_an_ended_booking_cannot_be_cancelled():
+    booking = BookingFactory(status="approved", start=TODAY() - datetime.timedelta(days=60))
+    with pytest.raises(ValidationError) as exc:
+        services.booking_cancel(booking=booking, by=booking.guest)
+    assert refusal(exc) == services.BOOKING_ALREADY_ENDED
+
+
+@pytest.mark.parametrize("status", ["declined", "cancelled", "expired"])
+def test_closed_bookings_cannot_be_cancelled(status):
+    booking = BookingFactory(status=status)
+    with pytest.raises(ValidationError) as exc:
+        services.booking_cancel(booking=booking, by=booking.guest)
+    assert refusal(exc) == f"A {status} booking cannot be cancelled."
+
+
+@pytest.mark.parametrize("status", ["requested", "approved"])
+def test_host_cannot_cancel(status):
+    booking = BookingFactory(status=status)
+    with pytest.raises(ValidationError) as exc:
+        services.booking_cancel(booking=booking, by=booking.listing.host)
+    assert refusal(exc) == services.BOOKING_NOT_YOUR_BOOKING
+    booking.refresh_from_db()
+    assert booking.status == status
+
+
+# --- expiry ---------------------------------------------------------------------------
+
+
+def _age(booking, hours):
+    Booking.objects.filter(pk=booking.pk).update(
+        created_at=timezone.now() - datetime.timedelta(hours=hours)
+    )
+
+
+def test_expire_requests_command_expires_only_stale_requests_and_is_idempotent(
+    django_capture_on_commit_callbacks,
+):
+    stale = BookingFactory()
+    fresh = BookingFactory()
+    old_but_approved = BookingFactory(status="approved")
+    for booking, hours in [(stale, 73), (fresh, 71), (old_but_approved, 500)]:
+        _age(booking, hours)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("expire_requests", stdout=(out := io.StringIO()))
+    assert "Expired 1 request" in out.getvalue()
+    statuses = dict(Booking.objects.values_list("pk", "status"))
+    assert statuses == {stale.pk: "expired", fresh.pk: "requested", old_but_approved.pk: "approved"}
+    event = stale.events.get()
+    assert (event.from_status, event.to_status, event.actor) == ("requested", "expired", None)
+    [email] = mail.outbox
+    assert email.to == [stale.guest.email] and email.subject.startswith("Expired")
+    # A second run (the scheduler, ten minutes later) changes nothing and mails no one.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.booking_expire_stale() == 0
+    assert len(mail.outbox) == 1 and stale.events.count() == 1
+
+
+def test_expired_request_cannot_be_approved_later():
+    booking = BookingFactory()
+    _age(booking, 80)
+    services.booking_expire_stale()
+    with pytest.raises(ValidationError):
+        services.booking_approve(booking=booking, host=booking.listing.host)
+
+
+# --- messages -------------------------------------------------------------------------
+
+
+def test_message_goes_to_the_other_party(django_capture_on_commit_callbacks):
+    booking = BookingFactory()
+    host = booking.listing.host
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_create(booking=booking, author=booking.guest, body="Is there parking?")
+        services.message_create(booking=booking, author=host, body="Yes, two spots.")
+    assert [m.to[0] for m in mail.outbox] == [host.email, booking.guest.email]
+    assert "Is there parking?" in mail.outbox[0].body
+    assert [m.body for m in booking.messages.all()] == ["Is there parking?", "Yes, two spots."]
+
+
+def test_message_refuses_strangers_and_blank_bodies():
+    booking = BookingFactory()
+    with pytest.raises(ValidationError) as exc:
+        services.message_create(booking=booking, author=UserFactory(), body="Hello")
+    assert refusal(exc) == services.MESSAGE_NOT_A_PARTY
+    with pytest.raises(ValidationError):
+        services.message_create(booking=booking, author=booking.guest, body="   ")
+    assert not Message.objects.exists()
+
+
+# --- emails only after commit ---------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_request_email_is_sent_only_after_commit():
+    listing = ListingFactory()
+    with transaction.atomic():
+        booking = request(listing, message="We are three engineers.")
+        assert mail.outbox == []  # still inside the transaction
+    [email] = mail.outbox
+    assert email.to == [listing.host.email]
+    assert "We are three engineers." in email.body
+    html = email.alternatives[0][0]
+    assert f"/bookings/{booking.pk}/" in html and "<html" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_email_when_the_transaction_rolls_back():
+    listing = ListingFactory(instant_book=True)
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), transaction.atomic():
+        request(listing)
+        raise Abort
+    assert mail.outbox == []
+    assert not Booking.objects.exists()
+
+
+def test_refused_request_sends_nothing(django_capture_on_commit_callbacks):
+    listing = ListingFactory(desks=1)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(ValidationError):
+            request(listing, desks=2)
+    assert callbacks == [] and mail.outbox == []
+
+
+def test_booking_request_rejects_a_start_beyond_the_booking_horizon():
+    listing = ListingFactory()
+    for start in (add_months(TODAY(), 25), datetime.date(9999, 12, 31)):
+        with pytest.raises(ValidationError) as exc:
+            request(listing, start=start)
+        assert refusal(exc) == services.BOOKING_START_TOO_FAR
+
+
+def test_email_text_is_not_html_escaped_and_html_is(django_capture_on_commit_callbacks):
+    guest = UserFactory(name="Ada & <Co>")
+    with django_capture_on_commit_callbacks(execute=True):
+        request(ListingFactory(), guest=guest, message="Fish & chips <3")
+    [email] = mail.outbox
+    assert "Ada & <Co>" in email.body and "Fish & chips <3" in email.body
+    html = email.alternatives[0][0]
+    assert "Ada &amp; &lt;Co&gt;" in html and "<Co>" not in html

@@ -1,0 +1,314 @@
+import datetime
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from bookings.models import Booking, Message
+from bookings.selectors import listing_availability
+from listings.models import Listing
+from listings.tests.factories import ListingFactory
+
+from .factories import BookingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def soon(days=7):
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
+def book_url(listing):
+    return reverse("bookings:create", args=[listing.city.slug, listing.slug])
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+# --- request desks --------------------------------------------------------------------
+
+
+def test_book_page_needs_login(client):
+    listing = ListingFactory()
+    response = client.get(book_url(listing))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.post(book_url(listing), {"desks": 1}).status_code == 302
+    assert not Booking.objects.exists()
+
+
+def test_book_page_is_prefilled_from_the_search_and_shows_the_price(client):
+    listing = ListingFactory(desks=6, price_per_desk="350.00", min_term_months=3)
+    assert book_url(listing) == f"/spaces/{listing.city.slug}/{listing.slug}/book/"
+    login(client, UserFactory())
+    response = client.get(book_url(listing), {"desks": "2", "move_in": soon(9).isoformat()})
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"]
+    html = response.content.decode()
+    assert 'name="desks"' in html and 'value="2"' in html
+    assert f'value="{soon(9).isoformat()}"' in html
+    assert 'name="months"' in html and 'value="3"' in html
+    assert "$700.00 per month" in html and "$2,100.00" in html
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"desks": "lots", "move_in": "yesterday"},
+        {"desks": "-4", "move_in": "2027-02-31"},
+        {"desks": "99999999999999999999", "move_in": "9" * 40},
+    ],
+)
+def test_book_page_ignores_garbage_prefill(client, params):
+    listing = ListingFactory(desks=6)
+    login(client, UserFactory())
+    response = client.get(book_url(listing), params)
+    assert response.status_code == 200
+    assert response.context["form"].initial["desks"] == 1
+
+
+def test_booking_request_redirects_to_the_booking_and_mails_the_host(
+    client, django_capture_on_commit_callbacks
+):
+    listing = ListingFactory(desks=6)
+    guest = UserFactory()
+    login(client, guest)
+    data = {"desks": "2", "start": soon(10).isoformat(), "months": "2", "message": "Hi!"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(book_url(listing), data)
+    booking = Booking.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/bookings/{booking.pk}/"
+    assert (booking.guest, booking.desks, booking.months, booking.message) == (guest, 2, 2, "Hi!")
+    assert [m.to for m in mail.outbox] == [[listing.host.email]]
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"desks": "two", "start": "SOON", "months": "2"}, "desks"),
+        ({"desks": "0", "start": "SOON", "months": "2"}, "desks"),
+        ({"desks": "7", "start": "SOON", "months": "2"}, "desks"),
+        ({"desks": "1e9", "start": "SOON", "months": "2"}, "desks"),
+        ({"desks": "1", "start": "next tuesday", "months": "2"}, "start"),
+        ({"desks": "1", "start": "2027-02-30", "months": "2"}, "start"),
+        ({"desks": "1", "start": "99999-01-01", "months": "2"}, "start"),
+        ({"desks": "1", "start": "9999-12-31", "months": "36"}, "__all__"),
+        ({"desks": "1", "start": "SOON", "months": "0"}, "months"),
+        ({"desks": "1", "start": "SOON", "months": "1000000"}, "months"),
+        ({"desks": "1", "start": "SOON", "months": "½"}, "months"),
+        ({"desks": "1", "start": "SOON", "months": "2", "message": "x" * 2001}, "message"),
+        ({"months": "2"}, "desks"),
+    ],
+)
+def test_booking_form_rejects_garbage_with_form_errors(client, data, field):
+    listing = ListingFactory(desks=6)
+    login(client, UserFactory())
+    data = {k: v.replace("SOON", soon().isoformat()) for k, v in data.items()}
+    response = client.post(book_url(listing), data)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not Booking.objects.exists()
+
+
+def test_service_refusals_show_as_form_errors(client):
+    listing = ListingFactory(desks=2)
+    BookingFactory(listing=listing, desks=2, status="approved", start=soon(3), months=3)
+    login(client, UserFactory())
+    past = client.post(book_url(listing), {"desks": "1", "start": "2001-01-01", "months": "1"})
+    assert "already passed" in past.content.decode()
+    full = client.post(book_url(listing), {"desks": "1", "start": soon(), "months": "1"})
+    assert "Only 0 desk(s) are free" in full.content.decode()
+    login(client, listing.host)
+    own = client.post(book_url(listing), {"desks": "1", "start": soon(200), "months": "1"})
+    assert "cannot book your own space" in own.content.decode()
+    assert Booking.objects.count() == 1
+
+
+def test_book_page_404s_for_unknown_or_unpublished_listings(client):
+    login(client, UserFactory())
+    draft = ListingFactory(status=Listing.Status.DRAFT)
+    assert client.get(book_url(draft)).status_code == 404
+    assert client.get(f"/spaces/{draft.city.slug}/no-such-space/book/").status_code == 404
+    assert client.get(f"/spaces/atlantis/{draft.slug}/book/").status_code == 404
+
+
+# --- list and detail ------------------------------------------------------------------
+
+
+def test_bookings_list_shows_guest_bookings_and_host_requests(client):
+    host_listing = ListingFactory(title="Host's loft")
+    host = host_listing.host
+    incoming = BookingFactory(listing=host_listing)
+    own_trip = BookingFactory(guest=host, listing=ListingFactory(title="Denver desk"))
+    unrelated = BookingFactory(listing=ListingFactory(title="Someone else's"))
+    response = login(client, host).get(reverse("bookings:list"))
+    assert response.status_code == 200 and "private" in response["Cache-Control"]
+    assert response.context["as_host"] == [incoming]
+    assert response.context["as_guest"] == [own_trip]
+    html = response.content.decode()
+    assert "Host&#x27;s loft" in html and "Denver desk" in html and "Someone else" not in html
+    assert f"/bookings/{unrelated.pk}/" not in html
+    guest_page = login(client, incoming.guest).get(reverse("bookings:list"))
+    assert guest_page.context["as_guest"] == [incoming] and guest_page.context["as_host"] == []
+
+
+def _count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_bookings_list_query_count_is_constant(client):
+    listing = ListingFactory()
+    host = listing.host
+    BookingFactory(listing=listing)
+    login(client, host)
+    one = _count_queries(client, reverse("bookings:list"))
+    for _ in range(15):
+        BookingFactory(listing=ListingFactory(host=host))
+        BookingFactory(guest=host)
+    assert _count_queries(client, reverse("bookings:list")) == one
+    assert one <= 4
+
+
+def test_booking_detail_query_count_is_constant(client):
+    booking = BookingFactory()
+    Message.objects.create(booking=booking, author=booking.guest, body="First")
+    login(client, booking.listing.host)
+    url = booking.get_absolute_url()
+    one = _count_queries(client, url)
+    for i in range(20):
+        author = booking.guest if i % 2 else booking.listing.host
+        Message.objects.create(booking=booking, author=author, body=f"Message {i}")
+    assert _count_queries(client, url) == one
+    assert one <= 6
+
+
+def test_booking_detail_shows_term_price_thread_and_host_actions(client):
+    booking = BookingFactory(desks=2, message="We are two.")
+    Message.objects.create(booking=booking, author=booking.guest, body="Is there parking?")
+    response = login(client, booking.listing.host).get(booking.get_absolute_url())
+    html = response.content.decode()
+    assert "Requested" in html and "We are two." in html and "Is there parking?" in html
+    assert "$700.00 per month" in html
+    assert reverse("bookings:approve", args=[booking.pk]) in html
+    assert reverse("bookings:decline", args=[booking.pk]) in html
+    assert reverse("bookings:cancel", args=[booking.pk]) not in html
+    assert reverse("bookings:message", args=[booking.pk]) in html
+    guest_html = login(client, booking.guest).get(booking.get_absolute_url()).content.decode()
+    assert reverse("bookings:cancel", args=[booking.pk]) in guest_html
+    assert reverse("bookings:approve", args=[booking.pk]) not in guest_html
+
+
+def test_guest_of_a_started_booking_is_offered_notice(client):
+    start = timezone.localdate() - datetime.timedelta(days=10)
+    booking = BookingFactory(status="approved", start=start, months=3)
+    html = login(client, booking.guest).get(booking.get_absolute_url()).content.decode()
+    assert "Give 30 days' notice" in html
+
+
+ACTION_URLS = ["detail", "message", "approve", "decline", "cancel"]
+
+
+@pytest.mark.parametrize("name", ACTION_URLS)
+def test_strangers_get_404_for_every_booking_url(client, name):
+    booking = BookingFactory()
+    other_host = ListingFactory().host
+    url = reverse(f"bookings:{name}", args=[booking.pk])
+    for stranger in (UserFactory(), other_host):
+        login(client, stranger)
+        method = client.get if name == "detail" else client.post
+        assert method(url, {"body": "hi", "reason": "no"}).status_code == 404
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.REQUESTED and not booking.messages.exists()
+
+
+@pytest.mark.parametrize("name", ACTION_URLS)
+def test_forged_booking_ids_get_404(client, name):
+    booking = BookingFactory()
+    login(client, booking.guest)
+    method = client.get if name == "detail" else client.post
+    assert method(reverse(f"bookings:{name}", args=[booking.pk + 1000])).status_code == 404
+    assert client.get(f"/bookings/{booking.pk}abc/").status_code == 404
+    assert client.get("/bookings/99999999999999999999999/").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["message", "approve", "decline", "cancel"])
+def test_actions_only_accept_post(client, name):
+    booking = BookingFactory()
+    login(client, booking.listing.host)
+    assert client.get(reverse(f"bookings:{name}", args=[booking.pk])).status_code == 405
+
+
+def test_host_approves_and_guest_cannot(client):
+    booking = BookingFactory()
+    url = reverse("bookings:approve", args=[booking.pk])
+    response = login(client, booking.guest).post(url, follow=True)
+    assert response.status_code == 200
+    assert "Only the host" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.REQUESTED
+    response = login(client, booking.listing.host).post(url)
+    assert response.status_code == 302 and response["Location"] == booking.get_absolute_url()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.APPROVED
+    # A second click explains itself instead of failing.
+    again = client.post(url, follow=True)
+    assert "cannot be approved" in again.content.decode()
+
+
+def test_host_declines_with_reason(client):
+    booking = BookingFactory()
+    login(client, booking.listing.host)
+    client.post(reverse("bookings:decline", args=[booking.pk]), {"reason": "Full, sorry."})
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.DECLINED
+    assert booking.messages.get().body == "Full, sorry."
+
+
+def test_guest_cancels_and_host_cannot(client):
+    booking = BookingFactory(status="approved")
+    url = reverse("bookings:cancel", args=[booking.pk])
+    login(client, booking.listing.host).post(url)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.APPROVED
+    login(client, booking.guest).post(url)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+
+
+def test_reply_form_posts_a_message_and_rejects_blank(client, django_capture_on_commit_callbacks):
+    booking = BookingFactory()
+    login(client, booking.guest)
+    url = reverse("bookings:message", args=[booking.pk])
+    blank = client.post(url, {"body": "   "})
+    assert blank.status_code == 200 and blank.context["message_form"].errors
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"body": "When can we visit?"})
+    assert response.status_code == 302
+    assert booking.messages.get().body == "When can we visit?"
+    assert [m.to for m in mail.outbox] == [[booking.listing.host.email]]
+
+
+# --- availability include -------------------------------------------------------------
+
+
+def test_availability_include_renders_twelve_months_and_the_book_link(rf):
+    listing = ListingFactory(desks=3)
+    BookingFactory(listing=listing, desks=3, status="approved", start=soon(1), months=2)
+    html = render_to_string(
+        "bookings/includes/availability.html",
+        {"listing": listing, "availability": listing_availability(listing=listing)},
+        request=rf.get("/", {"desks": "2", "move_in": "2027-01-05"}),
+    )
+    assert html.count("<tr>") == 13  # header + 12 months
+    assert "Full" in html
+    assert f"{book_url(listing)}?desks=2&amp;move_in=2027-01-05" in html

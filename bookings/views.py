@@ -1,0 +1,149 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
+
+from listings.models import Listing
+
+from . import selectors, services
+from .forms import BookingForm, DeclineForm, MessageForm
+
+# Every page here is about one person's bookings: never in a shared cache.
+private = cache_control(private=True, no_cache=True)
+
+
+def _booking_or_404(request, pk):
+    """The booking if the user is its guest or its listing's host; 404 for anyone else."""
+    return get_object_or_404(selectors.booking_for_viewer(user=request.user, pk=pk))
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@private
+@login_required
+def booking_create(request, city, slug):
+    listing = get_object_or_404(
+        Listing.objects.published().select_related("city", "neighborhood"),
+        city__slug=city,
+        slug=slug,
+    )
+    form = BookingForm(request.POST or None, listing=listing, prefill=request.GET)
+    if form.is_valid():
+        try:
+            booking = services.booking_request(
+                guest=request.user, listing=listing, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if booking.is_approved:
+                messages.success(request, "Booked! The host has instant booking on.")
+            else:
+                messages.success(request, "Request sent. The host has 72 hours to answer.")
+            return redirect(booking)
+    return render(
+        request,
+        "bookings/booking_form.html",
+        {"form": form, "listing": listing, "quote": form.quote()},
+    )
+
+
+@private
+@login_required
+def booking_list(request):
+    bookings = list(selectors.bookings_for_user(user=request.user))
+    as_guest = [b for b in bookings if b.guest_id == request.user.pk]
+    as_host = [b for b in bookings if b.listing.host_id == request.user.pk]
+    return render(request, "bookings/booking_list.html", {"as_guest": as_guest, "as_host": as_host})
+
+
+def _detail(request, booking, message_form=None, status=200):
+    return render(
+        request,
+        "bookings/booking_detail.html",
+        {
+            "booking": booking,
+            "actions": selectors.booking_actions(booking=booking, user=request.user),
+            "is_host": booking.listing.host_id == request.user.pk,
+            "message_form": message_form or MessageForm(),
+            "decline_form": DeclineForm(),
+        },
+        status=status,
+    )
+
+
+@private
+@login_required
+def booking_detail(request, pk):
+    return _detail(request, _booking_or_404(request, pk))
+
+
+@private
+@login_required
+@require_POST
+def booking_message(request, pk):
+    booking = _booking_or_404(request, pk)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.message_create(
+                booking=booking, author=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect(booking)
+    return _detail(request, booking, message_form=form)
+
+
+def _act(request, pk, action, success):
+    booking = _booking_or_404(request, pk)
+    try:
+        action(booking)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, success)
+    return redirect(booking)
+
+
+@private
+@login_required
+@require_POST
+def booking_approve(request, pk):
+    return _act(
+        request,
+        pk,
+        lambda booking: services.booking_approve(booking=booking, host=request.user),
+        "Approved. The guest has been told.",
+    )
+
+
+@private
+@login_required
+@require_POST
+def booking_decline(request, pk):
+    form = DeclineForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _act(
+        request,
+        pk,
+        lambda booking: services.booking_decline(booking=booking, host=request.user, reason=reason),
+        "Declined. The guest has been told.",
+    )
+
+
+@private
+@login_required
+@require_POST
+def booking_cancel(request, pk):
+    return _act(
+        request,
+        pk,
+        lambda booking: services.booking_cancel(booking=booking, by=request.user),
+        "Done. You and the host have been emailed.",
+    )

@@ -1,0 +1,240 @@
+"""Listings in both admin sites.
+
+/host/ (``host_site``): a host sees, adds, edits and archives only their own listings, with
+photos inline. Isolation rests on ``HostListingAdmin.get_queryset``: the changelist, the
+change/history/delete views, bulk actions and autocomplete all fetch through it, so another
+host's id is simply "doesn't exist". ``host`` is never a form field; it comes from the
+request. Photos are only reachable inline, through their (own) listing.
+
+/admin/ (operators): everything, including hosts and deletes.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.utils.html import format_html
+
+from accounts.admin_site import host_site
+
+from .models import Amenity, City, Listing, Neighborhood, Photo
+from .services import image_validate, photo_make_variants
+
+NEIGHBORHOOD_NOT_IN_CITY = "Pick a neighborhood in {city}."
+
+
+class PhotoImageField(forms.ImageField):
+    """An image upload checked by Pillow and against the size and pixel limits.
+
+    The limits run before Django's own image check, so a decompression bomb gets a clear
+    message instead of "not a valid image", and costs no memory.
+    """
+
+    def to_python(self, data):
+        if data not in self.empty_values and hasattr(data, "size"):
+            image_validate(data)
+        return super().to_python(data)
+
+
+class PhotoForm(forms.ModelForm):
+    class Meta:
+        model = Photo
+        fields = ["image", "caption", "position"]
+        field_classes = {"image": PhotoImageField}
+        widgets = {
+            "image": forms.ClearableFileInput(
+                attrs={"accept": "image/jpeg,image/png,image/webp", "class": "photo-upload"}
+            )
+        }
+
+
+class PhotoInline(admin.TabularInline):
+    model = Photo
+    form = PhotoForm
+    fields = ("preview", "image", "caption", "position")
+    readonly_fields = ("preview",)
+    ordering = ("position", "id")
+    extra = 1
+
+    class Media:
+        js = ("accounts/photo-preview.js",)
+
+    @admin.display(description="Preview")
+    def preview(self, photo):
+        if not (photo.pk and photo.image):
+            return "—"
+        return format_html(
+            '<img src="{}" alt="{}" width="160" class="photo-preview">',
+            photo.card_url,
+            photo.alt_text,
+        )
+
+
+LISTING_FIELDSETS = (
+    ("The space", {"fields": ("title", "slug", "status", "space_type", "description")}),
+    ("Where", {"fields": ("city", "neighborhood", "address", "latitude", "longitude")}),
+    (
+        "Terms",
+        {
+            "fields": (
+                "desks",
+                "price_per_desk",
+                "min_term_months",
+                "available_from",
+                "instant_book",
+            )
+        },
+    ),
+    ("Amenities", {"fields": ("amenities",)}),
+)
+
+
+class ListingForm(forms.ModelForm):
+    class Meta:
+        model = Listing
+        # No "host": it comes from the request (host admin) or the operator's own field.
+        fields = [name for _, options in LISTING_FIELDSETS for name in options["fields"]]
+        widgets = {"amenities": forms.CheckboxSelectMultiple}
+
+    def clean(self):
+        cleaned = super().clean()
+        city, neighborhood = cleaned.get("city"), cleaned.get("neighborhood")
+        if city and neighborhood and neighborhood.city_id != city.pk:
+            self.add_error("neighborhood", NEIGHBORHOOD_NOT_IN_CITY.format(city=city))
+        return cleaned
+
+
+@admin.action(description="Archive the selected listings (hide them from search)")
+def archive_listings(modeladmin, request, queryset):
+    # One save per listing rather than queryset.update(): save signals keep caches fresh.
+    archived = 0
+    for listing in queryset.exclude(status=Listing.Status.ARCHIVED):
+        listing.status = Listing.Status.ARCHIVED
+        listing.save(update_fields=["status", "updated_at"])
+        archived += 1
+    modeladmin.message_user(
+        request, f"Archived {archived} listing{'s' if archived != 1 else ''}.", messages.SUCCESS
+    )
+
+
+class ListingAdminBase(admin.ModelAdmin):
+    """What both sites share: photos inline (variants made on upload), slug, filters."""
+
+    inlines = [PhotoInline]
+    prepopulated_fields = {"slug": ("title",)}
+    list_filter = ("status", "space_type", "city")
+    actions = [archive_listings]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "neighborhood":
+            kwargs["queryset"] = Neighborhood.objects.select_related("city")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Photo:
+            uploaded = list(formset.new_objects) + [
+                photo for photo, fields in formset.changed_objects if "image" in fields
+            ]
+            for photo in uploaded:
+                photo_make_variants(photo=photo)
+
+
+class HostListingAdmin(ListingAdminBase):
+    """A host's own listings. Deleting is off: archiving keeps booking history intact."""
+
+    form = ListingForm
+    fieldsets = LISTING_FIELDSETS
+    list_display = ("title", "city", "neighborhood", "status", "desks", "price_per_desk")
+    list_select_related = ("city", "neighborhood__city")
+    search_fields = ("title", "address")
+    save_on_top = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(host=request.user)
+
+    def _owns(self, request, obj):
+        return obj is None or obj.host_id == request.user.pk
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._owns(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._owns(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # Another host's id must look like a missing one, not like a forbidden one.
+        if self.get_object(request, unquote(object_id)) is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if change and obj.host_id != request.user.pk:
+            raise PermissionDenied
+        obj.host = request.user
+        super().save_model(request, obj, form, change)
+
+    def view_on_site(self, obj):
+        return obj.get_absolute_url() if obj.is_published else None
+
+
+host_site.register(Listing, HostListingAdmin)
+
+
+# --- /admin/: operators see and change everything ------------------------------------
+
+
+@admin.register(City)
+class CityAdmin(admin.ModelAdmin):
+    list_display = ("name", "state", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name",)
+
+
+@admin.register(Neighborhood)
+class NeighborhoodAdmin(admin.ModelAdmin):
+    list_display = ("name", "city", "slug")
+    list_filter = ("city",)
+    list_select_related = ("city",)
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name", "city__name")
+
+
+@admin.register(Amenity)
+class AmenityAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name",)
+
+
+class OperatorListingForm(ListingForm):
+    class Meta(ListingForm.Meta):
+        fields = ["host", *ListingForm.Meta.fields]
+
+
+@admin.register(Listing)
+class ListingAdmin(ListingAdminBase):
+    form = OperatorListingForm
+    fieldsets = (("Host", {"fields": ("host",)}), *LISTING_FIELDSETS)
+    autocomplete_fields = ("host",)
+    list_display = ("title", "host", "city", "neighborhood", "status", "desks", "price_per_desk")
+    list_select_related = ("host", "city", "neighborhood__city")
+    search_fields = ("title", "address", "host__email")
+
+
+@admin.register(Photo)
+class PhotoAdmin(admin.ModelAdmin):
+    form = PhotoForm
+    fields = ("listing", "image", "caption", "position")
+    raw_id_fields = ("listing",)
+    list_display = ("__str__", "listing", "position", "width", "height", "created_at")
+    list_select_related = ("listing",)
+    search_fields = ("caption", "listing__title")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "image" in form.changed_data:
+            photo_make_variants(photo=obj)
