@@ -33,6 +33,16 @@ def _get(app, path):
         pytest.fail(f"{path} not answered within {ANSWER_WITHIN} s\n{app.logs()}")
 
 
+def _assert_not_ready(app):
+    """The platform's readiness check says so too (and fast), so the router stops sending."""
+    if not landed("readyz"):
+        return
+    ready = _get(app, "/readyz")
+    assert ready.status_code == 503, (ready.status_code, ready.text[:500])
+    alive = _get(app, "/healthz")
+    assert alive.status_code == 200  # the process itself is fine: don't restart it
+
+
 def test_hanging_database_gets_a_friendly_503_fast(tmp_path):
     with HangingDatabase() as db:
         env = production_env(
@@ -44,6 +54,7 @@ def test_hanging_database_gets_a_friendly_503_fast(tmp_path):
             for path in PAGES:
                 _assert_friendly_503(_get(app, path), path, app)
             assert db.accepted, "the app never tried the hanging database"
+            _assert_not_ready(app)
 
 
 def test_dead_database_gets_a_friendly_503(tmp_path):
@@ -56,6 +67,7 @@ def test_dead_database_gets_a_friendly_503(tmp_path):
     with Gunicorn(env, tmp_path / "gunicorn.log") as app:
         for path in PAGES:
             _assert_friendly_503(_get(app, path), path, app)
+        _assert_not_ready(app)
 
 
 @pytest.mark.postgres
