@@ -140,3 +140,29 @@ def test_host_listing_form_with_a_bad_management_form_is_not_a_500(world):
 def test_user_rows_survive_sql_looking_input(world):
     """After all that, the tables are intact."""
     assert User.objects.filter(email="guest@guests.test").exists()
+
+
+OFFSITE = ["https://evil.example/", "//evil.example/", "/\\evil.example", "https:evil.example"]
+
+
+@pytest.mark.parametrize("next_url", OFFSITE)
+def test_sign_up_and_log_in_never_send_you_off_site(world, next_url):
+    signup = Client().post(
+        "/accounts/signup/",
+        {
+            "email": f"n{OFFSITE.index(next_url)}@example.test",
+            "password1": "a-long-enough-passphrase-1",
+            "password2": "a-long-enough-passphrase-1",
+            "name": "Nat",
+            "next": next_url,
+        },
+    )
+    login = Client().post(
+        "/accounts/login/",
+        {"username": "guest@guests.test", "password": "correct-horse-battery", "next": next_url},
+    )
+    for response in (signup, login):
+        assert response.status_code == 302
+        assert response["Location"].startswith("/") and not response["Location"].startswith(
+            ("//", "/\\")
+        ), response["Location"]

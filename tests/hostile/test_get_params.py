@@ -88,3 +88,15 @@ def test_script_and_sql_in_search_text_are_shown_escaped(client, world):
     response = client.get(_search_url(), {"q": SCRIPTY, "city": "boulder"})
     assert response.status_code in {200, 400}
     assert SCRIPTY.encode() not in response.content
+
+
+@settings(settings.get_profile("hostile"))
+@given(next_url=nasty, desks=nasty, move_in=nasty)
+def test_account_and_booking_form_pages_take_any_query(client, world, next_url, desks, move_in):
+    for path in ("/accounts/login/", "/accounts/signup/", "/accounts/password-reset/"):
+        response = client.get(path, {"next": next_url})
+        assert response.status_code == 200, (path, response.status_code)
+    client.force_login(world["guest"])
+    response = client.get("/spaces/boulder/a-space/book/", {"desks": desks, "move_in": move_in})
+    assert response.status_code == 200, response.status_code
+    client.logout()
