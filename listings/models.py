@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -105,6 +107,10 @@ class Listing(models.Model):
     amenities = models.ManyToManyField(Amenity, blank=True, related_name="listings")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Full-text document (title A, neighborhood and amenities B, description C). Written by
+    # Postgres triggers (migration 0002), so admin edits, bulk inserts and renames of a
+    # neighborhood or amenity keep it current; always NULL on SQLite (icontains fallback).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ListingQuerySet.as_manager()
 
@@ -127,6 +133,7 @@ class Listing(models.Model):
             models.Index(fields=["status", "desks"], name="listing_desks"),
             models.Index(fields=["status", "available_from"], name="listing_available"),
             models.Index(fields=["status", "-created_at"], name="listing_newest"),
+            GinIndex(fields=["search_vector"], name="listing_search"),
         ]
 
     def __str__(self):

@@ -1,16 +1,46 @@
 """Reads for listings that cross relations. Each owns its select/prefetch so pages run a
 constant number of queries whatever the number of listings."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from __future__ import annotations
 
-from .models import City, Listing, Photo
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+
+from .models import City, Listing, Neighborhood, Photo
+
+if TYPE_CHECKING:
+    from .filters import ListingFilter
 
 
 def listing_cards(queryset: QuerySet[Listing] | None = None) -> QuerySet[Listing]:
     """Published listings with what a card shows: city, neighborhood, host, first photos."""
     queryset = Listing.objects.published() if queryset is None else queryset
-    return queryset.select_related("city", "neighborhood", "host").prefetch_related(
-        Prefetch("photos", queryset=Photo.objects.order_by("position", "id"))
+    return (
+        queryset.select_related("city", "neighborhood", "host")
+        # The tsvector is for the database's eyes only; don't ship it to Python.
+        .defer("search_vector")
+        .prefetch_related(Prefetch("photos", queryset=Photo.objects.order_by("position", "id")))
+    )
+
+
+def listing_search(*, filters: ListingFilter) -> QuerySet[Listing]:
+    """Published listings matching a bound ``ListingFilter``, ready for cards.
+
+    Invalid parameters were already dropped by the filter's form; ordering comes from the
+    filter (``sort``, relevance for text, else newest).
+    """
+    return listing_cards(filters.qs)
+
+
+def listing_detail(*, city_slug: str, slug: str) -> Listing | None:
+    """The published listing at /spaces/<city_slug>/<slug>/, with photos and amenities."""
+    return (
+        listing_cards()
+        .prefetch_related("amenities")
+        .filter(city__slug=city_slug, slug=slug)
+        .first()
     )
 
 
@@ -20,7 +50,43 @@ def cities_with_counts() -> QuerySet[City]:
     ).order_by("name")
 
 
+def city_neighborhoods(*, city: City) -> QuerySet[Neighborhood]:
+    """The city's neighborhoods with their number of published listings."""
+    return (
+        city.neighborhoods.annotate(
+            published_count=Count("listings", filter=Q(listings__status=Listing.Status.PUBLISHED))
+        )
+        .select_related("city")
+        .order_by("name")
+    )
+
+
 def featured_listings(*, city: City, limit: int = 3) -> list[Listing]:
     return list(
         listing_cards(Listing.objects.published().in_city(city)).order_by("-created_at")[:limit]
+    )
+
+
+def featured_by_city(*, cities: list[City], limit: int = 3) -> list[tuple[City, list[Listing]]]:
+    """The newest ``limit`` published listings of each city: two queries for all cities."""
+    ranked = listing_cards().annotate(
+        rank_in_city=Window(
+            RowNumber(),
+            partition_by=[F("city_id")],
+            order_by=[F("created_at").desc(), F("id").desc()],
+        )
+    )
+    by_city: dict[int, list[Listing]] = {}
+    for listing in ranked.filter(rank_in_city__lte=limit).order_by("city_id", "rank_in_city"):
+        by_city.setdefault(listing.city_id, []).append(listing)
+    return [(city, by_city.get(city.pk, [])) for city in cities]
+
+
+def published_sitemap_listings() -> QuerySet[Listing]:
+    """What /sitemap.xml lists: published listings with the city for their URL."""
+    return (
+        Listing.objects.published()
+        .select_related("city")
+        .only("slug", "updated_at", "city__slug")
+        .order_by("city__slug", "slug")
     )

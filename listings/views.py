@@ -1,23 +1,176 @@
-from django.shortcuts import get_object_or_404, render
+from urllib.parse import urlencode
 
-from . import selectors
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
+from django.views.decorators.http import require_GET
+
+from bookings.selectors import listing_availability
+
+from . import selectors, seo
+from .filters import PAGE_SIZE, ListingFilter
+from .forms import RequestPrefillForm
 from .models import City, Listing
+
+PAGE_NOT_A_NUMBER = "Page: “{value}” is not a page number. Showing page 1."
+PAGE_OUT_OF_RANGE = "There is no page {number} (the last is {last}). Showing page 1."
+CITY_PAGE_CARDS = 24
+
+
+def _map_config():
+    """Settings the map script reads from data attributes (no inline script anywhere)."""
+    return {
+        "tile_url": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "icon_url": static("vendor/leaflet/images/marker-icon.png"),
+        "icon_2x_url": static("vendor/leaflet/images/marker-icon-2x.png"),
+        "shadow_url": static("vendor/leaflet/images/marker-shadow.png"),
+    }
+
+
+def _page(queryset, raw):
+    """The requested page of ``queryset``; a bad or out-of-range number gives page 1 + a note."""
+    paginator = Paginator(queryset, PAGE_SIZE)
+    note, number = "", 1
+    if raw:
+        try:
+            number = int(raw[:12])
+            if number < 1:
+                raise ValueError
+        except ValueError:
+            shown = "".join(ch for ch in raw[:40] if ch.isprintable())
+            note, number = PAGE_NOT_A_NUMBER.format(value=shown), 1
+    if number > paginator.num_pages:
+        note = PAGE_OUT_OF_RANGE.format(number=number, last=paginator.num_pages)
+        number = 1
+    return paginator.page(number), note
+
+
+def _query(params):
+    return f"?{urlencode(params)}" if params else ""
+
+
+def _page_url(path, params, number):
+    """One URL per page: page 1 has no ``page`` parameter (one cache entry, one canonical)."""
+    return f"{path}{_query(params + ([('page', str(number))] if number > 1 else []))}"
 
 
 def home(request):
     cities = list(selectors.cities_with_counts())
-    featured = [(city, selectors.featured_listings(city=city)) for city in cities]
-    return render(request, "listings/home.html", {"cities": cities, "featured": featured})
+    return render(
+        request,
+        "listings/home.html",
+        {
+            "cities": cities,
+            "featured": selectors.featured_by_city(cities=cities),
+            "canonical": seo.absolute_url("/"),
+        },
+    )
+
+
+def search(request):
+    filters = ListingFilter(request.GET)
+    page, page_note = _page(selectors.listing_search(filters=filters), request.GET.get("page"))
+    params = filters.valid_params()
+    listings = list(page.object_list)
+    # Cards pass the team size and date on, to prefill "Request desks".
+    prefill = [(k, v) for k, v in params if k in ("desks", "move_in")]
+    active = [
+        {**item, "remove_url": f"{request.path}{_query(item['remove_params'])}"}
+        for item in filters.active_filters()
+    ]
+    selected_city = next((c for c in filters.cities if c.slug == dict(params).get("city")), None)
+    return render(
+        request,
+        "listings/listing_search.html",
+        {
+            "filter": filters,
+            "form": filters.display_form(),
+            "page": page,
+            "listings": listings,
+            "notes": [*filters.notes(), *([page_note] if page_note else [])],
+            "active_filters": active,
+            "clear_url": request.path,
+            "prev_url": page.has_previous() and _page_url(request.path, params, page.number - 1),
+            "next_url": page.has_next() and _page_url(request.path, params, page.number + 1),
+            "card_query": _query(prefill),
+            "selected_city": selected_city,
+            "pins": seo.map_pins(listings),
+            "map": _map_config(),
+            "canonical": seo.absolute_url(_page_url(request.path, params, page.number)),
+        },
+    )
 
 
 def city_detail(request, city):
     city = get_object_or_404(City, slug=city)
-    listings = selectors.listing_cards(Listing.objects.published().in_city(city))[:24]
-    return render(request, "listings/city_detail.html", {"city": city, "listings": listings})
+    listings = list(
+        selectors.listing_cards(Listing.objects.published().in_city(city)).order_by(
+            "-created_at", "-id"
+        )[:CITY_PAGE_CARDS]
+    )
+    neighborhoods = list(selectors.city_neighborhoods(city=city))
+    total = sum(hood.published_count for hood in neighborhoods)
+    og_image = next(
+        (seo.listing_hero_url(listing) for listing in listings if listing.photos.all()), ""
+    )
+    return render(
+        request,
+        "listings/city_detail.html",
+        {
+            "city": city,
+            "listings": listings,
+            "neighborhoods": neighborhoods,
+            "total": total,
+            "pins": seo.map_pins(listings),
+            "map": _map_config(),
+            "canonical": seo.absolute_url(city.get_absolute_url()),
+            "og_image": og_image,
+        },
+    )
 
 
 def listing_detail(request, city, slug):
-    listing = get_object_or_404(
-        selectors.listing_cards().prefetch_related("amenities"), city__slug=city, slug=slug
+    listing = selectors.listing_detail(city_slug=city, slug=slug)
+    if listing is None:
+        raise Http404("No published listing here.")
+    prefill = RequestPrefillForm(request.GET or None).params()
+    return render(
+        request,
+        "listings/listing_detail.html",
+        {
+            "listing": listing,
+            "photos": list(listing.photos.all()),
+            "availability": listing_availability(listing=listing),
+            "amenities": list(listing.amenities.all()),
+            "book_url": f"{listing.get_absolute_url()}book/{_query(prefill)}",
+            "pins": seo.map_pins([listing]),
+            "map": _map_config(),
+            "canonical": seo.absolute_url(listing.get_absolute_url()),
+            "og_image": seo.listing_hero_url(listing),
+            "jsonld": seo.listing_jsonld(listing),
+            "osm_url": (
+                "https://www.openstreetmap.org/"
+                f"?mlat={listing.latitude}&mlon={listing.longitude}"
+                f"#map=17/{listing.latitude}/{listing.longitude}"
+            ),
+        },
     )
-    return render(request, "listings/listing_detail.html", {"listing": listing})
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /host/",
+        "Disallow: /accounts/",
+        "Disallow: /bookings/",
+        "Disallow: /*/book/",
+        "",
+        f"Sitemap: {settings.SITE_URL}/sitemap.xml",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -3,14 +3,12 @@ import datetime
 import pytest
 from django.core import mail
 from django.db import connection
-from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from bookings.models import Booking, Message
-from bookings.selectors import listing_availability
 from listings.models import Listing
 from listings.tests.factories import ListingFactory
 
@@ -301,14 +299,28 @@ def test_reply_form_posts_a_message_and_rejects_blank(client, django_capture_on_
 # --- availability include -------------------------------------------------------------
 
 
-def test_availability_include_renders_twelve_months_and_the_book_link(rf):
+def test_listing_page_shows_twelve_months_of_availability_and_the_book_link(client):
     listing = ListingFactory(desks=3)
     BookingFactory(listing=listing, desks=3, status="approved", start=soon(1), months=2)
-    html = render_to_string(
-        "bookings/includes/availability.html",
-        {"listing": listing, "availability": listing_availability(listing=listing)},
-        request=rf.get("/", {"desks": "2", "move_in": "2027-01-05"}),
-    )
-    assert html.count("<tr>") == 13  # header + 12 months
-    assert "Full" in html
-    assert f"{book_url(listing)}?desks=2&amp;move_in=2027-01-05" in html
+    response = client.get(listing.get_absolute_url(), {"desks": "2", "move_in": soon(3)})
+    html = response.content.decode()
+    table = html[html.index('<table class="availability-table">') : html.index("</table>")]
+    assert table.count("<tr>") == 13  # header + 12 months
+    assert "Full" in table
+    assert f"{book_url(listing)}?desks=2&amp;move_in={soon(3).isoformat()}" in html
+
+
+def test_search_desks_and_move_in_count_approved_bookings(client):
+    listing = ListingFactory(desks=4, min_term_months=1)
+    BookingFactory(listing=listing, desks=3, status="approved", start=soon(1), months=2)
+    BookingFactory(listing=listing, desks=4, status="requested", start=soon(1), months=2)
+
+    def found(**params):
+        response = client.get("/spaces/", params)
+        assert response.status_code == 200
+        return listing in response.context["listings"]
+
+    assert found(desks=1, move_in=soon(2).isoformat())
+    assert not found(desks=2, move_in=soon(2).isoformat())  # 3 of 4 approved that month
+    # After the approved term ends, all four are free again; pending requests don't count.
+    assert found(desks=4, move_in=soon(75).isoformat())

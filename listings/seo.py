@@ -1,0 +1,82 @@
+"""Absolute URLs and structured data for search engines and link previews."""
+
+from django.conf import settings
+
+from .models import Listing
+
+
+def absolute_url(url: str) -> str:
+    """``url`` made absolute with SITE_URL, unless it already is (e.g. media on S3)."""
+    if not url:
+        return ""
+    if url.startswith(("http://", "https://")):
+        return url
+    if url.startswith("//"):
+        return f"{settings.SITE_URL.split('//', 1)[0]}{url}"
+    return f"{settings.SITE_URL}{url if url.startswith('/') else '/' + url}"
+
+
+def listing_hero_url(listing: Listing) -> str:
+    """The absolute URL of the listing's first photo's hero variant, or ""."""
+    photos = list(listing.photos.all())  # prefetched by the selectors
+    return absolute_url(photos[0].hero_url) if photos else ""
+
+
+def listing_jsonld(listing: Listing) -> dict:
+    """schema.org description of a listing: an Offer of desks in a Place."""
+    host = listing.host
+    return {
+        "@context": "https://schema.org",
+        "@type": "Offer",
+        "name": listing.title,
+        "description": listing.description[:500],
+        "url": absolute_url(listing.get_absolute_url()),
+        "image": [absolute_url(photo.hero_url) for photo in listing.photos.all()],
+        "category": listing.get_space_type_display(),
+        "price": f"{listing.price_per_desk:.2f}",
+        "priceCurrency": "USD",
+        "priceSpecification": {
+            "@type": "UnitPriceSpecification",
+            "price": f"{listing.price_per_desk:.2f}",
+            "priceCurrency": "USD",
+            "unitText": "desk per month",
+        },
+        "eligibleQuantity": {
+            "@type": "QuantitativeValue",
+            "maxValue": listing.desks,
+            "unitText": "desks",
+        },
+        "availabilityStarts": listing.available_from.isoformat(),
+        "seller": {"@type": "Organization", "name": host.company or host.display_name},
+        "itemOffered": {
+            "@type": "Place",
+            "name": listing.title,
+            "address": {
+                "@type": "PostalAddress",
+                "streetAddress": listing.address,
+                "addressLocality": listing.city.name,
+                "addressRegion": listing.city.state,
+                "addressCountry": "US",
+            },
+            "geo": {
+                "@type": "GeoCoordinates",
+                "latitude": float(listing.latitude),
+                "longitude": float(listing.longitude),
+            },
+            "containedInPlace": {"@type": "Place", "name": listing.neighborhood.name},
+        },
+    }
+
+
+def map_pins(listings) -> list[dict]:
+    """What static/js/map.js draws: one pin per listing (no queries: relations loaded)."""
+    return [
+        {
+            "lat": float(listing.latitude),
+            "lng": float(listing.longitude),
+            "title": listing.title,
+            "url": listing.get_absolute_url(),
+            "price": f"${listing.price_per_desk:,.0f} per desk / month",
+        }
+        for listing in listings
+    ]

@@ -1,0 +1,61 @@
+"""Every page runs the same small number of SQL queries with 20 and with 300 listings."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from listings.models import Listing
+from listings.tests.helpers import bulk_listings
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES = 10
+
+PAGES = [
+    "/",
+    "/spaces/",
+    "/spaces/?city=boulder&neighborhood=pearl-street&type=hot_desk&desks=1&min_price=100"
+    "&max_price=900&move_in=2030-01-01&amenities=wifi&amenities=coffee&q=desks&sort=price",
+    "/spaces/?q=sunny+coffee&page=2",
+    "/spaces/?desks=abc&sort=nonsense&page=999999",
+    "/spaces/boulder/",
+    "/spaces/denver/",
+    "/spaces/boulder/bright-team-desks-0/",
+    "/spaces/boulder/bright-team-desks-0/?desks=2&move_in=2030-01-01",
+    "/sitemap.xml",
+]
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries), response
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_query_count_is_small_and_constant_with_20_and_300_listings(client, url):
+    bulk_listings(20)
+    small, response = _count(client, url)
+    assert small <= MAX_QUERIES, url
+    bulk_listings(280, start=20)
+    assert Listing.objects.published().count() == 300
+    large, response = _count(client, url)
+    assert large == small, url
+    if "/spaces/" in url and "?" not in url and url.count("/") == 2:
+        assert len(response.context["listings"]) == 24  # the search page is full
+
+
+def test_pages_with_django_assert_num_queries(client, django_assert_num_queries):
+    """The exact numbers, so a new query on a page is a deliberate change."""
+    bulk_listings(20)
+    expected = {
+        "/": 3,  # cities with counts, featured listings (one window query), their photos
+        "/spaces/?city=denver&amenities=wifi": 6,  # 3 choices, count, page, photos
+        "/spaces/boulder/": 4,  # city, listings, photos, neighborhoods
+        # listing+city+hood+host, photos, amenities, availability (one query for 12 months)
+        "/spaces/boulder/bright-team-desks-0/": 4,
+    }
+    for url, count in expected.items():
+        with django_assert_num_queries(count):
+            assert client.get(url).status_code == 200

@@ -1,0 +1,125 @@
+"""Titles, descriptions, canonical/OpenGraph/Twitter tags, JSON-LD, sitemap, robots.txt."""
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from listings import seo
+from listings.models import Listing
+from listings.services import photo_create
+from listings.tests.factories import CityFactory, ListingFactory, image_upload
+from listings.tests.helpers import parse
+
+pytestmark = pytest.mark.django_db
+
+SITE = "https://pivotdesk.example"
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    settings.SITE_URL = SITE
+
+
+@pytest.fixture
+def listing():
+    listing = ListingFactory(title="Loft desks </script><b>", slug="loft", host__company="Acme")
+    photo_create(listing=listing, image=image_upload(), caption="The loft")
+    return listing
+
+
+def test_detail_has_title_description_canonical_opengraph_and_twitter(client, listing):
+    page = parse(client.get("/spaces/boulder/loft/?desks=2"))
+    hero = listing.photos.get().hero_url
+    assert page.canonical == f"{SITE}/spaces/boulder/loft/"
+    assert page.meta["og:url"] == page.canonical
+    assert page.meta["og:title"].startswith("Loft desks </script><b>")
+    assert page.meta["og:image"] == f"{SITE}{hero}"
+    assert page.meta["twitter:card"] == "summary_large_image"
+    assert page.meta["twitter:image"] == f"{SITE}{hero}"
+    assert "Bright desks" in page.meta["description"]
+    assert page.meta["og:description"]
+
+
+def test_detail_json_ld_describes_the_offer_and_cannot_break_out(client, listing):
+    html = client.get("/spaces/boulder/loft/").content.decode()
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert len(blocks) == 1
+    assert "</script><b>" not in blocks[0]  # escaped, so the title cannot close the element
+    data = json.loads(blocks[0])
+    assert data["@type"] == "Offer"
+    assert data["name"] == "Loft desks </script><b>"
+    assert data["price"] == "350.00" and data["priceCurrency"] == "USD"
+    assert data["url"] == f"{SITE}/spaces/boulder/loft/"
+    assert data["itemOffered"]["address"]["addressLocality"] == "Boulder"
+    assert data["seller"]["name"] == "Acme"
+    assert data["image"][0].startswith(SITE)
+
+
+def test_city_page_has_social_tags_with_a_hero_image(client, listing):
+    page = parse(client.get("/spaces/boulder/"))
+    assert page.canonical == f"{SITE}/spaces/boulder/"
+    assert page.meta["og:title"].startswith("Desks and offices in Boulder")
+    assert page.meta["og:image"] == f"{SITE}{listing.photos.get().hero_url}"
+    assert page.meta["twitter:card"] == "summary_large_image"
+    assert page.meta["description"] == "Desks at the foot of the Flatirons."
+
+
+def test_each_page_has_its_own_title_and_canonical(client, listing):
+    titles = set()
+    for url, canonical in [
+        ("/", f"{SITE}/"),
+        ("/spaces/", f"{SITE}/spaces/"),
+        ("/spaces/?city=boulder&desks=abc&page=1", f"{SITE}/spaces/?city=boulder"),
+        ("/spaces/boulder/", f"{SITE}/spaces/boulder/"),
+        ("/spaces/boulder/loft/", f"{SITE}/spaces/boulder/loft/"),
+    ]:
+        response = client.get(url)
+        page = parse(response)
+        assert page.canonical == canonical, url
+        assert page.meta.get("description"), url
+        titles.add(re.search(r"<title>(.*?)</title>", response.content.decode()).group(1))
+    assert len(titles) == 5  # every page, and a city search, has its own title
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("/media/x/hero.jpg", f"{SITE}/media/x/hero.jpg"),
+        (
+            "https://bucket.s3.amazonaws.com/x/hero.jpg",
+            "https://bucket.s3.amazonaws.com/x/hero.jpg",
+        ),
+        ("//cdn.example/x.jpg", "https://cdn.example/x.jpg"),
+        ("", ""),
+    ],
+)
+def test_absolute_url_prefixes_only_relative_urls(url, expected):
+    assert seo.absolute_url(url) == expected
+
+
+def test_sitemap_lists_cities_and_published_listings_with_lastmod(client, listing):
+    CityFactory(name="Denver")
+    ListingFactory(slug="secret-draft", status=Listing.Status.DRAFT)
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    root = ET.fromstring(response.content)
+    entries = {
+        url.find("s:loc", ns).text: getattr(url.find("s:lastmod", ns), "text", None)
+        for url in root.findall("s:url", ns)
+    }
+    assert f"{SITE}/spaces/boulder/" in entries and f"{SITE}/spaces/denver/" in entries
+    assert entries[f"{SITE}/spaces/boulder/loft/"] == listing.updated_at.date().isoformat()
+    assert entries[f"{SITE}/spaces/boulder/"] == listing.updated_at.date().isoformat()
+    assert not any("secret-draft" in loc for loc in entries)
+
+
+def test_robots_txt_points_to_the_sitemap(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    body = response.content.decode()
+    assert f"Sitemap: {SITE}/sitemap.xml" in body
+    assert "Disallow: /admin/" in body and "Disallow: /host/" in body
