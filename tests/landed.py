@@ -25,7 +25,6 @@ def _module(name):
 
 def landed(feature: str) -> bool:
     return {
-        "search": lambda: _url("listings:search"),
         "page cache": lambda: _module("pivotdesk.pagecache"),
         "readyz": lambda: _url("readyz"),
     }[feature]()

@@ -8,10 +8,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from ..landed import needs
 from .conftest import HOST_EMAIL, PASSWORD, axe_violations, describe
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, needs("search")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 GUEST = {"email": "sam@tinyteam.test", "name": "Sam Rivera", "company": "Tiny Team"}
 GUEST_PASSWORD = "desks-by-the-month-2027"

@@ -6,7 +6,6 @@ from django.db import connection
 from listings.models import Listing
 from listings.tests.factories import CityFactory, ListingFactory, NeighborhoodFactory
 
-from ..landed import landed
 from .servers import RedisServer
 
 
@@ -40,5 +39,4 @@ def committed_site(transactional_db):
 def site_pages(committed_site):
     """The anonymous pages a tweet sends people to."""
     first = committed_site["listings"][0]
-    pages = ["/", "/spaces/boulder/", first.get_absolute_url()]
-    return pages + (["/spaces/?city=boulder"] if landed("search") else [])
+    return ["/", "/spaces/boulder/", "/spaces/?city=boulder", first.get_absolute_url()]

@@ -13,9 +13,7 @@ pytestmark = pytest.mark.slow
 # The router gives up at 30 s. With DB_CONNECT_TIMEOUT=2 a page must be answered well before
 # that; the bound is a requests timeout (an exception fails the test), not a latency measurement.
 ANSWER_WITHIN = 8.0
-PAGES = ["/", "/spaces/boulder/", "/spaces/boulder/some-space/"]
-if landed("search"):
-    PAGES.append("/spaces/?city=boulder")
+PAGES = ["/", "/spaces/boulder/", "/spaces/boulder/some-space/", "/spaces/?city=boulder"]
 
 
 def _assert_friendly_503(response, path, app):

@@ -5,7 +5,6 @@ from django.urls import NoReverseMatch, reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ..landed import needs
 from .conftest import SCRIPTY
 from .strategies import NASTY, nasty
 
@@ -49,7 +48,6 @@ def _search_url():
         return "/spaces/"
 
 
-@needs("search")
 @settings(settings.get_profile("hostile"))
 @given(query=search_query)
 def test_search_never_answers_5xx(client, world, query):
@@ -58,7 +56,6 @@ def test_search_never_answers_5xx(client, world, query):
     assert response.status_code in {200, 400}, (query, response.status_code)
 
 
-@needs("search")
 @pytest.mark.parametrize("param", SEARCH_PARAMS)
 @pytest.mark.parametrize("value", NASTY, ids=range(len(NASTY)))
 def test_each_search_parameter_alone_with_each_nasty_value(client, world, param, value):
@@ -83,7 +80,6 @@ def test_unknown_and_unpublished_spaces_are_404(client, world):
     assert client.get(f"/spaces/boulder/{draft.slug}/").status_code == 404
 
 
-@needs("search")
 def test_script_and_sql_in_search_text_are_shown_escaped(client, world):
     response = client.get(_search_url(), {"q": SCRIPTY, "city": "boulder"})
     assert response.status_code in {200, 400}
