@@ -116,3 +116,16 @@ def test_a_guest_gets_no_host_admin_at_all(world, booking):
         assert response.status_code in {302, 404}, (url, response.status_code)
         if response.status_code == 302:
             assert "login" in response["Location"]
+
+
+def test_unpublished_or_unknown_spaces_cannot_be_booked(world):
+    client = _as(world["guest"])
+    draft = world["draft"]
+    for path in (
+        f"/spaces/boulder/{draft.slug}/book/",
+        "/spaces/boulder/no-such-space/book/",
+        "/spaces/denver/a-space/book/",  # Boulder's space under Denver
+    ):
+        assert client.get(path).status_code == 404, path
+        assert client.post(path, {"desks": "1", "months": "1"}).status_code == 404, path
+    assert not Booking.objects.exists()
