@@ -6,6 +6,7 @@ from django.urls import include, path
 from accounts.admin_site import host_site
 from listings.sitemaps import SITEMAPS
 from listings.views import robots_txt
+from pivotdesk import health
 
 # A database error outside a view still answers 503 (pivotdesk/middleware/dberrors.py).
 handler500 = "pivotdesk.middleware.dberrors.server_error"
@@ -19,6 +20,8 @@ urlpatterns = [
     # SEO (listings): the sitemap of cities and published listings, and robots.txt.
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]
 
 if settings.DEBUG:

@@ -242,3 +242,102 @@ AXES_RESET_ON_SUCCESS = True
 # The platform router appends the address it saw to X-Forwarded-For; count the proxies we
 # trust from the right. 0 ignores the header (REMOTE_ADDR only).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+
+# --- Going live (issue 7) ---------------------------------------------------------------
+# Everything the platform needs, read from the environment: HTTPS behind the router, a
+# Content-Security-Policy, the beta gate, Sentry. `python manage.py golive` checks the lot.
+import os  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
+
+from django.utils.csp import CSP  # noqa: E402
+
+if "pivotdesk" not in INSTALLED_APPS:
+    INSTALLED_APPS += ["pivotdesk"]  # management commands: golive
+
+# Collectstatic target; the deploy tests collect into a temp dir.
+STATIC_ROOT = env.path("STATIC_ROOT", default=STATIC_ROOT)
+
+# The router terminates TLS and says so in X-Forwarded-Proto.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# On by default in production; SECURE_SSL_REDIRECT=0 for a production-like run over plain
+# HTTP on localhost (cookies then drop the Secure flag too, or login would not work).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The platform probes health over plain HTTP: never redirect it.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool(
+    "SECURE_COOKIES", default=not DEBUG and SECURE_SSL_REDIRECT
+)
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+
+def _origin(url):
+    """scheme://host[:port] of an absolute URL, '' otherwise; a {s} subdomain becomes *."""
+    parts = urlsplit(url.replace("{s}", "*"))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+# Images: ours, data: URIs, map tiles, photos on S3 (custom domain or bucket URL), the CDN.
+_img_hosts = {_origin(MAP_TILE_URL), _origin(STATIC_HOST), _origin(MEDIA_URL)}
+if AWS_STORAGE_BUCKET_NAME and not AWS_S3_CUSTOM_DOMAIN:
+    if AWS_S3_ENDPOINT_URL:
+        _img_hosts.add(_origin(AWS_S3_ENDPOINT_URL))
+    else:
+        _img_hosts |= {
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME}.amazonaws.com",
+        }
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+)
+# No inline script or style anywhere (the admin has none since Django 6.0): JS and CSS are
+# files under /static/ (on STATIC_HOST when a CDN fronts it).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, _origin(STATIC_HOST)],
+    "style-src": [CSP.SELF, _origin(STATIC_HOST)],
+    "img-src": [CSP.SELF, "data:", *sorted(h for h in _img_hosts if h)],
+    "font-src": [CSP.SELF, _origin(STATIC_HOST)],
+    "connect-src": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
+SECURE_CSP = {k: [v for v in vs if v] for k, vs in SECURE_CSP.items()}
+
+# The beta gate (pivotdesk/gate.py): "user:password" puts the whole site behind basic auth.
+BASIC_AUTH = env.str("BASIC_AUTH", default="")
+
+# Sentry, only when a DSN is configured (pivotdesk/sentry.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+SENTRY_RELEASE = next(
+    (
+        os.environ[name]
+        for name in (
+            "SENTRY_RELEASE",
+            "HEROKU_BUILD_COMMIT",
+            "HEROKU_SLUG_COMMIT",
+            "SOURCE_VERSION",
+        )
+        if os.environ.get(name)
+    ),
+    None,
+)
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    from pivotdesk.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )

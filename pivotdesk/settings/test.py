@@ -6,6 +6,8 @@ DATABASE_URL / REDIS_URL still decide Postgres and Redis, so CI tests the real s
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+# The test client and live servers speak plain HTTP (cookies lose Secure with it).
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 from .base import *  # noqa: E402,F403
 from .base import STORAGES  # noqa: E402

@@ -1,0 +1,71 @@
+"""Platform checks: /healthz (the process answers) and /readyz (its database and cache do).
+
+Both are exempt from the beta gate (pivotdesk/gate.py), the page cache and the HTTPS
+redirect (SECURE_REDIRECT_EXEMPT), and are never cached by anyone.
+"""
+
+import uuid
+
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+HEALTH_PATHS = frozenset({"/healthz", "/readyz"})
+
+# Postgres may take this long to answer SELECT 1 before /readyz calls it failed. The
+# connection itself is bounded by DB_CONNECT_TIMEOUT, Redis by REDIS_SOCKET_TIMEOUT.
+READY_STATEMENT_TIMEOUT_MS = 1000
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """The process is alive. Touches nothing, so a slow database cannot fail it."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def database_ok() -> bool:
+    """SELECT 1 on the default database answers within READY_STATEMENT_TIMEOUT_MS."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    try:
+        with transaction.atomic(using=DEFAULT_DB_ALIAS), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true)",
+                    [str(READY_STATEMENT_TIMEOUT_MS)],
+                )
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        # A broken connection must not be reused by the next request on this thread.
+        if not connection.in_atomic_block:
+            connection.close()
+        return False
+
+
+def cache_ok() -> bool:
+    """A value written to the default cache comes back."""
+    # Redis errors are ignored by the cache backend (they return None), so a failed round
+    # trip shows up as the value not coming back.
+    key, value = f"readyz:{uuid.uuid4().hex}", uuid.uuid4().hex
+    try:
+        cache.set(key, value, timeout=10)
+        ok = cache.get(key) == value
+        cache.delete(key)
+        return ok
+    except Exception:
+        return False
+
+
+@require_GET
+@never_cache
+def readyz(request):
+    """200 when the database and the cache both answer; 503 naming the one that did not."""
+    checks = {
+        "database": "ok" if database_ok() else "unavailable",
+        "cache": "ok" if cache_ok() else "unavailable",
+    }
+    ready = all(state == "ok" for state in checks.values())
+    return JsonResponse(checks, status=200 if ready else 503)

@@ -1,0 +1,291 @@
+"""`python manage.py golive`: is this configuration ready for the public? Exit 1 if not.
+
+Run it on the platform (`heroku run python manage.py golive`) before taking the beta gate
+off: every BLOCKER row must be fixed first; the WARNING row about the gate is the decision
+itself.
+"""
+
+import importlib.util
+import os
+import re
+from pathlib import Path
+from typing import NamedTuple
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+from sentry_sdk.utils import BadDsn, Dsn
+
+from pivotdesk.health import cache_ok
+
+ROUTER_TIMEOUT_S = 30  # the platform router answers H12 after this, whatever the app does
+DEV_SECRET_KEY = "django-insecure-local-development-only-never-in-production"
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 10
+WEAK_SECRET_WORDS = ("insecure", "not-for-production", "changeme", "change-me", "example")
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+S3_BACKEND = "storages.backends.s3.S3Storage"
+GATE_WARNING = "turning it off is going live — scale first"
+
+OK, WARNING, BLOCKER = "ok", "WARNING", "BLOCKER"
+
+
+class Row(NamedTuple):
+    check: str
+    status: str
+    detail: str
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def check_debug() -> Row:
+    if settings.DEBUG:
+        return Row("DEBUG", BLOCKER, "on: tracebacks and settings leak to visitors; unset DEBUG")
+    return Row("DEBUG", OK, "off")
+
+
+def check_secret_key() -> Row:
+    key = settings.SECRET_KEY
+    problems = []
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        problems.append(f"{len(key)} characters (need {SECRET_KEY_MIN_LENGTH}+)")
+    if len(set(key)) < SECRET_KEY_MIN_DISTINCT:
+        problems.append(f"{len(set(key))} distinct characters (need {SECRET_KEY_MIN_DISTINCT}+)")
+    if key == DEV_SECRET_KEY or key.startswith("django-insecure"):
+        problems.append("the development key")
+    elif any(word in key.lower() for word in WEAK_SECRET_WORDS):
+        problems.append("looks like a placeholder")
+    if problems:
+        return Row("SECRET_KEY", BLOCKER, "weak: " + "; ".join(problems))
+    return Row("SECRET_KEY", OK, f"{len(key)} characters, {len(set(key))} distinct")
+
+
+def check_allowed_hosts() -> Row:
+    hosts = settings.ALLOWED_HOSTS
+    if not hosts:
+        return Row("ALLOWED_HOSTS", BLOCKER, "empty: every request would be refused")
+    if "*" in hosts:
+        return Row("ALLOWED_HOSTS", BLOCKER, "'*' accepts any Host header; name the domains")
+    if set(hosts) <= LOCAL_HOSTS:
+        return Row("ALLOWED_HOSTS", BLOCKER, "only local hosts: set the app's domain(s)")
+    return Row("ALLOWED_HOSTS", OK, ", ".join(hosts))
+
+
+def check_https() -> Row:
+    missing = []
+    if not settings.SECURE_SSL_REDIRECT:
+        missing.append("SECURE_SSL_REDIRECT")
+    if settings.SECURE_HSTS_SECONDS <= 0:
+        missing.append("SECURE_HSTS_SECONDS")
+    if not settings.SESSION_COOKIE_SECURE:
+        missing.append("SESSION_COOKIE_SECURE")
+    if not settings.CSRF_COOKIE_SECURE:
+        missing.append("CSRF_COOKIE_SECURE")
+    if settings.SECURE_PROXY_SSL_HEADER != ("HTTP_X_FORWARDED_PROTO", "https"):
+        missing.append("SECURE_PROXY_SSL_HEADER")
+    if missing:
+        return Row("HTTPS", BLOCKER, "off: " + ", ".join(missing))
+    return Row(
+        "HTTPS",
+        OK,
+        f"redirect, HSTS {settings.SECURE_HSTS_SECONDS}s, secure cookies, X-Forwarded-Proto",
+    )
+
+
+def check_database() -> Row:
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        return Row(
+            "database", BLOCKER, f"{connection.vendor}: set DATABASE_URL (heroku-postgresql)"
+        )
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception as exc:
+        return Row("database", BLOCKER, f"unreachable: {_short(exc)}")
+    if plan:
+        first = plan[0][0]
+        return Row(
+            "database",
+            BLOCKER,
+            f"{len(plan)} unapplied migration(s), first {first.app_label}.{first.name}: "
+            "the release phase runs migrate",
+        )
+    return Row("database", OK, f"PostgreSQL {connection.pg_version // 10000}, migrations applied")
+
+
+def check_cache() -> Row:
+    backend = settings.CACHES["default"]["BACKEND"]
+    if not backend.startswith("django_redis."):
+        return Row(
+            "cache",
+            BLOCKER,
+            f"{backend.rsplit('.', 1)[-1]}: per-process, no shared page cache; set REDIS_URL",
+        )
+    if not cache_ok():
+        return Row("cache", BLOCKER, "Redis does not answer (a set/get round trip failed)")
+    return Row("cache", OK, "Redis answers")
+
+
+def check_media() -> Row:
+    backend = settings.STORAGES["default"]["BACKEND"]
+    if backend != S3_BACKEND:
+        return Row(
+            "media",
+            BLOCKER,
+            "on the dyno's disk, lost on every restart: set AWS_STORAGE_BUCKET_NAME",
+        )
+    import boto3
+    from botocore.config import Config
+    from django.core.files.storage import storages
+
+    storage = storages["default"]
+    client = boto3.session.Session().client(
+        "s3",
+        endpoint_url=storage.endpoint_url,
+        region_name=storage.region_name,
+        aws_access_key_id=storage.access_key,
+        aws_secret_access_key=storage.secret_key,
+        aws_session_token=storage.security_token,
+        config=Config(connect_timeout=3, read_timeout=5, retries={"max_attempts": 2}),
+    )
+    try:
+        client.head_bucket(Bucket=storage.bucket_name)
+    except Exception as exc:
+        return Row("media", BLOCKER, f"bucket {storage.bucket_name!r}: {_short(exc)}")
+    return Row("media", OK, f"S3 bucket {storage.bucket_name!r} answers")
+
+
+def check_sentry() -> Row:
+    # Settings start the SDK whenever SENTRY_DSN is set (pivotdesk/sentry.py).
+    if not settings.SENTRY_DSN:
+        return Row("Sentry", BLOCKER, "off: errors would go unseen; set SENTRY_DSN")
+    try:
+        Dsn(settings.SENTRY_DSN)
+    except BadDsn as exc:
+        return Row("Sentry", BLOCKER, f"SENTRY_DSN is not a valid DSN: {exc}")
+    release = settings.SENTRY_RELEASE or "no release (set SENTRY_RELEASE)"
+    return Row("Sentry", OK, f"environment {settings.SENTRY_ENVIRONMENT}, release {release}")
+
+
+def load_gunicorn_config(path: Path):
+    spec = importlib.util.spec_from_file_location("_golive_gunicorn_conf", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def check_workers(conf) -> Row:
+    raw = os.environ.get("WEB_CONCURRENCY")
+    source = "WEB_CONCURRENCY"
+    if raw is None:
+        raw, source = getattr(conf, "workers", None), "gunicorn.conf.py workers"
+    try:
+        workers = int(raw)
+    except (TypeError, ValueError):
+        return Row("workers", BLOCKER, f"{source}={raw!r} is not a number")
+    if workers < 2:
+        return Row(
+            "workers",
+            BLOCKER,
+            f"{source}={workers}: one slow request blocks the dyno; use 2 or more",
+        )
+    return Row("workers", OK, f"{source}={workers}")
+
+
+def check_gunicorn_timeout(conf) -> Row:
+    timeout = getattr(conf, "timeout", None)
+    if timeout is None:
+        return Row(
+            "gunicorn timeout",
+            BLOCKER,
+            f"not in gunicorn.conf.py (gunicorn's default is the router's {ROUTER_TIMEOUT_S} s)",
+        )
+    if not 0 < timeout < ROUTER_TIMEOUT_S:
+        return Row(
+            "gunicorn timeout",
+            BLOCKER,
+            f"{timeout} s: must be below the router's {ROUTER_TIMEOUT_S} s",
+        )
+    return Row("gunicorn timeout", OK, f"{timeout} s")
+
+
+_PG_UNITS_MS = {"": 1, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+
+def parse_pg_duration_ms(value: str) -> int | None:
+    match = re.fullmatch(r"\s*(\d+)\s*(ms|s|min|h|d)?\s*", value)
+    if not match:
+        return None
+    return int(match[1]) * _PG_UNITS_MS[match[2] or ""]
+
+
+def check_statement_timeout() -> Row:
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        return Row("statement timeout", BLOCKER, "no statement_timeout outside PostgreSQL")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            shown = cursor.fetchone()[0]
+    except Exception as exc:
+        return Row("statement timeout", BLOCKER, f"database unreachable: {_short(exc)}")
+    ms = parse_pg_duration_ms(shown)
+    if not ms or ms >= ROUTER_TIMEOUT_S * 1000:
+        return Row(
+            "statement timeout",
+            BLOCKER,
+            f"{shown}: set DB_STATEMENT_TIMEOUT_MS below the router's {ROUTER_TIMEOUT_S} s",
+        )
+    return Row("statement timeout", OK, shown)
+
+
+def check_beta_gate() -> Row:
+    if settings.BASIC_AUTH:
+        return Row("beta gate", WARNING, f"on (BASIC_AUTH): {GATE_WARNING}")
+    return Row("beta gate", OK, "off: the site is public")
+
+
+class Command(BaseCommand):
+    help = "Print a go-live readiness table; exit 1 if anything blocks going live."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--gunicorn-config",
+            default=str(Path(settings.BASE_DIR) / "gunicorn.conf.py"),
+            help="gunicorn config file the web dyno uses (default: gunicorn.conf.py)",
+        )
+
+    def handle(self, *args, gunicorn_config, **options):
+        rows = [check_debug(), check_secret_key(), check_allowed_hosts(), check_https()]
+        rows += [check_database(), check_statement_timeout(), check_cache(), check_media()]
+        rows.append(check_sentry())
+        try:
+            conf = load_gunicorn_config(Path(gunicorn_config))
+        except Exception as exc:
+            detail = f"cannot read {gunicorn_config}: {_short(exc)}"
+            rows += [Row("workers", BLOCKER, detail), Row("gunicorn timeout", BLOCKER, detail)]
+        else:
+            rows += [check_workers(conf), check_gunicorn_timeout(conf)]
+        rows.append(check_beta_gate())
+
+        width = max(len(row.check) for row in rows)
+        self.stdout.write(f"{'check'.ljust(width)}  {'status':<8} detail")
+        for row in rows:
+            line = f"{row.check.ljust(width)}  {row.status:<8} {row.detail}"
+            style = {OK: self.style.SUCCESS, WARNING: self.style.WARNING}.get(
+                row.status, self.style.ERROR
+            )
+            self.stdout.write(line, style)
+
+        blockers = [row.check for row in rows if row.status == BLOCKER]
+        if blockers:
+            raise CommandError(
+                f"Not ready to go live: {len(blockers)} blocker(s): {', '.join(blockers)}.",
+                returncode=1,
+            )
+        self.stdout.write(self.style.SUCCESS("Ready to go live."))

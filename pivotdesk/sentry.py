@@ -1,0 +1,32 @@
+"""Sentry error reporting, started from settings only when SENTRY_DSN is set."""
+
+import sentry_sdk
+from django.core.exceptions import ImproperlyConfigured
+from sentry_sdk.integrations.django import DjangoIntegration
+from sentry_sdk.utils import BadDsn, Dsn
+
+
+def sentry_init(
+    *, dsn: str, environment: str, release: str | None, traces_sample_rate: float
+) -> None:
+    """Start the SDK. No PII leaves the dyno: no cookies, user, IP, request bodies or locals.
+
+    Frame locals and POST bodies are where e-mail addresses and phone numbers sit (sign-up,
+    booking messages), so they are not sent; stack traces and the URL still are.
+    """
+    try:
+        Dsn(dsn)
+    except BadDsn as exc:
+        raise ImproperlyConfigured(f"SENTRY_DSN is not a valid Sentry DSN: {exc}") from exc
+    if not 0.0 <= traces_sample_rate <= 1.0:
+        raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1.")
+    sentry_sdk.init(
+        dsn=dsn,
+        integrations=[DjangoIntegration()],
+        environment=environment,
+        release=release,
+        traces_sample_rate=traces_sample_rate,
+        send_default_pii=False,
+        include_local_variables=False,
+        max_request_body_size="never",
+    )

@@ -1,0 +1,337 @@
+"""`manage.py golive`: a ready configuration exits 0; every blocker alone makes it exit 1.
+
+The ready configuration uses the real services: the Postgres test database, Redis, and an
+S3 bucket on a local moto server. Settings-level blockers run in-process with one setting
+changed; the database blockers and the environment-driven end-to-end run are processes
+with a dyno's environment (a database cannot be swapped under a running process).
+"""
+
+import io
+import re
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit, urlunsplit
+
+import boto3
+import psycopg2
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from moto.server import ThreadedMotoServer
+
+from .support import (
+    STRONG_SECRET_KEY,
+    closed_port,
+    manage,
+    postgres_url,
+    production_env,
+    redis_url,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+BUCKET = "pivotdesk-media-golive"
+S3_BACKEND = "storages.backends.s3.S3Storage"
+ROW = re.compile(r"^(?P<check>\S.*?)\s{2,}(?P<status>ok|WARNING|BLOCKER)\s+(?P<detail>.*)$")
+ALL_CHECKS = {
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "HTTPS",
+    "database",
+    "statement timeout",
+    "cache",
+    "media",
+    "Sentry",
+    "workers",
+    "gunicorn timeout",
+    "beta gate",
+}
+
+
+def parse(stdout: str) -> dict[str, tuple[str, str]]:
+    rows = {}
+    for line in stdout.splitlines()[1:]:
+        if match := ROW.match(line):
+            rows[match["check"]] = (match["status"], match["detail"])
+    return rows
+
+
+def blockers(rows) -> set[str]:
+    return {check for check, (status, _) in rows.items() if status == "BLOCKER"}
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="module")
+def services():
+    if not postgres_url() or not redis_url():
+        pytest.skip("needs PostgreSQL and Redis: set DATABASE_URL and REDIS_URL (CI does)")
+
+
+@pytest.fixture(scope="module")
+def s3(services):
+    """A real S3 API on loopback (moto server mode) with the media bucket created."""
+    port = closed_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    config = {
+        "AWS_STORAGE_BUCKET_NAME": BUCKET,
+        "AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "AWS_S3_REGION_NAME": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "golive-test",
+        "AWS_SECRET_ACCESS_KEY": "golive-test-secret",
+    }
+    boto3.client(
+        "s3",
+        endpoint_url=config["AWS_S3_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id="golive-test",
+        aws_secret_access_key="golive-test-secret",
+    ).create_bucket(Bucket=BUCKET)
+    yield config
+    server.stop()
+
+
+# --- in-process: one setting changed from a ready configuration -------------------------
+
+
+@pytest.fixture
+def ready(db, settings, s3, monkeypatch):
+    settings.DEBUG = False
+    settings.SECRET_KEY = STRONG_SECRET_KEY
+    settings.ALLOWED_HOSTS = ["pivotdesk.example"]
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    for name, value in s3.items():
+        setattr(settings, name, value)
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": S3_BACKEND}}
+    settings.SENTRY_DSN = "https://public@o1.ingest.sentry.io/1"
+    settings.SENTRY_RELEASE = "4f9c2a1"
+    settings.BASIC_AUTH = ""
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    return settings
+
+
+def golive(*args: str) -> tuple[int, dict, str]:
+    out = io.StringIO()
+    try:
+        call_command("golive", *args, stdout=out, no_color=True)
+    except CommandError as exc:
+        return exc.returncode, parse(out.getvalue()), str(exc)
+    return 0, parse(out.getvalue()), ""
+
+
+def test_ready_configuration_exits_0_with_every_row_ok(ready):
+    code, rows, _ = golive()
+    assert code == 0, rows
+    assert set(rows) == ALL_CHECKS
+    assert {status for status, _ in rows.values()} == {"ok"}, rows
+    assert rows["media"] == ("ok", f"S3 bucket '{BUCKET}' answers")
+    assert rows["statement timeout"] == ("ok", "5s")
+    assert rows["gunicorn timeout"][1].endswith("s")
+
+
+def test_beta_gate_still_on_is_a_warning_not_a_blocker(ready):
+    ready.BASIC_AUTH = "beta:tweet-proof"
+    code, rows, _ = golive()
+    assert code == 0
+    assert rows["beta gate"] == (
+        "WARNING",
+        "on (BASIC_AUTH): turning it off is going live — scale first",
+    )
+
+
+def _set(**values):
+    def change(settings, monkeypatch, tmp_path):
+        for name, value in values.items():
+            setattr(settings, name, value)
+        return []
+
+    return change
+
+
+def _s3_bucket(name):
+    def change(settings, monkeypatch, tmp_path):
+        settings.AWS_STORAGE_BUCKET_NAME = name
+        settings.STORAGES = {**settings.STORAGES}  # rebuild the storage with the new bucket
+        return []
+
+    return change
+
+
+def _env(**values):
+    def change(settings, monkeypatch, tmp_path):
+        for name, value in values.items():
+            monkeypatch.setenv(name, value)
+        return []
+
+    return change
+
+
+def _gunicorn(text):
+    def change(settings, monkeypatch, tmp_path):
+        conf = tmp_path / "gunicorn.conf.py"
+        conf.write_text(text)
+        return ["--gunicorn-config", str(conf)]
+
+    return change
+
+
+def _statement_timeout(value):
+    def change(settings, monkeypatch, tmp_path):
+        # Inside the test's transaction: rolled back with it.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = {value}")
+        return []
+
+    return change
+
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def _dead_redis():
+    return {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
+        }
+    }
+
+
+IN_PROCESS_BLOCKERS = {
+    "debug-on": (_set(DEBUG=True), "DEBUG"),
+    "secret-key-short": (_set(SECRET_KEY="Zq8-v2Lx_93kPw0bNd7"), "SECRET_KEY"),
+    "secret-key-few-characters": (_set(SECRET_KEY="ab12" * 20), "SECRET_KEY"),
+    "secret-key-django-insecure": (
+        _set(SECRET_KEY="django-insecure-" + secrets.token_urlsafe(48)),
+        "SECRET_KEY",
+    ),
+    "secret-key-dev-default": (
+        _set(SECRET_KEY="django-insecure-local-development-only-never-in-production"),
+        "SECRET_KEY",
+    ),
+    "allowed-hosts-star": (_set(ALLOWED_HOSTS=["*"]), "ALLOWED_HOSTS"),
+    "allowed-hosts-empty": (_set(ALLOWED_HOSTS=[]), "ALLOWED_HOSTS"),
+    "allowed-hosts-local-only": (_set(ALLOWED_HOSTS=["localhost", "127.0.0.1"]), "ALLOWED_HOSTS"),
+    "ssl-redirect-off": (_set(SECURE_SSL_REDIRECT=False), "HTTPS"),
+    "hsts-off": (_set(SECURE_HSTS_SECONDS=0), "HTTPS"),
+    "session-cookie-not-secure": (_set(SESSION_COOKIE_SECURE=False), "HTTPS"),
+    "csrf-cookie-not-secure": (_set(CSRF_COOKIE_SECURE=False), "HTTPS"),
+    "no-proxy-ssl-header": (_set(SECURE_PROXY_SSL_HEADER=None), "HTTPS"),
+    "statement-timeout-at-router-limit": (_statement_timeout("'30s'"), "statement timeout"),
+    "statement-timeout-off": (_statement_timeout(0), "statement timeout"),
+    "cache-local-memory": (_set(CACHES=LOCMEM), "cache"),
+    "cache-unreachable": (lambda s, m, t: _set(CACHES=_dead_redis())(s, m, t), "cache"),
+    "media-on-disk": (
+        _set(STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}),
+        "media",
+    ),
+    "media-bucket-missing": (_s3_bucket("no-such-bucket"), "media"),
+    "sentry-off": (_set(SENTRY_DSN=""), "Sentry"),
+    "sentry-dsn-invalid": (_set(SENTRY_DSN="not-a-dsn"), "Sentry"),
+    "one-worker": (_env(WEB_CONCURRENCY="1"), "workers"),
+    # gunicorn.conf.py reads WEB_CONCURRENCY too, and cannot load: gunicorn would not start.
+    "workers-not-a-number": (_env(WEB_CONCURRENCY="lots"), {"workers", "gunicorn timeout"}),
+    "gunicorn-timeout-at-router-limit": (_gunicorn("timeout = 30\n"), "gunicorn timeout"),
+    "gunicorn-timeout-missing": (_gunicorn("workers = 3\n"), "gunicorn timeout"),
+}
+
+
+@pytest.mark.parametrize("name", list(IN_PROCESS_BLOCKERS))
+def test_each_blocker_alone_exits_1(ready, monkeypatch, tmp_path, name):
+    change, expected = IN_PROCESS_BLOCKERS[name]
+    args = change(ready, monkeypatch, tmp_path)
+    code, rows, error = golive(*args)
+    assert code == 1, rows
+    expected = {expected} if isinstance(expected, str) else expected
+    assert blockers(rows) == expected, rows
+    assert error.startswith(f"Not ready to go live: {len(expected)} blocker(s)")
+
+
+def test_unreadable_gunicorn_config_blocks(ready, tmp_path):
+    conf = tmp_path / "gunicorn.conf.py"
+    conf.write_text("timeout = (\n")
+    code, rows, _ = golive("--gunicorn-config", str(conf))
+    assert code == 1
+    assert blockers(rows) == {"workers", "gunicorn timeout"}
+    assert "SyntaxError" in rows["gunicorn timeout"][1]
+
+
+# --- processes: a dyno's environment, and the database blockers --------------------------
+
+
+@pytest.fixture(scope="module")
+def empty_database(services):
+    """A database with no tables: every migration unapplied."""
+    name = f"pd_golive_empty_{secrets.token_hex(4)}"
+    admin = psycopg2.connect(_with_database(postgres_url(), "postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    yield _with_database(postgres_url(), name)
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.fixture(scope="module")
+def process_runs(services, s3, empty_database, django_db_setup):
+    """golive as `heroku run python manage.py golive` runs it; the runs go side by side."""
+    ready_env = production_env(
+        # pytest's test database: migrated, like production after the release phase.
+        DATABASE_URL=_with_database(postgres_url(), connection.settings_dict["NAME"]),
+        REDIS_URL=redis_url(),
+        CACHE_KEY_PREFIX=f"golive-{secrets.token_hex(4)}",
+        SENTRY_DSN=f"http://public@127.0.0.1:{closed_port()}/1",
+        SENTRY_RELEASE="golive-test",
+        WEB_CONCURRENCY="3",
+        **s3,
+    )
+    dead = f"postgres://pivotdesk@127.0.0.1:{closed_port()}/pivotdesk"
+    jobs = {
+        "ready": ready_env,
+        "database-sqlite": {k: v for k, v in ready_env.items() if k != "DATABASE_URL"},
+        "database-unreachable": ready_env | {"DATABASE_URL": dead},
+        "migrations-unapplied": ready_env | {"DATABASE_URL": empty_database},
+    }
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {
+            name: pool.submit(manage, "golive", env=env, timeout=60) for name, env in jobs.items()
+        }
+        return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_ready_environment_goes_live_end_to_end(process_runs):
+    result = process_runs["ready"]
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = parse(result.stdout)
+    assert set(rows) == ALL_CHECKS
+    assert {status for status, _ in rows.values()} == {"ok"}, rows
+    assert "Ready to go live." in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("database-sqlite", {"database", "statement timeout"}),
+        ("database-unreachable", {"database", "statement timeout"}),
+        ("migrations-unapplied", {"database"}),
+    ],
+)
+def test_database_blockers_exit_1(process_runs, name, expected):
+    result = process_runs[name]
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert blockers(parse(result.stdout)) == expected, result.stdout
+    assert "Not ready to go live" in result.stderr
