@@ -18,6 +18,7 @@ import sys
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 
 logger = logging.getLogger("pivotdesk.dberrors")
 
@@ -36,9 +37,17 @@ FALLBACK_500 = (
 )
 
 
+def _stylesheet():
+    """The site's stylesheet, if its URL can be worked out (a missing manifest entry can't)."""
+    try:
+        return static("css/site.css")
+    except Exception:
+        return ""
+
+
 def _render(template_name, fallback):
     try:
-        return render_to_string(template_name)
+        return render_to_string(template_name, {"stylesheet": _stylesheet()})
     except Exception:  # the error page must never fail
         logger.exception("could not render %s", template_name)
         return fallback

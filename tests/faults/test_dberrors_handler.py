@@ -98,3 +98,20 @@ def test_not_found_is_a_friendly_page(client, db):
     response = client.get("/spaces/atlantis/nowhere/")
     assert response.status_code == 404
     assert b"couldn" in response.content
+
+
+@pytest.mark.parametrize("template", ["500.html", "503.html"])
+def test_error_pages_render_with_no_context_and_no_static_manifest(template, settings):
+    """Django's default handlers render them with no context; a build without collectstatic
+    must not turn the error page itself into a crash."""
+    from django.template.loader import render_to_string
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    settings.STATIC_ROOT = "/nonexistent-static-root"
+    html = render_to_string(template)
+    assert "PivotDesk" in html and "<h1>" in html
+    response = Client(raise_request_exception=False).get("/_bug/")
+    assert response.status_code == 500 and b"Something went wrong" in response.content
