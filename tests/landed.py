@@ -26,7 +26,6 @@ def _module(name):
 def landed(feature: str) -> bool:
     return {
         "page cache": lambda: _module("pivotdesk.pagecache"),
-        "readyz": lambda: _url("readyz"),
     }[feature]()
 
 
