@@ -6,7 +6,9 @@
 * ``shot(page, "step")`` saves a screenshot under test-artifacts/screenshots/<test>/; a failing
   test also leaves a screenshot and the page's HTML there.
 * ``axe_violations(page)`` injects axe-core from node_modules (package-lock.json) and returns the
-  serious and critical violations.
+  serious and critical violations. axe is served from the page's own origin (a Playwright route),
+  so the site's real Content-Security-Policy stays on; ``page_problems`` collects CSP violations
+  and uncaught JavaScript errors from every page of the test.
 """
 
 import json
@@ -35,6 +37,7 @@ CHROMIUM_ARGS = [
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 TIMEOUT_MS = 15_000
+AXE_PATH = "/__browser-tests__/axe.min.js"  # never a real URL of the site
 
 
 def _missing(reason):
@@ -88,7 +91,25 @@ def _slug(text):
 
 
 @pytest.fixture
-def new_context(browser, live_server, request):
+def page_problems():
+    """CSP violations and uncaught JavaScript errors seen on any page of the test."""
+    return []
+
+
+def _watch(page, problems):
+    page.on("pageerror", lambda exc: problems.append(f"{page.url}: JS error: {exc}"))
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(f"{page.url}: {msg.text}")
+            if "Content Security Policy" in msg.text
+            else None
+        ),
+    )
+
+
+@pytest.fixture
+def new_context(browser, live_server, request, page_problems):
     """Factory for browser contexts (a separate cookie jar each: guest, host...)."""
     contexts = []
     outdir = SCREENSHOTS / _slug(request.node.name)
@@ -96,14 +117,14 @@ def new_context(browser, live_server, request):
 
     def make(**kwargs):
         kwargs.setdefault("base_url", live_server.url)
-        # A strict CSP may forbid inline scripts; axe-core is injected inline by the tests.
-        kwargs.setdefault("bypass_csp", True)
         kwargs.setdefault("viewport", {"width": 1280, "height": 900})
         context = browser.new_context(**kwargs)
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         context.route("**/*", _block_the_internet)
         context.route(f"{live_server.url}{settings.MEDIA_URL}**", _serve_media)
+        context.route(f"{live_server.url}{AXE_PATH}", _serve_axe)
+        context.on("page", lambda page: _watch(page, page_problems))
         contexts.append(context)
         return context
 
@@ -148,7 +169,8 @@ def axe_violations(page, name, impacts=("serious", "critical")):
     """Run axe-core on the page; save the full result; return the violations of ``impacts``."""
     if not AXE_JS.exists():
         _missing("axe-core is not installed: run `npm ci` (make test does)")
-    page.add_script_tag(path=str(AXE_JS))
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
+    page.add_script_tag(url=origin + AXE_PATH)
     result = page.evaluate(
         "async () => { const r = await axe.run(document, {resultTypes: ['violations']});"
         " return {violations: r.violations, url: r.url}; }"
@@ -178,6 +200,10 @@ def assert_no_horizontal_scroll(page, width):
             width,
         )
         pytest.fail(f"{page.url}: {scroll_width}px wide at {width}px; too wide: {wide}")
+
+
+def _serve_axe(route):
+    route.fulfill(path=str(AXE_JS), content_type="application/javascript")
 
 
 def _serve_media(route):

@@ -20,7 +20,9 @@ def _public_pages(site_data):
     }
 
 
-def test_public_pages_have_no_serious_accessibility_violations(page, site_data, shot):
+def test_public_pages_have_no_serious_accessibility_violations(
+    page, site_data, shot, page_problems
+):
     failures = {}
     for name, url in _public_pages(site_data).items():
         response = page.goto(url)
@@ -31,9 +33,10 @@ def test_public_pages_have_no_serious_accessibility_violations(page, site_data, 
         if found:
             failures[name] = describe(found)
     assert not failures, "\n".join(f"{name} {url}" for name, url in failures.items())
+    assert page_problems == []
 
 
-def test_mobile_375px_has_no_horizontal_scroll(new_context, site_data, shot):
+def test_mobile_375px_has_no_horizontal_scroll(new_context, site_data, shot, page_problems):
     phone = new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
     page = phone.new_page()
     pages = _public_pages(site_data)
@@ -42,6 +45,7 @@ def test_mobile_375px_has_no_horizontal_scroll(new_context, site_data, shot):
         assert response.status == 200, f"{name}: {pages[name]} answered {response.status}"
         shot(page, f"mobile-{name}")
         assert_no_horizontal_scroll(page, 375)
+    assert page_problems == []
 
 
 def test_the_axe_check_catches_real_violations(page, live_server):
@@ -53,3 +57,17 @@ def test_the_axe_check_catches_real_violations(page, live_server):
     )
     found = {v["id"] for v in axe_violations(page, "deliberately-bad")}
     assert {"image-alt", "label"} <= found
+
+
+def test_pages_run_under_the_sites_real_csp(page, site_data, page_problems):
+    """The CSP is not bypassed for these tests: an inline script is refused and reported."""
+    response = page.goto("/")
+    assert "script-src" in response.headers["content-security-policy"]
+    with pytest.raises(Exception, match="Content Security Policy|CSP|Refused"):
+        page.add_script_tag(content="window.__inline = 1")
+    assert page.evaluate("window.__inline") is None
+    for _ in range(50):  # the console message arrives asynchronously: up to 5 s
+        if any("Content Security Policy" in p for p in page_problems):
+            break
+        page.wait_for_timeout(100)
+    assert any("Content Security Policy" in p for p in page_problems)

@@ -22,7 +22,9 @@ def _no_serious_a11y(page, name):
     assert not found, f"{name} {page.url}\n{describe(found)}"
 
 
-def test_visitor_finds_a_space_signs_up_books_and_host_approves(new_context, site_data, shot):
+def test_visitor_finds_a_space_signs_up_books_and_host_approves(
+    new_context, site_data, shot, page_problems
+):
     from accounts.services import host_enable
     from bookings.models import Booking
 
@@ -136,6 +138,7 @@ def test_visitor_finds_a_space_signs_up_books_and_host_approves(new_context, sit
     shot(guest, "guest-message")
     assert booking.messages.filter(body__contains="own monitors").exists()
 
-    # Nothing the visitor typed ever ran as a script.
+    # Nothing the visitor typed ever ran as a script; no page broke the site's CSP.
     assert dialogs == []
     assert guest.evaluate("window.__pwned") is None
+    assert page_problems == []
