@@ -139,6 +139,7 @@ def new_context(browser, live_server, request, page_problems):
                 try:
                     page.screenshot(path=f"{stem}.png", full_page=True)
                     Path(f"{stem}.html").write_text(page.content())
+                    print(f"failure capture of {page.url}: {stem}.png and {stem}.html")
                 except Exception as exc:  # a crashed page must not hide the real failure
                     Path(f"{stem}.txt").write_text(f"could not capture the page: {exc}")
         context.close()
