@@ -53,6 +53,20 @@ def test_login(world, username, password, next_url):
     assert response.status_code in {200, 429}, response.status_code
 
 
+@settings(HOSTILE)
+@given(name=maybe, company=maybe, phone=maybe, bio=maybe, email=maybe)
+def test_profile_and_password_reset(world, name, company, phone, bio, email):
+    client = Client()
+    client.force_login(world["guest"])
+    data = _form(name=name, company=company, phone=phone, bio=bio)
+    response = client.post("/accounts/profile/", data)
+    assert response.status_code in {200, 302}, response.status_code
+    if response.status_code == 200:
+        assert _has_errors(response, data)
+    response = Client().post("/accounts/password-reset/", _form(email=email))
+    assert response.status_code in {200, 302}, response.status_code
+
+
 @pytest.fixture
 def booking(world):
     listing = world["listing_a"]
