@@ -71,3 +71,14 @@ def test_pages_run_under_the_sites_real_csp(page, site_data, page_problems):
             break
         page.wait_for_timeout(100)
     assert any("Content Security Policy" in p for p in page_problems)
+
+
+def test_the_503_and_500_pages_are_accessible(page, site_data, settings, shot, page_problems):
+    settings.ROOT_URLCONF = "tests.faults.test_dberrors_handler"  # views that fail on purpose
+    for name, url, status in (("503", "/_operational/", 503), ("500", "/_bug/", 500)):
+        response = page.goto(url)
+        assert response.status == status
+        shot(page, name)
+        found = axe_violations(page, f"error-{name}")
+        assert not found, describe(found)
+    assert page_problems == []

@@ -60,6 +60,7 @@ def test_database_errors_in_views_are_a_friendly_503(client, url):
     assert response["Retry-After"] == "30"
     assert response["Cache-Control"] == "no-store"
     assert b"right back" in response.content
+    assert b"{#" not in response.content and b"{%" not in response.content
 
 
 def test_database_error_outside_a_view_is_a_503_too(settings):
