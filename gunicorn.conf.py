@@ -1,7 +1,74 @@
-"""gunicorn settings. The Procfile names only the app; every server option lives here."""
+"""gunicorn settings. The Procfile names only the app; every server option lives here, so the
+same file serves the bare-Django comparison app of ``make spike`` (loadtest/bare_app.py).
+
+Numbers behind each choice: docs/PERFORMANCE.md. Every value can be overridden by an
+environment variable of the same name in capitals (GUNICORN_* for the less common ones).
+"""
 
 import os
+import sys
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-timeout = 25  # below the router's 30 s
+_env = os.environ.get
+
+# The platform's router sends traffic to $PORT. (`make spike` sets GUNICORN_BIND to loopback.)
+bind = _env("GUNICORN_BIND", f"0.0.0.0:{_env('PORT', '8000')}")
+
+# Processes: WEB_CONCURRENCY (the platform sets it per dyno size). 2 cores here: 3 workers.
+workers = int(_env("WEB_CONCURRENCY", "3"))
+
+# gthread: a worker thread waiting on Postgres/Redis does not hold the whole process, and
+# keep-alive connections wait in the poller, not in a thread. Measured against sync in
+# docs/PERFORMANCE.md ("Worker class").
+worker_class = _env("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(_env("GUNICORN_THREADS", "4"))
+worker_connections = int(_env("GUNICORN_WORKER_CONNECTIONS", "1000"))
+
+# The router gives up after 30 s (H12): a worker stuck that long is killed first, so the
+# visitor gets a 502/503 from us rather than a timeout, and the worker comes back.
+timeout = int(_env("GUNICORN_TIMEOUT", "25"))
+# On deploy/restart the platform sends SIGTERM and waits 30 s: let requests finish.
+graceful_timeout = int(_env("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+# Above the router's idle timeout (Heroku: 90 s with HTTP/1.1 keep-alive to dynos), so the
+# router, not gunicorn, closes idle connections (no resets on a reused socket).
+keepalive = int(_env("GUNICORN_KEEPALIVE", "95"))
+
+# Recycle workers now and then (slow leaks), not all at once, and not often: a recycled worker
+# loses its page copies and its keep-alive connections. At 5,000 workers restarted every few
+# seconds under wrk; at 50,000 once per ceiling round, costing that round up to half its rate
+# (docs/PERFORMANCE.md). At 100 requests/s a worker is recycled about every half hour.
+max_requests = int(_env("GUNICORN_MAX_REQUESTS", "200000"))
+max_requests_jitter = int(_env("GUNICORN_MAX_REQUESTS_JITTER", "20000"))
+
+# Import Django once in the master: workers fork with the code already loaded (faster
+# start, shared memory pages). Nothing connects at import time (settings/base.py).
+preload_app = _env("GUNICORN_PRELOAD", "1") == "1"
+
+# Worker heartbeat files in memory, not on a possibly slow disk (Docker's /tmp).
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+
+# Access log to stdout with the response time: %(M)s ms, %(D)s µs; the router's request
+# id and queue start ride along.
+accesslog = _env("GUNICORN_ACCESSLOG", "-")
+errorlog = "-"
+loglevel = _env("GUNICORN_LOGLEVEL", "info")
+access_log_format = (
+    '%(h)s "%(r)s" %(s)s %(B)s %(M)sms %(D)sus '
+    'request_id=%({x-request-id}i)s request_start=%({x-request-start}i)s "%(a)s"'
+)
+
+# Behind the platform's router, which sets X-Forwarded-For/Proto.
+forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "*")
+# Request line and header limits (defaults are generous; these stay well above real use).
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+
+def post_worker_init(worker):
+    # Each worker keeps copies of hot pages in memory, kept honest by a Redis subscription
+    # to content-version bumps (pivotdesk.pagecache.LocalCopies): a hit then costs no Redis
+    # round trip. Only when the app served is PivotDesk's (not loadtest/bare_app.py).
+    pagecache = sys.modules.get("pivotdesk.pagecache")
+    if pagecache is not None and _env("PAGE_CACHE_LOCAL", "1") == "1":
+        pagecache.LOCAL.enable()

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
@@ -6,7 +5,7 @@ from django.urls import include, path
 from accounts.admin_site import host_site
 from listings.sitemaps import SITEMAPS
 from listings.views import robots_txt
-from pivotdesk import health
+from pivotdesk import health, media
 
 # A database error outside a view still answers 503 (pivotdesk/middleware/dberrors.py).
 handler500 = "pivotdesk.middleware.dberrors.server_error"
@@ -24,7 +23,5 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded photos from local disk, also with DEBUG off (none when S3 holds them).
+urlpatterns += media.urlpatterns()

@@ -1,4 +1,9 @@
-"""WSGI entry point for gunicorn (see gunicorn.conf.py and the Procfile)."""
+"""WSGI entry point for gunicorn (see gunicorn.conf.py and the Procfile).
+
+Outermost first: the request log (sees every request, cache hits and 401s too), the beta
+gate (covers cached pages), then the page cache (pivotdesk.pagecache: the queue-time rule,
+anonymous pages and media before Django), then Django. Keep PageCache directly around Django.
+"""
 
 import os
 
@@ -7,8 +12,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pivotdesk.settings.base")
 
 from pivotdesk.gate import BetaGate  # noqa: E402  (reads settings)
+from pivotdesk.pagecache import PageCache  # noqa: E402
 from pivotdesk.requestlog import RequestLog  # noqa: E402
 
-# Outermost first: the request log (sees every request, cache hits and 401s too), the beta
-# gate (covers cached pages), then the page cache, then Django.
-application = RequestLog(BetaGate(get_wsgi_application()))
+application = RequestLog(BetaGate(PageCache(get_wsgi_application())))

@@ -45,11 +45,13 @@ INSTALLED_APPS = [
     "accounts",
     "listings",
     "bookings",
+    "pivotdesk",  # template tags + cache-invalidation signals (pivotdesk/apps.py)
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "pivotdesk.middleware_cache.CacheHeadersMiddleware",  # before SessionMiddleware
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -341,3 +343,19 @@ if SENTRY_DSN:
         release=SENTRY_RELEASE,
         traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
     )
+
+# --- Being live: page cache, queue time (issue 6, docs/PERFORMANCE.md) ------------------
+# Anonymous pages served whole from the cache by pivotdesk.pagecache.PageCache (wsgi.py).
+PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
+PAGE_CACHE_TTL = env.int("PAGE_CACHE_TTL", default=3600)  # s; the content version retires pages
+PAGE_CACHE_CONTROL = env.str(
+    "PAGE_CACHE_CONTROL", default="public, max-age=60, s-maxage=300, stale-while-revalidate=600"
+)
+PAGE_CACHE_LOCK_MS = env.int("PAGE_CACHE_LOCK_MS", default=5000)  # one render at a time
+PAGE_CACHE_WAIT_MS = env.int("PAGE_CACHE_WAIT_MS", default=2000)  # then render anyway
+# Per-worker copies of hot pages (gunicorn.conf.py enables them; Redis pub/sub keeps them honest)
+PAGE_CACHE_LOCAL_ENTRIES = env.int("PAGE_CACHE_LOCAL_ENTRIES", default=256)
+PAGE_CACHE_LOCAL_TTL = env.int("PAGE_CACHE_LOCAL_TTL", default=30)  # s
+# The router's X-Request-Start: a request that waited longer gets 503 + Retry-After at once.
+QUEUE_TIMEOUT_MS = env.int("QUEUE_TIMEOUT_MS", default=10000)
+QUEUE_RETRY_AFTER_S = env.int("QUEUE_RETRY_AFTER_S", default=5)

@@ -1,0 +1,118 @@
+"""Visitors from a tweet: they land, browse cities, search with filters, open listings, and
+fetch what a browser fetches (CSS, JS, images; each asset once per visitor, as a browser
+cache would), with think time between pages.
+
+    locust -f loadtest/locustfile.py --headless -u 1000 -r 100 -t 90s --host http://127.0.0.1:8000
+
+Environment: SPIKE_URLS (a file of listing paths, one a line, for deep links into the
+long tail), SPIKE_SEARCH=0 when /spaces/ (search) is not there yet: filtered city pages
+stand in (same caching behaviour: each distinct query string is its own page).
+"""
+
+import os
+import random
+import re
+
+from locust import FastHttpUser, between, task
+
+CITIES = ("boulder", "denver")
+TYPES = ("hot_desk", "dedicated_desk", "private_office")
+SORTS = ("price", "-price", "newest")
+LISTING_LINK = re.compile(r'href="(/spaces/[a-z0-9-]+/[a-z0-9-]+/)"')
+ASSET = re.compile(r'(?:src|href)="((?:https?://[^/"]+)?/(?:static|media)/[^"]+)"')
+SRCSET = re.compile(r'srcset="([^"]+)"')
+
+SEARCH = os.environ.get("SPIKE_SEARCH", "1") == "1"
+DEEP_LINKS = []
+if os.environ.get("SPIKE_URLS") and os.path.exists(os.environ["SPIKE_URLS"]):
+    with open(os.environ["SPIKE_URLS"]) as urls:
+        DEEP_LINKS = [line.strip() for line in urls if line.strip()]
+
+
+def search_query(rng):
+    params = {"city": rng.choice(CITIES)}
+    if rng.random() < 0.7:
+        params["type"] = rng.choice(TYPES)
+    if rng.random() < 0.5:
+        low = rng.choice((100, 150, 200, 250, 300))
+        params["min_price"] = low
+        params["max_price"] = low + rng.choice((200, 300, 400))
+    if rng.random() < 0.4:
+        params["desks"] = rng.choice((1, 2, 4, 6))
+    if rng.random() < 0.3:
+        params["sort"] = rng.choice(SORTS)
+    if rng.random() < 0.2:
+        params["page"] = rng.choice((2, 3))
+    return "&".join(f"{k}={v}" for k, v in params.items())
+
+
+class Visitor(FastHttpUser):
+    wait_time = between(2, 6)  # reading a page
+
+    def on_start(self):
+        self.rng = random.Random()
+        self.assets = set()
+        self.listings = []
+        # Most arrive on the tweeted link: the home page or one listing.
+        if DEEP_LINKS and self.rng.random() < 0.4:
+            self.page(self.rng.choice(DEEP_LINKS[:20]), "listing (tweeted)")
+        else:
+            self.page("/", "home")
+
+    def page(self, path, name):
+        with self.client.get(path, name=name, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"status {response.status_code}")
+                return
+            html = response.text or ""
+        links = LISTING_LINK.findall(html)
+        if links:
+            self.listings = links[:24]
+        self.fetch_assets(html)
+
+    def fetch_assets(self, html):
+        # A browser takes the WebP <source> of a <picture> and skips its JPEG <img src>.
+        webp = [
+            part.split()[0]
+            for srcset in SRCSET.findall(html)
+            for part in srcset.split(",")
+            if part.strip() and part.split()[0].endswith(".webp")
+        ]
+        found = webp + [
+            url
+            for url in ASSET.findall(html)
+            if not (webp and "/media/" in url and url.endswith(".jpg"))
+        ]
+        for url in found:
+            if url in self.assets or url.startswith("http"):
+                continue
+            self.assets.add(url)
+            kind = "static" if "/static/" in url else "media"
+            with self.client.get(url, name=kind, catch_response=True) as response:
+                if response.status_code != 200:
+                    response.failure(f"status {response.status_code}")
+
+    @task(1)
+    def home(self):
+        self.page("/", "home")
+
+    @task(3)
+    def city(self):
+        self.page(f"/spaces/{self.rng.choice(CITIES)}/", "city")
+
+    @task(3)
+    def search(self):
+        query = search_query(self.rng)
+        if SEARCH:
+            self.page(f"/spaces/?{query}", "search")
+        else:
+            self.page(f"/spaces/{self.rng.choice(CITIES)}/?{query}", "search (city stand-in)")
+
+    @task(4)
+    def listing(self):
+        if self.listings and self.rng.random() < 0.7:
+            self.page(self.rng.choice(self.listings), "listing")
+        elif DEEP_LINKS:
+            self.page(self.rng.choice(DEEP_LINKS), "listing (long tail)")
+        else:
+            self.page(f"/spaces/{self.rng.choice(CITIES)}/", "city")

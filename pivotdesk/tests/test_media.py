@@ -1,0 +1,112 @@
+"""/media/ served by the app with DEBUG off: files only, nothing outside MEDIA_ROOT."""
+
+import time
+
+import pytest
+from django.conf import settings
+
+from listings.services import photo_create
+from listings.tests.factories import ListingFactory, image_upload
+from pivotdesk.wsgi import application
+
+from .wsgi_util import wsgi_get
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def photo():
+    return photo_create(listing=ListingFactory(), image=image_upload(), caption="Main room")
+
+
+def test_variants_are_served_with_debug_off_and_cached_for_a_year(photo):
+    assert settings.DEBUG is False
+    for name, content_type in ((photo.card_jpeg, "image/jpeg"), (photo.hero_webp, "image/webp")):
+        response = wsgi_get(application, f"/media/{name}")
+        assert response.status == 200
+        assert response.header("Content-Type") == content_type
+        assert response.header("Cache-Control") == "public, max-age=31536000, immutable"
+        assert response.header("X-Page-Cache") is None
+        assert len(response.body) > 1000
+
+
+def test_originals_are_served_with_a_short_cache(photo):
+    response = wsgi_get(application, f"/media/{photo.image.name}")
+    assert response.status == 200
+    assert "immutable" not in response.header("Cache-Control")
+    assert response.header("Last-Modified")
+
+
+def test_not_modified_since(photo):
+    first = wsgi_get(application, f"/media/{photo.card_jpeg}")
+    again = wsgi_get(
+        application,
+        f"/media/{photo.card_jpeg}",
+        headers={"If-Modified-Since": first.header("Last-Modified")},
+    )
+    assert again.status == 304 and again.body == b""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/media/",
+        "/media/listings/",
+        "/media/listings/{listing}/variants/",
+        "/media/listings/{listing}/variants",
+        "/media/../secret.txt",
+        "/media/listings/../../secret.txt",
+        "/media/%2e%2e/secret.txt",
+        "/media/..%2fsecret.txt",
+        "/media//etc/passwd",
+        "/media/{root}/../secret.txt",
+        "/media/listings/\x00.jpg",
+        "/media/..\\secret.txt",
+        "/media/.hidden",
+        "/media/no-such-file.jpg",
+    ],
+)
+def test_no_listing_and_no_way_out(photo, path, tmp_path, settings):
+    media_root = tmp_path / "media"
+    media_root.mkdir()
+    (tmp_path / "secret.txt").write_text("do not serve")
+    (media_root / ".hidden").write_text("do not serve")
+    (media_root / "listings" / str(photo.listing_id) / "variants").mkdir(parents=True)
+    settings.MEDIA_ROOT = str(media_root)
+    path = path.format(listing=photo.listing_id, root=str(media_root).lstrip("/"))
+    response = wsgi_get(application, path)
+    assert response.status == 404, path
+    assert b"do not serve" not in response.body
+
+
+def test_only_safe_methods(photo):
+    from django.core.files.storage import default_storage
+
+    for method in ("DELETE", "PUT", "POST"):
+        response = wsgi_get(application, f"/media/{photo.card_jpeg}", method=method)
+        assert response.status in (403, 405)  # CSRF refuses first; the view allows GET/HEAD
+    assert default_storage.exists(photo.card_jpeg)
+    head = wsgi_get(application, f"/media/{photo.card_jpeg}", method="HEAD")
+    assert head.status == 200
+
+
+def test_media_never_reach_django(photo):
+    from django.core.wsgi import get_wsgi_application
+
+    from pivotdesk.pagecache import PageCache
+
+    from .wsgi_util import CountingApp
+
+    django_app = CountingApp(get_wsgi_application())
+    app = PageCache(django_app)
+    response = wsgi_get(app, f"/media/{photo.card_webp}")
+    assert response.status == 200 and response.header("Content-Type") == "image/webp"
+    queued = str(int(time.time() * 1000) - 15_000)  # over QUEUE_TIMEOUT_MS: still served
+    late = wsgi_get(app, f"/media/{photo.card_jpeg}", headers={"X-Request-Start": queued})
+    assert late.status == 200
+    assert django_app.calls == 0
+    assert wsgi_get(app, "/media/../etc/passwd").status == 404
+    assert (
+        wsgi_get(app, f"/media/{photo.card_webp}", headers={"Host": "evil.example"}).status == 400
+    )
+    assert django_app.calls == 2
