@@ -50,8 +50,13 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint
+test: lint node_modules/axe-core/axe.min.js
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# axe-core for the browser accessibility tests (tests/browser), pinned in package-lock.json.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the browser accessibility tests will be skipped"; fi
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

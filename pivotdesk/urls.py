@@ -7,6 +7,9 @@ from listings.sitemaps import SITEMAPS
 from listings.views import robots_txt
 from pivotdesk import health, media
 
+# A database error outside a view still answers 503 (pivotdesk/middleware/dberrors.py).
+handler500 = "pivotdesk.middleware.dberrors.server_error"
+
 urlpatterns = [
     path("", include("listings.urls")),
     path("", include("bookings.urls")),

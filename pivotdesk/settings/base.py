@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Database down or too slow: a friendly 503 with Retry-After, never a 500 (issue #8).
+    "pivotdesk.middleware.dberrors.DatabaseErrorMiddleware",
 ]
 
 ROOT_URLCONF = "pivotdesk.urls"

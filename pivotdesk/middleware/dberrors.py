@@ -1,0 +1,91 @@
+"""A database that is down, hanging or too slow answers 503 with Retry-After, never a 500.
+
+The router gives up after 30 s. ``connect_timeout`` and ``statement_timeout`` (settings, "Database")
+make a sick database fail fast with ``OperationalError``/``InterfaceError``; this module turns those
+into a friendly "back in a moment" page:
+
+* ``DatabaseErrorMiddleware.process_exception`` handles errors raised by views;
+* ``server_error`` (``handler500`` in ``pivotdesk.urls``) handles the ones raised anywhere else
+  (another middleware, a template) and renders a 500 page that needs neither database nor cache.
+
+Both pages are rendered without a request context (no context processors, no session, no user), so
+rendering them cannot touch the database that just failed; if even that fails, a constant is sent.
+"""
+
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+
+logger = logging.getLogger("pivotdesk.dberrors")
+
+DB_ERRORS = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+FALLBACK_503 = (
+    "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>PivotDesk is busy</title>"
+    "</head><body><main><h1>We'll be right back</h1><p>PivotDesk can't reach its records for a "
+    "moment. Please try again in half a minute.</p></main></body></html>"
+)
+FALLBACK_500 = (
+    "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Something went wrong"
+    "</title></head><body><main><h1>Something went wrong</h1><p>We've been told and are on it. "
+    "Please try again in a minute.</p></main></body></html>"
+)
+
+
+def _stylesheet():
+    """The site's stylesheet, if its URL can be worked out (a missing manifest entry can't)."""
+    try:
+        return static("css/site.css")
+    except Exception:
+        return ""
+
+
+def _render(template_name, fallback):
+    try:
+        return render_to_string(template_name, {"stylesheet": _stylesheet()})
+    except Exception:  # the error page must never fail
+        logger.exception("could not render %s", template_name)
+        return fallback
+
+
+def database_unavailable(request=None):
+    """The 503 page: no cache (it must not be stored by us or a CDN), and Retry-After."""
+    response = HttpResponse(_render("503.html", FALLBACK_503), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def server_error(request):
+    """handler500: a database error that escaped the middleware still becomes a 503."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DB_ERRORS):
+        return database_unavailable(request)
+    response = HttpResponse(_render("500.html", FALLBACK_500), status=500)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseErrorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DB_ERRORS):
+            logger.error(
+                "database unavailable on %s %s: %s",
+                request.method,
+                request.path,
+                exception,
+                exc_info=exception,
+            )
+            return database_unavailable(request)
+        return None

@@ -1,0 +1,84 @@
+"""axe-core on every page a visitor meets: no serious or critical violations."""
+
+import pytest
+
+from .conftest import assert_no_horizontal_scroll, axe_violations, describe
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _public_pages(site_data):
+    listing = site_data["listing"]
+    return {
+        "home": "/",
+        "search": "/spaces/?city=boulder",
+        "city": "/spaces/boulder/",
+        "detail": listing.get_absolute_url(),
+        "sign-up": "/accounts/signup/",
+        "log-in": "/accounts/login/",
+        "not-found": "/spaces/boulder/no-such-space/",
+    }
+
+
+def test_public_pages_have_no_serious_accessibility_violations(
+    page, site_data, shot, page_problems
+):
+    failures = {}
+    for name, url in _public_pages(site_data).items():
+        response = page.goto(url)
+        expected = 404 if name == "not-found" else 200
+        assert response.status == expected, f"{name}: {url} answered {response.status}"
+        shot(page, name)
+        found = axe_violations(page, name)
+        if found:
+            failures[name] = describe(found)
+    assert not failures, "\n".join(f"{name} {url}" for name, url in failures.items())
+    assert page_problems == []
+
+
+def test_mobile_375px_has_no_horizontal_scroll(new_context, site_data, shot, page_problems):
+    phone = new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    pages = _public_pages(site_data)
+    for name in ("home", "search", "detail"):
+        response = page.goto(pages[name])
+        assert response.status == 200, f"{name}: {pages[name]} answered {response.status}"
+        shot(page, f"mobile-{name}")
+        assert_no_horizontal_scroll(page, 375)
+    assert page_problems == []
+
+
+def test_the_axe_check_catches_real_violations(page, live_server):
+    """The checker itself can fail: an unlabelled input and an image without alt are caught."""
+    page.goto("/")
+    page.set_content(
+        "<!doctype html><html lang='en'><head><title>bad</title></head><body><main>"
+        "<img src='/static/img/favicon.svg'><input type='text'></main></body></html>"
+    )
+    found = {v["id"] for v in axe_violations(page, "deliberately-bad")}
+    assert {"image-alt", "label"} <= found
+
+
+def test_pages_run_under_the_sites_real_csp(page, site_data, page_problems):
+    """The CSP is not bypassed for these tests: an inline script is refused and reported."""
+    response = page.goto("/")
+    assert "script-src" in response.headers["content-security-policy"]
+    with pytest.raises(Exception, match="Content Security Policy|CSP|Refused"):
+        page.add_script_tag(content="window.__inline = 1")
+    assert page.evaluate("window.__inline") is None
+    for _ in range(50):  # the console message arrives asynchronously: up to 5 s
+        if any("Content Security Policy" in p for p in page_problems):
+            break
+        page.wait_for_timeout(100)
+    assert any("Content Security Policy" in p for p in page_problems)
+
+
+def test_the_503_and_500_pages_are_accessible(page, site_data, settings, shot, page_problems):
+    settings.ROOT_URLCONF = "tests.faults.test_dberrors_handler"  # views that fail on purpose
+    for name, url, status in (("503", "/_operational/", 503), ("500", "/_bug/", 500)):
+        response = page.goto(url)
+        assert response.status == status
+        shot(page, name)
+        found = axe_violations(page, f"error-{name}")
+        assert not found, describe(found)
+    assert page_problems == []

@@ -1,0 +1,94 @@
+"""A host posts a space through /host/ in a real browser: fields, a photo with its preview,
+save; the space is then public with its photo."""
+
+import io
+import re
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+from playwright.sync_api import expect
+
+from .conftest import HOST_EMAIL, PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _jpeg(tmp_path):
+    path = tmp_path / "our-space.jpg"
+    buf = io.BytesIO()
+    Image.new("RGB", (1200, 800), (90, 140, 110)).save(buf, "JPEG")
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+# The host admin's photo preview (accounts/static/accounts/photo-preview.js) shows a blob: URL,
+# which the site's CSP (img-src 'self' data: ...) refuses. Reported to the lead; the fix is
+# either "blob:" in img-src or a data: URL (FileReader) in the script.
+BLOB_PREVIEW_BLOCKED = "Loading the image 'blob:"
+
+
+def _host_on_add_form(new_context, site_data):
+    from accounts.services import host_enable
+
+    host_enable(user=site_data["host"])
+    host = new_context().new_page()
+    host.goto("/host/")
+    host.get_by_label(re.compile("Email", re.I)).fill(HOST_EMAIL)
+    host.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
+    host.get_by_role("button", name=re.compile("Log in", re.I)).click()
+    host.goto("/host/listings/listing/add/")
+    return host
+
+
+@pytest.mark.xfail(strict=True, reason="CSP img-src has no blob: for the upload preview")
+def test_photo_preview_shows_under_the_sites_csp(new_context, site_data, page_problems, tmp_path):
+    host = _host_on_add_form(new_context, site_data)
+    host.locator("input.photo-upload").first.set_input_files(_jpeg(tmp_path))
+    preview = host.locator("img.photo-upload-preview")
+    expect(preview).to_be_visible()
+    host.wait_for_function("(img) => img.complete", arg=preview.element_handle())
+    assert host.evaluate("(img) => img.naturalWidth", preview.element_handle()) > 0
+    assert page_problems == []
+
+
+def test_host_posts_a_space_with_a_photo(new_context, site_data, shot, page_problems, tmp_path):
+    from listings.models import Listing
+
+    host = _host_on_add_form(new_context, site_data)
+    shot(host, "add-form")
+
+    host.locator("#id_title").fill("Corner desks by the creek")
+    host.locator("#id_title").press("End")  # admin's prepopulate listens to keyup
+    expect(host.locator("#id_slug")).to_have_value("corner-desks-by-the-creek")  # prepopulated
+    host.locator("#id_status").select_option("published")
+    host.locator("#id_space_type").select_option("hot_desk")
+    host.locator("#id_description").fill("Six hot desks, a view of Boulder Creek.")
+    host.locator("#id_city").select_option(label="Boulder")
+    host.locator("#id_neighborhood").select_option(label="Pearl Street, Boulder")
+    host.locator("#id_address").fill("1200 Canyon Blvd, Boulder, CO")
+    host.locator("#id_latitude").fill("40.0150")
+    host.locator("#id_longitude").fill("-105.2800")
+    host.locator("#id_desks").fill("6")
+    host.locator("#id_price_per_desk").fill("275")
+    host.locator("#id_min_term_months").fill("1")
+    host.locator("#id_available_from").fill(timezone.localdate().isoformat())
+    host.locator("input.photo-upload").first.set_input_files(_jpeg(tmp_path))
+    expect(host.locator("img.photo-upload-preview")).to_be_visible()
+    shot(host, "photo-chosen")
+    host.locator("input[name=_save]").first.click()
+    expect(host.locator(".messagelist")).to_contain_text("was added successfully")
+    shot(host, "saved")
+
+    listing = Listing.objects.get(slug="corner-desks-by-the-creek")
+    assert listing.host == site_data["host"]
+    assert listing.photos.count() == 1
+
+    visitor = new_context().new_page()
+    visitor.goto(listing.get_absolute_url())
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Corner desks by the creek")
+    photo = visitor.locator(".gallery img").first
+    expect(photo).to_be_visible()
+    assert visitor.evaluate("(img) => img.naturalWidth", photo.element_handle()) > 0
+    shot(visitor, "public")
+    assert [p for p in page_problems if BLOB_PREVIEW_BLOCKED not in p] == []
