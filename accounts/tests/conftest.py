@@ -32,7 +32,10 @@ def guest(db):
 
 @pytest.fixture
 def operator(db):
-    return UserFactory(email="ops@pivotdesk.test", is_staff=True, is_superuser=True)
+    # A fixed name: a Faker name could contain "ben" and match the autocomplete test.
+    return UserFactory(
+        email="ops@pivotdesk.test", name="Ops Desk", is_staff=True, is_superuser=True
+    )
 
 
 @pytest.fixture

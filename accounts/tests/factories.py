@@ -10,7 +10,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.test")
     name = factory.Faker("name")
-    company = factory.Faker("company")
+    # Not Faker: a random company could match a search term a test relies on.
+    company = factory.Sequence(lambda n: f"Team {n} Labs")
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
 
     @factory.post_generation

@@ -304,7 +304,9 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, _origin(STATIC_HOST)],
     "style-src": [CSP.SELF, _origin(STATIC_HOST)],
-    "img-src": [CSP.SELF, "data:", *sorted(h for h in _img_hosts if h)],
+    # blob: for the host admin's preview of a photo before it is uploaded (object URLs made by
+    # our own script from the chosen file).
+    "img-src": [CSP.SELF, "data:", "blob:", *sorted(h for h in _img_hosts if h)],
     "font-src": [CSP.SELF, _origin(STATIC_HOST)],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],

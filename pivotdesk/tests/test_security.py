@@ -61,6 +61,7 @@ def test_csp_allows_map_tiles_photos_and_cdn_hosts():
     assert csp["img-src"] == [
         "'self'",
         "data:",
+        "blob:",
         "https://*.tile.example.org",
         "https://cdn.pivotdesk.example",
         "https://media.pivotdesk.example",

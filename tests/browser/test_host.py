@@ -22,12 +22,6 @@ def _jpeg(tmp_path):
     return path
 
 
-# The host admin's photo preview (accounts/static/accounts/photo-preview.js) shows a blob: URL,
-# which the site's CSP (img-src 'self' data: ...) refuses. Reported to the lead; the fix is
-# either "blob:" in img-src or a data: URL (FileReader) in the script.
-BLOB_PREVIEW_BLOCKED = "Loading the image 'blob:"
-
-
 def _host_on_add_form(new_context, site_data):
     from accounts.services import host_enable
 
@@ -41,7 +35,6 @@ def _host_on_add_form(new_context, site_data):
     return host
 
 
-@pytest.mark.xfail(strict=True, reason="CSP img-src has no blob: for the upload preview")
 def test_photo_preview_shows_under_the_sites_csp(new_context, site_data, page_problems, tmp_path):
     host = _host_on_add_form(new_context, site_data)
     host.locator("input.photo-upload").first.set_input_files(_jpeg(tmp_path))
@@ -91,4 +84,4 @@ def test_host_posts_a_space_with_a_photo(new_context, site_data, shot, page_prob
     expect(photo).to_be_visible()
     assert visitor.evaluate("(img) => img.naturalWidth", photo.element_handle()) > 0
     shot(visitor, "public")
-    assert [p for p in page_problems if BLOB_PREVIEW_BLOCKED not in p] == []
+    assert page_problems == []
