@@ -9,8 +9,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 
-from bookings import HOST_PERMISSIONS as BOOKING_HOST_PERMISSIONS
-
 from .models import User
 
 EMAIL_TAKEN = (
@@ -19,18 +17,6 @@ EMAIL_TAKEN = (
 )
 
 HOSTS_GROUP = "Hosts"
-# Exactly what a host needs in /host/, as "app_label.codename". Extend this list (e.g. the
-# bookings app adds its view/change permissions) and host_enable re-syncs the group.
-HOST_PERMISSIONS = [
-    "listings.view_listing",
-    "listings.add_listing",
-    "listings.change_listing",
-    "listings.view_photo",
-    "listings.add_photo",
-    "listings.change_photo",
-    "listings.delete_photo",
-    *BOOKING_HOST_PERMISSIONS,
-]
 
 
 def _permissions(names: list[str]) -> list[Permission]:
@@ -49,9 +35,9 @@ def _permissions(names: list[str]) -> list[Permission]:
 
 @transaction.atomic
 def hosts_group_sync(*, permissions: list[str] | None = None) -> Group:
-    """Create the "Hosts" group if needed and give it exactly ``HOST_PERMISSIONS``."""
+    """Create the "Hosts" group if needed and give it exactly ``settings.HOST_PERMISSIONS``."""
     group, _ = Group.objects.get_or_create(name=HOSTS_GROUP)
-    wanted = _permissions(HOST_PERMISSIONS if permissions is None else permissions)
+    wanted = _permissions(settings.HOST_PERMISSIONS if permissions is None else permissions)
     if set(group.permissions.all()) != set(wanted):
         group.permissions.set(wanted)
     return group

@@ -6,11 +6,9 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from accounts import services
 from accounts.models import User
 from accounts.services import (
     EMAIL_TAKEN,
-    HOST_PERMISSIONS,
     HOSTS_GROUP,
     host_enable,
     user_create,
@@ -71,20 +69,20 @@ def test_host_enable_gives_exactly_the_host_permissions_and_is_idempotent():
     user.refresh_from_db()
     assert user.is_host and user.is_staff and not user.is_superuser
     assert list(user.groups.values_list("name", flat=True)) == [HOSTS_GROUP]
-    assert _group_perms() == set(HOST_PERMISSIONS)
+    assert _group_perms() == set(settings.HOST_PERMISSIONS)
     assert not user.has_perm("listings.delete_listing")
     assert not user.has_perm("accounts.view_user")
     assert user.has_perm("listings.change_listing") and user.has_perm("listings.add_photo")
 
 
-def test_host_enable_resyncs_the_group_when_the_list_grows(monkeypatch):
+def test_host_enable_resyncs_the_group_when_the_list_grows(settings):
     group = Group.objects.create(name=HOSTS_GROUP)
     # A stray permission someone added by hand is removed on the next sync.
     from django.contrib.auth.models import Permission
 
     group.permissions.add(Permission.objects.get(codename="delete_listing"))
-    extended = [*HOST_PERMISSIONS, "listings.view_amenity"]
-    monkeypatch.setattr(services, "HOST_PERMISSIONS", extended)
+    extended = [*settings.HOST_PERMISSIONS, "listings.view_amenity"]
+    settings.HOST_PERMISSIONS = extended
 
     host_enable(user=UserFactory())
 

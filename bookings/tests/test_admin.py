@@ -1,9 +1,9 @@
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from bookings import HOST_PERMISSIONS
 from bookings.models import Booking
 from listings.tests.factories import ListingFactory
 
@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 def host_with_permissions(host):
-    codenames = [perm.split(".", 1)[1] for perm in HOST_PERMISSIONS]
+    codenames = [
+        perm.split(".", 1)[1] for perm in settings.HOST_PERMISSIONS if perm.startswith("bookings.")
+    ]
     host.user_permissions.add(
         *Permission.objects.filter(content_type__app_label="bookings", codename__in=codenames)
     )

@@ -226,6 +226,22 @@ INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "accounts.apps.Op
 INSTALLED_APPS += ["axes"]
 # Axes turns a refused login into its lockout page; it must see every login view's response.
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+# Exactly what a host needs in /host/ ("app_label.codename"): the Hosts group is re-synced to
+# this list by accounts.services.host_enable. Hosts never delete listings (they archive them).
+HOST_PERMISSIONS = [
+    "listings.view_listing",
+    "listings.add_listing",
+    "listings.change_listing",
+    "listings.view_photo",
+    "listings.add_photo",
+    "listings.change_photo",
+    "listings.delete_photo",
+    # Booking requests on their own listings: seen and answered (approve/decline actions).
+    "bookings.view_booking",
+    "bookings.change_booking",
+    "bookings.view_message",
+    "bookings.view_bookingevent",
+]
 AUTHENTICATION_BACKENDS = [
     # First: axes' AxesStandaloneBackend, refusing locked-out logins, right password or not.
     "accounts.throttle.LoginThrottleBackend",
