@@ -49,7 +49,8 @@ if os.path.isdir("/dev/shm"):
 
 # Access log to stdout with the response time: %(M)s ms, %(D)s µs; the router's request
 # id and queue start ride along.
-accesslog = _env("GUNICORN_ACCESSLOG", "-")
+# GUNICORN_ACCESSLOG= (empty) turns it off, leaving only the request line (pivotdesk/requestlog).
+accesslog = _env("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 loglevel = _env("GUNICORN_LOGLEVEL", "info")
 access_log_format = (

@@ -219,3 +219,11 @@ def test_move_in_filter_is_inclusive(client):
     assert list(response.context["listings"]) == []
     response = client.get(f"/spaces/?move_in={(today + datetime.timedelta(days=1)).isoformat()}")
     assert [listing.slug for listing in response.context["listings"]] == ["tomorrow"]
+
+
+@pytest.mark.django_db
+def test_search_links_past_the_filters_to_its_results(client):
+    ListingFactory()
+    html = client.get("/spaces/").content.decode()
+    assert '<a href="#results-heading">Skip to the 1 result</a>' in html
+    assert 'id="results-heading"' in html

@@ -197,6 +197,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # are only set when EMAIL_URL asks for a real mailer.)
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
+    # Emails go out after commit, inside the request: a hanging mail server must not hold it
+    # anywhere near the router's 30 s.
+    EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=5)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PivotDesk <hello@pivotdesk.test>")

@@ -13,6 +13,7 @@ PROBE = (
     "print(json.dumps({'engine': db['ENGINE'], 'name': str(db['NAME']),"
     " 'options': db.get('OPTIONS', {}), 'cache': c['BACKEND'],"
     " 'storage': settings.STORAGES['default']['BACKEND'], 'email': settings.EMAIL_BACKEND,"
+    " 'email_timeout': settings.EMAIL_TIMEOUT,"
     " 'debug': settings.DEBUG}))"
 )
 
@@ -82,3 +83,11 @@ def test_debug_on_runs_without_secret_key():
     result = _settings_with(DEBUG="1")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["debug"] is True
+
+
+def test_smtp_from_email_url_has_a_short_timeout():
+    result = _settings_with(SECRET_KEY="x" * 50, EMAIL_URL="smtp://user:pw@127.0.0.1:9")
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout)
+    assert got["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert 0 < got["email_timeout"] <= 10
