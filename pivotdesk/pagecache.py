@@ -15,6 +15,8 @@ Hits still get what Django would have done for them:
   never gets a copy rendered for https (SECURE_SSL_REDIRECT still redirects it);
 - the queue-time rule (``X-Request-Start``): a request that already waited longer than
   QUEUE_TIMEOUT_MS gets 503 + Retry-After at once, unless a cached copy can answer it;
+  media files (pivotdesk.media) and collected static files (pivotdesk.assets) are also served
+  here, before Django, and past that limit too: they answer at once;
 - the beta gate and the request log, which wrap this layer from outside.
 
 The content version is bumped on commit of any change to listings, photos, places, amenities
@@ -36,6 +38,7 @@ from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 
 from . import media
+from .assets import Assets
 
 log = logging.getLogger("pivotdesk.pagecache")
 
@@ -502,6 +505,7 @@ class PageCache:
 
     def __init__(self, app):
         self.app = app
+        self.assets = Assets()  # collected static files, indexed once (none with DEBUG on)
 
     def __call__(self, environ, start_response):
         queue_ms = queue_time_ms(environ)
@@ -525,6 +529,14 @@ class PageCache:
             and request_host(environ) is not None
         ):
             served = media.serve_wsgi(environ, start_response, path[len(media_url) :])
+            if served is not None:
+                return served
+        # No host check: WhiteNoiseMiddleware, ahead of anything that validates the host,
+        # served static files for any Host header too.
+        if method in ("GET", "HEAD") and self.assets.wants(path):
+            served = self.assets.serve(
+                environ, start_response, secure=request_scheme(environ) == "https"
+            )
             if served is not None:
                 return served
         if (

@@ -2,7 +2,8 @@
 
 Outermost first: the request log (sees every request, cache hits and 401s too), the beta
 gate (covers cached pages), then the page cache (pivotdesk.pagecache: the queue-time rule,
-anonymous pages and media before Django), then Django. Keep PageCache directly around Django.
+anonymous pages, media and static files before Django), then Django. Keep PageCache directly
+around Django.
 """
 
 import os

@@ -160,7 +160,9 @@ STATIC_HOST = env.str("STATIC_HOST", default="").rstrip("/")
 STATIC_URL = f"{STATIC_HOST}/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
+# Unhashed static names only (hashed ones are immutable for a year, pivotdesk/assets.py):
+# their content can change under the same URL, so WhiteNoise's default.
+WHITENOISE_MAX_AGE = 60 if not DEBUG else 0
 
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
