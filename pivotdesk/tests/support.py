@@ -6,7 +6,9 @@ import secrets
 import socket
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from wsgiref.util import setup_testing_defaults
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -92,6 +94,29 @@ def postgres_url() -> str | None:
 
 def redis_url() -> str | None:
     return os.environ.get("REDIS_URL") or None
+
+
+def with_database(url: str, name: str) -> str:
+    """``url`` pointing at database ``name`` on the same server."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+@contextmanager
+def scratch_database(prefix: str):
+    """Create an empty Postgres database for one test run; yield its URL; drop it after."""
+    import psycopg2
+
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = psycopg2.connect(with_database(postgres_url(), "postgres"))
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        yield with_database(postgres_url(), name)
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.close()
 
 
 class WsgiResult:

@@ -10,10 +10,8 @@ import io
 import re
 import secrets
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit, urlunsplit
 
 import boto3
-import psycopg2
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -27,6 +25,8 @@ from .support import (
     postgres_url,
     production_env,
     redis_url,
+    scratch_database,
+    with_database,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -60,10 +60,6 @@ def parse(stdout: str) -> dict[str, tuple[str, str]]:
 
 def blockers(rows) -> set[str]:
     return {check for check, (status, _) in rows.items() if status == "BLOCKER"}
-
-
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 @pytest.fixture(scope="module")
@@ -271,15 +267,8 @@ def test_unreadable_gunicorn_config_blocks(ready, tmp_path):
 @pytest.fixture(scope="module")
 def empty_database(services):
     """A database with no tables: every migration unapplied."""
-    name = f"pd_golive_empty_{secrets.token_hex(4)}"
-    admin = psycopg2.connect(_with_database(postgres_url(), "postgres"))
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    yield _with_database(postgres_url(), name)
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    with scratch_database("pd_golive_empty") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -287,7 +276,7 @@ def process_runs(services, s3, empty_database, django_db_setup):
     """golive as `heroku run python manage.py golive` runs it; the runs go side by side."""
     ready_env = production_env(
         # pytest's test database: migrated, like production after the release phase.
-        DATABASE_URL=_with_database(postgres_url(), connection.settings_dict["NAME"]),
+        DATABASE_URL=with_database(postgres_url(), connection.settings_dict["NAME"]),
         REDIS_URL=redis_url(),
         CACHE_KEY_PREFIX=f"golive-{secrets.token_hex(4)}",
         SENTRY_DSN=f"http://public@127.0.0.1:{closed_port()}/1",

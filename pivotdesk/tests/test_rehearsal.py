@@ -16,12 +16,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg2
 import pytest
 
-from .support import BASE_DIR, free_port, postgres_url, production_env, redis_url
+from .support import (
+    BASE_DIR,
+    free_port,
+    postgres_url,
+    production_env,
+    redis_url,
+    scratch_database,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -29,23 +34,12 @@ HONCHO = str(Path(sys.executable).parent / "honcho")
 ROUTER = {"X-Forwarded-Proto": "https", "X-Request-Start": "0"}
 
 
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
 @pytest.fixture
 def fresh_database():
     if not postgres_url() or not redis_url():
         pytest.skip("needs PostgreSQL and Redis: set DATABASE_URL and REDIS_URL (CI does)")
-    name = f"pd_deploy_rehearsal_{os.getpid()}_{secrets.token_hex(2)}"
-    admin = psycopg2.connect(_with_database(postgres_url(), "postgres"))
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    yield _with_database(postgres_url(), name)
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    with scratch_database("pd_deploy_rehearsal") as url:
+        yield url
 
 
 def get(port: int, path: str, headers: dict[str, str] | None = None):
