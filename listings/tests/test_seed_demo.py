@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from accounts.models import User
 from listings.models import Amenity, City, Listing, Neighborhood, Photo
@@ -56,3 +57,15 @@ def test_seed_demo_bulk_listings_make_cached_pages_stale():
     before = content_version()
     call_command("seed_demo", listings=5)
     assert content_version() > before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics are Postgres's")
+def test_seed_demo_bulk_listings_leave_fresh_planner_statistics():
+    # Without them Postgres plans searches as if the table were empty (docs/PERFORMANCE.md).
+    call_command("seed_demo", listings=150)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE relname = %s", [Listing._meta.db_table]
+        )
+        (estimated,) = cursor.fetchone()
+    assert estimated == Listing.objects.count()

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -46,6 +46,7 @@ class Command(BaseCommand):
         if added:
             # bulk_create sends no signals: make cached pages and cards stale ourselves.
             content_version_bump()
+            self._analyze()
         total = Listing.objects.published().count()
         self.stdout.write(
             self.style.SUCCESS(
@@ -58,6 +59,22 @@ class Command(BaseCommand):
             f"  demo guest: {guest.email} / {data.DEMO_GUEST_PASSWORD}\n"
             f"  operator:   {data.DEMO_ADMIN} / {data.DEMO_ADMIN_PASSWORD}  (/admin/)"
         )
+
+    def _analyze(self):
+        """Fresh planner statistics (and a visibility map) after a bulk load.
+
+        Autovacuum gets to a table only after a while; until then Postgres plans every
+        search as if the listings table were nearly empty (row estimates of 1: nested loops
+        and a sort of every match). Measured on 10,000 listings: search 69 -> 45 ms.
+        """
+        if connection.vendor != "postgresql":
+            return
+        tables = [Listing, Photo, Listing.amenities.through, Amenity, Neighborhood, City]
+        # VACUUM cannot run inside a transaction (a caller's atomic block, a test).
+        command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+        with connection.cursor() as cursor:
+            for model in tables:
+                cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
 
     def _places(self):
         cities = {}
