@@ -14,15 +14,21 @@ if TYPE_CHECKING:
     from .filters import ListingFilter
 
 
-def listing_cards(queryset: QuerySet[Listing] | None = None) -> QuerySet[Listing]:
-    """Published listings with what a card shows: city, neighborhood, host, first photos."""
+def photos_in_order() -> Prefetch:
+    """A listing's photos in the order the host gave them (the first is the card's)."""
+    return Prefetch("photos", queryset=Photo.objects.order_by("position", "id"))
+
+
+def listing_cards(
+    queryset: QuerySet[Listing] | None = None, *, photos: bool = True
+) -> QuerySet[Listing]:
+    """Published listings with what a card shows: city, neighborhood and (``photos``) the
+    photos. Without photos, ``listings.cards`` fetches them only for cards not in the cache.
+    """
     queryset = Listing.objects.published() if queryset is None else queryset
-    return (
-        queryset.select_related("city", "neighborhood", "host")
-        # The tsvector is for the database's eyes only; don't ship it to Python.
-        .defer("search_vector")
-        .prefetch_related(Prefetch("photos", queryset=Photo.objects.order_by("position", "id")))
-    )
+    # The tsvector is for the database's eyes only; don't ship it to Python.
+    queryset = queryset.select_related("city", "neighborhood").defer("search_vector")
+    return queryset.prefetch_related(photos_in_order()) if photos else queryset
 
 
 def listing_search(*, filters: ListingFilter) -> QuerySet[Listing]:
@@ -31,13 +37,14 @@ def listing_search(*, filters: ListingFilter) -> QuerySet[Listing]:
     Invalid parameters were already dropped by the filter's form; ordering comes from the
     filter (``sort``, relevance for text, else newest).
     """
-    return listing_cards(filters.qs)
+    return listing_cards(filters.qs, photos=False)
 
 
 def listing_detail(*, city_slug: str, slug: str) -> Listing | None:
     """The published listing at /spaces/<city_slug>/<slug>/, with photos and amenities."""
     return (
         listing_cards()
+        .select_related("host")
         .prefetch_related("amenities")
         .filter(city__slug=city_slug, slug=slug)
         .first()

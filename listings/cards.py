@@ -1,0 +1,61 @@
+"""Listing cards, the fragment every list of spaces is made of (home, city pages, search).
+
+A card is cached whole under the key ``{% cache 86400 listing_card pk updated_at version
+lazy card_query %}`` would use, so an edit to the listing (``updated_at``) or to anything a
+card shows (the content version: photos, neighborhoods...) retires it. A page asks for all
+its cards in one round trip (``get_many``), renders only the missing ones, fetching their
+photos in one query when the listings came without them, and stores those together
+(``set_many``). Logged-in visitors, who bypass the page cache, reuse the same cards.
+"""
+
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
+from django.db.models import prefetch_related_objects
+from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import Listing
+from .selectors import photos_in_order
+
+TEMPLATE = "includes/listing_card.html"
+TIMEOUT = 86400
+UNCACHED_PREFIX = "off-"  # pivotdesk.templatetags.pagecache: the cache could not be read
+
+
+def card_key(listing: Listing, *, lazy: bool, card_query: str, version) -> str:
+    return make_template_fragment_key(
+        "listing_card",
+        [listing.pk, listing.updated_at, version, "lazy" if lazy else "eager", card_query],
+    )
+
+
+def render(
+    listings: Iterable[Listing], *, eager: int | None = None, card_query: str = "", version
+) -> SafeString:
+    """The cards of ``listings`` in order; after the first ``eager`` (if given) the photos
+    load lazily."""
+    listings = list(listings)
+    lazy = [eager is not None and n >= eager for n in range(len(listings))]
+    keys = [
+        card_key(listing, lazy=is_lazy, card_query=card_query, version=version)
+        for listing, is_lazy in zip(listings, lazy, strict=True)
+    ]
+    storable = not str(version).startswith(UNCACHED_PREFIX)
+    found = cache.get_many(keys) if storable and keys else {}
+    missing = [(n, listing) for n, listing in enumerate(listings) if keys[n] not in found]
+    if missing:
+        # Listings that already carry their photos are skipped by the prefetch.
+        prefetch_related_objects([listing for _, listing in missing], photos_in_order())
+        template = get_template(TEMPLATE)
+        fresh = {
+            keys[n]: template.render(
+                {"listing": listing, "lazy": lazy[n], "card_query": card_query}
+            )
+            for n, listing in missing
+        }
+        if storable:
+            cache.set_many(fresh, TIMEOUT)
+        found.update(fresh)
+    return mark_safe("".join(found[key] for key in keys))  # rendered by templates above

@@ -1,0 +1,90 @@
+"""Listing cards come from the cache together; only missing ones are rendered."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.core.cache import cache
+
+from listings import cards
+from listings.models import Listing
+from listings.selectors import listing_cards
+from listings.tests.helpers import bulk_listings, listing_links, parse
+from pivotdesk.pagecache import content_version
+
+pytestmark = pytest.mark.django_db
+
+
+def _listings(n=6):
+    bulk_listings(n)
+    return list(listing_cards(photos=False).order_by("id"))
+
+
+def test_warm_cards_need_no_query_and_match_the_fresh_render(django_assert_num_queries):
+    listings = _listings()
+    version = content_version()
+    with django_assert_num_queries(1):  # the photos of the six missing cards, together
+        fresh = cards.render(listings, eager=3, version=version)
+    again = list(listing_cards(photos=False).order_by("id"))
+    with django_assert_num_queries(0):
+        warm = cards.render(again, eager=3, version=version)
+    assert warm == fresh
+    assert all(listing.title in warm for listing in listings)
+
+
+def test_only_the_missing_cards_are_rendered(django_assert_num_queries):
+    listings = _listings()
+    version = content_version()
+    cards.render(listings[:4], version=version)
+    rest = list(listing_cards(photos=False).order_by("id"))
+    cache.delete(cards.card_key(rest[0], lazy=False, card_query="", version=version))
+    with django_assert_num_queries(1):
+        html = cards.render(rest, version=version)
+    # One photo query covered the first card (evicted) and the last two (never rendered).
+    assert [hasattr(listing, "_prefetched_objects_cache") for listing in rest] == [
+        True,
+        False,
+        False,
+        False,
+        True,
+        True,
+    ]
+    assert html.count('class="card"') == 6
+
+
+def test_eager_cards_load_their_photo_at_once_the_rest_lazily():
+    html = cards.render(_listings(), eager=2, version=content_version())
+    articles = html.split("<article")[1:]
+    assert ['loading="lazy"' in article for article in articles] == [False, False] + [True] * 4
+
+
+def test_an_edit_retires_the_card():
+    listings = _listings(1)
+    version = content_version()
+    assert listings[0].title in cards.render(listings, version=version)
+    listing = Listing.objects.get()
+    listing.title = "Renamed loft desks"
+    listing.save()
+    fresh = list(listing_cards(photos=False))
+    assert "Renamed loft desks" in cards.render(fresh, version=version)
+
+
+def test_card_links_carry_the_team_size_and_date():
+    html = cards.render(_listings(2), card_query="?desks=3", version=content_version())
+    links = listing_links(parse(SimpleNamespace(content=html.encode())))
+    assert len(links) == 2 and all(link.endswith("/?desks=3") for link in links)
+
+
+def test_nothing_is_stored_while_the_cache_cannot_be_read():
+    listings = _listings(2)
+    cards.render(listings, version="off-123")
+    assert (
+        cache.get(cards.card_key(listings[0], lazy=False, card_query="", version="off-123")) is None
+    )
+
+
+def test_search_with_warm_cards_skips_the_photo_query(client, django_assert_num_queries):
+    bulk_listings(20)
+    assert client.get("/spaces/?city=denver").status_code == 200
+    with django_assert_num_queries(5):  # cities, neighborhoods, amenities, count, page
+        response = client.get("/spaces/?city=denver&sort=newest")  # the same cards
+    assert response.content.count(b'class="card"') == 10
