@@ -285,9 +285,24 @@ class ListingFilter(django_filters.FilterSet):
         byte, ``1e309`` — is not echoed back into the inputs.
         """
         form = self.form
-        form.errors  # noqa: B018 - validate against what was sent, before the swap
-        form.data = QueryDict(urlencode(self.valid_params()))
+        if not getattr(form, "showing_valid_params", False):
+            form.errors  # noqa: B018 - validate against what was sent, before the swap
+            form.data = QueryDict(urlencode(self.valid_params()))
+            form.showing_valid_params = True
         return form
+
+    def choices(self, name: str) -> list[tuple[str | None, list[dict]]]:
+        """The options of the display form's select or checkboxes ``name``, as the widget
+        would render them: ``[(group label or None, [{"value", "label", "selected",
+        "attrs"}, ...]), ...]``. The page writes the markup itself: one template pass instead
+        of one widget template per option (the filter form was a third of a search's Python).
+        """
+        field = self.display_form()[name]
+        widget = field.field.widget
+        groups = widget.optgroups(
+            field.html_name, widget.format_value(field.value()), {"id": field.auto_id}
+        )
+        return [(group, options) for group, options, _ in groups]
 
     def active_filters(self) -> list[dict]:
         """Each valid filter with a human label and the query string without it."""

@@ -1,6 +1,7 @@
 """Each /spaces/ filter returns only the listings that match it (run on Postgres in CI)."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -176,3 +177,41 @@ def test_text_search_predicate_can_use_the_gin_index(postgres_only):
         finally:
             cursor.execute("RESET enable_seqscan")
     assert "listing_search" in plan
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "city=boulder&neighborhood=lodo",
+        "neighborhood=lodo&sort=-price&amenities=wifi",
+        "city=nowhere&type=office&sort=cheapest&amenities=wifi&amenities=bogus",
+    ],
+)
+def test_the_form_markup_is_what_django_widgets_render(client, spaces, query):
+    # The page writes the selects and checkboxes itself (faster than a widget template per
+    # option): same elements, values, selection, ids and error attributes as the widgets.
+    from django.http import QueryDict
+    from django.template.loader import render_to_string
+    from django.test import SimpleTestCase
+
+    from listings.filters import ListingFilter
+
+    same = SimpleTestCase().assertHTMLEqual
+    filters = ListingFilter(QueryDict(query))
+    form = filters.display_form()
+    for name, data_attr in [
+        ("city", "data-city-select"),
+        ("neighborhood", "data-neighborhood-select"),
+        ("type", None),
+        ("sort", None),
+    ]:
+        field = form[name]
+        ours = render_to_string(
+            "listings/includes/filter_select.html",
+            {"field": field, "groups": filters.choices(name), "data_attr": data_attr},
+        )
+        same(ours, str(field) + (str(field.errors) if field.errors else ""))
+    page = client.get(f"/spaces/?{query}").content.decode()
+    checkboxes = re.findall(r'<input type="checkbox" name="amenities"[^>]*>', page)
+    same("".join(checkboxes), "".join(box.tag() for box in form["amenities"]))
