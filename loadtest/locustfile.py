@@ -12,6 +12,7 @@ stand in (same caching behaviour: each distinct query string is its own page).
 import os
 import random
 import re
+import time
 
 from locust import FastHttpUser, between, task
 
@@ -46,6 +47,17 @@ def search_query(rng):
     return "&".join(f"{k}={v}" for k, v in params.items())
 
 
+def webp_candidates(srcset):
+    """[(url, width)] of the WebP candidates in a srcset ("a.webp 640w, b.webp 1600w")."""
+    found = []
+    for part in srcset.split(","):
+        url, _, descriptor = part.strip().partition(" ")
+        if url.endswith(".webp"):
+            width = descriptor.strip().removesuffix("w")
+            found.append((url, int(width) if width.isdigit() else 0))
+    return found
+
+
 class Visitor(FastHttpUser):
     wait_time = between(2, 6)  # reading a page
 
@@ -59,8 +71,14 @@ class Visitor(FastHttpUser):
         else:
             self.page("/", "home")
 
+    def get(self, path, name):
+        # Stamped as the platform's router stamps it: the server logs how long each request
+        # waited before a worker thread took it (queue=…ms in the request line).
+        start = {"X-Request-Start": str(round(time.time() * 1000))}
+        return self.client.get(path, name=name, headers=start, catch_response=True)
+
     def page(self, path, name):
-        with self.client.get(path, name=name, catch_response=True) as response:
+        with self.get(path, name) as response:
             if response.status_code != 200:
                 response.failure(f"status {response.status_code}")
                 return
@@ -71,12 +89,12 @@ class Visitor(FastHttpUser):
         self.fetch_assets(html)
 
     def fetch_assets(self, html):
-        # A browser takes the WebP <source> of a <picture> and skips its JPEG <img src>.
+        # A browser takes the WebP <source> of a <picture> and skips its JPEG <img src>, and
+        # from a srcset it fetches one candidate: here the widest, a 2x screen's choice.
         webp = [
-            part.split()[0]
+            max(candidates, key=lambda c: c[1])[0]
             for srcset in SRCSET.findall(html)
-            for part in srcset.split(",")
-            if part.strip() and part.split()[0].endswith(".webp")
+            if (candidates := webp_candidates(srcset))
         ]
         found = webp + [
             url
@@ -88,7 +106,7 @@ class Visitor(FastHttpUser):
                 continue
             self.assets.add(url)
             kind = "static" if "/static/" in url else "media"
-            with self.client.get(url, name=kind, catch_response=True) as response:
+            with self.get(url, kind) as response:
                 if response.status_code != 200:
                     response.failure(f"status {response.status_code}")
 

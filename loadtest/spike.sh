@@ -75,6 +75,9 @@ if [ "$have" -lt "$SPIKE_LISTINGS" ]; then
   timeout 900 python manage.py seed_demo --listings "$SPIKE_LISTINGS"
 else
   echo "already seeded: $have published listings"
+  # As autovacuum would have by now on a live site (seed_demo does it after a bulk load;
+  # a database seeded by an older seed_demo may not have it).
+  psql "$DATABASE_URL" -qc "VACUUM (ANALYZE)"
 fi
 timeout 300 python manage.py collectstatic --noinput -v0
 # Start cold: empty the spike's own cache db (never another one).
@@ -108,6 +111,10 @@ grep 'probe=' "$LOGS/gunicorn.log" > "$REPORT/probe_access.log" || true
 step "spike: $SPIKE_USERS visitors within $((SPIKE_USERS / SPIKE_RATE)) s, $SPIKE_TIME"
 { echo "nproc: $(nproc)"; echo "uname: $(uname -a)"; echo "load before the spike: $(cat /proc/loadavg)"; } > "$REPORT/machine.txt"
 ACCESS_BEFORE=$(wc -l < "$LOGS/gunicorn.log")
+SECONDS_TOTAL=$(( ${SPIKE_TIME%s} + 20 ))
+python loadtest/cpusample.py "$GUNICORN" "$SECONDS_TOTAL" > "$REPORT/cpu.csv" &
+SAMPLER=$!
+PIDS+=("$SAMPLER")
 TIMER=(); [ -x /usr/bin/time ] && TIMER=(/usr/bin/time -o "$REPORT/locust_cpu.txt" -f "%U %S %e")
 SPIKE_SEARCH=$SEARCH SPIKE_URLS=$REPORT/urls.txt "${TIMER[@]}" timeout 300 locust -f loadtest/locustfile.py \
   --headless -u "$SPIKE_USERS" -r "$SPIKE_RATE" -t "$SPIKE_TIME" --stop-timeout 10 \
@@ -116,6 +123,8 @@ SPIKE_SEARCH=$SEARCH SPIKE_URLS=$REPORT/urls.txt "${TIMER[@]}" timeout 300 locus
 
 echo "load after the spike: $(cat /proc/loadavg)" >> "$REPORT/machine.txt"
 tail -n +"$((ACCESS_BEFORE + 1))" "$LOGS/gunicorn.log" | grep -E '" [0-9]{3} ' > "$REPORT/spike_access.log" || true
+tail -n +"$((ACCESS_BEFORE + 1))" "$LOGS/gunicorn.log" | grep -E '^at=' > "$REPORT/spike_requests.log" || true
+kill "$SAMPLER" 2>/dev/null || true
 
 step "worker memory and CPU after the spike"
 ps -o pid=,rss=,times=,args= --ppid "$GUNICORN" | tee "$REPORT/rss.txt"

@@ -82,6 +82,34 @@ def main():
                 "time spent queued before a worker thread picked the request up, and in Locust "
                 "itself (same 2 cores).\n"
             )
+    # Queue: from the load generator's X-Request-Start stamp (as a router sets it) to a
+    # worker thread starting on the request (the request line's queue=…ms).
+    requests = report / "spike_requests.log"
+    if requests.exists():
+        waits = [
+            int(match.group(1)) for match in re.finditer(r" queue=(\d+)ms ", requests.read_text())
+        ]
+        if len(waits) >= 100:
+            q = statistics.quantiles(waits, n=1000)
+            say(
+                f"Queue before a worker thread took the request (X-Request-Start to the "
+                f"request log, {len(waits)} requests): p50 {q[499]:.0f} ms, p95 {q[949]:.0f} "
+                f"ms, p99 {q[989]:.0f} ms, max {max(waits)} ms.\n"
+            )
+    cpu_csv = report / "cpu.csv"
+    if cpu_csv.exists():
+        with cpu_csv.open() as f:
+            samples = list(csv.DictReader(f))
+        if samples:
+            mean = {k: statistics.mean(float(row[k]) for row in samples) for k in samples[0]}
+            busy = sum(float(row["machine"]) >= 190 for row in samples)
+            say(
+                f"CPU during the spike ({len(samples)} one-second samples, 200 % = both "
+                f"cores): machine {mean['machine']:.0f} %, gunicorn workers "
+                f"{mean['workers']:.0f} %, Locust {mean['locust']:.0f} %, Postgres "
+                f"{mean['postgres']:.0f} %, Redis {mean['redis']:.0f} %; both cores "
+                f"saturated (≥ 190 %) in {busy} of the {len(samples)} seconds.\n"
+            )
     machine = report / "machine.txt"
     if machine.exists():
         say("Machine: " + "; ".join(machine.read_text().strip().splitlines()) + "\n")
