@@ -85,6 +85,6 @@ def test_nothing_is_stored_while_the_cache_cannot_be_read():
 def test_search_with_warm_cards_skips_the_photo_query(client, django_assert_num_queries):
     bulk_listings(20)
     assert client.get("/spaces/?city=denver").status_code == 200
-    with django_assert_num_queries(4):  # cities, neighborhoods, amenities, page (+ count)
+    with django_assert_num_queries(5):  # cities, neighborhoods, amenities, count, page
         response = client.get("/spaces/?city=denver&sort=newest")  # the same cards
     assert response.content.count(b'class="card"') == 10
