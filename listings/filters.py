@@ -17,8 +17,10 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import QueryDict
 
 from bookings.selectors import listings_with_free_desks
+from pivotdesk.pagecache import request_content_version
 
-from .models import Amenity, City, Listing, Neighborhood
+from .models import Listing
+from .selectors import search_choices
 
 PAGE_SIZE = 24
 MAX_DESKS = 10_000
@@ -147,9 +149,8 @@ class ListingFilter(django_filters.FilterSet):
         if queryset is None:
             queryset = Listing.objects.published()
         super().__init__(data, queryset=queryset, **kwargs)
-        self.cities = list(City.objects.order_by("name"))
-        self.neighborhoods = list(Neighborhood.objects.select_related("city"))
-        self.amenity_list = list(Amenity.objects.order_by("name"))
+        version = request_content_version(self.request) if self.request is not None else None
+        self.cities, self.neighborhoods, self.amenity_list = search_choices(version=version)
 
         self.filters["city"].extra["choices"] = [(c.slug, c.name) for c in self.cities]
         groups: dict[str, list[tuple[str, str]]] = {}

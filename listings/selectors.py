@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
-from .models import City, Listing, Neighborhood, Photo
+from .models import Amenity, City, Listing, Neighborhood, Photo
 
 if TYPE_CHECKING:
     from .filters import ListingFilter
@@ -29,6 +29,31 @@ def listing_cards(
     # The tsvector is for the database's eyes only; don't ship it to Python.
     queryset = queryset.select_related("city", "neighborhood").defer("search_vector")
     return queryset.prefetch_related(photos_in_order()) if photos else queryset
+
+
+# {content version: (cities, neighborhoods, amenities)}: this process's copy for the latest
+# version only. Shared read-only by the worker's threads.
+_search_choices: dict[int, tuple[list[City], list[Neighborhood], list[Amenity]]] = {}
+
+
+def search_choices(*, version: int | None) -> tuple[list[City], list[Neighborhood], list[Amenity]]:
+    """Cities, neighborhoods (with their city) and amenities, for the search form.
+
+    Three small tables that rarely change: each process keeps them for the current content
+    version (any change to them bumps it, pivotdesk.cache_signals), so an uncached search
+    does not ask for them again. ``version`` None (cache unreachable): read every time.
+    """
+    if version is not None and version in _search_choices:
+        return _search_choices[version]
+    choices = (
+        list(City.objects.order_by("name")),
+        list(Neighborhood.objects.select_related("city")),
+        list(Amenity.objects.order_by("name")),
+    )
+    if version is not None:
+        _search_choices.clear()
+        _search_choices[version] = choices
+    return choices
 
 
 def listing_search(*, filters: ListingFilter) -> QuerySet[Listing]:

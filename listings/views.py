@@ -1,13 +1,17 @@
+import hashlib
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from bookings.selectors import listing_availability
+from pivotdesk.pagecache import request_content_version
 
 from . import selectors, seo
 from .filters import PAGE_SIZE, ListingFilter
@@ -17,6 +21,7 @@ from .models import City, Listing
 PAGE_NOT_A_NUMBER = "Page: “{value}” is not a page number. Showing page 1."
 PAGE_OUT_OF_RANGE = "There is no page {number} (the last is {last}). Showing page 1."
 CITY_PAGE_CARDS = 24
+COUNT_TIMEOUT = 300
 # The search form's selects and checkboxes, written out by the template (not the widgets).
 FORM_CHOICES = ("city", "neighborhood", "type", "sort", "amenities")
 
@@ -32,9 +37,18 @@ def _map_config():
     }
 
 
-def _page(queryset, raw):
-    """The requested page of ``queryset``; a bad or out-of-range number gives page 1 + a note."""
+def _page(queryset, raw, *, count_key=None):
+    """The requested page of ``queryset``; a bad or out-of-range number gives page 1 + a note.
+
+    ``count_key``: where the number of matches is cached (see ``_count_key``).
+    """
     paginator = Paginator(queryset, PAGE_SIZE)
+    if count_key is not None:
+        total = cache.get(count_key)
+        if total is None:
+            total = queryset.count()
+            cache.set(count_key, total, COUNT_TIMEOUT)
+        paginator.count = total  # Paginator would otherwise ask the database
     note, number = "", 1
     if raw:
         try:
@@ -48,6 +62,21 @@ def _page(queryset, raw):
         note = PAGE_OUT_OF_RANGE.format(number=number, last=paginator.num_pages)
         number = 1
     return paginator.page(number), note
+
+
+def _count_key(params, version):
+    """The cache key for the number of matches of a search: its filters without the sort
+    (and page), under the content version (an edit or an approved booking bumps it) and
+    today's date (free desks are counted from today). None when the cache is unreachable.
+
+    A search's sort orders and pages share one count: an uncached search over 10,000
+    listings spent a third of its time counting (docs/PERFORMANCE.md).
+    """
+    if version is None:
+        return None
+    filters = urlencode([(k, v) for k, v in params if k != "sort"])
+    digest = hashlib.md5(filters.encode(), usedforsecurity=False).hexdigest()
+    return f"search-count:{version}:{timezone.localdate().isoformat()}:{digest}"
 
 
 def _query(params):
@@ -73,9 +102,13 @@ def home(request):
 
 
 def search(request):
-    filters = ListingFilter(request.GET)
-    page, page_note = _page(selectors.listing_search(filters=filters), request.GET.get("page"))
+    filters = ListingFilter(request.GET, request=request)
     params = filters.valid_params()
+    page, page_note = _page(
+        selectors.listing_search(filters=filters),
+        request.GET.get("page"),
+        count_key=_count_key(params, request_content_version(request)),
+    )
     listings = list(page.object_list)
     # Cards pass the team size and date on, to prefill "Request desks".
     prefill = [(k, v) for k, v in params if k in ("desks", "move_in")]

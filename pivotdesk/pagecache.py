@@ -356,6 +356,19 @@ def content_version() -> int | None:
         return None
 
 
+def request_content_version(request) -> int | None:
+    """The content version for ``request``'s fragments and per-version data: the one the page
+    cache read before Django ran (so before the view read the database), else read now,
+    once per request. None when the cache is unreachable."""
+    meta = getattr(request, "META", None)
+    if meta is not None and meta.get("pivotdesk.content_version") is not None:
+        return meta["pivotdesk.content_version"]
+    version = content_version()
+    if meta is not None and version is not None:
+        meta["pivotdesk.content_version"] = version
+    return version
+
+
 def content_version_bump() -> None:
     """Make every cached page and card stale. Call after bulk writes that send no signals
     (QuerySet.update, bulk_create). Never raises: a failed bump is logged."""

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from listings.models import Listing
+from listings.models import City, Listing
 from listings.tests.factories import (
     AmenityFactory,
     CityFactory,
@@ -126,16 +126,22 @@ def test_text_search_ranks_title_above_description(client, postgres_only):
     assert slugs(client, "?q=river") == ["in-title", "in-description"]
 
 
-def test_search_document_follows_renamed_neighborhood_and_new_amenities(client, postgres_only):
+def test_search_document_follows_renamed_neighborhood_and_new_amenities(
+    client, postgres_only, django_capture_on_commit_callbacks
+):
     listing = ListingFactory(slug="followed", description="Plain room.")
     assert slugs(client, "?q=sauna") == []
-    listing.amenities.add(AmenityFactory(name="Sauna"))
+    # Each edit commits (and so bumps the content version) before the next search.
+    with django_capture_on_commit_callbacks(execute=True):
+        listing.amenities.add(AmenityFactory(name="Sauna"))
     assert slugs(client, "?q=sauna") == ["followed"]
-    listing.amenities.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        listing.amenities.clear()
     assert slugs(client, "?q=sauna") == []
     hood = listing.neighborhood
     hood.name = "Whittier"
-    hood.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        hood.save()
     assert slugs(client, "?q=whittier") == ["followed"]
 
 
@@ -219,3 +225,13 @@ def test_the_form_markup_is_what_django_widgets_render(client, spaces, query):
     page = client.get(f"/spaces/?{query}").content.decode()
     checkboxes = re.findall(r'<input type="checkbox" name="amenities"[^>]*>', page)
     same("".join(checkboxes), "".join(box.tag() for box in form["amenities"]))
+
+
+def test_the_form_offers_a_new_neighborhood_on_the_next_search(
+    client, spaces, django_capture_on_commit_callbacks
+):
+    # The choices are kept per process and content version: a new one bumps the version.
+    assert "Whittier" not in client.get("/spaces/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        NeighborhoodFactory(name="Whittier", city=City.objects.get(name="Denver"))
+    assert '<option value="whittier">Whittier</option>' in client.get("/spaces/").content.decode()
