@@ -34,6 +34,11 @@ export MEDIA_ROOT=${MEDIA_ROOT:-$ROOT/media/spike}
 export SITE_URL=http://127.0.0.1
 unset BASIC_AUTH SENTRY_DSN AWS_STORAGE_BUCKET_NAME || true
 export PATH=$BIN:$PATH
+# Locust (gevent) resolves host names in a thread pool by default. Under the spike's CPU
+# load that pool took up to 15 s to "resolve" 127.0.0.1 for each new visitor's connection,
+# which the server logged as queue time on first requests (the home page and the tweeted
+# listing: p95 11 s, everything else ~1 s). An IP literal needs no DNS: resolve in line.
+export GEVENT_RESOLVER=${GEVENT_RESOLVER:-block}
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 
 mkdir -p "$REPORT"
