@@ -27,7 +27,7 @@ SEARCH = os.environ.get("SPIKE_SEARCH", "1") == "1"
 DEEP_LINKS = []
 if os.environ.get("SPIKE_URLS") and os.path.exists(os.environ["SPIKE_URLS"]):
     with open(os.environ["SPIKE_URLS"]) as urls:
-        DEEP_LINKS = [line.strip() for line in urls if line.strip()]
+        DEEP_LINKS = [line.strip() for line in urls if line.startswith("/")]
 
 
 def search_query(rng):

@@ -75,7 +75,7 @@ psql "$PG/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$SPIKE_DB'" |
 
 step "migrate, seed ($SPIKE_LISTINGS listings, once), collectstatic"
 timeout 300 python manage.py migrate --noinput -v0
-have=$(python manage.py shell -c "from listings.models import Listing; print(Listing.objects.published().count())" | tail -1)
+have=$(python manage.py shell -v 0 -c "from listings.models import Listing; print(Listing.objects.published().count())" | tail -1)
 if [ "$have" -lt "$SPIKE_LISTINGS" ]; then
   timeout 900 python manage.py seed_demo --listings "$SPIKE_LISTINGS"
 else
@@ -86,11 +86,11 @@ else
 fi
 timeout 300 python manage.py collectstatic --noinput -v0
 # Start cold: empty the spike's own cache db (never another one).
-python manage.py shell -c "from django.core.cache import cache; cache.clear()"
-python manage.py shell -c "
+python manage.py shell -v 0 -c "from django.core.cache import cache; cache.clear()"
+python manage.py shell -v 0 -c "
 from listings.models import Listing
 for l in Listing.objects.published().select_related('city').order_by('?')[:2000]:
-    print(l.get_absolute_url())" > "$REPORT/urls.txt"
+    print(l.get_absolute_url())" | grep '^/' > "$REPORT/urls.txt"
 
 step "gunicorn as the Procfile starts it"
 WEB=$(sed -n 's/^web: *//p' Procfile)

@@ -64,6 +64,15 @@ def main():
         p99 = worst = float("nan")
         say("Locust produced no stats (see locust.txt).\n")
 
+    # Errors inside the load generator (a visitor that crashed makes no requests at all).
+    exceptions = 0
+    exceptions_csv = report / "spike_exceptions.csv"
+    if exceptions_csv.exists():
+        with exceptions_csv.open() as f:
+            exceptions = sum(int(row["Count"]) for row in csv.DictReader(f))
+    if exceptions:
+        say(f"**Locust raised {exceptions} exceptions** (spike_exceptions.csv): fix the drill.\n")
+
     # Server side: the access log of the spike window (%(D)s µs, status).
     access = report / "spike_access.log"
     if access.exists():
@@ -182,6 +191,7 @@ def main():
     checks = [
         ("cached ≥ 1.0 × bare Django rps", ratio >= 1.0, f"{ratio:.2f}×"),
         ("0 failed requests", agg is not None and failures == 0, f"{failures} of {total}"),
+        ("the load generator ran clean", exceptions == 0, f"{exceptions} exceptions"),
         ("p99 < 500 ms", p99 < 500, f"{p99:.0f} ms"),
         ("no request over 2 s", worst <= 2000, f"max {worst:.0f} ms"),
         ("uncached search p95 < 100 ms", search_p95 < 100, f"{search_p95:.1f} ms"),
