@@ -9,7 +9,9 @@
 #   3. worker RSS after the spike;
 #   4. the framework ceiling: loadtest/bare_app.py (bare Django view, same body size, same
 #      gunicorn.conf.py) against the cached home page, same tool (wrk, else Locust), same run.
-# Report: loadtest/report/ (Locust CSV + HTML, logs, summary.md). Only 127.0.0.1 is targeted;
+# SPIKE_CDN=1 is a what-if, not the drill: assets as if a CDN were in front (each asset URL
+# reaches the dyno once). Report: loadtest/report/ (Locust CSV + HTML, logs, summary.md), with
+# the CDN run's figures marked as such. Only 127.0.0.1 is targeted;
 # every step is bounded by a timeout; the servers started here are stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -2,6 +2,7 @@
 
 import argparse
 import csv
+import os
 import re
 import statistics
 from pathlib import Path
@@ -39,6 +40,11 @@ def main():
     say = out.append
 
     say("# Spike summary\n")
+    if os.environ.get("SPIKE_CDN") == "1":
+        say(
+            "**What-if run (SPIKE_CDN=1), not the drill**: assets from a simulated CDN; only "
+            "the first request for each asset URL reached the dyno.\n"
+        )
     rows = read_locust(report)
     agg = rows.get("Aggregated")
     if agg:
