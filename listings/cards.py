@@ -21,7 +21,6 @@ from .selectors import photos_in_order
 
 TEMPLATE = "includes/listing_card.html"
 TIMEOUT = 86400
-UNCACHED_PREFIX = "off-"  # pivotdesk.templatetags.pagecache: the cache could not be read
 
 
 def card_key(listing: Listing, *, lazy: bool, card_query: str, version) -> str:
@@ -32,17 +31,21 @@ def card_key(listing: Listing, *, lazy: bool, card_query: str, version) -> str:
 
 
 def render(
-    listings: Iterable[Listing], *, eager: int | None = None, card_query: str = "", version
+    listings: Iterable[Listing],
+    *,
+    eager: int | None = None,
+    card_query: str = "",
+    version: int | None,
 ) -> SafeString:
     """The cards of ``listings`` in order; after the first ``eager`` (if given) the photos
-    load lazily."""
+    load lazily. ``version`` None (the cache is unreachable): all rendered, none stored."""
     listings = list(listings)
     lazy = [eager is not None and n >= eager for n in range(len(listings))]
     keys = [
         card_key(listing, lazy=is_lazy, card_query=card_query, version=version)
         for listing, is_lazy in zip(listings, lazy, strict=True)
     ]
-    storable = not str(version).startswith(UNCACHED_PREFIX)
+    storable = version is not None
     found = cache.get_many(keys) if storable and keys else {}
     missing = [(n, listing) for n, listing in enumerate(listings) if keys[n] not in found]
     if missing:

@@ -562,7 +562,7 @@ class PageCache:
                 environ["pivotdesk.page_cache"] = "bypass"
                 if not late:
                     # Cards rendered for a logged-in visitor are keyed by the version read
-                    # before the view reads the database (see pivotdesk.templatetags).
+                    # before the view reads the database (see request_content_version).
                     environ["pivotdesk.content_version"] = content_version()
             else:
                 host = request_host(environ)

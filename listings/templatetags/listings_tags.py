@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from listings import cards, seo
-from pivotdesk.templatetags.pagecache import content_version
+from pivotdesk.pagecache import request_content_version
 
 register = template.Library()
 
@@ -40,5 +40,5 @@ def listing_cards(context, listings, eager=None, card_query=""):
         listings,
         eager=eager,
         card_query=card_query,
-        version=content_version(context),
+        version=request_content_version(context.get("request")),
     )
