@@ -47,10 +47,13 @@ preload_app = _env("GUNICORN_PRELOAD", "1") == "1"
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
 
-# Access log to stdout with the response time: %(M)s ms, %(D)s µs; the router's request
-# id and queue start ride along.
-# GUNICORN_ACCESSLOG= (empty) turns it off, leaving only the request line (pivotdesk/requestlog).
-accesslog = _env("GUNICORN_ACCESSLOG", "-") or None
+# The access log is the router-style request line the app writes for every request
+# (pivotdesk/requestlog.py: method, path, status, service=…ms, queue=…ms, bytes, request id),
+# so gunicorn's own access log is off by default: a second line per request, and building it
+# (a dict of every header, then the logging module) was a third of the Python work of serving
+# an image (docs/PERFORMANCE.md, session 3). GUNICORN_ACCESSLOG=- turns it on, in this format
+# (%(M)s ms, %(D)s µs).
+accesslog = _env("GUNICORN_ACCESSLOG", "") or None
 errorlog = "-"
 loglevel = _env("GUNICORN_LOGLEVEL", "info")
 access_log_format = (

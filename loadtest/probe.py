@@ -1,6 +1,6 @@
 """Uncached search (or its stand-in) one request at a time: each query string is new, so
-every request renders. Prints client-side times; spike.sh takes server times from the
-gunicorn access log (the requests carry ``probe=``).
+every request renders (``probe=n`` makes each one new). Prints client-side times; spike.sh
+takes server times from the request log (``service=…ms``) of the probe's window.
 
     python loadtest/probe.py http://127.0.0.1:8000 1 200
 """

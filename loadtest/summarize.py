@@ -79,30 +79,29 @@ def main():
     if exceptions:
         say(f"**Locust raised {exceptions} exceptions** (spike_exceptions.csv): fix the drill.\n")
 
-    # Server side: the access log of the spike window (%(D)s µs, status).
-    access = report / "spike_access.log"
-    if access.exists():
-        server, errors = [], 0
-        for line in access.read_text().splitlines():
-            match = re.search(r'" (\d{3}) \S+ \d+ms (\d+)us ', line)
-            if match:
-                server.append(int(match.group(2)) / 1000)
-                errors += match.group(1).startswith("5")
-        if len(server) >= 100:
-            q = statistics.quantiles(server, n=1000)
-            say(
-                f"Server time (gunicorn access log, {len(server)} requests during the spike): "
-                f"p50 {q[499]:.1f} ms, p95 {q[949]:.1f} ms, p99 {q[989]:.1f} ms, "
-                f"max {max(server):.0f} ms; 5xx: {errors}. The difference to Locust's times is "
-                "time spent queued before a worker thread picked the request up, and in Locust "
-                "itself (same 2 cores).\n"
-            )
+    # Server side: the request log of the spike window (service=…ms, status).
+    requests = report / "spike_requests.log"
+    lines = requests.read_text().splitlines() if requests.exists() else []
+    server, errors = [], 0
+    for line in lines:
+        match = re.search(r" status=(\d{3}) service=(\d+)ms ", line)
+        if match:
+            server.append(int(match.group(2)))
+            errors += match.group(1).startswith("5")
+    if len(server) >= 100:
+        q = statistics.quantiles(server, n=1000)
+        say(
+            f"Server time (request log, {len(server)} requests during the spike): "
+            f"p50 {q[499]:.0f} ms, p95 {q[949]:.0f} ms, p99 {q[989]:.0f} ms, "
+            f"max {max(server)} ms; 5xx: {errors}. The difference to Locust's times is "
+            "time spent queued before a worker thread picked the request up, and in Locust "
+            "itself (same 2 cores).\n"
+        )
     # Queue: from the load generator's X-Request-Start stamp (as a router sets it) to a
     # worker thread starting on the request (the request line's queue=…ms).
-    requests = report / "spike_requests.log"
-    if requests.exists():
+    if lines:
         waits = [
-            int(match.group(1)) for match in re.finditer(r" queue=(\d+)ms ", requests.read_text())
+            int(match.group(1)) for line in lines if (match := re.search(r" queue=(\d+)ms ", line))
         ]
         if len(waits) >= 100:
             q = statistics.quantiles(waits, n=1000)
@@ -151,14 +150,14 @@ def main():
             f"{2 * elapsed:.0f} core-seconds in that time."
         )
 
-    # Uncached search: server time from the access log (%(D)s microseconds).
+    # Uncached search: server time from the request log (service=…ms).
     server = []
-    access = report / "probe_access.log"
-    if access.exists():
-        for line in access.read_text().splitlines():
-            match = re.search(r" (\d+)us ", line)
+    probe = report / "probe_requests.log"
+    if probe.exists():
+        for line in probe.read_text().splitlines():
+            match = re.search(r" service=(\d+)ms ", line)
             if match:
-                server.append(int(match.group(1)) / 1000)
+                server.append(int(match.group(1)))
     what = "search" if args.search == "1" else "filtered city page (search not built)"
     if len(server) >= 20:
         q = statistics.quantiles(server, n=100)
@@ -169,7 +168,7 @@ def main():
         )
     else:
         search_p95 = float("nan")
-        say("Uncached search: no access-log timings found.")
+        say("Uncached search: no request-log timings found.")
     client = report / "probe_client.txt"
     if client.exists():
         say(f"  (client side: {client.read_text().strip().splitlines()[-1]})")
