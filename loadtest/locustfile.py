@@ -63,6 +63,12 @@ def webp_candidates(srcset):
     return found
 
 
+def stamp():
+    """Headers as the platform's router sets them: the server logs how long each request
+    waited before a worker thread took it (queue=…ms in the request line)."""
+    return {"X-Request-Start": str(round(time.time() * 1000))}
+
+
 class Visitor(FastHttpUser):
     wait_time = between(2, 6)  # reading a page
 
@@ -77,10 +83,7 @@ class Visitor(FastHttpUser):
             self.page("/", "home")
 
     def get(self, path, name):
-        # Stamped as the platform's router stamps it: the server logs how long each request
-        # waited before a worker thread took it (queue=…ms in the request line).
-        start = {"X-Request-Start": str(round(time.time() * 1000))}
-        return self.client.get(path, name=name, headers=start, catch_response=True)
+        return self.client.get(path, name=name, headers=stamp(), catch_response=True)
 
     def page(self, path, name):
         with self.get(path, name) as response:
@@ -114,10 +117,9 @@ class Visitor(FastHttpUser):
                 if url in CDN_FETCHED:
                     continue
                 CDN_FETCHED.add(url)
-            kind = "static" if "/static/" in url else "media"
-            with self.get(url, kind) as response:
-                if response.status_code != 200:
-                    response.failure(f"status {response.status_code}")
+            # Any status >= 400 counts as a failure without a response context: the
+            # load generator shares the 2 cores, so each request it makes should be cheap.
+            self.client.get(url, name="static" if "/static/" in url else "media", headers=stamp())
 
     @task(1)
     def home(self):
