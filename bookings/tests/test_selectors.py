@@ -1,13 +1,16 @@
 import datetime
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from bookings.models import add_months
 from bookings.selectors import (
+    SEARCH_TERM_MONTHS_CAP,
     desks_free,
     listing_availability,
     listings_with_free_desks,
+    minimum_term_end,
     peak_desks,
 )
 from listings.models import Listing
@@ -143,3 +146,22 @@ def test_listings_with_free_desks_survives_absurd_dates():
     assert list(listings_with_free_desks(qs, desks=1, move_in=D(9999, 12, 31))) == []
     assert list(listings_with_free_desks(qs, desks=10**6, move_in=None)) == []
     assert list(listings_with_free_desks(qs, desks=1, move_in=D(2001, 1, 1))) == [listing]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "move_in",
+    [D(2027, 1, 31), D(2027, 8, 31), D(2027, 12, 31), D(2028, 1, 29), D(2027, 11, 30)],
+)
+def test_the_database_ends_a_term_where_add_months_does(move_in):
+    # The search computes each listing's term end in SQL (a function on Postgres, a CASE
+    # elsewhere); it must agree with add_months, the 31st ending on a shorter month's last day.
+    terms = [1, 2, 3, 6, 11, 12, 13, 23, 24, 25, 36, 120]
+    for term in terms:
+        ListingFactory(min_term_months=term)
+    ends = dict(
+        Listing.objects.alias(end=minimum_term_end(move_in))
+        .annotate(term_end=F("end"))
+        .values_list("min_term_months", "term_end")
+    )
+    assert ends == {term: add_months(move_in, min(term, SEARCH_TERM_MONTHS_CAP)) for term in terms}
