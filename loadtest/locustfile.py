@@ -20,7 +20,12 @@ CITIES = ("boulder", "denver")
 TYPES = ("hot_desk", "dedicated_desk", "private_office")
 SORTS = ("price", "-price", "newest")
 LISTING_LINK = re.compile(r'href="(/spaces/[a-z0-9-]+/[a-z0-9-]+/)"')
-ASSET = re.compile(r'(?:src|href)="((?:https?://[^/"]+)?/(?:static|media)/[^"]+)"')
+# Same-origin assets in src= and href= (a CDN's absolute URLs are not the dyno's). Two
+# patterns with a literal prefix each: one alternation scanned every position, 5x slower.
+ASSETS = (
+    re.compile(r'src="(/(?:static|media)/[^"]+)"'),
+    re.compile(r'href="(/(?:static|media)/[^"]+)"'),
+)
 SRCSET = re.compile(r'srcset="([^"]+)"')
 
 SEARCH = os.environ.get("SPIKE_SEARCH", "1") == "1"
@@ -106,7 +111,8 @@ class Visitor(FastHttpUser):
         ]
         found = webp + [
             url
-            for url in ASSET.findall(html)
+            for pattern in ASSETS
+            for url in pattern.findall(html)
             if not (webp and "/media/" in url and url.endswith(".jpg"))
         ]
         for url in found:
