@@ -189,6 +189,36 @@ def test_text_search_predicate_can_use_the_gin_index(postgres_only):
     assert "listing_search" in plan
 
 
+def test_counting_a_search_can_read_the_count_index_alone(postgres_only, rf):
+    # Every uncached search counts its matches; listing_search_count (migration 0003) holds
+    # every column that count reads, filters and the free-desks check included.
+    from django.contrib.auth.models import AnonymousUser
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from listings.filters import ListingFilter
+    from listings.selectors import listing_search
+
+    ListingFactory(space_type=Listing.SpaceType.HOT_DESK, desks=6, price_per_desk=300)
+    request = rf.get("/spaces/?city=boulder&type=hot_desk&min_price=150&max_price=450&desks=4")
+    request.user = AnonymousUser()
+    queryset = listing_search(filters=ListingFilter(request.GET, request=request))
+    with CaptureQueriesContext(connection) as queries:
+        assert queryset.count() == 1
+    with connection.cursor() as cursor:
+        # A handful of rows makes any scan cheap: leave the planner only index-only scans, so
+        # the plan shows whether this index has all the count needs.
+        for scan in ("seqscan", "bitmapscan", "indexscan"):
+            cursor.execute(f"SET enable_{scan} = off")
+        try:
+            cursor.execute(f"EXPLAIN {queries.captured_queries[-1]['sql']}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            for scan in ("seqscan", "bitmapscan", "indexscan"):
+                cursor.execute(f"RESET enable_{scan}")
+    assert "Index Only Scan using listing_search_count on listings_listing" in plan
+
+
 @pytest.mark.parametrize(
     "query",
     [
