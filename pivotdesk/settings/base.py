@@ -152,7 +152,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- I18N -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Denver"
-USE_I18N = True
+# One language (Boulder and Denver, in English). Django's advice when translations are not
+# used: turn the machinery off. Every number, date and URL on a page asked the per-request
+# active language through a context-local: ~4 % of a render (docs/PERFORMANCE.md, session 3).
+USE_I18N = False
 USE_TZ = True
 
 # --- Static and media -----------------------------------------------------------------
