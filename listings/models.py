@@ -1,3 +1,4 @@
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from django.conf import settings
@@ -152,6 +153,12 @@ class Listing(models.Model):
     def get_absolute_url(self):
         # city.slug would cost a query per listing; selectors select_related("city").
         return _listing_path(get_urlconf(), get_script_prefix(), self.city.slug, self.slug)
+
+    @property
+    def price_label(self) -> str:
+        """The monthly price per desk in whole dollars with thousands separators ("1,250"),
+        rounded half up like the ``floatformat`` filter (format() alone rounds half even)."""
+        return f"{self.price_per_desk.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
 
     @property
     def is_published(self):

@@ -76,7 +76,7 @@ def map_pins(listings) -> list[dict]:
             "lng": float(listing.longitude),
             "title": listing.title,
             "url": listing.get_absolute_url(),
-            "price": f"${listing.price_per_desk:,.0f} per desk / month",
+            "price": f"${listing.price_label} per desk / month",
         }
         for listing in listings
     ]

@@ -41,3 +41,12 @@ def test_published_queryset_and_absolute_url():
     assert list(Listing.objects.published()) == [live]
     assert draft not in Listing.objects.published()
     assert live.get_absolute_url() == "/spaces/boulder/corner-office/"
+
+
+@pytest.mark.parametrize(
+    "price, label",
+    [("350.00", "350"), ("1250.50", "1,251"), ("999.49", "999"), ("12500.00", "12,500")],
+)
+def test_price_label_is_whole_dollars_rounded_half_up_with_separators(price, label):
+    # What the cards, the listing page and the map pins show ("$1,251 per desk / month").
+    assert Listing(price_per_desk=Decimal(price)).price_label == label
