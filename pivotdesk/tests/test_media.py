@@ -110,3 +110,26 @@ def test_media_never_reach_django(photo):
         wsgi_get(app, f"/media/{photo.card_webp}", headers={"Host": "evil.example"}).status == 400
     )
     assert django_app.calls == 2
+
+
+def test_variants_come_from_memory_for_a_minute_originals_from_disk(photo, monkeypatch):
+    from pivotdesk import media
+
+    variant = f"/media/{photo.card_webp}"
+    served = wsgi_get(application, variant)
+    assert served.status == 200
+    # The name carries a hash of the content, so it cannot change; a deleted photo's variant
+    # is answered from memory until KEPT_SECONDS pass (browsers keep it a year anyway).
+    photo.image.storage.delete(photo.card_webp)
+    again = wsgi_get(application, variant)
+    assert again.status == 200 and again.body == served.body
+    assert again.header("Content-Type") == "image/webp"
+    assert again.header("Content-Length") == str(len(served.body))
+    monkeypatch.setattr(media, "KEPT_SECONDS", 0)
+    wsgi_get(application, f"/media/{photo.card_jpeg}")  # kept with no time at all
+    photo.image.storage.delete(photo.card_jpeg)
+    assert wsgi_get(application, f"/media/{photo.card_jpeg}").status == 404
+    # Originals can be replaced under their name: always read from disk.
+    assert wsgi_get(application, f"/media/{photo.image.name}").status == 200
+    photo.image.storage.delete(photo.image.name)
+    assert wsgi_get(application, f"/media/{photo.image.name}").status == 404

@@ -65,6 +65,14 @@ def test_a_missing_or_unsafe_request_id_is_replaced(wsgi_db, settings, capsys, g
     assert response.headers["x-request-id"] == line["request_id"]
 
 
+def test_requests_without_an_id_each_get_their_own(wsgi_db, settings, capsys):
+    settings.BASIC_AUTH = ""
+    for _ in range(3):
+        call_wsgi(application, "/healthz")
+    ids = [line["request_id"] for line in log_lines(capsys)]
+    assert len(set(ids)) == 3 and all(re.fullmatch(r"[0-9a-f]{32}", rid) for rid in ids)
+
+
 def _app(status="200 OK", body=(b"hello", b" world"), queue_ms=None):
     def app(environ, start_response):
         if queue_ms is not None:
