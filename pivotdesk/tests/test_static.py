@@ -101,6 +101,16 @@ def test_hashed_asset_is_served_without_django(front, encoding, decode):
     assert decode(response.body) == collected_file(manifest, "css/site.css")
 
 
+def test_a_range_of_an_asset_is_answered_from_the_file(front):
+    # The usual GET comes from memory; a Range request still gets WhiteNoise's 206.
+    app, inner, manifest = front
+    path = f"/static/{manifest['css/site.css']}"
+    wsgi_get(app, path, headers=HTTPS)  # now in memory
+    response = wsgi_get(app, path, headers={"Range": "bytes=0-9", **HTTPS})
+    assert response.status == 206 and inner.calls == 0
+    assert response.body == collected_file(manifest, "css/site.css")[:10]
+
+
 def test_head_and_not_modified_are_answered_without_django(front):
     app, inner, manifest = front
     url = f"/static/{manifest['js/map.js']}"
