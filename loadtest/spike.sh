@@ -118,7 +118,13 @@ sleep 1
 tail -n +"$((PROBE_BEFORE + 1))" "$LOGS/gunicorn.log" | grep -E '^at=.* path="/spaces/' > "$REPORT/probe_requests.log" || true
 
 step "spike: $SPIKE_USERS visitors within $((SPIKE_USERS / SPIKE_RATE)) s, $SPIKE_TIME"
-{ echo "nproc: $(nproc)"; echo "uname: $(uname -a)"; echo "load before the spike: $(cat /proc/loadavg)"; } > "$REPORT/machine.txt"
+# This machine's speed varies between runs (a shared VM): a fixed piece of pure-Python work,
+# timed just before the spike, says how fast it was this time (lower is faster).
+SPEED=$(python3 -c "
+import time
+best = min((lambda t: (sum(i * i for i in range(1_000_000)), time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(5))
+print(f'{best * 1000:.0f} ms for a fixed Python loop (best of 5)')")
+{ echo "nproc: $(nproc)"; echo "uname: $(uname -a)"; echo "load before the spike: $(cat /proc/loadavg)"; echo "speed: $SPEED"; } > "$REPORT/machine.txt"
 ACCESS_BEFORE=$(wc -l < "$LOGS/gunicorn.log")
 SECONDS_TOTAL=$(( ${SPIKE_TIME%s} + 20 ))
 python loadtest/cpusample.py "$GUNICORN" "$SECONDS_TOTAL" > "$REPORT/cpu.csv" &
