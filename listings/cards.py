@@ -1,11 +1,14 @@
 """Listing cards, the fragment every list of spaces is made of (home, city pages, search).
 
-A card is cached whole under the key ``{% cache 86400 listing_card pk updated_at version
-lazy card_query %}`` would use, so an edit to the listing (``updated_at``) or to anything a
-card shows (the content version: photos, neighborhoods...) retires it. A page asks for all
-its cards in one round trip (``get_many``), renders only the missing ones, fetching their
-photos in one query when the listings came without them, and stores those together
-(``set_many``). Logged-in visitors, who bypass the page cache, reuse the same cards.
+A card is cached whole under the key ``{% cache 86400 listing_card pk updated_at version %}``
+would use, so an edit to the listing (``updated_at``) or to anything a card shows (the
+content version: photos, neighborhoods...) retires it. What differs between pages showing
+the same listing (the ``?desks=…&move_in=…`` its link carries, whether its photo loads
+lazily) is left as two slots in the cached HTML and filled in per page, so one cached card
+serves every search. A page asks for all its cards in one round trip (``get_many``),
+renders only the missing ones, fetching their photos in one query when the listings came
+without them, and stores those together (``set_many``). Logged-in visitors, who bypass the
+page cache, reuse the same cards.
 """
 
 from collections.abc import Iterable
@@ -14,6 +17,7 @@ from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
 from django.db.models import prefetch_related_objects
 from django.template.loader import get_template
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import Listing
@@ -23,28 +27,32 @@ TEMPLATE = "includes/listing_card.html"
 TIMEOUT = 86400
 
 
-def card_key(listing: Listing, *, lazy: bool, card_query: str, version) -> str:
-    return make_template_fragment_key(
-        "listing_card",
-        [listing.pk, listing.updated_at, version, "lazy" if lazy else "eager", card_query],
-    )
+# Filled in per page. NUL cannot come out of the template otherwise: escaping leaves it
+# alone, and neither Postgres text nor a URL carries one.
+QUERY_SLOT = "\x00card_query\x00"
+LOADING_SLOT = "\x00loading\x00"
+LAZY = 'loading="lazy"'
 
 
-def card(listing: Listing, *, lazy: bool, card_query: str) -> dict:
+def card_key(listing: Listing, *, version) -> str:
+    return make_template_fragment_key("listing_card", [listing.pk, listing.updated_at, version])
+
+
+def card(listing: Listing) -> dict:
     """What a card shows, as plain values: the template then reads dictionaries only, which
     halves its cost (a template lookup on a model instance tries ``obj[name]`` and catches
     the TypeError before ``getattr``). Needs the listing's city, neighborhood and photos."""
     photos = listing.photos.all()
     photo = photos[0] if photos else None
     return {
-        "url": f"{listing.get_absolute_url()}{card_query}",
+        "url": f"{listing.get_absolute_url()}{QUERY_SLOT}",
         "title": listing.title,
         "neighborhood": listing.neighborhood.name,
         "city": listing.city.name,
         "space_type": listing.get_space_type_display(),
         "price": listing.price_label,
         "desks": listing.desks,
-        "lazy": lazy,
+        "loading": LOADING_SLOT,
         # Only the card variant ships, never the original upload.
         "photo": photo is not None
         and bool(photo.card_jpeg)
@@ -68,23 +76,27 @@ def render(
     """The cards of ``listings`` in order; after the first ``eager`` (if given) the photos
     load lazily. ``version`` None (the cache is unreachable): all rendered, none stored."""
     listings = list(listings)
-    lazy = [eager is not None and n >= eager for n in range(len(listings))]
-    keys = [
-        card_key(listing, lazy=is_lazy, card_query=card_query, version=version)
-        for listing, is_lazy in zip(listings, lazy, strict=True)
-    ]
+    keys = [card_key(listing, version=version) for listing in listings]
     storable = version is not None
     found = cache.get_many(keys) if storable and keys else {}
-    missing = [(n, listing) for n, listing in enumerate(listings) if keys[n] not in found]
+    missing = [listing for key, listing in zip(keys, listings, strict=True) if key not in found]
     if missing:
         # Listings that already carry their photos are skipped by the prefetch.
-        prefetch_related_objects([listing for _, listing in missing], photos_in_order())
+        prefetch_related_objects(missing, photos_in_order())
         template = get_template(TEMPLATE)
         fresh = {
-            keys[n]: template.render({"card": card(listing, lazy=lazy[n], card_query=card_query)})
-            for n, listing in missing
+            card_key(listing, version=version): template.render({"card": card(listing)})
+            for listing in missing
         }
         if storable:
             cache.set_many(fresh, TIMEOUT)
         found.update(fresh)
-    return mark_safe("".join(found[key] for key in keys))  # rendered by templates above
+    query = conditional_escape(card_query)  # as the template would have escaped it
+    return mark_safe(  # rendered by the template above, the query escaped here
+        "".join(
+            found[key]
+            .replace(QUERY_SLOT, query)
+            .replace(LOADING_SLOT, LAZY if eager is not None and n >= eager else "")
+            for n, key in enumerate(keys)
+        )
+    )

@@ -36,7 +36,7 @@ def test_only_the_missing_cards_are_rendered(django_assert_num_queries):
     version = content_version()
     cards.render(listings[:4], version=version)
     rest = list(listing_cards(photos=False).order_by("id"))
-    cache.delete(cards.card_key(rest[0], lazy=False, card_query="", version=version))
+    cache.delete(cards.card_key(rest[0], version=version))
     with django_assert_num_queries(1):
         html = cards.render(rest, version=version)
     # One photo query covered the first card (evicted) and the last two (never rendered).
@@ -74,10 +74,29 @@ def test_card_links_carry_the_team_size_and_date():
     assert len(links) == 2 and all(link.endswith("/?desks=3") for link in links)
 
 
+def test_one_cached_card_serves_every_query_and_position(django_assert_num_queries):
+    listings = _listings(3)
+    version = content_version()
+    cards.render(listings, eager=1, card_query="?desks=3&move_in=2027-01-04", version=version)
+    again = list(listing_cards(photos=False).order_by("id"))
+    with django_assert_num_queries(0):  # no card rendered again, no photo fetched
+        html = cards.render(again, eager=2, version=version)
+    links = listing_links(parse(SimpleNamespace(content=html.encode())))
+    assert all(
+        link.endswith(f"/{listing.slug}/") for link, listing in zip(links, again, strict=True)
+    )
+    articles = html.split("<article")[1:]
+    assert ['loading="lazy"' in article for article in articles] == [False, False, True]
+    assert "\x00" not in html
+    # The carried query is escaped as the template would have escaped it.
+    html = cards.render(again, card_query="?desks=3&move_in=2027-01-04", version=version)
+    assert html.count("/?desks=3&amp;move_in=2027-01-04") == 3
+
+
 def test_nothing_is_stored_while_the_cache_cannot_be_read():
     listings = _listings(2)
     cards.render(listings, version=None)
-    assert cache.get(cards.card_key(listings[0], lazy=False, card_query="", version=None)) is None
+    assert cache.get(cards.card_key(listings[0], version=None)) is None
 
 
 def test_a_warm_search_asks_the_database_for_its_page_only(client, django_assert_num_queries):
