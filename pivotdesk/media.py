@@ -80,7 +80,8 @@ KEPT_TOTAL_BYTES = 32 * 1024 * 1024
 class _Kept(NamedTuple):
     expires: float
     mtime: float
-    headers: list[tuple[str, str]]
+    headers: list[tuple[str, str]]  # those of a 304 too
+    content_type: str
     body: bytes
 
 
@@ -106,6 +107,7 @@ def _keep(key: str, full: str, stat: os.stat_result) -> _Kept | None:
             ("Last-Modified", http_date(stat.st_mtime)),
             ("X-Content-Type-Options", "nosniff"),
         ],
+        content_type=content_type or "application/octet-stream",
         body=body,
     )
     with _kept_lock:
@@ -136,12 +138,11 @@ def serve_wsgi(environ, start_response, name: str):
     if not was_modified_since(environ.get("HTTP_IF_MODIFIED_SINCE"), kept.mtime):
         start_response("304 Not Modified", list(kept.headers))
         return []
-    content_type, _encoding = mimetypes.guess_type(name)
     start_response(
         "200 OK",
         [
             *kept.headers,
-            ("Content-Type", content_type or "application/octet-stream"),
+            ("Content-Type", kept.content_type),
             ("Content-Length", str(len(kept.body))),
         ],
     )
