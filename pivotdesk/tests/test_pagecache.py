@@ -12,13 +12,13 @@ import pytest
 import redis
 from django.conf import settings
 from django.core.cache import cache
-from django.core.cache.utils import make_template_fragment_key
 from django.core.wsgi import get_wsgi_application
 from django.db import connection, connections
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
+from listings import cards
 from listings.models import Listing
 from listings.services import photo_create
 from listings.tests.factories import AmenityFactory, ListingFactory, image_upload
@@ -223,9 +223,7 @@ def test_logged_in_visitors_reuse_cached_listing_cards(app, listing):
     assert response.status == 200
     version = response.environ["pivotdesk.content_version"]
     listing.refresh_from_db()
-    key = make_template_fragment_key(
-        "listing_card", [listing.pk, listing.updated_at, version, "eager", ""]
-    )
+    key = cards.card_key(listing, version=version)
     assert cache.get(key) is not None and listing.title in cache.get(key)
 
 
