@@ -15,10 +15,8 @@ import re
 import time
 
 from locust import FastHttpUser, between, task
+from searches import CITIES, search_query
 
-CITIES = ("boulder", "denver")
-TYPES = ("hot_desk", "dedicated_desk", "private_office")
-SORTS = ("price", "-price", "newest")
 LISTING_LINK = re.compile(r'href="(/spaces/[a-z0-9-]+/[a-z0-9-]+/)"')
 # Same-origin assets in src= and href= (a CDN's absolute URLs are not the dyno's). Two
 # patterns with a literal prefix each: one alternation scanned every position, 5x slower.
@@ -38,23 +36,6 @@ DEEP_LINKS = []
 if os.environ.get("SPIKE_URLS") and os.path.exists(os.environ["SPIKE_URLS"]):
     with open(os.environ["SPIKE_URLS"]) as urls:
         DEEP_LINKS = [line.strip() for line in urls if line.startswith("/")]
-
-
-def search_query(rng):
-    params = {"city": rng.choice(CITIES)}
-    if rng.random() < 0.7:
-        params["type"] = rng.choice(TYPES)
-    if rng.random() < 0.5:
-        low = rng.choice((100, 150, 200, 250, 300))
-        params["min_price"] = low
-        params["max_price"] = low + rng.choice((200, 300, 400))
-    if rng.random() < 0.4:
-        params["desks"] = rng.choice((1, 2, 4, 6))
-    if rng.random() < 0.3:
-        params["sort"] = rng.choice(SORTS)
-    if rng.random() < 0.2:
-        params["page"] = rng.choice((2, 3))
-    return "&".join(f"{k}={v}" for k, v in params.items())
 
 
 def webp_candidates(srcset):

@@ -13,7 +13,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from locustfile import CITIES, search_query  # noqa: E402
+from searches import CITIES, search_query  # noqa: E402
 
 
 def main(url, search, count):
