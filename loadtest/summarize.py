@@ -7,6 +7,10 @@ import re
 import statistics
 from pathlib import Path
 
+REQUEST_LINE = re.compile(
+    r" status=(?P<status>\d{3}) service=(?P<service>\d+)ms queue=(?P<queue>\d+|-)(?:ms)? "
+)
+
 
 def read_locust(report):
     rows = {}
@@ -82,12 +86,16 @@ def main():
     # Server side: the request log of the spike window (service=…ms, status).
     requests = report / "spike_requests.log"
     lines = requests.read_text().splitlines() if requests.exists() else []
-    server, errors = [], 0
+    # Each request line: status, service=…ms (worker time) and queue=…ms (from the load
+    # generator's X-Request-Start stamp, as a router sets it, to a worker thread).
+    server, waits, errors = [], [], 0
     for line in lines:
-        match = re.search(r" status=(\d{3}) service=(\d+)ms ", line)
+        match = REQUEST_LINE.search(line)
         if match:
-            server.append(int(match.group(2)))
-            errors += match.group(1).startswith("5")
+            server.append(int(match["service"]))
+            errors += match["status"].startswith("5")
+            if match["queue"] != "-":
+                waits.append(int(match["queue"]))
     if len(server) >= 100:
         q = statistics.quantiles(server, n=1000)
         say(
@@ -97,19 +105,13 @@ def main():
             "time spent queued before a worker thread picked the request up, and in Locust "
             "itself (same 2 cores).\n"
         )
-    # Queue: from the load generator's X-Request-Start stamp (as a router sets it) to a
-    # worker thread starting on the request (the request line's queue=…ms).
-    if lines:
-        waits = [
-            int(match.group(1)) for line in lines if (match := re.search(r" queue=(\d+)ms ", line))
-        ]
-        if len(waits) >= 100:
-            q = statistics.quantiles(waits, n=1000)
-            say(
-                f"Queue before a worker thread took the request (X-Request-Start to the "
-                f"request log, {len(waits)} requests): p50 {q[499]:.0f} ms, p95 {q[949]:.0f} "
-                f"ms, p99 {q[989]:.0f} ms, max {max(waits)} ms.\n"
-            )
+    if len(waits) >= 100:
+        q = statistics.quantiles(waits, n=1000)
+        say(
+            f"Queue before a worker thread took the request (X-Request-Start to the "
+            f"request log, {len(waits)} requests): p50 {q[499]:.0f} ms, p95 {q[949]:.0f} "
+            f"ms, p99 {q[989]:.0f} ms, max {max(waits)} ms.\n"
+        )
     cpu_csv = report / "cpu.csv"
     if cpu_csv.exists():
         with cpu_csv.open() as f:
