@@ -12,6 +12,12 @@ REQUEST_LINE = re.compile(
 )
 
 
+def spread(values):
+    """p50, p95, p99 and max of whole milliseconds, as the summary prints them."""
+    q = statistics.quantiles(values, n=1000)
+    return f"p50 {q[499]:.0f} ms, p95 {q[949]:.0f} ms, p99 {q[989]:.0f} ms, max {max(values)} ms"
+
+
 def read_locust(report):
     rows = {}
     path = report / "spike_stats.csv"
@@ -97,20 +103,16 @@ def main():
             if match["queue"] != "-":
                 waits.append(int(match["queue"]))
     if len(server) >= 100:
-        q = statistics.quantiles(server, n=1000)
         say(
             f"Server time (request log, {len(server)} requests during the spike): "
-            f"p50 {q[499]:.0f} ms, p95 {q[949]:.0f} ms, p99 {q[989]:.0f} ms, "
-            f"max {max(server)} ms; 5xx: {errors}. The difference to Locust's times is "
-            "time spent queued before a worker thread picked the request up, and in Locust "
-            "itself (same 2 cores).\n"
+            f"{spread(server)}; 5xx: {errors}. The difference to Locust's times is time spent "
+            "queued before a worker thread picked the request up, and in Locust itself (same "
+            "2 cores).\n"
         )
     if len(waits) >= 100:
-        q = statistics.quantiles(waits, n=1000)
         say(
-            f"Queue before a worker thread took the request (X-Request-Start to the "
-            f"request log, {len(waits)} requests): p50 {q[499]:.0f} ms, p95 {q[949]:.0f} "
-            f"ms, p99 {q[989]:.0f} ms, max {max(waits)} ms.\n"
+            f"Queue before a worker thread took the request (X-Request-Start to the request "
+            f"log, {len(waits)} requests): {spread(waits)}.\n"
         )
     cpu_csv = report / "cpu.csv"
     if cpu_csv.exists():
