@@ -18,8 +18,10 @@ workers = int(_env("WEB_CONCURRENCY", "3"))
 
 # gthread: a worker thread waiting on Postgres/Redis does not hold the whole process, and
 # keep-alive connections wait in the poller, not in a thread. Measured against sync in
-# docs/PERFORMANCE.md ("Worker class").
-worker_class = _env("GUNICORN_WORKER_CLASS", "gthread")
+# docs/PERFORMANCE.md ("Worker class"). PivotDesk's subclass (pivotdesk/lanes.py) gives
+# /static/ and /media/ requests their own threads (GUNICORN_ASSET_THREADS, default 2), so
+# assets never queue behind page renders; `threads` are the pages' threads.
+worker_class = _env("GUNICORN_WORKER_CLASS", "pivotdesk.lanes.AssetLaneWorker")
 threads = int(_env("GUNICORN_THREADS", "4"))
 worker_connections = int(_env("GUNICORN_WORKER_CONNECTIONS", "1000"))
 
