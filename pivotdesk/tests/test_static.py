@@ -28,7 +28,10 @@ from .wsgi_util import CountingApp, wsgi_get
 def collected(tmp_path):
     with override_settings(
         STATIC_ROOT=tmp_path,
-        STATICFILES_FINDERS=["django.contrib.staticfiles.finders.FileSystemFinder"],
+        STATICFILES_FINDERS=[
+            "django.contrib.staticfiles.finders.FileSystemFinder",
+            "pivotdesk.bundles.BundleFinder",
+        ],
         STORAGES={
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
             "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
