@@ -149,6 +149,7 @@ class ListingFilter(django_filters.FilterSet):
         if queryset is None:
             queryset = Listing.objects.published()
         super().__init__(data, queryset=queryset, **kwargs)
+        self._valid_params: list[tuple[str, str]] | None = None
         version = request_content_version(self.request) if self.request is not None else None
         self.cities, self.neighborhoods, self.amenity_list = search_choices(version=version)
 
@@ -260,13 +261,20 @@ class ListingFilter(django_filters.FilterSet):
         """The valid, non-empty parameters as (name, value) pairs, in a stable order.
 
         Used for pagination links, "remove this filter" links and the canonical URL, so
-        an ignored value is never carried forward.
+        an ignored value is never carried forward. Worked out once per instance (a page
+        asks three times; the form is validated once and its cleaned data does not change).
         """
-        if not self.form.is_valid() and not hasattr(self.form, "cleaned_data"):
+        if self._valid_params is None:
+            self._valid_params = self._clean_params()
+        return list(self._valid_params)
+
+    def _clean_params(self) -> list[tuple[str, str]]:
+        form = self.form  # a property: django-filter's, then ours
+        if not form.is_valid() and not hasattr(form, "cleaned_data"):
             return []
         params = []
-        for name in self.form.fields:
-            value = self.form.cleaned_data.get(name)
+        for name in form.fields:
+            value = form.cleaned_data.get(name)
             if value in (None, "", []):
                 continue
             if name == "amenities":
