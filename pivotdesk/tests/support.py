@@ -76,6 +76,16 @@ def manage(*args: str, env: dict[str, str], timeout: float = 90):
     return run_python(["manage.py", *args], env=env, timeout=timeout)
 
 
+def stop(process: subprocess.Popen, timeout: float = 20) -> None:
+    """SIGTERM (a graceful stop, as the platform sends), then SIGKILL if it lingers."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -16,6 +16,7 @@ from django.db import connection
 from listings.models import Listing
 from listings.tests.factories import ListingFactory
 from pivotdesk import pagecache
+from pivotdesk.tests.support import stop
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -77,12 +78,7 @@ def server(postgres_only, tmp_path):
                 time.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
 
 
 def test_workers_serve_hits_and_see_an_edit_on_the_next_request(server):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pivotdesk.tests.support import BASE_DIR, free_port
+from pivotdesk.tests.support import BASE_DIR, free_port, stop
 
 pytestmark = pytest.mark.slow
 
@@ -100,12 +100,7 @@ def gunicorn(tmp_path, worker_class):
         yield server
     finally:
         server.release()
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
 
 
 def read_until(sock, *endings, timeout=5.0):
