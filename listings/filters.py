@@ -72,6 +72,11 @@ class ListingFilterForm(forms.Form):
         return cleaned
 
 
+# {content version: ListingFilter's form class}: this process's copy for the latest version
+# only (its choices come from search_choices), shared read-only by the worker's threads.
+_form_classes: dict[int, type[forms.Form]] = {}
+
+
 class ListingFilter(django_filters.FilterSet):
     """Filters for /spaces/. Bind with ``request.GET``; read ``.qs`` for the results.
 
@@ -151,6 +156,7 @@ class ListingFilter(django_filters.FilterSet):
         super().__init__(data, queryset=queryset, **kwargs)
         self._valid_params: list[tuple[str, str]] | None = None
         version = request_content_version(self.request) if self.request is not None else None
+        self.version = version
         self.cities, self.neighborhoods, self.amenity_list = search_choices(version=version)
 
         self.filters["city"].extra["choices"] = [(c.slug, c.name) for c in self.cities]
@@ -161,6 +167,18 @@ class ListingFilter(django_filters.FilterSet):
         self.filters["neighborhood"].extra["choices"] = list(groups.items())
         self.filters["amenities"].extra["choices"] = [(a.slug, a.name) for a in self.amenity_list]
         self.filters["sort"].extra["choices"] = [("", "Best match / newest"), *SORT_CHOICES]
+
+    def get_form_class(self):  # no "-> type[...]": in this class body "type" is a filter
+        """The form class, built once per content version: django-filter makes a new class
+        from new fields for every request otherwise. Each form still copies the fields."""
+        if self.version is None:
+            return super().get_form_class()
+        form_class = _form_classes.get(self.version)
+        if form_class is None:
+            form_class = super().get_form_class()
+            _form_classes.clear()
+            _form_classes[self.version] = form_class
+        return form_class
 
     @property
     def form(self):

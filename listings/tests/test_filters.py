@@ -265,3 +265,7 @@ def test_the_form_offers_a_new_neighborhood_on_the_next_search(
     with django_capture_on_commit_callbacks(execute=True):
         NeighborhoodFactory(name="Whittier", city=City.objects.get(name="Denver"))
     assert '<option value="whittier">Whittier</option>' in client.get("/spaces/").content.decode()
+    # The form class is kept per version too: the new choice validates.
+    page = client.get("/spaces/?city=denver&neighborhood=whittier").content.decode()
+    assert "We have no neighborhood by that name" not in page
+    assert 'aria-label="Remove filter: Whittier"' in page  # applied, shown as active
