@@ -155,9 +155,8 @@ class ListingFilter(django_filters.FilterSet):
             queryset = Listing.objects.published()
         super().__init__(data, queryset=queryset, **kwargs)
         self._valid_params: list[tuple[str, str]] | None = None
-        version = request_content_version(self.request) if self.request is not None else None
-        self.version = version
-        self.cities, self.neighborhoods, self.amenity_list = search_choices(version=version)
+        self.version = request_content_version(self.request) if self.request is not None else None
+        self.cities, self.neighborhoods, self.amenity_list = search_choices(version=self.version)
 
         self.filters["city"].extra["choices"] = [(c.slug, c.name) for c in self.cities]
         groups: dict[str, list[tuple[str, str]]] = {}

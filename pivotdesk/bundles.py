@@ -49,10 +49,10 @@ def rebase_css(css: str, source: str, bundle: str) -> str:
     return CSS_URL.sub(rebase, css)
 
 
-def join(name: str, sources: list[str]) -> str:
+def join(name: str, found: dict[str, str | None]) -> str:
+    """The bundle ``name`` from its sources: {static path: file found for it}, in order."""
     parts = []
-    for source in sources:
-        path = finders.find(source)
+    for source, path in found.items():
         if path is None:
             raise FileNotFoundError(f"static bundle {name}: no static file {source}")
         text = SOURCE_MAP.sub("", Path(path).read_text(encoding="utf-8")).rstrip()
@@ -64,7 +64,7 @@ def join(name: str, sources: list[str]) -> str:
 
 
 class BundleFinder(finders.BaseFinder):
-    def __init__(self, app_names=None, *args, **kwargs):
+    def __init__(self):
         tag = hashlib.md5(str(settings.BASE_DIR).encode(), usedforsecurity=False).hexdigest()
         self.location = Path(tempfile.gettempdir()) / f"pivotdesk-bundles-{os.getuid()}-{tag[:8]}"
         self.storage = FileSystemStorage(location=self.location)
@@ -85,14 +85,14 @@ class BundleFinder(finders.BaseFinder):
     def build(self, name: str) -> str:
         """The bundle's file, written again when it is missing or a source is newer."""
         target = self.location / name
-        sources = [finders.find(source) for source in bundles()[name]]
-        newest = max((os.stat(path).st_mtime for path in sources if path), default=0)
+        found = {source: finders.find(source) for source in bundles()[name]}
+        newest = max((os.stat(path).st_mtime for path in found.values() if path), default=0)
         if not target.exists() or target.stat().st_mtime < newest:
             target.parent.mkdir(parents=True, exist_ok=True)
             # Written aside and renamed: another process never reads half a bundle.
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".bundle-")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(join(name, bundles()[name]))
+                out.write(join(name, found))
             os.replace(temporary, target)
         return str(target)
 
