@@ -15,6 +15,8 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import QueryDict
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 from bookings.selectors import listings_with_free_desks
 from pivotdesk.pagecache import request_content_version
@@ -75,6 +77,18 @@ class ListingFilterForm(forms.Form):
 # {content version: ListingFilter's form class}: this process's copy for the latest version
 # only (its choices come from search_choices), shared read-only by the worker's threads.
 _form_classes: dict[int, type[forms.Form]] = {}
+
+# {content version: {(field, values shown): markup}}: the search form's selects and
+# checkboxes as this process last wrote them, for the latest version only. A select looks
+# the same on every search that made the same choice, whatever the other filters: most
+# searches write none. The keys are bounded by the choices (only valid values are shown
+# again); the cap is a second fence.
+_widget_markup: dict[int, dict[tuple[str, tuple[str, ...]], SafeString]] = {}
+WIDGET_MARKUP_KEPT = 2048
+WIDGET_TEMPLATES = {
+    forms.CheckboxSelectMultiple: "listings/includes/filter_checkboxes.html",
+    forms.Select: "listings/includes/filter_select.html",
+}
 
 
 class ListingFilter(django_filters.FilterSet):
@@ -329,6 +343,30 @@ class ListingFilter(django_filters.FilterSet):
             field.html_name, widget.format_value(field.value()), {"id": field.auto_id}
         )
         return [(group, options) for group, options, _ in groups]
+
+    def widget_markup(self, name: str) -> SafeString:
+        """The display form's select or checkboxes ``name``, written from ``choices`` by its
+        template in WIDGET_TEMPLATES, and kept per process and content version by the values
+        it shows. A field with errors is written afresh each time (and not kept)."""
+        field = self.display_form()[name]
+        widget = field.field.widget
+        key = (name, tuple(widget.format_value(field.value())))
+        kept = None
+        if self.version is not None and not field.errors:
+            kept = _widget_markup.get(self.version)
+            if kept is None:
+                _widget_markup.clear()
+                kept = _widget_markup.setdefault(self.version, {})
+            if key in kept:
+                return kept[key]
+        template = next(t for kind, t in WIDGET_TEMPLATES.items() if isinstance(widget, kind))
+        data_attr = next((attr for attr in widget.attrs if attr.startswith("data-")), "")
+        markup = render_to_string(
+            template, {"field": field, "groups": self.choices(name), "data_attr": data_attr}
+        )
+        if kept is not None and len(kept) < WIDGET_MARKUP_KEPT:
+            kept[key] = markup
+        return markup
 
     def active_filters(self) -> list[dict]:
         """Each valid filter with a human label and the query string without it."""

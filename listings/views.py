@@ -22,8 +22,6 @@ PAGE_NOT_A_NUMBER = "Page: “{value}” is not a page number. Showing page 1."
 PAGE_OUT_OF_RANGE = "There is no page {number} (the last is {last}). Showing page 1."
 CITY_PAGE_CARDS = 24
 COUNT_TIMEOUT = 300
-# The search form's selects and checkboxes, written out by the template (not the widgets).
-FORM_CHOICES = ("city", "neighborhood", "type", "sort", "amenities")
 
 
 def _map_config():
@@ -123,7 +121,6 @@ def search(request):
         {
             "filter": filters,
             "form": filters.display_form(),
-            "choices": {name: filters.choices(name) for name in FORM_CHOICES},
             "page": page,
             "listings": listings,
             "notes": [*filters.notes(), *([page_note] if page_note else [])],

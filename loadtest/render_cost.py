@@ -31,8 +31,8 @@ from searches import search_query  # noqa: E402
 
 from pivotdesk.wsgi import application  # noqa: E402  (sets Django up)
 
-SEARCHES = 150
-LISTINGS = 300
+SEARCHES = int(os.environ.get("RC_SEARCHES", 150))
+LISTINGS = int(os.environ.get("RC_LISTINGS", 300))
 
 
 def get(path, query=""):

@@ -27,6 +27,12 @@ def jsonld(data):
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
 
 
+@register.simple_tag
+def filter_widget(filters, name):
+    """The search form's select or checkboxes ``name`` (``ListingFilter.widget_markup``)."""
+    return filters.widget_markup(name)
+
+
 @register.simple_tag(takes_context=True)
 def listing_cards(context, listings, eager=None, card_query=""):
     """The cards of ``listings``, from the fragment cache in one round trip.
