@@ -7,21 +7,17 @@ from collections.abc import Iterable
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     DateField,
-    Exists,
     F,
     Func,
-    IntegerField,
-    OuterRef,
     Prefetch,
     QuerySet,
-    Subquery,
-    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from listings.models import Listing
@@ -135,15 +131,74 @@ def minimum_term_end(move_in: datetime.date):
     )
 
 
+class _NoShortage(Func):
+    """True where no day of the listing's term (``move_in`` to ``term_end``) has fewer than
+    ``desks`` desks free after the approved bookings.
+
+    The peak of overlapping bookings over a term is reached on the term's first day or on the
+    first day of one of the bookings, so checking those days is enough: for each approved
+    booking overlapping the term, the desks booked on max(its start, move_in) must leave room.
+
+    Written as SQL: the same correlated subqueries built with the ORM (outer references,
+    aliases, a Subquery inside a Coalesce) cost 4-6 ms of Python per search to build and
+    compile; this costs a few hundredths of that. Column and table names come from the model.
+    """
+
+    output_field = BooleanField()
+    sql_template = (
+        "NOT EXISTS (SELECT 1 FROM {table} pd_b"
+        " WHERE pd_b.{status} = %s AND pd_b.{listing} = {pk}"
+        " AND pd_b.{start} < {term_end} AND pd_b.{end} > %s"
+        " AND (SELECT COALESCE(SUM(pd_u.{desks}), 0) FROM {table} pd_u"
+        " WHERE pd_u.{status} = %s AND pd_u.{listing} = pd_b.{listing}"
+        " AND pd_u.{start} <= {greatest}(pd_b.{start}, %s)"
+        " AND pd_u.{end} > {greatest}(pd_b.{start}, %s))"
+        " > {capacity} - %s)"
+    )
+
+    def __init__(self, pk, listing_desks, term_end, *, desks: int, move_in: datetime.date):
+        super().__init__(pk, listing_desks, term_end)
+        self.desks, self.move_in = desks, move_in
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (pk, pk_params), (capacity, capacity_params), (term_end, term_end_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        names = {
+            name: connection.ops.quote_name(Booking._meta.get_field(name).column)
+            for name in ("listing", "status", "start", "end", "desks")
+        }
+        sql = self.sql_template.format(
+            **names,
+            table=connection.ops.quote_name(Booking._meta.db_table),
+            # SQLite's two-argument MAX is its GREATEST.
+            greatest="GREATEST" if connection.vendor == "postgresql" else "MAX",
+            pk=pk,
+            term_end=term_end,
+            capacity=capacity,
+        )
+        move_in = connection.ops.adapt_datefield_value(self.move_in)
+        approved = Booking.Status.APPROVED.value
+        params = (
+            approved,
+            *pk_params,
+            *term_end_params,
+            move_in,
+            approved,
+            move_in,
+            move_in,
+            *capacity_params,
+            self.desks,
+        )
+        return sql, params
+
+
 def listings_with_free_desks(
     queryset: QuerySet[Listing], *, desks: int | None, move_in: datetime.date | None
 ) -> QuerySet[Listing]:
     """Listings with at least ``desks`` desks free on every day from ``move_in`` for the
-    listing's minimum term, counting approved bookings. Adds no query: the check is a
-    correlated subquery.
-
-    The peak of overlapping bookings over a term is reached on the term's first day or on the
-    first day of one of the bookings, so checking those days is enough.
+    listing's minimum term (capped), counting approved bookings. Adds no query: the check is
+    a correlated subquery (``_NoShortage``).
     """
     desks = max(desks or 1, 1)
     today = timezone.localdate()
@@ -151,29 +206,9 @@ def listings_with_free_desks(
     if move_in.year > today.year + 5:
         # Far beyond what anyone can book (and beyond date arithmetic near year 9999).
         return queryset.none()
-    queryset = queryset.filter(desks__gte=desks).alias(_term_end=minimum_term_end(move_in))
-    used_on_day = (
-        Booking.objects.approved()
-        .filter(
-            listing_id=OuterRef("listing_id"),
-            start__lte=OuterRef("_day"),
-            end__gt=OuterRef("_day"),
-        )
-        .order_by()
-        .values("listing_id")
-        .annotate(total=Sum("desks"))
-        .values("total")
+    return queryset.filter(desks__gte=desks).filter(
+        _NoShortage(F("pk"), F("desks"), minimum_term_end(move_in), desks=desks, move_in=move_in)
     )
-    too_full = (
-        Booking.objects.approved()
-        .filter(listing_id=OuterRef("pk"), start__lt=OuterRef("_term_end"), end__gt=move_in)
-        .alias(_day=Greatest(F("start"), Value(move_in)))
-        .alias(
-            _used=Coalesce(Subquery(used_on_day, output_field=IntegerField()), Value(0)),
-        )
-        .filter(_used__gt=OuterRef("desks") - desks)
-    )
-    return queryset.filter(~Exists(too_full))
 
 
 def bookings_for_user(*, user) -> QuerySet[Booking]:
