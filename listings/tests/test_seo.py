@@ -5,6 +5,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.utils import timezone
 
 from listings import seo
 from listings.models import Listing
@@ -111,8 +112,11 @@ def test_sitemap_lists_cities_and_published_listings_with_lastmod(client, listin
         for url in root.findall("s:url", ns)
     }
     assert f"{SITE}/spaces/boulder/" in entries and f"{SITE}/spaces/denver/" in entries
-    assert entries[f"{SITE}/spaces/boulder/loft/"] == listing.updated_at.date().isoformat()
-    assert entries[f"{SITE}/spaces/boulder/"] == listing.updated_at.date().isoformat()
+    # The day in the site's time zone (Denver), as the sitemap writes it: from 00:00 to
+    # 07:00 UTC that is the day before UTC's.
+    changed = timezone.localdate(listing.updated_at).isoformat()
+    assert entries[f"{SITE}/spaces/boulder/loft/"] == changed
+    assert entries[f"{SITE}/spaces/boulder/"] == changed
     assert not any("secret-draft" in loc for loc in entries)
 
 
