@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
 
 from .models import Amenity, City, Listing, Neighborhood, Photo
@@ -57,12 +57,35 @@ def search_choices(*, version: int | None) -> tuple[list[City], list[Neighborhoo
 
 
 def listing_search(*, filters: ListingFilter) -> QuerySet[Listing]:
-    """Published listings matching a bound ``ListingFilter``, ready for cards.
+    """Published listings matching a bound ``ListingFilter``: give a page of them its city
+    and neighborhood with ``with_places`` and it is ready for cards.
 
     Invalid parameters were already dropped by the filter's form; ordering comes from the
     filter (``sort``, relevance for text, else newest).
     """
-    return listing_cards(filters.qs, photos=False)
+    return filters.qs.defer("search_vector")
+
+
+def with_places(
+    listings: list[Listing], *, cities: list[City], neighborhoods: list[Neighborhood]
+) -> list[Listing]:
+    """``listings`` with their city and neighborhood set from ``cities`` and
+    ``neighborhoods`` (the search form's copies, kept per process and content version)
+    instead of joined into the page query: the join and two more model instances a row were
+    ~3 ms of Python for a page of 24. A listing whose place is newer than the copies (added
+    while this request ran) gets it from the database, in one query for all of them."""
+    by_city = {city.pk: city for city in cities}
+    by_neighborhood = {hood.pk: hood for hood in neighborhoods}
+    newer = []
+    for listing in listings:
+        city = by_city.get(listing.city_id)
+        hood = by_neighborhood.get(listing.neighborhood_id)
+        if city is None or hood is None:
+            newer.append(listing)
+        else:
+            listing.city, listing.neighborhood = city, hood
+    prefetch_related_objects(newer, "city", "neighborhood")
+    return listings
 
 
 def listing_detail(*, city_slug: str, slug: str) -> Listing | None:

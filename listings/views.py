@@ -107,7 +107,9 @@ def search(request):
         request.GET.get("page"),
         count_key=_count_key(params, request_content_version(request)),
     )
-    listings = list(page.object_list)
+    listings = selectors.with_places(
+        list(page.object_list), cities=filters.cities, neighborhoods=filters.neighborhoods
+    )
     # Cards pass the team size and date on, to prefill "Request desks".
     prefill = [(k, v) for k, v in params if k in ("desks", "move_in")]
     active = [

@@ -59,3 +59,26 @@ def test_pages_with_django_assert_num_queries(client, django_assert_num_queries)
     for url, count in expected.items():
         with django_assert_num_queries(count):
             assert client.get(url).status_code == 200
+
+
+def test_search_results_take_their_places_from_the_form_copies(django_assert_num_queries):
+    # The page query joins neither city nor neighborhood: with_places sets them from the
+    # search form's copies, and fetches only what the copies lack (a place newer than them).
+    from listings.selectors import with_places
+    from listings.tests.factories import ListingFactory, NeighborhoodFactory
+
+    known = ListingFactory()
+    newer = ListingFactory(neighborhood=NeighborhoodFactory(name="Whittier"))
+    with django_assert_num_queries(1):
+        page = list(Listing.objects.filter(pk__in=[known.pk, newer.pk]).order_by("pk"))
+    with django_assert_num_queries(0):
+        with_places(page[:1], cities=[known.city], neighborhoods=[known.neighborhood])
+        assert page[0].neighborhood is known.neighborhood and page[0].city is known.city
+    with django_assert_num_queries(2):  # the two relations, for the newer one only
+        with_places(page, cities=[known.city], neighborhoods=[known.neighborhood])
+    with django_assert_num_queries(0):
+        assert [listing.neighborhood.name for listing in page] == [
+            known.neighborhood.name,
+            "Whittier",
+        ]
+        assert page[1].city.name == newer.city.name
