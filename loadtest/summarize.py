@@ -9,6 +9,7 @@ from pathlib import Path
 
 REQUEST_LINE = re.compile(
     r" status=(?P<status>\d{3}) service=(?P<service>\d+)ms queue=(?P<queue>\d+|-)(?:ms)? "
+    r"bytes=\d+ (?:cache=(?P<cache>\w+) )?"
 )
 
 
@@ -95,6 +96,7 @@ def main():
     # Each request line: status, service=…ms (worker time) and queue=…ms (from the load
     # generator's X-Request-Start stamp, as a router sets it, to a worker thread).
     server, waits, errors = [], [], 0
+    pages = {}  # how the page cache answered: {"hit": [service ms, ...], "miss": ...}
     for line in lines:
         match = REQUEST_LINE.search(line)
         if match:
@@ -102,12 +104,22 @@ def main():
             errors += match["status"].startswith("5")
             if match["queue"] != "-":
                 waits.append(int(match["queue"]))
+            if match["cache"]:
+                pages.setdefault(match["cache"], []).append(int(match["service"]))
     if len(server) >= 100:
         say(
             f"Server time (request log, {len(server)} requests during the spike): "
             f"{spread(server)}; 5xx: {errors}. The difference to Locust's times is time spent "
             "queued before a worker thread picked the request up, and in Locust itself (same "
             "2 cores).\n"
+        )
+    if pages:
+        answers = ", ".join(f"{kind} {len(times)}" for kind, times in sorted(pages.items()))
+        renders = pages.get("miss", [])
+        say(
+            f"Page cache (request log): {answers}. The misses are the renders"
+            + (f", server time {spread(renders)}" if len(renders) >= 100 else "")
+            + ".\n"
         )
     if len(waits) >= 100:
         say(

@@ -1,11 +1,13 @@
 """One line per request on stdout, shaped like the router's, so a spike reads from `heroku logs`:
 
-    at=info method=GET path="/spaces/" status=200 service=12ms queue=3ms bytes=1234 request_id=...
+    at=info method=GET path="/" status=200 service=1ms queue=3ms bytes=1234 cache=hit request_id=…
 
-(`at=error` for a 5xx, as the router does.) The outermost WSGI layer: it sees page-cache
-hits and beta-gate refusals too. `service` is the time from entering this layer to the last
-body byte; `queue` is the time the request waited between the router and the dyno
-(pivotdesk.queue_ms, set by the page cache's queue-time layer, or X-Request-Start read here).
+(`at=error` for a 5xx, as the router does.) `cache=` says how the page cache answered (hit,
+stale, miss or bypass; absent for what it never keeps, such as assets): the misses are the
+renders. The outermost WSGI layer: it sees page-cache hits and beta-gate refusals too.
+`service` is the time from entering this layer to the last body byte; `queue` is the time
+the request waited between the router and the dyno (pivotdesk.queue_ms, set by the page
+cache's queue-time layer, or X-Request-Start read here).
 """
 
 import itertools
@@ -108,10 +110,12 @@ class RequestLog:
         queue = queue_ms(environ, arrived)
         path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))[:MAX_PATH]
         level = "error" if status.startswith("5") else "info"
+        cache = environ.get("pivotdesk.page_cache")
         line = (
             f"at={level} method={environ.get('REQUEST_METHOD', '-')} path={_quote(path)} "
             f"status={status} service={service}ms "
-            f"queue={'-' if queue is None else f'{queue}ms'} bytes={sent} request_id={rid}\n"
+            f"queue={'-' if queue is None else f'{queue}ms'} bytes={sent} "
+            f"{f'cache={cache} ' if cache else ''}request_id={rid}\n"
         )
         stream = self.stream or sys.stdout
         stream.write(line)

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from accounts.tests.factories import UserFactory
 from pivotdesk.requestlog import RequestLog
 from pivotdesk.wsgi import application
 
@@ -15,7 +16,7 @@ LINE = re.compile(
     r"at=(?P<level>info|error) method=(?P<method>\S+) "
     r'path="(?P<path>(?:[^"\\]|\\.)*)" status=(?P<status>\d{3}) '
     r"service=(?P<service>\d+)ms queue=(?P<queue>\d+ms|-) bytes=(?P<bytes>\d+) "
-    r"request_id=(?P<request_id>\S+)"
+    r"(?:cache=(?P<cache>hit|stale|miss|bypass) )?request_id=(?P<request_id>\S+)"
 )
 
 
@@ -45,6 +46,19 @@ def test_one_line_per_request_with_router_fields(wsgi_db, settings, capsys):
     # The request waited 1.5 s before reaching us (plus this test's own run time; the page
     # cache's queue layer may round the other way by a millisecond).
     assert 1499 <= int(line["queue"].removesuffix("ms")) < 60_000
+
+
+def test_the_line_says_how_the_page_cache_answered(wsgi_db, settings, capsys, client):
+    # Renders during a spike are the misses: an operator counts them from the log.
+    settings.BASIC_AUTH = ""
+    call_wsgi(application, "/")
+    call_wsgi(application, "/")
+    client.force_login(UserFactory())
+    call_wsgi(
+        application, "/", headers={"Cookie": f"sessionid={client.cookies['sessionid'].value}"}
+    )
+    call_wsgi(application, "/healthz")
+    assert [line["cache"] for line in log_lines(capsys)] == ["miss", "hit", "bypass", None]
 
 
 def test_gate_refusals_are_logged_too(wsgi_db, settings, capsys):
