@@ -4,6 +4,7 @@ A hit must not reach Django (counted) nor the database (0 queries); an edit must
 the next request; anonymous pages are shareable by a CDN, logged-in pages never shared.
 """
 
+import gzip
 import socket
 import threading
 import time
@@ -117,6 +118,62 @@ def test_head_is_answered_from_the_get_copy_without_a_body(app, django_app, list
     assert head.status == 200 and head.body == b""
     assert head.header("Content-Length") == str(len(first.body))
     assert django_app.calls == calls
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("index", range(4), ids=["home", "search", "city", "detail"])
+def test_pages_are_kept_gzipped_for_whoever_takes_gzip(app, django_app, listing, index):
+    path, query = cacheable_urls(listing)[index]
+    gz = {"Accept-Encoding": "gzip, deflate, br"}
+    miss = wsgi_get(app, path, query=query, headers=gz)
+    hit = wsgi_get(app, path, query=query, headers=gz)
+    plain = wsgi_get(app, path, query=query)  # no Accept-Encoding: decompressed for it
+    assert [miss.header("X-Page-Cache"), hit.header("X-Page-Cache")] == ["miss", "hit"]
+    assert plain.header("X-Page-Cache") == "hit" and django_app.calls == 1
+    for response in (miss, hit):
+        assert response.header("Content-Encoding") == "gzip"
+        assert response.header("Content-Length") == str(len(response.body))
+        assert gzip.decompress(response.body) == plain.body
+    assert plain.header("Content-Encoding") is None
+    assert plain.body.startswith(b"<!doctype html>") or plain.body.startswith(b"<?xml")
+    assert len(hit.body) * 2 < len(plain.body)
+    for response in (miss, hit, plain):  # a CDN keys on it; still never on the cookie
+        assert response.header("Vary") == "Accept-Encoding"
+    head = wsgi_get(app, path, query=query, method="HEAD", headers=gz)
+    assert head.body == b"" and head.header("Content-Length") == str(len(hit.body))
+
+
+@pytest.mark.parametrize(
+    "accept, takes",
+    [
+        ("gzip", True),
+        ("br, gzip;q=0.5", True),
+        ("GZIP", True),
+        ("x-gzip", True),
+        ("*", True),
+        ("", False),
+        ("br, deflate", False),
+        ("gzip;q=0", False),
+        ("gzip; q=0.000", False),
+        ("*;q=0", False),
+        ("gzip;q=0, *", False),
+        ("identity, *;q=0.1", True),
+        ("gzip;q=nonsense", False),
+        ("," * 50, False),
+    ],
+)
+def test_accept_encoding_is_read_as_rfc_9110_says(accept, takes):
+    assert pagecache.accepts_gzip({"HTTP_ACCEPT_ENCODING": accept}) is takes
+
+
+@pytest.mark.django_db
+def test_a_small_page_is_kept_as_it_is(app, listing):
+    small = wsgi_get(app, "/robots.txt", headers={"Accept-Encoding": "gzip"})
+    assert small.status == 200 and len(small.body) < pagecache.GZIP_MIN_BYTES
+    again = wsgi_get(app, "/robots.txt", headers={"Accept-Encoding": "gzip"})
+    assert again.header("X-Page-Cache") == "hit" and again.body == small.body
+    assert again.header("Content-Encoding") is None
+    assert again.header("Vary") == "Accept-Encoding"
 
 
 def edit_listing_title(listing):
