@@ -21,7 +21,8 @@ Hits still get what Django would have done for them:
 
 Pages are kept gzipped (``compressed``: a search page ~35 KB becomes ~6 KB, in Redis and on
 the wire), compressed once when stored; a client that does not take gzip gets them
-decompressed. Every kept page says ``Vary: Accept-Encoding``, so a CDN keys on it.
+decompressed (a worker's copy keeps the decompressed body too). Every kept page says
+``Vary: Accept-Encoding``, so a CDN keys on it.
 
 The content version is bumped on commit of any change to listings, photos, places, amenities
 or bookings (pivotdesk/cache_signals.py), so an edit is visible on the next request.
@@ -440,6 +441,7 @@ class LocalCopies:
         self.saw(version)
         if entry[0] != self.version:
             return
+        entry = with_identity(entry)
         if len(self.entries) >= conf("PAGE_CACHE_LOCAL_ENTRIES", 256):
             try:
                 del self.entries[next(iter(self.entries))]
@@ -658,9 +660,9 @@ class PageCache:
             stored, kept = compressed(
                 [(k, v) for k, v in headers if k.lower() not in _NOT_STORED], body
             )
-            entry = (version, status, stored, kept)
+            entry = (version, status, stored, kept, body)
             try:
-                store.save(pid, encode_entry(*entry), page_ttl())
+                store.save(pid, encode_entry(*entry[:4]), page_ttl())
             except Exception as exc:
                 _redis_failed(exc)
             else:
@@ -673,12 +675,10 @@ class PageCache:
         return [body]
 
     def replay(self, environ, start_response, entry, kind):
-        _version, status, headers, body = entry
-        if not accepts_gzip(environ) and any(
-            k.lower() == "content-encoding" and v == "gzip" for k, v in headers
-        ):
+        _version, status, headers, body, *identity = entry
+        if is_gzipped(headers) and not accepts_gzip(environ):
             headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
-            body = gzip.decompress(body)
+            body = identity[0] if identity else gzip.decompress(body)
         environ["pivotdesk.page_cache"] = kind
         headers = [*headers, ("Content-Length", str(len(body))), ("X-Page-Cache", kind)]
         start_response(status, finalize_headers(environ, headers))
@@ -733,6 +733,19 @@ def compressed(headers: list, body: bytes) -> tuple[list, bytes]:
     if len(body) < GZIP_MIN_BYTES:
         return headers, body
     return [*headers, ("Content-Encoding", "gzip")], gzip.compress(body, compresslevel=6, mtime=0)
+
+
+def is_gzipped(headers) -> bool:
+    return any(k.lower() == "content-encoding" and v == "gzip" for k, v in headers)
+
+
+def with_identity(entry: tuple) -> tuple:
+    """``entry`` with its body as sent to a client without gzip as a fifth item: a worker's
+    copy decompresses once, not on every such request (wrk, curl, some bots)."""
+    if len(entry) > 4:
+        return entry
+    body = entry[3]
+    return (*entry, gzip.decompress(body) if is_gzipped(entry[2]) else body)
 
 
 def accepts_gzip(environ) -> bool:

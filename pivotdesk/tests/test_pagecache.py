@@ -618,3 +618,25 @@ def test_worker_copies_are_not_trusted_without_the_subscription(app, listing, lo
     pagecache.LOCAL.disable()
     store.client.delete(*store.client.keys(f"{store.prefix}:pc:page:*"))
     assert wsgi_get(app, "/").header("X-Page-Cache") == "miss"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rendered_here", [True, False], ids=["rendered-here", "from-redis"])
+def test_worker_copies_keep_the_page_decompressed_for_clients_without_gzip(
+    app, listing, local_copies, monkeypatch, rendered_here
+):
+    # wrk, curl and some bots send no Accept-Encoding: a worker's copy decompresses once.
+    gz = {"Accept-Encoding": "gzip"}
+    first = wsgi_get(app, "/", headers=gz)
+    if not rendered_here:  # as another worker would: the copy comes from Redis
+        pagecache.LOCAL.entries.clear()
+        assert wsgi_get(app, "/", headers=gz).header("X-Page-Cache") == "hit"
+    decompressed = []
+    real = gzip.decompress
+    monkeypatch.setattr(gzip, "decompress", lambda data: decompressed.append(1) or real(data))
+    plain = [wsgi_get(app, "/") for _ in range(3)]
+    assert all(
+        p.header("X-Page-Cache") == "hit" and p.header("Content-Encoding") is None for p in plain
+    )
+    assert plain[0].body == real(first.body)
+    assert decompressed == []
