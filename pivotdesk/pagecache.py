@@ -728,8 +728,9 @@ def compressed(headers: list, body: bytes) -> tuple[list, bytes]:
     with Vary: Accept-Encoding, since whoever takes gzip gets it. ``mtime=0``: the same page
     compresses to the same bytes."""
     vary = [v.strip() for k, v in headers if k.lower() == "vary" for v in v.split(",")]
+    vary = [v for v in vary if v and v.lower() != "accept-encoding"]
     headers = [(k, v) for k, v in headers if k.lower() != "vary"]
-    headers.append(("Vary", ", ".join(dict.fromkeys([*filter(None, vary), "Accept-Encoding"]))))
+    headers.append(("Vary", ", ".join([*vary, "Accept-Encoding"])))
     if len(body) < GZIP_MIN_BYTES:
         return headers, body
     return [*headers, ("Content-Encoding", "gzip")], gzip.compress(body, compresslevel=6, mtime=0)

@@ -166,6 +166,21 @@ def test_accept_encoding_is_read_as_rfc_9110_says(accept, takes):
     assert pagecache.accepts_gzip({"HTTP_ACCEPT_ENCODING": accept}) is takes
 
 
+@pytest.mark.parametrize(
+    "given, vary",
+    [
+        (None, "Accept-Encoding"),
+        ("accept-encoding", "Accept-Encoding"),
+        ("Origin", "Origin, Accept-Encoding"),
+    ],
+)
+def test_a_kept_page_varies_on_accept_encoding_once(given, vary):
+    headers = [("Content-Type", "text/html")] + ([("Vary", given)] if given else [])
+    kept, body = pagecache.compressed(headers, b"x" * 2000)
+    assert [v for k, v in kept if k == "Vary"] == [vary]
+    assert ("Content-Encoding", "gzip") in kept and gzip.decompress(body) == b"x" * 2000
+
+
 @pytest.mark.django_db
 def test_a_small_page_is_kept_as_it_is(app, listing):
     small = wsgi_get(app, "/robots.txt", headers={"Accept-Encoding": "gzip"})
