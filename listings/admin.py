@@ -12,7 +12,8 @@ request. Photos are only reachable inline, through their (own) listing.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections
 from django.utils.html import format_html
 
 from accounts.admin_site import host_site
@@ -89,12 +90,35 @@ LISTING_FIELDSETS = (
 )
 
 
+class ChoicesInRange(forms.ModelMultipleChoiceField):
+    """Django's field, plus: an id past the database's integer range is an invalid choice
+    like any unknown id. Django asks the database with ``id IN (…)``, which SQLite refuses
+    with an OverflowError (a 500) for such a number; Postgres just finds nothing."""
+
+    def _check_values(self, value):
+        pk = self.queryset.model._meta.pk
+        low, high = connections[self.queryset.db].ops.integer_field_range(pk.get_internal_type())
+        for item in value:
+            try:
+                number = int(item)
+            except (TypeError, ValueError):
+                continue  # Django's own check says what is wrong with it
+            if (low is not None and number < low) or (high is not None and number > high):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(item)[:20]},
+                )
+        return super()._check_values(value)
+
+
 class ListingForm(forms.ModelForm):
     class Meta:
         model = Listing
         # No "host": it comes from the request (host admin) or the operator's own field.
         fields = [name for _, options in LISTING_FIELDSETS for name in options["fields"]]
         widgets = {"amenities": forms.CheckboxSelectMultiple}
+        field_classes = {"amenities": ChoicesInRange}
 
     def clean(self):
         cleaned = super().clean()
