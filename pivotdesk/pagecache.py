@@ -52,6 +52,8 @@ log = logging.getLogger("pivotdesk.pagecache")
 # (/healthz, /readyz, /static/, /media/, /accounts/, /host/, /admin/, /bookings/...) is not.
 CACHEABLE_PATHS = frozenset({"/", "/sitemap.xml", "/robots.txt"})
 CACHEABLE_PREFIXES = ("/spaces/",)
+# The sitemap index is /sitemap.xml; its sections are /sitemap-<section>.xml.
+SITEMAP_SECTION = ("/sitemap-", ".xml")
 # Under /spaces/ but personal: the booking form.
 EXCLUDED_SUFFIXES = ("/book/",)
 # Campaign parameters change nothing on a page; dropping them from the key lets a tweeted
@@ -77,6 +79,8 @@ def conf(name, default):
 
 def is_cacheable_path(path: str) -> bool:
     if path in CACHEABLE_PATHS:
+        return True
+    if path.startswith(SITEMAP_SECTION[0]) and path.endswith(SITEMAP_SECTION[1]):
         return True
     return path.startswith(CACHEABLE_PREFIXES) and not path.endswith(EXCLUDED_SUFFIXES)
 
@@ -354,8 +358,9 @@ def _available() -> bool:
 
 
 def content_version() -> int | None:
-    """The current content version, or None when the cache is unreachable."""
-    if not _available():
+    """The current content version, or None when the cache is unreachable (or this process
+    still owes it a bump, see ``content_version_bump``)."""
+    if not _available() or not bump_settled():
         return None
     try:
         return get_store().version()
@@ -377,14 +382,35 @@ def request_content_version(request) -> int | None:
     return version
 
 
+# Set when a bump failed (Redis slow or down while an edit committed). Until this process
+# has made the bump, it serves nothing cached: when Redis answers again it still holds the
+# old version and the pages cached under it, which would otherwise be "current" again.
+_bump_owed = threading.Event()
+
+
 def content_version_bump() -> None:
     """Make every cached page and card stale. Call after bulk writes that send no signals
-    (QuerySet.update, bulk_create). Never raises: a failed bump is logged."""
-    try:
-        LOCAL.saw(get_store().bump())
-    except Exception as exc:
-        LOCAL.distrust()
-        log.warning("content version bump failed: %s", exc)
+    (QuerySet.update, bulk_create). Never raises: a failed bump is logged and owed, made
+    again before this process serves anything from the cache (``bump_settled``)."""
+    _bump_owed.set()
+    bump_settled()
+
+
+def bump_settled() -> bool:
+    """True unless this process owes the cache a version bump it still cannot make."""
+    if not _bump_owed.is_set():
+        return True
+    if _available():
+        try:
+            _bump_owed.clear()
+            LOCAL.saw(get_store().bump())
+            return True
+        except Exception as exc:
+            _bump_owed.set()
+            _redis_failed(exc)
+            log.warning("content version bump failed (made on a later request): %s", exc)
+    LOCAL.distrust()
+    return False
 
 
 # --- Per-process copies -------------------------------------------------------------------
@@ -583,6 +609,8 @@ class PageCache:
 
     # A hit, a stale copy, one render, or a short wait for the worker that renders.
     def anonymous(self, environ, start_response, host, late):
+        if not bump_settled():
+            return self.busy(start_response) if late else self.app(environ, start_response)
         pid = page_id(environ, host)
         local = LOCAL.get(pid)
         if local is not None:

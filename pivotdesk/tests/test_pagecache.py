@@ -390,7 +390,9 @@ def test_private_and_operational_paths_are_never_page_cached(path):
     assert not is_cacheable_path(path)
 
 
-@pytest.mark.parametrize("path", ["/", "/spaces/", "/spaces/boulder/", "/sitemap.xml"])
+@pytest.mark.parametrize(
+    "path", ["/", "/spaces/", "/spaces/boulder/", "/sitemap.xml", "/sitemap-listings.xml"]
+)
 def test_public_pages_are_page_cached(path):
     assert is_cacheable_path(path)
 

@@ -5,6 +5,7 @@ Every wait here is bounded; every process is ours, started and stopped by pid.
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -68,8 +69,16 @@ class RedisServer:
         wait_for(self._ping, timeout=10, what=f"redis-server on port {self.port}")
         return self
 
+    def pause(self):
+        """Stop answering but keep every key: a hung or overloaded Redis."""
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self.proc.send_signal(signal.SIGCONT)
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
+            self.resume()  # a paused process would not act on SIGTERM
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=10)
