@@ -43,8 +43,10 @@ def search_choices(*, version: int | None) -> tuple[list[City], list[Neighborhoo
     version (any change to them bumps it, pivotdesk.cache_signals), so an uncached search
     does not ask for them again. ``version`` None (cache unreachable): read every time.
     """
-    if version is not None and version in _search_choices:
-        return _search_choices[version]
+    # One read: another thread may replace the entry between a test and a lookup.
+    kept = _search_choices.get(version) if version is not None else None
+    if kept is not None:
+        return kept
     choices = (
         list(City.objects.order_by("name")),
         list(Neighborhood.objects.select_related("city")),

@@ -227,3 +227,16 @@ def test_search_links_past_the_filters_to_its_results(client):
     html = client.get("/spaces/").content.decode()
     assert '<a href="#results-heading">Skip to the 1 result</a>' in html
     assert 'id="results-heading"' in html
+
+
+@pytest.mark.parametrize("price", ["349.50", "349.5", "1200"])
+def test_a_price_with_cents_shown_back_can_be_submitted_again(client, listing, price):
+    # The search accepts cents (a shared link may carry them); a number input whose step
+    # does not divide the shown value would stop the browser from submitting the form.
+    page = parse(client.get(f"/spaces/?min_price={price}&max_price={price}"))
+    prices = {attrs["name"]: attrs for _, attrs in page.controls if "price" in attrs["name"]}
+    assert set(prices) == {"min_price", "max_price"}
+    for attrs in prices.values():
+        value, step = Decimal(attrs["value"]), Decimal(attrs["step"])
+        assert value == Decimal(price)
+        assert value % step == 0, attrs
