@@ -25,8 +25,11 @@ worker_class = _env("GUNICORN_WORKER_CLASS", "pivotdesk.lanes.AssetLaneWorker")
 threads = int(_env("GUNICORN_THREADS", "4"))
 worker_connections = int(_env("GUNICORN_WORKER_CONNECTIONS", "1000"))
 
-# The router gives up after 30 s (H12): a worker stuck that long is killed first, so the
-# visitor gets a 502/503 from us rather than a timeout, and the worker comes back.
+# The router gives up after 30 s (H12). With threads, `timeout` watches the worker's main
+# loop, not each request: a worker whose loop stops (a C call holding the GIL, a deadlock)
+# is killed and replaced before the router gives up. A single slow request is bounded by
+# the timeouts of what it waits on: Postgres statement_timeout, Redis socket timeouts,
+# EMAIL_TIMEOUT, S3's connect/read timeouts (settings/base.py), and the queue-time rule.
 timeout = int(_env("GUNICORN_TIMEOUT", "25"))
 # On deploy/restart the platform sends SIGTERM and waits 30 s: let requests finish.
 graceful_timeout = int(_env("GUNICORN_GRACEFUL_TIMEOUT", "20"))

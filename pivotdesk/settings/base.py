@@ -194,6 +194,13 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_QUERYSTRING_AUTH = False
     AWS_DEFAULT_ACL = None
     AWS_S3_FILE_OVERWRITE = False
+    # An upload talks to S3 inside the host's request, which the router ends at 30 s:
+    # boto3's defaults (60 s to connect, 60 s per read, retried) would outlast it.
+    from botocore.config import Config
+
+    AWS_S3_CLIENT_CONFIG = Config(
+        connect_timeout=3, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"}
+    )
     # Photo variants get new names when they change, so they can be cached for a year.
     AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable"}
     MEDIA_URL = (

@@ -39,6 +39,7 @@ ALL_CHECKS = {
     "SECRET_KEY",
     "ALLOWED_HOSTS",
     "HTTPS",
+    "site URL",
     "database",
     "statement timeout",
     "cache",
@@ -100,6 +101,7 @@ def ready(db, settings, s3, monkeypatch):
     settings.DEBUG = False
     settings.SECRET_KEY = STRONG_SECRET_KEY
     settings.ALLOWED_HOSTS = ["pivotdesk.example"]
+    settings.SITE_URL = "https://pivotdesk.example"
     settings.SECURE_SSL_REDIRECT = True
     settings.SECURE_HSTS_SECONDS = 31536000
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
@@ -215,13 +217,20 @@ IN_PROCESS_BLOCKERS = {
         "SECRET_KEY",
     ),
     "allowed-hosts-star": (_set(ALLOWED_HOSTS=["*"]), "ALLOWED_HOSTS"),
-    "allowed-hosts-empty": (_set(ALLOWED_HOSTS=[]), "ALLOWED_HOSTS"),
-    "allowed-hosts-local-only": (_set(ALLOWED_HOSTS=["localhost", "127.0.0.1"]), "ALLOWED_HOSTS"),
+    # SITE_URL's host is then not allowed either: both rows name the problem.
+    "allowed-hosts-empty": (_set(ALLOWED_HOSTS=[]), {"ALLOWED_HOSTS", "site URL"}),
+    "allowed-hosts-local-only": (
+        _set(ALLOWED_HOSTS=["localhost", "127.0.0.1"]),
+        {"ALLOWED_HOSTS", "site URL"},
+    ),
     "ssl-redirect-off": (_set(SECURE_SSL_REDIRECT=False), "HTTPS"),
     "hsts-off": (_set(SECURE_HSTS_SECONDS=0), "HTTPS"),
     "session-cookie-not-secure": (_set(SESSION_COOKIE_SECURE=False), "HTTPS"),
     "csrf-cookie-not-secure": (_set(CSRF_COOKIE_SECURE=False), "HTTPS"),
     "no-proxy-ssl-header": (_set(SECURE_PROXY_SSL_HEADER=None), "HTTPS"),
+    "site-url-laptop-default": (_set(SITE_URL="http://127.0.0.1:8000"), "site URL"),
+    "site-url-plain-http": (_set(SITE_URL="http://pivotdesk.example"), "site URL"),
+    "site-url-another-host": (_set(SITE_URL="https://pivotdesk.herokuapp.com"), "site URL"),
     "statement-timeout-at-router-limit": (_statement_timeout("'30s'"), "statement timeout"),
     "statement-timeout-off": (_statement_timeout(0), "statement timeout"),
     "cache-local-memory": (_set(CACHES=LOCMEM), "cache"),
@@ -278,6 +287,7 @@ def process_runs(services, s3, empty_database, django_db_setup):
         # pytest's test database: migrated, like production after the release phase.
         DATABASE_URL=with_database(postgres_url(), connection.settings_dict["NAME"]),
         REDIS_URL=redis_url(),
+        SITE_URL="https://pivotdesk.example",
         CACHE_KEY_PREFIX=f"golive-{secrets.token_hex(4)}",
         SENTRY_DSN=f"http://public@127.0.0.1:{closed_port()}/1",
         SENTRY_RELEASE="golive-test",

@@ -10,11 +10,13 @@ import os
 import re
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
+from django.http.request import validate_host
 from sentry_sdk.utils import BadDsn, Dsn
 
 from pivotdesk.health import cache_ok
@@ -94,6 +96,18 @@ def check_https() -> Row:
         OK,
         f"redirect, HSTS {settings.SECURE_HSTS_SECONDS}s, secure cookies, X-Forwarded-Proto",
     )
+
+
+def check_site_url() -> Row:
+    """SITE_URL makes every link that leaves the request: canonical and share tags, the
+    sitemap, password-reset and booking emails. Its default is the laptop's address."""
+    url = settings.SITE_URL
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return Row("site URL", BLOCKER, f"{url}: set SITE_URL=https://<the public domain>")
+    if not validate_host(parts.hostname, settings.ALLOWED_HOSTS):
+        return Row("site URL", BLOCKER, f"{url}: its host is not in ALLOWED_HOSTS")
+    return Row("site URL", OK, url)
 
 
 def check_database() -> Row:
@@ -262,6 +276,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, gunicorn_config, **options):
         rows = [check_debug(), check_secret_key(), check_allowed_hosts(), check_https()]
+        rows.append(check_site_url())
         rows += [check_database(), check_statement_timeout(), check_cache(), check_media()]
         rows.append(check_sentry())
         try:
