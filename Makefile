@@ -6,7 +6,7 @@ VENV ?= .venv
 PORT ?= 8000
 BIN := $(VENV)/bin
 # The first interpreter that is Python >= 3.12 (Django 6 needs it); pyenv reads .python-version.
-PYTHON ?= $(shell for c in python3.13 python3 python python3.12; do \
+PYTHON ?= $(shell for c in python3.13 python3.14 python3 python python3.12; do \
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	echo $$c; break; fi; done)
 
@@ -17,9 +17,10 @@ help:
 	@echo "make test   - ruff check, ruff format --check, pytest (Postgres/Redis if DATABASE_URL/REDIS_URL are set)"
 	@echo "make spike  - load drill: gunicorn + Postgres + Redis + Locust, report in loadtest/report/"
 
+# Checked whatever chose it (PYTHON=... on the command line or in the environment too).
 python:
-	@if [ -z "$(PYTHON)" ]; then \
-		echo "error: PivotDesk needs Python 3.12 or newer (Django 6). Install Python 3.13 (see .python-version) and run again." >&2; \
+	@if [ -z "$(PYTHON)" ] || ! $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+		echo "error: PivotDesk needs Python 3.12 or newer (Django 6)$(if $(PYTHON),; $(PYTHON) is not). Install Python 3.13 (see .python-version) and run again." >&2; \
 		exit 1; fi
 
 $(BIN)/python: | python

@@ -1,6 +1,9 @@
 """The files the platform reads on `git push`: Procfile, runtime.txt, .python-version, app.json."""
 
 import json
+import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -70,3 +73,25 @@ def test_app_json_seeds_demo_data_on_review_apps_only(app_json):
     )
     # A top-level postdeploy would also run when the production app is created.
     assert "postdeploy" not in app_json.get("scripts", {})
+
+
+@pytest.mark.parametrize("given", ["old", "missing", "this"])
+def test_makefile_checks_the_python_it_is_given(tmp_path, given):
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    old = tmp_path / "python3.11"
+    old.write_text("#!/bin/sh\nexit 1\n")  # answers "no" to the version check, as 3.11 does
+    old.chmod(0o755)
+    python = {"old": str(old), "missing": str(tmp_path / "nope"), "this": sys.executable}[given]
+    result = subprocess.run(
+        ["make", "--no-print-directory", "python", f"PYTHON={python}"],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    if given == "this":
+        assert result.returncode == 0, result.stderr
+    else:
+        assert result.returncode != 0
+        assert "needs Python 3.12 or newer" in result.stderr
