@@ -95,3 +95,38 @@ def test_makefile_checks_the_python_it_is_given(tmp_path, given):
     else:
         assert result.returncode != 0
         assert "needs Python 3.12 or newer" in result.stderr
+
+
+def _pinned() -> dict[str, str]:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in (BASE_DIR / "requirements.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            requirement = Requirement(line)
+            pins[canonicalize_name(requirement.name)] = str(requirement.specifier)
+    return pins
+
+
+def test_requirements_pin_everything_the_runtime_packages_pull_in():
+    """A platform build installs requirements.txt alone: a dependency left unpinned would be
+    resolved there, maybe to a version CI never ran."""
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = _pinned()
+    assert all(spec.startswith("==") for spec in pins.values()), pins
+    unpinned = set()
+    for name in pins:
+        for raw in requires(name) or []:
+            dependency = Requirement(raw)
+            # Extras the project does not ask for are not installed (markers name them).
+            if dependency.marker and not dependency.marker.evaluate({"extra": ""}):
+                continue
+            if canonicalize_name(dependency.name) not in pins:
+                unpinned.add(f"{dependency.name} (for {name})")
+    assert not unpinned, sorted(unpinned)
