@@ -324,3 +324,16 @@ def test_search_desks_and_move_in_count_approved_bookings(client):
     assert not found(desks=2, move_in=soon(2).isoformat())  # 3 of 4 approved that month
     # After the approved term ends, all four are free again; pending requests don't count.
     assert found(desks=4, move_in=soon(75).isoformat())
+
+
+def test_after_notice_the_term_shows_the_new_end_not_the_booked_months(client):
+    start = timezone.localdate() - datetime.timedelta(days=10)
+    booking = BookingFactory(status="approved", start=start, months=6)
+    login(client, booking.guest).post(reverse("bookings:cancel", args=[booking.pk]))
+    booking.refresh_from_db()
+    assert booking.notice_given_at is not None and booking.months == 6
+    html = client.get(booking.get_absolute_url()).content.decode()
+    ends = booking.end.strftime("%B %-d, %Y")
+    assert f"to {ends}, after notice" in html
+    assert "6 months:" not in html  # "6 months: <start> to <a date 5 months short>" was wrong
+    assert "for the 6 months as booked" in html
