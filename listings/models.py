@@ -200,10 +200,17 @@ class Photo(models.Model):
     def alt_text(self):
         return self.caption or "Photo of the space"
 
+    @property
+    def has_variants(self) -> bool:
+        """Whether the resized variants exist: only such a photo may appear on a public page."""
+        return bool(self.card_jpeg and self.card_webp and self.hero_jpeg and self.hero_webp)
+
     def _url(self, name):
+        """The URL of a variant, or "" without one: never the original upload, which can be
+        many megabytes and is not meant for public pages (see ``has_variants``)."""
         from django.core.files.storage import default_storage
 
-        return default_storage.url(name) if name else self.image.url
+        return default_storage.url(name) if name else ""
 
     @property
     def card_url(self):

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from .models import Listing
+from .models import Listing, Photo
 
 
 def absolute_url(url: str) -> str:
@@ -16,9 +16,18 @@ def absolute_url(url: str) -> str:
     return f"{settings.SITE_URL}{url if url.startswith('/') else '/' + url}"
 
 
+def listing_photos(listing: Listing) -> list[Photo]:
+    """The photos a public page shows, in the host's order: those with variants.
+
+    One list for the gallery, og:image (and its alt) and the JSON-LD, so a link preview
+    shows the photo the gallery opens with, and none of them can be an original upload.
+    """
+    return [photo for photo in listing.photos.all() if photo.has_variants]  # prefetched
+
+
 def listing_hero_url(listing: Listing) -> str:
-    """The absolute URL of the listing's first photo's hero variant, or ""."""
-    photos = list(listing.photos.all())  # prefetched by the selectors
+    """The absolute URL of the hero variant of the listing's first shown photo, or ""."""
+    photos = listing_photos(listing)
     return absolute_url(photos[0].hero_url) if photos else ""
 
 
@@ -31,7 +40,7 @@ def listing_jsonld(listing: Listing) -> dict:
         "name": listing.title,
         "description": listing.description[:500],
         "url": absolute_url(listing.get_absolute_url()),
-        "image": [absolute_url(photo.hero_url) for photo in listing.photos.all()],
+        "image": [absolute_url(photo.hero_url) for photo in listing_photos(listing)],
         "category": listing.get_space_type_display(),
         "price": f"{listing.price_per_desk:.2f}",
         "priceCurrency": "USD",

@@ -13,12 +13,21 @@ from PIL import Image, ImageOps
 
 from .models import Listing, Photo
 
-# (name, max width, JPEG quality, WebP quality)
-VARIANTS = (("card", 640, 78, 72), ("hero", 1600, 82, 78))
+# (name, bounding box, JPEG quality, WebP quality). The box bounds the height too: a tall
+# photo kept its full height when only the width was bounded, and WebP refuses any side over
+# 16,383 px (a 1170x20000 upload was a 500 in /host/).
+VARIANTS = (("card", (640, 2560), 78, 72), ("hero", (1600, 6400), 82, 78))
+# Longest side over shortest side. Real panoramas stay within it; a strip beyond it would
+# make variants a few pixels wide (or, unbounded, too tall to encode).
+MAX_ASPECT_RATIO = 10
 
 NOT_AN_IMAGE = "Upload a photo (JPEG, PNG or WebP); this file is not an image we can read."
 IMAGE_TOO_BIG = "This photo is over {mb} MB. Please upload a smaller file."
 IMAGE_TOO_MANY_PIXELS = "This photo is too large ({pixels:,} pixels). Please resize it first."
+IMAGE_TOO_NARROW = (
+    "This photo is {width:,} × {height:,} pixels: one side is more than {ratio} times the "
+    "other. Please crop it to a more usual shape."
+)
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 
 
@@ -54,6 +63,11 @@ def image_validate(uploaded) -> None:
         raise ValidationError(
             IMAGE_TOO_MANY_PIXELS.format(pixels=width * height), code="too_many_pixels"
         )
+    if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+        raise ValidationError(
+            IMAGE_TOO_NARROW.format(width=width, height=height, ratio=MAX_ASPECT_RATIO),
+            code="aspect_ratio",
+        )
 
 
 def _encode(img: Image.Image, fmt: str, quality: int) -> bytes:
@@ -75,10 +89,9 @@ def variants_write(*, source, folder: str, stem: str) -> dict:
     fields = {}
     with Image.open(source) as opened:
         original = ImageOps.exif_transpose(opened).convert("RGB")
-    for name, max_width, jpeg_q, webp_q in VARIANTS:
+    for name, box, jpeg_q, webp_q in VARIANTS:
         img = original.copy()
-        if img.width > max_width:
-            img.thumbnail((max_width, max_width * 4), Image.Resampling.LANCZOS)
+        img.thumbnail(box, Image.Resampling.LANCZOS)  # shrinks to fit, never enlarges
         for fmt, field, ext, quality in (
             ("JPEG", "jpeg", "jpg", jpeg_q),
             ("WEBP", "webp", "webp", webp_q),

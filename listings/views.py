@@ -177,7 +177,8 @@ def listing_detail(request, city, slug):
         "listings/listing_detail.html",
         {
             "listing": listing,
-            "photos": list(listing.photos.all()),
+            # The gallery's first photo is og:image's: both come from seo.listing_photos.
+            "photos": seo.listing_photos(listing),
             "availability": listing_availability(listing=listing),
             "amenities": list(listing.amenities.all()),
             "book_url": f"{listing.get_absolute_url()}book/{_query(prefill)}",

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemaps_views
 from django.urls import include, path
 
 from accounts.admin_site import host_site
@@ -16,8 +16,21 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("host/", host_site.urls),
     path("admin/", admin.site.urls),
-    # SEO (listings): the sitemap of cities and published listings, and robots.txt.
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # SEO (listings): the sitemap index, its sections (pages, cities, listings; paginated
+    # with ?p=2...) and robots.txt. Sections must keep the /sitemap-<section>.xml shape: the
+    # page cache recognises them by it (pivotdesk.pagecache.is_cacheable_path).
+    path(
+        "sitemap.xml",
+        sitemaps_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<slug:section>.xml",
+        sitemaps_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
     path("robots.txt", robots_txt, name="robots"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

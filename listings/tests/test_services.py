@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from listings.services import image_validate, photo_create
+from listings.services import VARIANTS, image_validate, photo_create, variants_write
 from listings.tests.factories import ListingFactory, image_upload
 
 
@@ -54,3 +54,32 @@ def test_image_validate_refuses_oversized_file(settings):
     settings.MAX_UPLOAD_BYTES = 1000
     with pytest.raises(ValidationError, match="over"):
         image_validate(image_upload(size=(800, 600)))
+
+
+def _png(size, mode="L"):
+    buf = io.BytesIO()
+    Image.new(mode, size, 200).save(buf, "PNG")  # one colour: a few KB however many pixels
+    buf.seek(0)
+    return buf
+
+
+@pytest.mark.parametrize("size", [(400, 17000), (17000, 400)], ids=["tall", "wide"])
+def test_variants_of_a_long_image_fit_their_box_and_can_be_encoded(size):
+    # Beyond 16,383 px on a side WebP cannot encode: only the width was bounded, so a tall
+    # strip kept its height and the upload failed with a 500.
+    fields = variants_write(source=_png(size), folder="test/long", stem="long")
+    for name, (box_width, box_height), _, _ in VARIANTS:
+        width, height = fields[f"{name}_width"], fields[f"{name}_height"]
+        assert width <= box_width and height <= box_height, name
+        for ext in ("jpeg", "webp"):
+            with default_storage.open(fields[f"{name}_{ext}"]) as fh, Image.open(fh) as img:
+                assert img.size == (width, height)
+
+
+def test_image_validate_refuses_an_absurd_aspect_ratio_and_says_why():
+    strip = SimpleUploadedFile("strip.png", _png((1170, 20000)).getvalue(), "image/png")
+    with pytest.raises(ValidationError, match="1,170 × 20,000 pixels") as exc:
+        image_validate(strip)
+    assert "crop" in str(exc.value)
+    panorama = SimpleUploadedFile("pano.png", _png((4000, 800)).getvalue(), "image/png")
+    image_validate(panorama)  # 5:1 is a panorama, not a strip

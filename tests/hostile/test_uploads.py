@@ -1,5 +1,5 @@
-"""Photo uploads through the host admin: not an image, too big, or a decompression bomb is refused
-with a clear form error and nothing is stored."""
+"""Photo uploads through the host admin: not an image, too big, a decompression bomb or a strip
+too long and narrow to resize is refused with a clear form error and nothing is stored."""
 
 import io
 import struct
@@ -119,3 +119,17 @@ def test_a_decompression_bomb_is_refused(host_client, world):
     assert response.status_code == 200
     assert "too large" in response.content.decode()
     assert not Photo.objects.exists()
+
+
+def test_a_tall_narrow_strip_is_refused_with_a_form_error_not_a_500(host_client, world):
+    # 1170 x 20,000: under the pixel limit, but its variants were too tall for WebP (a 500).
+    buf = io.BytesIO()
+    Image.new("L", (1170, 20000), 200).save(buf, "PNG")
+    strip = SimpleUploadedFile("strip.png", buf.getvalue(), "image/png")
+    listing = world["listing_a"]
+    response = _upload(host_client, listing, strip)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "1,170 × 20,000 pixels" in page and "crop it" in page
+    assert 'value="our space"' in page  # what the host typed is still in the form
+    assert not Photo.objects.filter(listing=listing).exists()
