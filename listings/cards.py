@@ -3,9 +3,10 @@
 A card is cached whole under the key ``{% cache 86400 listing_card pk updated_at version %}``
 would use, so an edit to the listing (``updated_at``) or to anything a card shows (the
 content version: photos, neighborhoods...) retires it. What differs between pages showing
-the same listing (the ``?desks=…&move_in=…`` its link carries, whether its photo loads
-lazily) is left as two slots in the cached HTML and filled in per page, so one cached card
-serves every search. A page asks for all its cards in one round trip (``get_many``),
+the same listing (whether its photo loads lazily) is left as a slot in the cached HTML and
+filled in per page, so one cached card serves every search. A card's link is exactly the
+listing's URL (the search's desks and move-in reach "Request desks" through the browser,
+static/js/prefill.js). A page asks for all its cards in one round trip (``get_many``),
 renders only the missing ones, fetching their photos in one query when the listings came
 without them, and stores those together (``set_many``). Logged-in visitors, who bypass the
 page cache, reuse the same cards.
@@ -17,7 +18,6 @@ from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
 from django.db.models import prefetch_related_objects
 from django.template.loader import get_template
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import Listing
@@ -29,7 +29,6 @@ TIMEOUT = 86400
 
 # Filled in per page. NUL cannot come out of the template otherwise: escaping leaves it
 # alone, and neither Postgres text nor a URL carries one.
-QUERY_SLOT = "\x00card_query\x00"
 LOADING_SLOT = "\x00loading\x00"
 LAZY = 'loading="lazy"'
 
@@ -45,7 +44,7 @@ def card(listing: Listing) -> dict:
     photos = listing.photos.all()
     photo = photos[0] if photos else None
     return {
-        "url": f"{listing.get_absolute_url()}{QUERY_SLOT}",
+        "url": listing.get_absolute_url(),
         "title": listing.title,
         "neighborhood": listing.neighborhood.name,
         "city": listing.city.name,
@@ -70,7 +69,6 @@ def render(
     listings: Iterable[Listing],
     *,
     eager: int | None = None,
-    card_query: str = "",
     version: int | None,
 ) -> SafeString:
     """The cards of ``listings`` in order; after the first ``eager`` (if given) the photos
@@ -91,12 +89,9 @@ def render(
         if storable:
             cache.set_many(fresh, TIMEOUT)
         found.update(fresh)
-    query = conditional_escape(card_query)  # as the template would have escaped it
-    return mark_safe(  # rendered by the template above, the query escaped here
+    return mark_safe(  # rendered by the template above
         "".join(
-            found[key]
-            .replace(QUERY_SLOT, query)
-            .replace(LOADING_SLOT, LAZY if eager is not None and n >= eager else "")
+            found[key].replace(LOADING_SLOT, LAZY if eager is not None and n >= eager else "")
             for n, key in enumerate(keys)
         )
     )

@@ -110,7 +110,8 @@ def search(request):
     listings = selectors.with_places(
         list(page.object_list), cities=filters.cities, neighborhoods=filters.neighborhoods
     )
-    # Cards pass the team size and date on, to prefill "Request desks".
+    # The team size and date, for "Request desks" on the listing pages this search leads to
+    # (static/js/prefill.js keeps them for the visit; card links stay exactly the listing's).
     prefill = [(k, v) for k, v in params if k in ("desks", "move_in")]
     active = [
         {**item, "remove_url": f"{request.path}{_query(item['remove_params'])}"}
@@ -130,7 +131,7 @@ def search(request):
             "clear_url": request.path,
             "prev_url": page.has_previous() and _page_url(request.path, params, page.number - 1),
             "next_url": page.has_next() and _page_url(request.path, params, page.number + 1),
-            "card_query": _query(prefill),
+            "prefill_query": _query(prefill),
             "selected_city": selected_city,
             "pins": seo.map_pins(listings),
             "map": _map_config(),

@@ -34,17 +34,16 @@ def filter_widget(filters, name):
 
 
 @register.simple_tag(takes_context=True)
-def listing_cards(context, listings, eager=None, card_query=""):
+def listing_cards(context, listings, eager=None):
     """The cards of ``listings``, from the fragment cache in one round trip.
 
     ``eager``: how many cards load their photo at once (the rest are ``loading="lazy"``);
-    all of them when not given. ``card_query`` (``?desks=…&move_in=…``) is carried to each
-    listing's link. Cards missing from the cache are rendered (their photos fetched in one
-    query when the listings came without them) and stored together. See ``cards.py``.
+    all of them when not given. Cards missing from the cache are rendered (their photos
+    fetched in one query when the listings came without them) and stored together. See
+    ``cards.py``.
     """
     return cards.render(
         listings,
         eager=eager,
-        card_query=card_query,
         version=request_content_version(context.get("request")),
     )

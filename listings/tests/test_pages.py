@@ -75,8 +75,12 @@ def test_search_shows_count_active_filters_and_removal_links(client, listing):
         "2+ desks": "/spaces/?city=boulder&type=dedicated_desk",
     }
     assert 'href="/spaces/?city=boulder&amp;desks=2"' in html
-    # Cards carry the team size on to the listing, to prefill "Request desks".
-    assert "/spaces/boulder/sunny/?desks=2" in listing_links(parse(response))
+    # Listing links are exactly the listing's URL (one cached copy for every search); the
+    # team size reaches "Request desks" through the page's data-prefill (static/js/prefill.js).
+    assert "/spaces/boulder/sunny/" in listing_links(parse(response))
+    assert not [link for link in listing_links(parse(response)) if "?" in link]
+    assert 'data-prefill="?desks=2"' in html
+    assert 'data-prefill=""' in client.get("/spaces/?city=boulder").content.decode()
 
 
 def test_search_empty_state_offers_ways_out(client, listing):
@@ -134,7 +138,7 @@ def test_detail_shows_every_fact_host_and_request_link(client, listing):
         "Trailhead Robotics",
     ]:
         assert text in html, text
-    assert 'href="/spaces/boulder/sunny/book/">Request desks' in html
+    assert 'href="/spaces/boulder/sunny/book/" data-book-link>Request desks' in html
     assert 'id="listing-map-pins" type="application/json"' in html
 
 

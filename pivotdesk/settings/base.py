@@ -172,7 +172,7 @@ STATICFILES_FINDERS = [
 # on pages with a map, one script, instead of two and three.
 STATIC_BUNDLES = {
     "css/site.css": ["vendor/leaflet/leaflet.css", "css/pivotdesk.css"],
-    "js/site.js": ["vendor/leaflet/leaflet.js", "js/map.js", "js/search.js"],
+    "js/site.js": ["vendor/leaflet/leaflet.js", "js/map.js", "js/search.js", "js/prefill.js"],
 }
 # Unhashed static names only (hashed ones are immutable for a year, pivotdesk/assets.py):
 # their content can change under the same URL, so WhiteNoise's default.

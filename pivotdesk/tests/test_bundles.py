@@ -44,7 +44,7 @@ def test_each_bundle_holds_its_sources_in_order():
         assert positions == sorted(positions), name
         assert "sourceMappingURL" not in bundle  # leaflet.js's map is for leaflet.js alone
     script = open(finders.find("js/site.js"), encoding="utf-8").read()
-    for source in ("js/map.js", "js/search.js"):
+    for source in ("js/map.js", "js/search.js", "js/prefill.js"):
         assert source_text(source).strip() in script
     leaflet = re.sub(r"//# sourceMappingURL=.*", "", source_text("vendor/leaflet/leaflet.js"))
     assert leaflet.strip() in script
