@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from .models import User
+from .services import host_enable
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -55,3 +56,11 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("email", "name", "company")
     ordering = ("email",)
     readonly_fields = ("last_login", "date_joined")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Ticking "is host" makes a host the one way there is, so the account gets staff and
+        # the Hosts group like one that chose "List your space". Here, not in save_model:
+        # saving the form's groups (above) would drop a group added before it.
+        if form.instance.is_host:
+            host_enable(user=form.instance)

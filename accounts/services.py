@@ -35,7 +35,11 @@ def _permissions(names: list[str]) -> list[Permission]:
 
 @transaction.atomic
 def hosts_group_sync(*, permissions: list[str] | None = None) -> Group:
-    """Create the "Hosts" group if needed and give it exactly ``settings.HOST_PERMISSIONS``."""
+    """Create the "Hosts" group if needed and give it exactly ``settings.HOST_PERMISSIONS``.
+
+    Runs after every migrate (``accounts.apps``), so a deploy updates existing hosts, and on
+    every host_enable. Raises ImproperlyConfigured when a listed permission does not exist.
+    """
     group, _ = Group.objects.get_or_create(name=HOSTS_GROUP)
     wanted = _permissions(settings.HOST_PERMISSIONS if permissions is None else permissions)
     if set(group.permissions.all()) != set(wanted):

@@ -1,10 +1,15 @@
-"""Booking emails, text + HTML. Services call these only through transaction.on_commit, so a
-rolled-back booking never mails anyone."""
+"""Booking emails, text + HTML. Services queue them with ``booking_emails_on_commit``, so a
+rolled-back booking never mails anyone, and all the emails one service call produces leave
+together over one mail connection."""
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import transaction
 from django.template.loader import render_to_string
 
 from .models import Booking, Message
@@ -22,29 +27,76 @@ SUBJECTS = {
 }
 
 
-def booking_email_send(*, booking_id: int, kind: str, to: str, message_id: int | None = None):
-    """Render templates/bookings/email/<kind>.txt/.html for one recipient ("host"/"guest")."""
+@dataclass(frozen=True)
+class BookingEmail:
+    """One email to send: templates/bookings/email/<kind>.txt/.html about a booking, to its
+    "host" or its "guest"."""
+
+    booking_id: int
+    kind: str
+    to: str
+    message_id: int | None = None
+
+
+def booking_email_render(email: BookingEmail) -> EmailMultiAlternatives | None:
+    """The message for ``email``, or None when the booking is gone."""
     booking = (
         Booking.objects.select_related("listing", "listing__host", "listing__city", "guest")
-        .filter(pk=booking_id)
+        .filter(pk=email.booking_id)
         .first()
     )
     if booking is None:
-        return
-    recipient = booking.listing.host if to == "host" else booking.guest
+        return None
+    recipient = booking.listing.host if email.to == "host" else booking.guest
     context = {
         "booking": booking,
         "recipient": recipient,
-        "message": Message.objects.select_related("author").filter(pk=message_id).first()
-        if message_id
+        "message": Message.objects.select_related("author").filter(pk=email.message_id).first()
+        if email.message_id
         else None,
         "note": getattr(booking.events.order_by("-at", "-id").first(), "note", ""),
         "url": f"{settings.SITE_URL}{booking.get_absolute_url()}",
     }
-    email = EmailMultiAlternatives(
-        subject=SUBJECTS[kind].format(booking=booking),
-        body=render_to_string(f"bookings/email/{kind}.txt", context),
+    message = EmailMultiAlternatives(
+        subject=SUBJECTS[email.kind].format(booking=booking),
+        body=render_to_string(f"bookings/email/{email.kind}.txt", context),
         to=[recipient.email],
     )
-    email.attach_alternative(render_to_string(f"bookings/email/{kind}.html", context), "text/html")
-    email.send()
+    message.attach_alternative(
+        render_to_string(f"bookings/email/{email.kind}.html", context), "text/html"
+    )
+    return message
+
+
+def booking_emails_send(*, emails: Sequence[BookingEmail]) -> int:
+    """Send ``emails`` over one mail connection; return how many went out.
+
+    One connection, not one per message: the request that made the booking change waits for
+    this, and against a mail server that hangs every new connection costs EMAIL_TIMEOUT, so
+    an approval that declines N other requests would otherwise wait N + 1 timeouts and could
+    pass the router's 30 s. A failure to send is logged, not raised: the booking has already
+    committed, and a mail outage must not turn it into an error page.
+    """
+    messages = [message for email in emails if (message := booking_email_render(email))]
+    if not messages:
+        return 0
+    try:
+        with mailers.default as connection:
+            return connection.send_messages(messages) or 0
+    except Exception:
+        logger.exception(
+            "Booking emails not sent (%d): %s",
+            len(messages),
+            ", ".join(f"{e.kind} to {e.to} of booking #{e.booking_id}" for e in emails),
+        )
+        return 0
+
+
+def booking_emails_on_commit(emails: Sequence[BookingEmail]) -> None:
+    """Send ``emails`` once the current transaction commits; nothing if it rolls back.
+
+    Call once per service call, with everything it wants to send. robust: an error while
+    rendering is logged too and never reaches the caller's response.
+    """
+    if emails:
+        transaction.on_commit(partial(booking_emails_send, emails=tuple(emails)), robust=True)

@@ -9,7 +9,6 @@ booking, so two writers cannot deadlock.
 """
 
 import datetime
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,7 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from listings.models import Listing
 
-from .emails import booking_email_send
+from .emails import BookingEmail, booking_emails_on_commit
 from .models import Booking, BookingEvent, Message, add_months
 from .selectors import approved_intervals, peak_desks
 
@@ -35,6 +34,14 @@ BOOKING_START_IN_PAST = "The start date has already passed."
 BOOKING_START_TOO_FAR = f"Terms can start at most {MAX_LEAD_MONTHS} months from today."
 BOOKING_START_TOO_EARLY = "This space is available from {date:%B %-d, %Y}."
 BOOKING_LISTING_UNPUBLISHED = "This space is not open for bookings."
+BOOKING_APPROVE_UNPUBLISHED = (
+    "This space is not published, so its requests cannot be approved. Publish it again, or "
+    "decline the request."
+)
+BOOKING_APPROVE_START_PASSED = (
+    "This request was to start on {start:%B %-d, %Y}, which has passed. Decline it, and the "
+    "guest can ask again with new dates."
+)
 BOOKING_OWN_LISTING = "You cannot book your own space."
 BOOKING_BAD_TRANSITION = "A {status} booking cannot be {action}."
 BOOKING_NOT_YOUR_LISTING = "Only the host of this space can answer this request."
@@ -51,15 +58,8 @@ AUTO_DECLINE_MESSAGE = (
 )
 
 
-def _mail(booking: Booking, kind: str, *recipients: str, message_id: int | None = None):
-    """Queue emails for after the commit. robust: a mail outage must not undo a booking."""
-    for to in recipients:
-        transaction.on_commit(
-            partial(
-                booking_email_send, booking_id=booking.pk, kind=kind, to=to, message_id=message_id
-            ),
-            robust=True,
-        )
+def _email(booking: Booking, kind: str, to: str, message_id: int | None = None) -> BookingEmail:
+    return BookingEmail(booking_id=booking.pk, kind=kind, to=to, message_id=message_id)
 
 
 def _set_status(booking: Booking, *, status: str, actor: User | None, note: str = "") -> None:
@@ -100,6 +100,39 @@ def _free_desks(listing: Listing, start: datetime.date, end: datetime.date) -> i
     return listing.desks - peak_desks(intervals, start=start, end=end)
 
 
+def _decline_what_no_longer_fits(
+    *, listing: Listing, approved: Booking, actor: User | None
+) -> list[Booking]:
+    """Decline the pending requests overlapping ``approved`` that no longer fit beside the
+    approved bookings, each with a note and a message in its thread; return them.
+
+    Caller must hold the row lock on the listing and have just approved ``approved``.
+    """
+    pending = list(
+        Booking.objects.pending()
+        .select_for_update()
+        .filter(listing_id=listing.pk)
+        .overlapping(approved.start, approved.end)
+        .exclude(pk=approved.pk)
+    )
+    if not pending:
+        return []
+    lo, hi = min(b.start for b in pending), max(b.end for b in pending)
+    intervals = approved_intervals(listing=listing, start=lo, end=hi)
+    declined = []
+    for other in pending:
+        used = peak_desks(intervals, start=other.start, end=other.end)
+        if other.desks > listing.desks - used:
+            other.listing = listing
+            _set_status(other, status=Booking.Status.DECLINED, actor=actor, note=AUTO_DECLINE_NOTE)
+            # From the host even under instant book: a thread is between guest and host.
+            Message.objects.create(
+                booking=other, author_id=listing.host_id, body=AUTO_DECLINE_MESSAGE
+            )
+            declined.append(other)
+    return declined
+
+
 @transaction.atomic
 def booking_request(
     *,
@@ -114,7 +147,8 @@ def booking_request(
 
     Locks the listing row (select_for_update) before counting free desks, so the answer holds
     until commit. With ``listing.instant_book`` a request that fits is approved under the same
-    lock. Raises ValidationError when the request is not allowed.
+    lock, and pending requests it leaves no room for are declined as after a host's approval.
+    Raises ValidationError when the request is not allowed.
     """
     listing = _lock_listing(listing.pk)
     if not listing.is_published:
@@ -153,13 +187,16 @@ def booking_request(
     booking.full_clean()
     booking.save()
     BookingEvent.objects.create(booking=booking, to_status=booking.status, actor=guest)
+    emails = []
     if listing.instant_book:
         # Still under the listing lock, and the count above already includes every approval.
         _set_status(booking, status=Booking.Status.APPROVED, actor=None, note="Instant book")
-        _mail(booking, "approved", "guest")
-        _mail(booking, "request_new", "host")
-    else:
-        _mail(booking, "request_new", "host")
+        emails.append(_email(booking, "approved", "guest"))
+        # Requests made before the host turned instant book on may no longer fit.
+        declined = _decline_what_no_longer_fits(listing=listing, approved=booking, actor=None)
+        emails += [_email(other, "declined", "guest") for other in declined]
+    emails.append(_email(booking, "request_new", "host"))
+    booking_emails_on_commit(emails)
     return booking
 
 
@@ -168,6 +205,7 @@ def booking_approve(*, booking: Booking, host: User) -> Booking:
     """Approve a pending request, then decline (with a message and an email) the other pending
     requests on the listing that no longer fit.
 
+    Refuses a request on a listing that is no longer published, or whose start has passed.
     Locks the listing row, then the booking, before counting, so concurrent approvals and
     requests cannot overbook.
     """
@@ -177,31 +215,21 @@ def booking_approve(*, booking: Booking, host: User) -> Booking:
         raise ValidationError(BOOKING_NOT_YOUR_LISTING)
     if not booking.is_pending:
         _refuse_transition(booking, "approved")
+    if not listing.is_published:
+        raise ValidationError(BOOKING_APPROVE_UNPUBLISHED)
+    if booking.start < timezone.localdate():
+        raise ValidationError(BOOKING_APPROVE_START_PASSED.format(start=booking.start))
     free = _free_desks(listing, booking.start, booking.end)
     if booking.desks > free:
         raise ValidationError(BOOKING_DESKS_NOT_FREE.format(free=max(free, 0)))
     _set_status(booking, status=Booking.Status.APPROVED, actor=host)
-    _mail(booking, "approved", "guest")
-
-    pending = list(
-        Booking.objects.pending()
-        .select_for_update()
-        .filter(listing_id=listing.pk)
-        .overlapping(booking.start, booking.end)
-        .exclude(pk=booking.pk)
+    declined = _decline_what_no_longer_fits(listing=listing, approved=booking, actor=host)
+    booking_emails_on_commit(
+        [
+            _email(booking, "approved", "guest"),
+            *(_email(other, "declined", "guest") for other in declined),
+        ]
     )
-    if pending:
-        lo, hi = min(b.start for b in pending), max(b.end for b in pending)
-        intervals = approved_intervals(listing=listing, start=lo, end=hi)
-        for other in pending:
-            used = peak_desks(intervals, start=other.start, end=other.end)
-            if other.desks > listing.desks - used:
-                other.listing = listing
-                _set_status(
-                    other, status=Booking.Status.DECLINED, actor=host, note=AUTO_DECLINE_NOTE
-                )
-                Message.objects.create(booking=other, author=host, body=AUTO_DECLINE_MESSAGE)
-                _mail(other, "declined", "guest")
     return booking
 
 
@@ -217,7 +245,7 @@ def booking_decline(*, booking: Booking, host: User, reason: str = "") -> Bookin
     _set_status(booking, status=Booking.Status.DECLINED, actor=host, note=reason)
     if reason:
         Message.objects.create(booking=booking, author=host, body=reason[:5000])
-    _mail(booking, "declined", "guest")
+    booking_emails_on_commit([_email(booking, "declined", "guest")])
     return booking
 
 
@@ -235,7 +263,9 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
     today = timezone.localdate()
     if booking.is_pending or (booking.is_approved and today < booking.start):
         _set_status(booking, status=Booking.Status.CANCELLED, actor=by)
-        _mail(booking, "cancelled", "guest", "host")
+        booking_emails_on_commit(
+            [_email(booking, "cancelled", "guest"), _email(booking, "cancelled", "host")]
+        )
         return booking
     if not booking.is_approved:
         _refuse_transition(booking, "cancelled")
@@ -252,7 +282,9 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
         actor=by,
         note=f"30 days' notice given: ends {new_end:%Y-%m-%d}",
     )
-    _mail(booking, "notice", "guest", "host")
+    booking_emails_on_commit(
+        [_email(booking, "notice", "guest"), _email(booking, "notice", "host")]
+    )
     return booking
 
 
@@ -268,12 +300,8 @@ def message_create(*, booking: Booking, author: User, body: str) -> Message:
     message.full_clean()
     message.save()
     Booking.objects.filter(pk=booking.pk).update(updated_at=timezone.now())
-    _mail(
-        booking,
-        "message_new",
-        "host" if author.pk == booking.guest_id else "guest",
-        message_id=message.pk,
-    )
+    to = "host" if author.pk == booking.guest_id else "guest"
+    booking_emails_on_commit([_email(booking, "message_new", to, message_id=message.pk)])
     return message
 
 
@@ -299,5 +327,5 @@ def booking_expire_stale(*, now: datetime.datetime | None = None) -> int:
                 actor=None,
                 note="No answer within 72 hours",
             )
-            _mail(booking, "expired", "guest")
+        booking_emails_on_commit([_email(booking, "expired", "guest") for booking in stale])
     return len(stale)

@@ -156,3 +156,29 @@ def test_a_logged_in_guest_at_host_is_offered_to_become_a_host(client, guest):
     client.force_login(guest)
     page = client.get("/host/", follow=True).content.decode()
     assert reverse("accounts:become_host") in page
+
+
+@pytest.mark.parametrize("ticked", [("is_host", "is_staff"), ("is_host",)])
+def test_a_host_made_by_an_operator_in_admin_can_manage_spaces_in_host(
+    client, operator, guest, ticked
+):
+    client.force_login(operator)
+    response = client.post(
+        f"/admin/accounts/user/{guest.pk}/change/",
+        {
+            "email": guest.email,
+            "name": guest.name,
+            "company": guest.company,
+            "phone": "",
+            "bio": "",
+            "is_active": "on",
+            **dict.fromkeys(ticked, "on"),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    client.force_login(User.objects.get(pk=guest.pk))
+    index = client.get("/host/").content.decode()
+    assert "permission" not in index.lower()
+    assert client.get("/host/listings/listing/").status_code == 200
+    assert client.get("/host/listings/listing/add/").status_code == 200

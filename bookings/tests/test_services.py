@@ -191,6 +191,38 @@ def test_approve_rejects_another_hosts_answer():
     assert booking.status == Booking.Status.REQUESTED
 
 
+@pytest.mark.parametrize("status", [Listing.Status.DRAFT, Listing.Status.ARCHIVED])
+def test_approve_rejects_a_request_on_a_listing_no_longer_published(
+    status, django_capture_on_commit_callbacks
+):
+    booking = BookingFactory()
+    Listing.objects.filter(pk=booking.listing_id).update(status=status)
+    host = booking.listing.host
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(ValidationError) as exc:
+            services.booking_approve(booking=booking, host=host)
+    assert refusal(exc) == services.BOOKING_APPROVE_UNPUBLISHED
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.REQUESTED and mail.outbox == []
+    # The host can still answer no.
+    services.booking_decline(booking=booking, host=host)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.DECLINED
+
+
+def test_approve_rejects_a_request_whose_start_has_passed():
+    booking = BookingFactory(start=TODAY() - DAY)
+    with pytest.raises(ValidationError) as exc:
+        services.booking_approve(booking=booking, host=booking.listing.host)
+    assert refusal(exc) == services.BOOKING_APPROVE_START_PASSED.format(start=TODAY() - DAY)
+    assert str((TODAY() - DAY).year) in refusal(exc)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.REQUESTED
+    # A request starting today has not passed yet.
+    today = BookingFactory(start=TODAY())
+    assert services.booking_approve(booking=today, host=today.listing.host).is_approved
+
+
 def test_approve_rejects_a_request_that_no_longer_fits():
     listing = ListingFactory(desks=4)
     BookingFactory(listing=listing, desks=3, status=Booking.Status.APPROVED)
@@ -241,6 +273,36 @@ def test_approving_declines_pending_requests_that_no_longer_fit(
     assert too_big.events.get().note == services.AUTO_DECLINE_NOTE
     assert sorted((m.to[0], m.subject.split(":")[0]) for m in mail.outbox) == sorted(
         [(chosen.guest.email, "Approved"), (too_big.guest.email, "Declined")]
+    )
+
+
+def test_instant_book_declines_pending_requests_that_no_longer_fit(
+    django_capture_on_commit_callbacks,
+):
+    listing = ListingFactory(desks=4)
+    # Requests made while the host still answered them by hand ...
+    too_big = BookingFactory(listing=listing, desks=3, start=soon(10))
+    still_fits = BookingFactory(listing=listing, desks=2, start=soon(12))
+    # ... then the host turns instant book on.
+    Listing.objects.filter(pk=listing.pk).update(instant_book=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        instant = request(listing, desks=2, start=soon(10))
+
+    statuses = {b.pk: b.status for b in Booking.objects.all()}
+    assert statuses == {
+        instant.pk: "approved",
+        too_big.pk: "declined",
+        still_fits.pk: "requested",
+    }
+    message = Message.objects.get(booking=too_big)
+    assert message.author == listing.host and message.body == services.AUTO_DECLINE_MESSAGE
+    assert too_big.events.get().note == services.AUTO_DECLINE_NOTE
+    assert sorted((m.to[0], m.subject.split(":")[0]) for m in mail.outbox) == sorted(
+        [
+            (instant.guest.email, "Approved"),
+            (listing.host.email, "New request"),
+            (too_big.guest.email, "Declined"),
+        ]
     )
 
 

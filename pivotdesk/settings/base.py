@@ -253,7 +253,8 @@ INSTALLED_APPS += ["axes"]
 # Axes turns a refused login into its lockout page; it must see every login view's response.
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
 # Exactly what a host needs in /host/ ("app_label.codename"): the Hosts group is re-synced to
-# this list by accounts.services.host_enable. Hosts never delete listings (they archive them).
+# this list after every migrate (the release phase) and by accounts.services.host_enable.
+# Hosts never delete listings (they archive them).
 HOST_PERMISSIONS = [
     "listings.view_listing",
     "listings.add_listing",

@@ -2,12 +2,19 @@
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import update_last_login
 from django.core.management import call_command
+from django.core.wsgi import get_wsgi_application
 from django.db.models.signals import post_save
 
+from accounts.services import user_update
+from accounts.tests.factories import UserFactory
 from listings.models import City, Listing
 from listings.tests.factories import ListingFactory
 from pivotdesk import cache_signals, pagecache
+from pivotdesk.pagecache import PageCache
+
+from .wsgi_util import wsgi_get
 
 
 def booking_model():
@@ -50,3 +57,44 @@ def test_deletes_and_bulk_bump_helper(django_capture_on_commit_callbacks):
     pagecache.content_version_bump()  # ... so bulk writers call this
     assert pagecache.content_version() == before + 1
     assert Listing.objects.count() == 0
+
+
+@pytest.fixture
+def page_cache():
+    pagecache._down_until, pagecache._failures = 0.0, 0
+    yield PageCache(get_wsgi_application())
+    pagecache._down_until, pagecache._failures = 0.0, 0
+
+
+@pytest.mark.django_db
+def test_a_hosts_new_company_shows_on_the_cached_listing_page(
+    page_cache, django_capture_on_commit_callbacks
+):
+    listing = ListingFactory(host__name="Anna Host", host__company="Old Desk Co")
+    detail = listing.get_absolute_url()
+    assert "Old Desk Co" in wsgi_get(page_cache, detail).text
+    assert wsgi_get(page_cache, detail).header("X-Page-Cache") == "hit"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        user_update(user=listing.host, name="Anna Marsh", company="Flatiron Robotics")
+
+    page = wsgi_get(page_cache, detail)
+    assert page.header("X-Page-Cache") == "miss"
+    assert "Flatiron Robotics" in page.text and "Anna Marsh" in page.text
+    assert "Old Desk Co" not in page.text
+
+
+@pytest.mark.django_db
+def test_logins_and_guests_profiles_leave_cached_pages_alone(django_capture_on_commit_callbacks):
+    host = ListingFactory().host
+    guest = UserFactory()
+    before = pagecache.content_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        update_last_login(None, host)  # every login saves last_login
+        user_update(user=guest, name="Gia", company="Not on any page")
+        UserFactory()  # a sign-up
+    assert pagecache.content_version() == before
+    with django_capture_on_commit_callbacks(execute=True):
+        host.phone = "303-555-0199"
+        host.save(update_fields=["phone"])  # not shown on public pages
+    assert pagecache.content_version() == before

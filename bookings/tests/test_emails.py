@@ -1,0 +1,134 @@
+"""Booking emails leave after commit, all of one commit over one mail connection, and a mail
+server that is down or hanging never fails the booking."""
+
+import datetime
+import logging
+import socket
+import threading
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from bookings import services
+from bookings.models import Booking
+from listings.tests.factories import ListingFactory
+
+from .factories import BookingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def soon(days=7):
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
+@pytest.fixture
+def approval_with_two_auto_declines():
+    """A request whose approval declines two others: three emails from one commit."""
+    listing = ListingFactory(desks=5)
+    chosen = BookingFactory(listing=listing, desks=3, start=soon(10))
+    for _ in range(2):
+        BookingFactory(listing=listing, desks=3, start=soon(12))
+    return chosen
+
+
+@pytest.fixture
+def hung_mail_server(settings):
+    """A local SMTP port that accepts connections and never says a word; yields the list of
+    connections it accepted."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    accepted, stop = [], threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", listener.getsockname()[1]
+    settings.EMAIL_TIMEOUT = 1
+    yield accepted
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    listener.close()
+
+
+def test_all_emails_of_an_approval_share_one_connection_to_a_hung_mail_server(
+    approval_with_two_auto_declines, hung_mail_server, django_capture_on_commit_callbacks, caplog
+):
+    chosen = approval_with_two_auto_declines
+    with caplog.at_level(logging.ERROR, logger="bookings.emails"):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.booking_approve(booking=chosen, host=chosen.listing.host)
+
+    # One wait for EMAIL_TIMEOUT, not one per email (three here, N + 1 in general).
+    assert len(hung_mail_server) == 1
+    assert Booking.objects.get(pk=chosen.pk).status == Booking.Status.APPROVED
+    assert Booking.objects.filter(status=Booking.Status.DECLINED).count() == 2
+    # The operator can tell which emails were lost.
+    [record] = [r for r in caplog.records if r.name == "bookings.emails"]
+    assert "not sent (3)" in record.getMessage()
+    assert f"approved to guest of booking #{chosen.pk}" in record.getMessage()
+
+
+def test_all_emails_of_an_approval_arrive(
+    approval_with_two_auto_declines, django_capture_on_commit_callbacks
+):
+    chosen = approval_with_two_auto_declines
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_approve(booking=chosen, host=chosen.listing.host)
+    declined = Booking.objects.filter(status=Booking.Status.DECLINED)
+    assert sorted((m.to[0], m.subject.split(":")[0]) for m in mail.outbox) == sorted(
+        [(chosen.guest.email, "Approved")] + [(b.guest.email, "Declined") for b in declined]
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_emails_of_a_rolled_back_savepoint_are_never_sent():
+    listing = ListingFactory(desks=5)
+    chosen = BookingFactory(listing=listing, desks=3, start=soon(10))
+    BookingFactory(listing=listing, desks=3, start=soon(12))
+
+    class Abort(Exception):
+        pass
+
+    with transaction.atomic():
+        kept = services.booking_request(
+            guest=UserFactory(), listing=listing, desks=1, start=soon(20), months=1
+        )
+        with pytest.raises(Abort), transaction.atomic():
+            services.booking_approve(booking=chosen, host=listing.host)
+            raise Abort
+        assert mail.outbox == []  # nothing before the commit
+    [email] = mail.outbox  # the request's email; neither the approval's nor the decline's
+    assert email.to == [listing.host.email] and email.subject.startswith("New request")
+    assert Booking.objects.get(pk=kept.pk).status == Booking.Status.REQUESTED
+    assert Booking.objects.get(pk=chosen.pk).status == Booking.Status.REQUESTED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_server_that_is_down_does_not_fail_the_hosts_approval(client, settings):
+    with socket.socket() as probe:  # a local port with nothing listening on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    booking = BookingFactory(start=soon())
+    client.force_login(booking.listing.host)
+
+    # Committed for real, so the emails are tried inside the request, as in production.
+    response = client.post(f"/bookings/{booking.pk}/approve/")
+
+    assert response.status_code == 302
+    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.APPROVED
+    assert "Approved" in client.get(response["Location"]).content.decode()
