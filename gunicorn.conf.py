@@ -74,7 +74,25 @@ limit_request_fields = 100
 limit_request_field_size = 8190
 
 
+def _warm():
+    # Templates compiled and URL resolvers built before the first request
+    # (pivotdesk/warmup.py). Only when the app served is PivotDesk's.
+    if "pivotdesk.wsgi" in sys.modules:
+        from pivotdesk.warmup import warm_process
+
+        warm_process()
+
+
+def when_ready(server):
+    # In the master, after preloading the app and before forking: every worker, including
+    # those that replace recycled ones, inherits the warm process.
+    if preload_app:
+        _warm()
+
+
 def post_worker_init(worker):
+    if not preload_app:
+        _warm()
     # Each worker keeps copies of hot pages in memory, kept honest by a Redis subscription
     # to content-version bumps (pivotdesk.pagecache.LocalCopies): a hit then costs no Redis
     # round trip. Only when the app served is PivotDesk's (not loadtest/bare_app.py).

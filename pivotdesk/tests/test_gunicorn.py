@@ -61,7 +61,7 @@ def server(postgres_only, tmp_path):
         cwd=settings.BASE_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=(tmp_path / "gunicorn.err").open("wb"),
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -72,9 +72,8 @@ def server(postgres_only, tmp_path):
                 break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail(
-                        "gunicorn did not start: " + process.stderr.read1().decode()[-2000:]
-                    )
+                    log = (tmp_path / "gunicorn.err").read_text(errors="replace")
+                    pytest.fail("gunicorn did not start: " + log[-2000:])
                 time.sleep(0.1)
         yield url
     finally:
@@ -95,3 +94,12 @@ def test_workers_serve_hits_and_see_an_edit_on_the_next_request(server):
     for _ in range(6):  # whichever worker answers
         status, cache, body = get(path)
         assert status == 200 and "After the edit" in body and "Before the edit" not in body
+
+
+def test_workers_fork_from_a_master_that_compiled_the_templates(server, tmp_path):
+    assert get(server + "/healthz")[0] == 200
+    log = (tmp_path / "gunicorn.err").read_text(errors="replace")
+    warmups = [line for line in log.splitlines() if "warm-up in" in line]
+    # Once, in the master before it forked the two workers (pivotdesk/warmup.py).
+    assert len(warmups) == 1, log[-3000:]
+    assert "'templates': " in warmups[0] and "'resolvers': " in warmups[0]
