@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from accounts.admin_site import host_site
+from listings.admin import ForgedParamsMixin
 
 from . import services
 from .models import Booking, BookingEvent, Message
@@ -55,11 +56,12 @@ BOOKING_FIELDS = [
 ]
 
 
-class BookingAdminBase(admin.ModelAdmin):
+class BookingAdminBase(ForgedParamsMixin, admin.ModelAdmin):
     list_display = ["id", "listing", "guest", "desks", "start", "end", "status", "created_at"]
     list_filter = ["status", "start"]
     list_select_related = ["listing", "guest"]
     search_fields = ["guest__email", "guest__name", "listing__title"]
+    # ForgedParamsMixin: a forged ?start__year=9999 is an invalid lookup, not a 500.
     date_hierarchy = "start"
     fields = readonly_fields = BOOKING_FIELDS
     inlines = [BookingEventInline, MessageInline]

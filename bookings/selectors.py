@@ -29,6 +29,14 @@ Interval = tuple[datetime.date, datetime.date, int]  # (start, end exclusive, de
 
 def peak_desks(intervals: Iterable[Interval], *, start: datetime.date, end: datetime.date) -> int:
     """The most desks the intervals hold on any single day of [start, end)."""
+    return peak_desks_day(intervals, start=start, end=end)[0]
+
+
+def peak_desks_day(
+    intervals: Iterable[Interval], *, start: datetime.date, end: datetime.date
+) -> tuple[int, datetime.date | None]:
+    """The most desks the intervals hold on any single day of [start, end), and the first day
+    they do (None when they hold none)."""
     events = []
     for b_start, b_end, desks in intervals:
         lo, hi = max(b_start, start), min(b_end, end)
@@ -37,11 +45,12 @@ def peak_desks(intervals: Iterable[Interval], *, start: datetime.date, end: date
             events.append((hi, -desks))
     # Ends sort before starts on the same day: the end day is already free.
     events.sort(key=lambda event: (event[0], event[1]))
-    peak = used = 0
-    for _day, delta in events:
+    peak, peak_day, used = 0, None, 0
+    for day, delta in events:
         used += delta
-        peak = max(peak, used)
-    return peak
+        if used > peak:
+            peak, peak_day = used, day
+    return peak, peak_day
 
 
 def approved_intervals(
@@ -67,13 +76,28 @@ def desks_free(*, listing: Listing, start: datetime.date, months: int) -> int:
     return max(listing.desks - peak_desks(intervals, start=start, end=end), 0)
 
 
+def approved_desks_peak(
+    *, listing: Listing, start: datetime.date
+) -> tuple[int, datetime.date | None]:
+    """The most desks approved bookings hold on ``listing`` on any single day from ``start``
+    on, and the first such day (None when none are approved). A booking that has ended by
+    ``start`` does not count. One query.
+
+    The least capacity the listing can have. Callers that act on the answer (a capacity
+    change) must hold a row lock on the listing, as bookings.services does for approvals.
+    """
+    intervals = approved_intervals(listing=listing, start=start, end=datetime.date.max)
+    return peak_desks_day(intervals, start=start, end=datetime.date.max)
+
+
 def listing_availability(
     *, listing: Listing, months: int = 12, today: datetime.date | None = None
-) -> list[tuple[datetime.date, int]]:
+) -> list[tuple[datetime.date, int | None]]:
     """(first day of month, fewest desks free that month) for this month and the next ones.
 
-    Days already past and days before ``listing.available_from`` are not bookable, so a month
-    with none left shows 0. One query.
+    Days already past are not bookable. A month that ends before ``listing.available_from``
+    has None instead of a number: not yet open, which is not the same as full. Never
+    negative, even where approved bookings hold more than a lowered capacity. One query.
     """
     today = today or timezone.localdate()
     first = today.replace(day=1)
@@ -84,9 +108,10 @@ def listing_availability(
     for month_start, month_end in zip(bounds, bounds[1:], strict=False):
         lo = max(month_start, bookable_from)
         if lo >= month_end:
-            rows.append((month_start, 0))
+            rows.append((month_start, None))
             continue
-        rows.append((month_start, listing.desks - peak_desks(intervals, start=lo, end=month_end)))
+        used = peak_desks(intervals, start=lo, end=month_end)
+        rows.append((month_start, max(listing.desks - used, 0)))
     return rows
 
 

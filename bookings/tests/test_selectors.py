@@ -7,6 +7,7 @@ from django.utils import timezone
 from bookings.models import add_months
 from bookings.selectors import (
     SEARCH_TERM_MONTHS_CAP,
+    approved_desks_peak,
     desks_free,
     listing_availability,
     listings_with_free_desks,
@@ -87,12 +88,59 @@ def test_listing_availability_is_one_query_for_twelve_months(django_assert_num_q
 
 
 @pytest.mark.django_db
-def test_listing_availability_shows_no_desks_before_available_from():
+def test_listing_availability_marks_months_before_available_from_not_yet_open():
     today = D(2027, 3, 10)
     listing = ListingFactory(desks=4, available_from=D(2027, 5, 15))
+    BookingFactory(listing=listing, status="approved", start=D(2027, 6, 1), months=1, desks=4)
     rows = dict(listing_availability(listing=listing, today=today))
-    assert rows[D(2027, 3, 1)] == 0 and rows[D(2027, 4, 1)] == 0
-    assert rows[D(2027, 5, 1)] == 4
+    assert rows[D(2027, 3, 1)] is None and rows[D(2027, 4, 1)] is None  # not yet open
+    assert rows[D(2027, 5, 1)] == 4  # open from the 15th
+    assert rows[D(2027, 6, 1)] == 0  # open, and full
+
+
+@pytest.mark.django_db
+def test_listing_availability_never_shows_fewer_than_zero_desks():
+    # Approved bookings holding more than the capacity (a legacy row, or a capacity cut made
+    # outside the admin) read as full, not as "-2 desks free".
+    today = D(2027, 3, 10)
+    listing = ListingFactory(desks=5, available_from=D(2027, 1, 1))
+    BookingFactory(listing=listing, status="approved", start=D(2027, 4, 1), months=1, desks=5)
+    Listing.objects.filter(pk=listing.pk).update(desks=3)
+    listing.refresh_from_db()
+    rows = dict(listing_availability(listing=listing, today=today))
+    assert rows[D(2027, 4, 1)] == 0
+    assert rows[D(2027, 3, 1)] == 3
+
+
+@pytest.mark.django_db
+def test_listing_page_says_when_a_space_opens_instead_of_full(client):
+    opens = add_months(timezone.localdate().replace(day=1), 3) + datetime.timedelta(days=14)
+    listing = ListingFactory(desks=3, available_from=opens)
+    html = client.get(listing.get_absolute_url()).content.decode()
+    table = html[html.index('<table class="availability-table">') : html.index("</table>")]
+    rows = table.split("<tr>")[2:]  # after the header row
+    assert len(rows) == 12
+    label = f"Opens {opens:%B} {opens.day}, {opens.year}"
+    assert [label in row for row in rows[:4]] == [True, True, True, False]
+    assert "<td>3</td>" in rows[3]  # the month it opens in: bookable from the 15th
+    assert "Full" not in table
+
+
+@pytest.mark.django_db
+def test_approved_desks_peak_is_the_least_capacity_from_a_day_on(django_assert_num_queries):
+    listing = ListingFactory(desks=10)
+    approved = {"listing": listing, "status": "approved"}
+    BookingFactory(**approved, desks=5, start=D(2027, 1, 15))  # to Feb 15
+    BookingFactory(**approved, desks=2, start=D(2027, 3, 1))  # to Apr 1
+    BookingFactory(**approved, desks=2, start=D(2027, 3, 20), months=2)  # to May 20
+    BookingFactory(**approved, desks=1, start=D(2027, 4, 1))  # the day one ends
+    BookingFactory(listing=listing, status="requested", desks=9, start=D(2027, 4, 1))
+    BookingFactory(listing=listing, status="cancelled", desks=9, start=D(2027, 3, 12))
+    with django_assert_num_queries(1):
+        assert approved_desks_peak(listing=listing, start=D(2027, 3, 10)) == (4, D(2027, 3, 20))
+    assert approved_desks_peak(listing=listing, start=D(2027, 2, 1)) == (5, D(2027, 2, 1))
+    assert approved_desks_peak(listing=listing, start=D(2027, 4, 1)) == (3, D(2027, 4, 1))
+    assert approved_desks_peak(listing=listing, start=D(2027, 5, 20)) == (0, None)
 
 
 @pytest.mark.django_db
