@@ -1,9 +1,12 @@
 """Operators' /admin/ for accounts: users are identified by email (no username)."""
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 
+from .admin_site import ForgedParamsMixin
 from .models import User
 from .services import host_enable
 
@@ -21,7 +24,7 @@ class UserChangeAdminForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ForgedParamsMixin, DjangoUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     fieldsets = (
@@ -64,3 +67,12 @@ class UserAdmin(DjangoUserAdmin):
         # saving the form's groups (above) would drop a group added before it.
         if form.instance.is_host:
             host_enable(user=form.instance)
+
+
+# Django's Group admin, with the same guard against forged parameters as every other admin.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(ForgedParamsMixin, DjangoGroupAdmin):
+    pass

@@ -8,8 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from accounts.admin_site import host_site
-from listings.admin import ForgedParamsMixin
+from accounts.admin_site import ForgedParamsMixin, host_site
 
 from . import services
 from .models import Booking, BookingEvent, Message

@@ -9,23 +9,19 @@ request. Photos are only reachable inline, through their (own) listing.
 /admin/ (operators): everything, including hosts and deletes.
 
 Both sites' listing forms keep the capacity rule (bookings.services): ``desks`` cannot go below
-the desks approved bookings hold on any day from today on. Every ModelAdmin here (and in
-bookings.admin) takes ``ForgedParamsMixin``, so forged changelist parameters and action ids get
+the desks approved bookings hold on any day from today on. Every ModelAdmin takes
+``accounts.admin_site.ForgedParamsMixin``, so forged changelist parameters and action ids get
 Django's "invalid lookup" answer or are dropped, never a 500.
 """
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections, models
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.admin_site import host_site
+from accounts.admin_site import ForgedParamsMixin, host_site, outside_integer_range
 from bookings.selectors import approved_desks_peak
 
 from .models import Amenity, City, Listing, Neighborhood, Photo
@@ -80,7 +76,8 @@ class PhotoInline(admin.TabularInline):
             return "—"
         return format_html(
             '<img src="{}" alt="{}" width="160" class="photo-preview">',
-            photo.card_url,
+            # The host's own upload, in their admin: the original when no variant was made.
+            photo.card_url or photo.image.url,
             photo.alt_text,
         )
 
@@ -104,24 +101,6 @@ LISTING_FIELDSETS = (
 )
 
 
-def _outside_integer_range(field: models.Field, using: str, number: int) -> bool:
-    """Whether the database cannot hold ``number`` in ``field`` (an integer field): a query
-    naming it fails on SQLite with an OverflowError instead of finding nothing."""
-    low, high = connections[using].ops.integer_field_range(field.get_internal_type())
-    return (low is not None and number < low) or (high is not None and number > high)
-
-
-def _can_name_a_row(model: type[models.Model], using: str, value) -> bool:
-    """Whether ``value`` is something ``model``'s primary key could hold: a number within the
-    database's range for an integer key."""
-    pk = model._meta.pk
-    try:
-        value = pk.to_python(value)
-    except ValidationError:
-        return False
-    return not (isinstance(pk, models.IntegerField) and _outside_integer_range(pk, using, value))
-
-
 class ChoicesInRange(forms.ModelMultipleChoiceField):
     """Django's field, plus: an id past the database's integer range is an invalid choice
     like any unknown id. Django asks the database with ``id IN (…)``, which SQLite refuses
@@ -134,69 +113,13 @@ class ChoicesInRange(forms.ModelMultipleChoiceField):
                 number = int(item)
             except (TypeError, ValueError):
                 continue  # Django's own check says what is wrong with it
-            if _outside_integer_range(pk, self.queryset.db, number):
+            if outside_integer_range(pk, self.queryset.db, number):
                 raise ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",
                     params={"value": str(item)[:20]},
                 )
         return super()._check_values(value)
-
-
-class ForgivingChangeList(ChangeList):
-    """Django's changelist, answering a forged filter value that no date or database integer
-    can hold like any other bad lookup: IncorrectLookupParameters, which the admin answers with
-    a redirect to the unfiltered list and ``?e=1``."""
-
-    def get_filters(self, request):
-        try:
-            return super().get_filters(request)
-        except (ValueError, OverflowError) as exc:
-            # date_hierarchy: Django checks that year/month/day make a date, but computes the
-            # end of the range unchecked: ?start__year=9999 asks for year 10000 (ValueError),
-            # ?start__year=9999&start__month=12 for a day after 9999-12-31 (OverflowError), and
-            # a 20-digit year or day overflows datetime() itself.
-            raise IncorrectLookupParameters(exc) from exc
-
-    def get_results(self, request):
-        try:
-            super().get_results(request)
-        except (ValueError, OverflowError) as exc:
-            # Django lets the URL filter on any of the model's own fields, and some values only
-            # fail here, when the count query is built and sent, before the database sees it:
-            # ?created_at__year=0 or =9999 (the range's end is no date), a NUL in a string on
-            # Postgres (psycopg2's ValueError), ?id__in=<20 digits> on SQLite (OverflowError).
-            raise IncorrectLookupParameters(exc) from exc
-
-
-class ForgedParamsMixin:
-    """For every ModelAdmin: forged changelist parameters and action ids are Django's "invalid
-    lookup" (a redirect with ``?e=1``), a 400, or dropped with Django's "Items must be
-    selected" message — never a 500."""
-
-    # A regex in the URL is compiled by the database: a broken one is a DataError (a 500) on
-    # Postgres. Django's admin never links to one.
-    REFUSED_LOOKUPS = frozenset({"regex", "iregex"})
-
-    def get_changelist(self, request, **kwargs):
-        return ForgivingChangeList
-
-    def lookup_allowed(self, lookup, value, request):
-        if lookup.rsplit("__", 1)[-1] in self.REFUSED_LOOKUPS:
-            return False  # Django answers DisallowedModelAdminLookup: a 400
-        return super().lookup_allowed(lookup, value, request)
-
-    def response_action(self, request, queryset, *args, **kwargs):
-        # Django filters pk__in=<the posted ids> as they come: "abc" is a ValueError, and a
-        # number past 64 bits an OverflowError on SQLite (Postgres finds nothing). Such an id
-        # names no row, so it is dropped; with none left, Django says nothing was selected.
-        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
-        usable = [pk for pk in selected if _can_name_a_row(self.model, queryset.db, pk)]
-        if len(usable) != len(selected):
-            post = request.POST.copy()
-            post.setlist(ACTION_CHECKBOX_NAME, usable)
-            request.POST = post
-        return super().response_action(request, queryset, *args, **kwargs)
 
 
 class ListingForm(forms.ModelForm):

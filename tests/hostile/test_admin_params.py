@@ -8,6 +8,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
 
+from accounts.models import User
 from accounts.services import host_enable
 from accounts.tests.factories import UserFactory
 from bookings.models import Booking
@@ -162,3 +163,18 @@ def test_operator_actions_with_forged_ids_change_nothing(operator, world, model,
     assert any(NOTHING_SELECTED in message for message in said)
     assert Listing.objects.filter(status=Listing.Status.PUBLISHED).count() == 2
     assert City.objects.count() == 2
+
+
+@pytest.mark.parametrize("forged", [HUGE, "abc"])
+@pytest.mark.parametrize("changelist", ["/admin/accounts/user/", "/admin/auth/group/"])
+def test_operator_actions_on_accounts_with_forged_ids_change_nothing(operator, changelist, forged):
+    users = User.objects.count()
+    said = _act(_as(operator), changelist, "delete_selected", [forged])
+    assert any(NOTHING_SELECTED in message for message in said)
+    assert User.objects.count() == users
+
+
+@pytest.mark.parametrize("query", ["date_joined__year=9999", "id__in=" + HUGE, "email__regex=("])
+def test_forged_lookups_on_users_are_never_a_500(operator, query):
+    response = _as(operator).get(f"/admin/accounts/user/?{query}")
+    assert response.status_code in (302, 400), response.status_code
