@@ -176,5 +176,6 @@ def test_operator_actions_on_accounts_with_forged_ids_change_nothing(operator, c
 
 @pytest.mark.parametrize("query", ["date_joined__year=9999", "id__in=" + HUGE, "email__regex=("])
 def test_forged_lookups_on_users_are_never_a_500(operator, query):
+    # The test client raises what would be a 500. Postgres may simply find nothing (200).
     response = _as(operator).get(f"/admin/accounts/user/?{query}")
-    assert response.status_code in (302, 400), response.status_code
+    assert response.status_code in (200, 302, 400), response.status_code
