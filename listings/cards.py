@@ -1,8 +1,9 @@
 """Listing cards, the fragment every list of spaces is made of (home, city pages, search).
 
-A card is cached whole under the key ``{% cache 86400 listing_card pk updated_at version %}``
-would use, so an edit to the listing (``updated_at``) or to anything a card shows (the
-content version: photos, neighborhoods...) retires it. What differs between pages showing
+A card is cached whole under the key ``{% cache 86400 listing_card pk updated_at version
+code_version %}`` would use, so an edit to the listing (``updated_at``) or to anything a
+card shows (the content version: photos, neighborhoods...) retires it, and so does a deploy
+(the code version, pivotdesk.codeversion). What differs between pages showing
 the same listing (whether its photo loads lazily) is left as a slot in the cached HTML and
 filled in per page, so one cached card serves every search. A card's link is exactly the
 listing's URL (the search's desks and move-in reach "Request desks" through the browser,
@@ -20,6 +21,8 @@ from django.db.models import prefetch_related_objects
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
+from pivotdesk.codeversion import code_version
+
 from .models import Listing
 from .selectors import photos_in_order
 
@@ -34,7 +37,10 @@ LAZY = 'loading="lazy"'
 
 
 def card_key(listing: Listing, *, version) -> str:
-    return make_template_fragment_key("listing_card", [listing.pk, listing.updated_at, version])
+    # The code version too: a deploy may change the card's template or what it links to.
+    return make_template_fragment_key(
+        "listing_card", [listing.pk, listing.updated_at, version, code_version()]
+    )
 
 
 def card(listing: Listing) -> dict:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from bookings.selectors import listing_availability
+from pivotdesk.codeversion import code_version
 from pivotdesk.pagecache import request_content_version
 
 from . import selectors, seo
@@ -74,7 +75,9 @@ def _count_key(params, version):
         return None
     filters = urlencode([(k, v) for k, v in params if k != "sort"])
     digest = hashlib.md5(filters.encode(), usedforsecurity=False).hexdigest()
-    return f"search-count:{version}:{timezone.localdate().isoformat()}:{digest}"
+    day = timezone.localdate().isoformat()
+    # The code version too: a deploy may change what a filter matches.
+    return f"search-count:{version}:{code_version()}:{day}:{digest}"
 
 
 def _query(params):

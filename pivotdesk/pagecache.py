@@ -25,7 +25,10 @@ decompressed (a worker's copy keeps the decompressed body too). Every kept page 
 ``Vary: Accept-Encoding``, so a CDN keys on it.
 
 The content version is bumped on commit of any change to listings, photos, places, amenities
-or bookings (pivotdesk/cache_signals.py), so an edit is visible on the next request.
+or bookings (pivotdesk/cache_signals.py), so an edit is visible on the next request. The
+code version (pivotdesk/codeversion.py) is part of every page's key: a deploy, or a change
+to a setting pages show, starts with pages of its own instead of serving the last release's
+(which link to CSS and JS the new slug no longer has).
 """
 
 import gzip
@@ -45,6 +48,7 @@ from django.http.request import split_domain_port, validate_host
 
 from . import media
 from .assets import Assets
+from .codeversion import code_version
 
 log = logging.getLogger("pivotdesk.pagecache")
 
@@ -132,9 +136,11 @@ def normalized_query(query_string: str) -> str:
 
 
 def page_id(environ, host: str) -> str:
-    """Method-agnostic identity of a page: scheme, host, path, normalized query."""
+    """Method-agnostic identity of a page: the code version (a deploy or a setting a page
+    shows starts afresh, pivotdesk.codeversion), scheme, host, path, normalized query."""
     raw = "\n".join(
         (
+            code_version(),
             request_scheme(environ),
             host,
             environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),

@@ -1,5 +1,6 @@
 """Work a process would otherwise do on its first requests, done ahead: the template engine
-and its tag libraries, every project template compiled, the URL resolvers built.
+and its tag libraries, every project template compiled, the URL resolvers built, the code
+version worked out (pivotdesk.codeversion).
 
 gunicorn.conf.py calls ``warm_process`` in the master before it forks (``preload_app``), so
 every worker — and every worker that replaces a recycled one (``max_requests``) — starts
@@ -16,6 +17,8 @@ from pathlib import Path
 from django.conf import settings
 from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
 from django.urls import URLResolver, get_resolver
+
+from .codeversion import code_version
 
 log = logging.getLogger("pivotdesk.warmup")
 
@@ -59,6 +62,8 @@ def warm_process() -> dict[str, int]:
         else:
             compiled += 1
     resolvers = _build_resolvers(get_resolver())
+    version = code_version()
     done = {"templates": compiled, "resolvers": resolvers}
-    log.info("warm-up in %.0f ms: %s", (time.perf_counter() - started) * 1000, done)
+    took = (time.perf_counter() - started) * 1000
+    log.info("warm-up in %.0f ms: %s; code version %s", took, done, version)
     return done
