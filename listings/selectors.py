@@ -3,6 +3,7 @@ constant number of queries whatever the number of listings."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Window, prefetch_related_objects
@@ -90,15 +91,51 @@ def with_places(
     return listings
 
 
-def listing_detail(*, city_slug: str, slug: str) -> Listing | None:
-    """The published listing at /spaces/<city_slug>/<slug>/, with photos and amenities."""
-    return (
-        listing_cards()
+@dataclass(frozen=True)
+class ListingPage:
+    """What a listing's page shows: the published listing (city, neighborhood and host set),
+    its photos in the host's order, its amenities by name."""
+
+    listing: Listing
+    photos: list[Photo]
+    amenities: list[Amenity]
+
+
+def listing_page(*, city_slug: str, slug: str, version: int | None) -> ListingPage | None:
+    """The published listing at /spaces/<city_slug>/<slug>/ and what its page shows, or None.
+
+    Three queries: the listing with its host, its photos, its amenities' ids. The city, the
+    neighborhood and the amenities themselves come from the search form's per-process copies
+    (``search_choices``, kept by content ``version``) instead of joins and a prefetch: about
+    a tenth of an uncached listing page (docs/PERFORMANCE.md, session 7). A city, place or
+    amenity newer than the copies is fetched.
+    """
+    cities, neighborhoods, amenities = search_choices(version=version)
+    city = next((c for c in cities if c.slug == city_slug), None)
+    if city is None:
+        city = City.objects.filter(slug=city_slug).first()
+        if city is None:
+            return None
+    listing = (
+        Listing.objects.published()
         .select_related("host")
-        .prefetch_related("amenities")
-        .filter(city__slug=city_slug, slug=slug)
+        .defer("search_vector")
+        .filter(city_id=city.pk, slug=slug)
         .first()
     )
+    if listing is None:
+        return None
+    with_places([listing], cities=[city, *cities], neighborhoods=neighborhoods)
+    photos = list(listing.photos.order_by("position", "id"))
+    ids = set(
+        Listing.amenities.through.objects.filter(listing_id=listing.pk).values_list(
+            "amenity_id", flat=True
+        )
+    )
+    shown = [amenity for amenity in amenities if amenity.pk in ids]  # by name
+    if len(shown) < len(ids):
+        shown = list(Amenity.objects.filter(pk__in=ids).order_by("name"))
+    return ListingPage(listing=listing, photos=photos, amenities=shown)
 
 
 def cities_with_counts() -> QuerySet[City]:

@@ -1,5 +1,7 @@
 """Absolute URLs and structured data for search engines and link previews."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 
 from .models import Listing, Photo
@@ -16,23 +18,28 @@ def absolute_url(url: str) -> str:
     return f"{settings.SITE_URL}{url if url.startswith('/') else '/' + url}"
 
 
-def listing_photos(listing: Listing) -> list[Photo]:
-    """The photos a public page shows, in the host's order: those with variants.
+def shown_photos(photos: Iterable[Photo]) -> list[Photo]:
+    """The photos a public page shows, in the order given (the host's): those with variants.
 
     One list for the gallery, og:image (and its alt) and the JSON-LD, so a link preview
     shows the photo the gallery opens with, and none of them can be an original upload.
     """
-    return [photo for photo in listing.photos.all() if photo.has_variants]  # prefetched
+    return [photo for photo in photos if photo.has_variants]
 
 
-def listing_hero_url(listing: Listing) -> str:
-    """The absolute URL of the hero variant of the listing's first shown photo, or ""."""
-    photos = listing_photos(listing)
+def hero_url(photos: list[Photo]) -> str:
+    """The absolute URL of the hero variant of the first of ``photos`` (shown ones), or ""."""
     return absolute_url(photos[0].hero_url) if photos else ""
 
 
-def listing_jsonld(listing: Listing) -> dict:
-    """schema.org description of a listing: an Offer of desks in a Place."""
+def listing_hero_url(listing: Listing) -> str:
+    """``hero_url`` of a listing whose photos were prefetched in order."""
+    return hero_url(shown_photos(listing.photos.all()))
+
+
+def listing_jsonld(listing: Listing, photos: list[Photo]) -> dict:
+    """schema.org description of a listing: an Offer of desks in a Place. ``photos``: the
+    shown ones (``shown_photos``)."""
     host = listing.host
     return {
         "@context": "https://schema.org",
@@ -40,7 +47,7 @@ def listing_jsonld(listing: Listing) -> dict:
         "name": listing.title,
         "description": listing.description[:500],
         "url": absolute_url(listing.get_absolute_url()),
-        "image": [absolute_url(photo.hero_url) for photo in listing_photos(listing)],
+        "image": [absolute_url(photo.hero_url) for photo in photos],
         "category": listing.get_space_type_display(),
         "price": f"{listing.price_per_desk:.2f}",
         "priceCurrency": "USD",

@@ -172,25 +172,29 @@ def city_detail(request, city):
 
 
 def listing_detail(request, city, slug):
-    listing = selectors.listing_detail(city_slug=city, slug=slug)
-    if listing is None:
+    page = selectors.listing_page(
+        city_slug=city, slug=slug, version=request_content_version(request)
+    )
+    if page is None:
         raise Http404("No published listing here.")
+    listing = page.listing
+    # The gallery's first photo is og:image's: both come from seo.shown_photos.
+    photos = seo.shown_photos(page.photos)
     prefill = RequestPrefillForm(request.GET or None).params()
     return render(
         request,
         "listings/listing_detail.html",
         {
             "listing": listing,
-            # The gallery's first photo is og:image's: both come from seo.listing_photos.
-            "photos": seo.listing_photos(listing),
+            "photos": photos,
             "availability": listing_availability(listing=listing),
-            "amenities": list(listing.amenities.all()),
+            "amenities": page.amenities,
             "book_url": f"{listing.get_absolute_url()}book/{_query(prefill)}",
             "pins": seo.map_pins([listing]),
             "map": _map_config(),
             "canonical": seo.absolute_url(listing.get_absolute_url()),
-            "og_image": seo.listing_hero_url(listing),
-            "jsonld": seo.listing_jsonld(listing),
+            "og_image": seo.hero_url(photos),
+            "jsonld": seo.listing_jsonld(listing, photos),
             "osm_url": (
                 "https://www.openstreetmap.org/"
                 f"?mlat={listing.latitude}&mlon={listing.longitude}"

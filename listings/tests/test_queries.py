@@ -53,7 +53,8 @@ def test_pages_with_django_assert_num_queries(client, django_assert_num_queries)
         "/": 3,  # cities with counts, featured listings (one window query), their photos
         "/spaces/?city=denver&amenities=wifi": 6,  # 3 choices, count, page, photos
         "/spaces/boulder/": 4,  # city, listings, photos, neighborhoods
-        # listing+city+hood+host, photos, amenities, availability (one query for 12 months)
+        # listing+host, photos, amenity ids, availability (one query for 12 months); the
+        # city, neighborhood and amenities come from the copies the search above made
         "/spaces/boulder/bright-team-desks-0/": 4,
     }
     for url, count in expected.items():
@@ -82,3 +83,48 @@ def test_search_results_take_their_places_from_the_form_copies(django_assert_num
             "Whittier",
         ]
         assert page[1].city.name == newer.city.name
+
+
+def test_a_listing_page_takes_places_and_amenities_from_the_form_copies(
+    django_assert_num_queries,
+):
+    # selectors.listing_page: three queries (listing + host, photos, amenity ids); the city,
+    # neighborhood and amenities are the per-process copies, and whatever is newer than the
+    # copies is fetched, not missed.
+    from listings.selectors import listing_page, search_choices
+    from listings.tests.factories import (
+        AmenityFactory,
+        CityFactory,
+        ListingFactory,
+        NeighborhoodFactory,
+    )
+
+    listing = ListingFactory()
+    wifi, coffee = AmenityFactory(name="Wifi"), AmenityFactory(name="Coffee")
+    listing.amenities.set([wifi, coffee])
+    version = 424242  # any: the copies are kept per version
+    cities, neighborhoods, amenities = search_choices(version=version)
+    with django_assert_num_queries(3):
+        page = listing_page(city_slug=listing.city.slug, slug=listing.slug, version=version)
+    with django_assert_num_queries(0):
+        assert page.listing == listing and page.photos == []
+        assert page.listing.city in cities and page.listing.neighborhood in neighborhoods
+        assert page.listing.host == listing.host
+        assert [a.name for a in page.amenities] == ["Coffee", "Wifi"]  # by name
+        assert all(any(a is b for b in amenities) for a in page.amenities)
+
+    # Newer than the copies (added while the version stayed): fetched.
+    listing.amenities.add(AmenityFactory(name="Bikes"))
+    newer = ListingFactory(
+        neighborhood=NeighborhoodFactory(name="RiNo", city=CityFactory(name="Denver"))
+    )
+    with django_assert_num_queries(4):  # + the amenities themselves
+        page = listing_page(city_slug=listing.city.slug, slug=listing.slug, version=version)
+    assert [a.name for a in page.amenities] == ["Bikes", "Coffee", "Wifi"]
+    page = listing_page(city_slug="denver", slug=newer.slug, version=version)
+    assert page.listing == newer
+    assert (page.listing.city.name, page.listing.neighborhood.name) == ("Denver", "RiNo")
+
+    with django_assert_num_queries(1):  # a city that does not exist: no listing query
+        assert listing_page(city_slug="atlantis", slug=listing.slug, version=version) is None
+    assert listing_page(city_slug="denver", slug=listing.slug, version=version) is None
