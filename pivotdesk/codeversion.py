@@ -128,3 +128,10 @@ def compute_code_version() -> str:
 def code_version() -> str:
     """This process's code version (module docstring): 16 hex digits, worked out once."""
     return compute_code_version()
+
+
+def forget(sender=None, file_path=None, **kwargs) -> None:
+    """Work the code version out again on next use. Connected to runserver's
+    ``file_changed``: a template edit reloads no process. Returns None, so a change to
+    Python code still restarts the server."""
+    code_version.cache_clear()

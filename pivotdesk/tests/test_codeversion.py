@@ -96,6 +96,23 @@ def test_what_changes_no_page_keeps_the_version(changed):
         assert compute_code_version() == before
 
 
+def test_runserver_works_it_out_again_when_a_template_changes(tmp_path):
+    # `make run`: Django's reloader sends file_changed and, for a template, resets the
+    # loaders instead of restarting; the next page must not come from before the edit.
+    from django.utils.autoreload import file_changed
+
+    (tmp_path / "page.html").write_text("<p>before</p>")
+    with override_settings(TEMPLATES=templates_with(tmp_path)):
+        before = code_version()
+        (tmp_path / "page.html").write_text("<p>after</p>")
+        assert code_version() == before  # worked out once per process
+        results = file_changed.send(sender=None, file_path=tmp_path / "page.html")
+        assert code_version() != before
+    # A template change still reloads no process (Django's receiver says so); ours does
+    # not ask for a restart either.
+    assert [r for f, r in results if f.__module__ == "pivotdesk.codeversion"] == [None]
+
+
 @pytest.mark.django_db
 def test_a_page_the_last_release_cached_is_not_served_by_the_next():
     django_app = CountingApp(get_wsgi_application())
