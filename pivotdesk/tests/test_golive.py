@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
+import redis
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -334,3 +335,29 @@ def test_database_blockers_exit_1(process_runs, name, expected):
     assert result.returncode == 1, result.stdout + result.stderr
     assert blockers(parse(result.stdout)) == expected, result.stdout
     assert "Not ready to go live" in result.stderr
+
+
+@pytest.fixture
+def redis_memory_config(services):
+    """The machine's Redis with its memory settings put back afterwards (they are global)."""
+    client = redis.Redis.from_url(redis_url())
+    before = {**client.config_get("maxmemory"), **client.config_get("maxmemory-policy")}
+    yield client
+    client.config_set("maxmemory", before["maxmemory"])
+    client.config_set("maxmemory-policy", before["maxmemory-policy"])
+
+
+def test_a_redis_that_evicts_nothing_when_full_blocks(ready, redis_memory_config):
+    # Heroku Redis starts with noeviction: once full, every write fails (docs/DEPLOY.md).
+    redis_memory_config.config_set("maxmemory", 512 * 2**20)
+    redis_memory_config.config_set("maxmemory-policy", "noeviction")
+    code, rows, error = golive()
+    assert code == 1 and blockers(rows) == {"cache"}, rows
+    assert "(noeviction, 512 MB)" in rows["cache"][1]
+    assert "--policy volatile-lru" in rows["cache"][1]
+    for policy in ("volatile-lru", "allkeys-lru"):
+        redis_memory_config.config_set("maxmemory-policy", policy)
+        code, rows, _ = golive()
+        assert code == 0 and rows["cache"] == ("ok", f"Redis answers; {policy} at 512 MB")
+    redis_memory_config.config_set("maxmemory", 0)  # no limit: nothing to evict
+    assert golive()[1]["cache"] == ("ok", "Redis answers; no memory limit")

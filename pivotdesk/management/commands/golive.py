@@ -29,6 +29,10 @@ WEAK_SECRET_WORDS = ("insecure", "not-for-production", "changeme", "change-me", 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 S3_BACKEND = "storages.backends.s3.S3Storage"
 GATE_WARNING = "turning it off is going live — scale first"
+# A full Redis must make room: volatile-* evicts only keys with a TTL (pages, cards, counts,
+# locks) and keeps the content version; allkeys-* may evict it too, which only re-renders.
+EVICTING_POLICIES = ("volatile-", "allkeys-")
+EVICTION_FIX = "heroku redis:maxmemory REDIS_URL --policy volatile-lru"
 
 OK, WARNING, BLOCKER = "ok", "WARNING", "BLOCKER"
 
@@ -142,7 +146,33 @@ def check_cache() -> Row:
         )
     if not cache_ok():
         return Row("cache", BLOCKER, "Redis does not answer (a set/get round trip failed)")
-    return Row("cache", OK, "Redis answers")
+    try:
+        limit, policy = redis_memory()
+    except Exception as exc:  # a managed Redis may refuse INFO
+        return Row(
+            "cache",
+            WARNING,
+            f"Redis answers; its eviction policy could not be read ({_short(exc)}): "
+            f"make sure it is volatile-lru ({EVICTION_FIX})",
+        )
+    if limit and not policy.startswith(EVICTING_POLICIES):
+        return Row(
+            "cache",
+            BLOCKER,
+            f"Redis evicts nothing when full ({policy}, {limit // 2**20} MB): then writes fail, "
+            f"pages stop being cached and edits can stay invisible; {EVICTION_FIX}",
+        )
+    held = f"{policy} at {limit // 2**20} MB" if limit else "no memory limit"
+    return Row("cache", OK, f"Redis answers; {held}")
+
+
+def redis_memory() -> tuple[int, str]:
+    """(maxmemory in bytes, 0 for none; maxmemory-policy) from INFO: Heroku Redis refuses
+    CONFIG GET but answers INFO."""
+    from django_redis import get_redis_connection
+
+    info = get_redis_connection("default").info("memory")
+    return int(info.get("maxmemory", 0)), str(info.get("maxmemory_policy", "unknown"))
 
 
 def check_media() -> Row:
