@@ -1,6 +1,7 @@
 """The files the platform reads on `git push`: Procfile, runtime.txt, .python-version, app.json."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -27,10 +28,13 @@ def test_procfile_release_migrates_then_checks():
 
 
 def test_runtime_txt_and_python_version_agree():
+    # runtime.txt (deprecated, but read first by the buildpack when present) and
+    # .python-version name the same major version, and no patch release: each build then
+    # takes the latest 3.13.x, security fixes included (Heroku's advice).
     runtime = (BASE_DIR / "runtime.txt").read_text().strip()
     pinned = (BASE_DIR / ".python-version").read_text().strip()
-    assert runtime.startswith("python-")
-    assert runtime.removeprefix("python-").split(".")[:2] == pinned.split(".")[:2]
+    assert runtime == f"python-{pinned}"
+    assert re.fullmatch(r"3\.1[2-9]", pinned), pinned
 
 
 @pytest.fixture(scope="module")
