@@ -2,8 +2,10 @@
 
     python loadtest/cpusample.py GUNICORN_PID SECONDS > cpu.csv
 
-Each row: seconds since start, the whole machine's busy share (100 = one core), and the
-shares of the gunicorn workers, Locust, Postgres and Redis, read from /proc (Linux only).
+Each row: seconds since start, the whole machine's busy share (100 = one core), the
+shares of the gunicorn workers, Locust, Postgres and Redis, and "stolen": time the
+hypervisor gave to other guests while this VM wanted the cores (/proc/stat's steal; it is
+counted in the machine's share too). Read from /proc (Linux only).
 """
 
 import os
@@ -12,13 +14,16 @@ import time
 
 TICK = os.sysconf("SC_CLK_TCK")
 GROUPS = ("workers", "locust", "postgres", "redis")
+STEAL = 7  # /proc/stat's cpu line: user nice system idle iowait irq softirq steal ...
 
 
 def machine():
+    """(busy ticks, all ticks, stolen ticks) of all cores since boot."""
     with open("/proc/stat") as f:
         fields = [int(x) for x in f.readline().split()[1:]]
     idle = fields[3] + fields[4]
-    return sum(fields) - idle, sum(fields)
+    stolen = fields[STEAL] if len(fields) > STEAL else 0
+    return sum(fields) - idle, sum(fields), stolen
 
 
 def processes(gunicorn):
@@ -48,19 +53,20 @@ def processes(gunicorn):
 
 def main(gunicorn, seconds):
     cores = os.cpu_count() or 1
-    print("t,machine," + ",".join(GROUPS))
-    before_busy, before_all = machine()
+    print("t,machine," + ",".join(GROUPS) + ",stolen")
+    before_busy, before_all, before_stolen = machine()
     before = processes(gunicorn)
     start = time.monotonic()
     while time.monotonic() - start < seconds:
         time.sleep(1)
-        busy, total = machine()
+        busy, total, stolen = machine()
         now = processes(gunicorn)
         span = (total - before_all) / cores  # ticks of one core in this interval
         share = [100 * (busy - before_busy) / span if span else 0.0]
         share += [100 * max(0, now[g] - before[g]) / span if span else 0.0 for g in GROUPS]
+        share.append(100 * (stolen - before_stolen) / span if span else 0.0)
         print(f"{time.monotonic() - start:.0f}," + ",".join(f"{x:.0f}" for x in share), flush=True)
-        before_busy, before_all, before = busy, total, now
+        before_busy, before_all, before_stolen, before = busy, total, stolen, now
 
 
 if __name__ == "__main__":

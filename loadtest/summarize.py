@@ -138,7 +138,14 @@ def main():
                 f"cores): machine {mean['machine']:.0f} %, gunicorn workers "
                 f"{mean['workers']:.0f} %, Locust {mean['locust']:.0f} %, Postgres "
                 f"{mean['postgres']:.0f} %, Redis {mean['redis']:.0f} %; both cores "
-                f"saturated (≥ 190 %) in {busy} of the {len(samples)} seconds.\n"
+                f"saturated (≥ 190 %) in {busy} of the {len(samples)} seconds"
+                + (
+                    f"; taken by the hypervisor (steal) {mean['stolen']:.0f} %, at most "
+                    f"{max(float(row['stolen']) for row in samples):.0f} % in a second"
+                    if "stolen" in samples[0]
+                    else ""
+                )
+                + ".\n"
             )
     machine = report / "machine.txt"
     if machine.exists():
