@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.admin_site import ForgedParamsMixin, host_site
 
 from . import services
+from .emails import booking_emails_batched
 from .models import Booking, BookingEvent, Message
 
 
@@ -103,15 +104,18 @@ class HostBookingAdmin(BookingAdminBase):
 
     def _answer(self, request, bookings, service, done):
         ok = 0
-        for booking in bookings:
-            try:
-                service(booking=booking, host=request.user)
-            except ValidationError as exc:
-                self.message_user(
-                    request, f"Booking #{booking.pk}: {' '.join(exc.messages)}", messages.ERROR
-                )
-            else:
-                ok += 1
+        # Each booking commits on its own (one refusal keeps the others); their emails leave
+        # together at the end, over one mail connection.
+        with booking_emails_batched():
+            for booking in bookings:
+                try:
+                    service(booking=booking, host=request.user)
+                except ValidationError as exc:
+                    self.message_user(
+                        request, f"Booking #{booking.pk}: {' '.join(exc.messages)}", messages.ERROR
+                    )
+                else:
+                    ok += 1
         if ok:
             self.message_user(request, f"{done} {ok} booking request(s).", messages.SUCCESS)
 

@@ -1,9 +1,12 @@
 """Booking emails, text + HTML. Services queue them with ``booking_emails_on_commit``, so a
 rolled-back booking never mails anyone, and all the emails one service call produces leave
-together over one mail connection."""
+together over one mail connection — or, inside ``booking_emails_batched``, all the emails of
+several service calls."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
 
@@ -92,11 +95,41 @@ def booking_emails_send(*, emails: Sequence[BookingEmail]) -> int:
         return 0
 
 
+_batch: ContextVar[list[BookingEmail] | None] = ContextVar("booking_emails_batch", default=None)
+
+
 def booking_emails_on_commit(emails: Sequence[BookingEmail]) -> None:
     """Send ``emails`` once the current transaction commits; nothing if it rolls back.
 
     Call once per service call, with everything it wants to send. robust: an error while
-    rendering is logged too and never reaches the caller's response.
+    rendering is logged too and never reaches the caller's response. Inside
+    ``booking_emails_batched`` the commit adds them to the batch instead.
     """
-    if emails:
+    if not emails:
+        return
+    batch = _batch.get()
+    if batch is None:
         transaction.on_commit(partial(booking_emails_send, emails=tuple(emails)), robust=True)
+    else:
+        transaction.on_commit(partial(batch.extend, emails))
+
+
+@contextmanager
+def booking_emails_batched() -> Iterator[None]:
+    """Hold back the emails of the service calls made inside; send them together at the end.
+
+    For one request that runs several services, each in its own transaction (the host admin's
+    bulk approve): one mail connection for the lot, so a hanging mail server costs one
+    EMAIL_TIMEOUT, not one per booking — twenty would pass the router's 30 s. Only what
+    committed is sent, also when the block ends with an error. Inside an outer transaction
+    the batch leaves when that commits.
+    """
+    batch: list[BookingEmail] = []
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+        # on_commit runs at once outside a transaction, and after the batch's own
+        # callbacks (registered earlier) inside one.
+        transaction.on_commit(lambda: booking_emails_send(emails=tuple(batch)), robust=True)

@@ -1,5 +1,5 @@
-"""Booking emails leave after commit, all of one commit over one mail connection, and a mail
-server that is down or hanging never fails the booking."""
+"""Booking emails leave after commit, all of one commit (or one bulk action) over one mail
+connection, and a mail server that is down or hanging never fails the booking."""
 
 import datetime
 import logging
@@ -17,6 +17,7 @@ from bookings.models import Booking
 from listings.tests.factories import ListingFactory
 
 from .factories import BookingFactory
+from .test_admin import host_with_permissions
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +133,48 @@ def test_a_mail_server_that_is_down_does_not_fail_the_hosts_approval(client, set
     assert response.status_code == 302
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.APPROVED
     assert "Approved" in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_approve_sends_every_email_over_one_connection_to_a_hung_mail_server(
+    client, hung_mail_server, caplog
+):
+    """Each booking commits on its own, so without the batch each would open its own
+    connection and wait EMAIL_TIMEOUT: twenty selected bookings would pass the router's 30 s."""
+    listing = ListingFactory(desks=10)
+    chosen = [BookingFactory(listing=listing, desks=1, start=soon(10 + i)) for i in range(4)]
+    closed = BookingFactory(listing=listing, status=Booking.Status.CANCELLED)
+    client.force_login(host_with_permissions(listing.host))
+
+    with caplog.at_level(logging.ERROR, logger="bookings.emails"):
+        response = client.post(
+            "/host/bookings/booking/",
+            {"action": "approve_selected", "_selected_action": [b.pk for b in [*chosen, closed]]},
+        )
+
+    assert response.status_code == 302
+    assert len(hung_mail_server) == 1
+    assert Booking.objects.filter(status=Booking.Status.APPROVED).count() == 4
+    [record] = [r for r in caplog.records if r.name == "bookings.emails"]
+    assert "not sent (4)" in record.getMessage()
+
+
+def test_a_bulk_approve_mails_what_committed_once_all_are_done(
+    client, django_capture_on_commit_callbacks
+):
+    listing = ListingFactory(desks=2)
+    fits = BookingFactory(listing=listing, desks=2, start=soon(10))
+    too_many = BookingFactory(listing=listing, desks=3, start=soon(10))
+    client.force_login(host_with_permissions(listing.host))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/host/bookings/booking/",
+            {"action": "approve_selected", "_selected_action": [fits.pk, too_many.pk]},
+        )
+        assert mail.outbox == []  # nothing before the commit
+
+    # The approval declined the request that no longer fits; approving that one was refused.
+    assert sorted((m.to[0], m.subject.split(":")[0]) for m in mail.outbox) == sorted(
+        [(fits.guest.email, "Approved"), (too_many.guest.email, "Declined")]
+    )
