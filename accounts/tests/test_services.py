@@ -1,5 +1,3 @@
-import socket
-
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -15,6 +13,7 @@ from accounts.services import (
     user_update,
 )
 from accounts.tests.factories import UserFactory
+from pivotdesk.tests.support import closed_port, smtp_mailers
 
 pytestmark = pytest.mark.django_db
 
@@ -111,11 +110,7 @@ def test_user_update_validates_lengths():
 def test_a_mail_server_that_is_down_does_not_fail_the_sign_up(
     settings, django_capture_on_commit_callbacks
 ):
-    with socket.socket() as probe:  # a local port with nothing listening on it
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    settings.MAILERS = smtp_mailers(closed_port(), timeout=2)
 
     with django_capture_on_commit_callbacks(execute=True):
         user = user_create(email="offline@example.test", password="flatirons-at-dawn-42")

@@ -15,6 +15,7 @@ from accounts.tests.factories import UserFactory
 from bookings import services
 from bookings.models import Booking
 from listings.tests.factories import ListingFactory
+from pivotdesk.tests.support import closed_port, smtp_mailers, smtp_server
 
 from .factories import BookingFactory
 from .test_admin import host_with_permissions
@@ -53,9 +54,7 @@ def hung_mail_server(settings):
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", listener.getsockname()[1]
-    settings.EMAIL_TIMEOUT = 1
+    settings.MAILERS = smtp_mailers(listener.getsockname()[1], timeout=1)
     yield accepted
     stop.set()
     thread.join()
@@ -94,6 +93,22 @@ def test_all_emails_of_an_approval_arrive(
     )
 
 
+def test_an_approval_reaches_a_real_smtp_server(
+    approval_with_two_auto_declines, settings, django_capture_on_commit_callbacks
+):
+    """MAILERS as settings build it from EMAIL_URL, against aiosmtpd on loopback."""
+    chosen = approval_with_two_auto_declines
+    with smtp_server() as smtp:
+        settings.MAILERS = smtp_mailers(smtp.port, timeout=5)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.booking_approve(booking=chosen, host=chosen.listing.host)
+    assert len(smtp.received) == 3
+    [approved] = [m for m in smtp.received if m["Subject"].startswith("Approved")]
+    assert approved["To"] == chosen.guest.email
+    assert approved.get_body(("plain",)).get_content().strip()
+    assert chosen.listing.title in approved.get_body(("html",)).get_content()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_emails_of_a_rolled_back_savepoint_are_never_sent():
     listing = ListingFactory(desks=5)
@@ -119,11 +134,7 @@ def test_emails_of_a_rolled_back_savepoint_are_never_sent():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_mail_server_that_is_down_does_not_fail_the_hosts_approval(client, settings):
-    with socket.socket() as probe:  # a local port with nothing listening on it
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    settings.MAILERS = smtp_mailers(closed_port(), timeout=2)
     booking = BookingFactory(start=soon())
     client.force_login(booking.listing.host)
 

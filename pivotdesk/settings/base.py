@@ -216,15 +216,34 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Email ----------------------------------------------------------------------------
-# Console by default. (Django 6.1 introduces MAILERS; the EMAIL_* settings still work and
-# are only set when EMAIL_URL asks for a real mailer.)
-if env.str("EMAIL_URL", default=""):
-    vars().update(env.email_url("EMAIL_URL"))
-    # Emails go out after commit, inside the request: a hanging mail server must not hold it
-    # anywhere near the router's 30 s.
-    EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=5)
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Django 6.1's MAILERS (the EMAIL_* settings are deprecated). Console by default; EMAIL_URL
+# (smtp://, smtp+tls://, smtp+ssl://, consolemail://, filemail:///path, parsed by
+# django-environ) for a real mailer.
+_email = env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
+_mailer_options = {
+    "django.core.mail.backends.smtp.EmailBackend": {
+        "host": _email["EMAIL_HOST"],
+        "port": _email["EMAIL_PORT"],
+        "username": _email["EMAIL_HOST_USER"],
+        "password": _email["EMAIL_HOST_PASSWORD"],
+        "use_tls": _email.get("EMAIL_USE_TLS", False),
+        "use_ssl": _email.get("EMAIL_USE_SSL", False),
+        # Emails go out after commit, inside the request: a hanging mail server must not
+        # hold it anywhere near the router's 30 s.
+        "timeout": env.int("EMAIL_TIMEOUT", default=5),
+    },
+    "django.core.mail.backends.filebased.EmailBackend": {"file_path": _email["EMAIL_FILE_PATH"]},
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": _mailer_options.get(_email["EMAIL_BACKEND"], {}),
+    }
+}
+if not env.str("EMAIL_URL", default=""):
+    # Mail to the log is how the beta and review apps run (app.json), so the release phase's
+    # `check --deploy` lets it pass; `golive` blocks it before the site goes public.
+    SILENCED_SYSTEM_CHECKS = ["mail.E001"]
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PivotDesk <hello@pivotdesk.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

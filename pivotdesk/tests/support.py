@@ -1,4 +1,5 @@
-"""Helpers for the deploy tests: production-like subprocesses and direct WSGI calls."""
+"""Helpers for the deploy tests: production-like subprocesses and direct WSGI calls, a real
+SMTP server on loopback, and local ports that stand in for a service that is down or hangs."""
 
 import io
 import os
@@ -7,9 +8,15 @@ import socket
 import subprocess
 import sys
 from contextlib import contextmanager
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 from wsgiref.util import setup_testing_defaults
+
+from aiosmtpd.controller import Controller
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 STRONG_SECRET_KEY = secrets.token_urlsafe(64)
@@ -95,6 +102,40 @@ def free_port() -> int:
 def closed_port() -> int:
     """A loopback port nothing listens on: connections are refused at once."""
     return free_port()
+
+
+class SmtpServer(NamedTuple):
+    port: int
+    received: list[EmailMessage]
+
+
+@contextmanager
+def smtp_server():
+    """A real SMTP server on a loopback port (aiosmtpd); yields its port and the messages it
+    accepted, parsed."""
+
+    class Collect:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(message_from_bytes(envelope.content, policy=default_policy))
+            return "250 OK"
+
+    received: list[EmailMessage] = []
+    controller = Controller(Collect(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield SmtpServer(controller.port, received)
+    finally:
+        controller.stop()
+
+
+def smtp_mailers(port: int, timeout: float) -> dict:
+    """MAILERS for an SMTP server on a loopback port (one that refuses, or never answers)."""
+    return {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": timeout},
+        }
+    }
 
 
 def postgres_url() -> str | None:

@@ -27,6 +27,8 @@ from .support import (
     production_env,
     redis_url,
     scratch_database,
+    smtp_mailers,
+    smtp_server,
     with_database,
 )
 
@@ -45,6 +47,7 @@ ALL_CHECKS = {
     "statement timeout",
     "cache",
     "media",
+    "email",
     "Sentry",
     "workers",
     "gunicorn timeout",
@@ -94,11 +97,18 @@ def s3(services):
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def smtp():
+    """A real SMTP server on loopback (aiosmtpd): golive connects to it as a send would."""
+    with smtp_server() as server:
+        yield server
+
+
 # --- in-process: one setting changed from a ready configuration -------------------------
 
 
 @pytest.fixture
-def ready(db, settings, s3, monkeypatch):
+def ready(db, settings, s3, smtp, monkeypatch):
     settings.DEBUG = False
     settings.SECRET_KEY = STRONG_SECRET_KEY
     settings.ALLOWED_HOSTS = ["pivotdesk.example"]
@@ -110,6 +120,7 @@ def ready(db, settings, s3, monkeypatch):
     for name, value in s3.items():
         setattr(settings, name, value)
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": S3_BACKEND}}
+    settings.MAILERS = smtp_mailers(smtp.port, timeout=5)
     settings.SENTRY_DSN = "https://public@o1.ingest.sentry.io/1"
     settings.SENTRY_RELEASE = "4f9c2a1"
     settings.BASIC_AUTH = ""
@@ -126,7 +137,7 @@ def golive(*args: str) -> tuple[int, dict, str]:
     return 0, parse(out.getvalue()), ""
 
 
-def test_ready_configuration_exits_0_with_every_row_ok(ready):
+def test_ready_configuration_exits_0_with_every_row_ok(ready, smtp):
     code, rows, _ = golive()
     assert code == 0, rows
     assert set(rows) == ALL_CHECKS
@@ -134,6 +145,7 @@ def test_ready_configuration_exits_0_with_every_row_ok(ready):
     assert rows["media"] == ("ok", f"S3 bucket '{BUCKET}' answers")
     assert rows["statement timeout"] == ("ok", "5s")
     assert rows["gunicorn timeout"][1].endswith("s")
+    assert rows["email"] == ("ok", f"SMTP 127.0.0.1:{smtp.port} answers (plain, timeout 5 s)")
 
 
 def test_beta_gate_still_on_is_a_warning_not_a_blocker(ready):
@@ -193,6 +205,19 @@ def _statement_timeout(value):
 
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CONSOLE_MAIL = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+
+
+def _smtp(**options):
+    def change(settings, monkeypatch, tmp_path):
+        mailers = smtp_mailers(closed_port(), timeout=5)
+        if "port" not in options:  # keep the answering server
+            options["port"] = settings.MAILERS["default"]["OPTIONS"]["port"]
+        mailers["default"]["OPTIONS"].update(options)
+        settings.MAILERS = mailers
+        return []
+
+    return change
 
 
 def _dead_redis():
@@ -241,6 +266,10 @@ IN_PROCESS_BLOCKERS = {
         "media",
     ),
     "media-bucket-missing": (_s3_bucket("no-such-bucket"), "media"),
+    "email-to-the-log": (_set(MAILERS=CONSOLE_MAIL), "email"),
+    "email-server-unreachable": (_smtp(port=closed_port()), "email"),
+    "email-without-timeout": (_smtp(timeout=None), "email"),
+    "email-timeout-too-long": (_smtp(timeout=30), "email"),
     "sentry-off": (_set(SENTRY_DSN=""), "Sentry"),
     "sentry-dsn-invalid": (_set(SENTRY_DSN="not-a-dsn"), "Sentry"),
     "one-worker": (_env(WEB_CONCURRENCY="1"), "workers"),
@@ -282,7 +311,7 @@ def empty_database(services):
 
 
 @pytest.fixture(scope="module")
-def process_runs(services, s3, empty_database, django_db_setup):
+def process_runs(services, s3, smtp, empty_database, django_db_setup):
     """golive as `heroku run python manage.py golive` runs it; the runs go side by side."""
     ready_env = production_env(
         # pytest's test database: migrated, like production after the release phase.
@@ -293,6 +322,7 @@ def process_runs(services, s3, empty_database, django_db_setup):
         SENTRY_DSN=f"http://public@127.0.0.1:{closed_port()}/1",
         SENTRY_RELEASE="golive-test",
         WEB_CONCURRENCY="3",
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
         **s3,
     )
     dead = f"postgres://pivotdesk@127.0.0.1:{closed_port()}/pivotdesk"

@@ -12,13 +12,13 @@ PROBE = (
     "db = settings.DATABASES['default']; c = settings.CACHES['default'];"
     "print(json.dumps({'engine': db['ENGINE'], 'name': str(db['NAME']),"
     " 'options': db.get('OPTIONS', {}), 'cache': c['BACKEND'],"
-    " 'storage': settings.STORAGES['default']['BACKEND'], 'email': settings.EMAIL_BACKEND,"
-    " 'email_timeout': settings.EMAIL_TIMEOUT,"
+    " 'storage': settings.STORAGES['default']['BACKEND'],"
+    " 'mailer': settings.MAILERS['default'],"
     " 'debug': settings.DEBUG}))"
 )
 
 
-def _settings_with(**env):
+def _settings_with(*python_options, **env):
     clean = {
         k: v
         for k, v in os.environ.items()
@@ -34,7 +34,7 @@ def _settings_with(**env):
     }
     clean.update(DJANGO_SETTINGS_MODULE="pivotdesk.settings.base", **env)
     result = subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, *python_options, "-c", PROBE],
         env=clean,
         capture_output=True,
         text=True,
@@ -51,7 +51,10 @@ def test_embedded_defaults_without_any_service():
     assert got["engine"] == "django.db.backends.sqlite3"
     assert got["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert got["storage"] == "django.core.files.storage.FileSystemStorage"
-    assert got["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert got["mailer"] == {
+        "BACKEND": "django.core.mail.backends.console.EmailBackend",
+        "OPTIONS": {},
+    }
     assert got["debug"] is False
 
 
@@ -89,5 +92,27 @@ def test_smtp_from_email_url_has_a_short_timeout():
     result = _settings_with(SECRET_KEY="x" * 50, EMAIL_URL="smtp://user:pw@127.0.0.1:9")
     assert result.returncode == 0, result.stderr
     got = json.loads(result.stdout)
-    assert got["email"] == "django.core.mail.backends.smtp.EmailBackend"
-    assert 0 < got["email_timeout"] <= 10
+    assert got["mailer"]["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert got["mailer"]["OPTIONS"] == {
+        "host": "127.0.0.1",
+        "port": 9,
+        "username": "user",
+        "password": "pw",
+        "use_tls": False,
+        "use_ssl": False,
+        "timeout": 5,
+    }
+
+
+def test_mail_settings_are_mailers_not_the_deprecated_email_settings():
+    """Django 6.1 deprecates EMAIL_BACKEND, EMAIL_HOST, … (a warning at every start, an error
+    in Django 2028); the mailer is configured through MAILERS, and sending uses it."""
+    for url in ["", "smtp+tls://user:pw@127.0.0.1:9"]:
+        result = _settings_with(
+            "-W",
+            "error::PendingDeprecationWarning",
+            SECRET_KEY="x" * 50,
+            EMAIL_URL=url,
+        )
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["mailer"]["BACKEND"].startswith("django.core.mail")

@@ -13,6 +13,8 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.checks.mail import NON_PRODUCTION_EMAIL_BACKENDS
+from django.core.mail import mailers
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
@@ -33,6 +35,10 @@ GATE_WARNING = "turning it off is going live — scale first"
 # locks) and keeps the content version; allkeys-* may evict it too, which only re-renders.
 EVICTING_POLICIES = ("volatile-", "allkeys-")
 EVICTION_FIX = "heroku redis:maxmemory REDIS_URL --policy volatile-lru"
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# Emails leave inside the request, after its commit (one connection per request): a mail
+# server that hangs holds the request this long, on top of what the request itself took.
+MAIL_TIMEOUT_MAX_S = 10
 
 OK, WARNING, BLOCKER = "ok", "WARNING", "BLOCKER"
 
@@ -204,6 +210,40 @@ def check_media() -> Row:
     return Row("media", OK, f"S3 bucket {storage.bucket_name!r} answers")
 
 
+def check_email() -> Row:
+    """The default mailer must deliver: booking requests reach hosts, and password resets
+    reach everyone, only by email. For SMTP, connect and log in as a send would."""
+    config = settings.MAILERS["default"]
+    backend = config.get("BACKEND", SMTP_BACKEND)
+    name = backend.rsplit(".", 2)[-2]
+    if backend in NON_PRODUCTION_EMAIL_BACKENDS:
+        return Row(
+            "email",
+            BLOCKER,
+            f"{name}: mail never leaves, hosts would not hear of booking requests, nobody "
+            "gets a password reset; set EMAIL_URL=smtp+tls://user:password@host:587",
+        )
+    if backend != SMTP_BACKEND:
+        return Row("email", OK, f"{backend} (not probed)")
+    options = config.get("OPTIONS", {})
+    server = f"{options.get('host', 'localhost')}:{options.get('port', 25)}"
+    timeout = options.get("timeout")
+    if timeout is None or timeout > MAIL_TIMEOUT_MAX_S:
+        return Row(
+            "email",
+            BLOCKER,
+            f"SMTP {server} with timeout {timeout}: a hanging mail server would hold "
+            f"requests; set EMAIL_TIMEOUT to at most {MAIL_TIMEOUT_MAX_S} s",
+        )
+    try:
+        with mailers.default:  # connects, says hello, starts TLS and logs in as configured
+            pass
+    except Exception as exc:
+        return Row("email", BLOCKER, f"SMTP {server}: {_short(exc)}")
+    security = "SSL" if options.get("use_ssl") else "TLS" if options.get("use_tls") else "plain"
+    return Row("email", OK, f"SMTP {server} answers ({security}, timeout {timeout} s)")
+
+
 def check_sentry() -> Row:
     # Settings start the SDK whenever SENTRY_DSN is set (pivotdesk/sentry.py).
     if not settings.SENTRY_DSN:
@@ -308,7 +348,7 @@ class Command(BaseCommand):
         rows = [check_debug(), check_secret_key(), check_allowed_hosts(), check_https()]
         rows.append(check_site_url())
         rows += [check_database(), check_statement_timeout(), check_cache(), check_media()]
-        rows.append(check_sentry())
+        rows += [check_email(), check_sentry()]
         try:
             conf = load_gunicorn_config(Path(gunicorn_config))
         except Exception as exc:
