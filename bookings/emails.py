@@ -115,8 +115,9 @@ def booking_emails_on_commit(emails: Sequence[BookingEmail]) -> None:
 
 
 @contextmanager
-def booking_emails_batched() -> Iterator[None]:
-    """Hold back the emails of the service calls made inside; send them together at the end.
+def booking_emails_batched(*, send: bool = True) -> Iterator[None]:
+    """Hold back the emails of the service calls made inside; send them together at the end
+    (or, with ``send=False``, drop them: demo data is history, not news).
 
     For one request that runs several services, each in its own transaction (the host admin's
     bulk approve): one mail connection for the lot, so a hanging mail server costs one
@@ -132,4 +133,5 @@ def booking_emails_batched() -> Iterator[None]:
         _batch.reset(token)
         # on_commit runs at once outside a transaction, and after the batch's own
         # callbacks (registered earlier) inside one.
-        transaction.on_commit(lambda: booking_emails_send(emails=tuple(batch)), robust=True)
+        if send:
+            transaction.on_commit(lambda: booking_emails_send(emails=tuple(batch)), robust=True)

@@ -1,8 +1,10 @@
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 
 from accounts.models import User
+from bookings.models import Booking, Message
 from listings.models import Amenity, City, Listing, Neighborhood, Photo
 
 pytestmark = pytest.mark.django_db
@@ -11,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def _counts():
     return {
         model.__name__: model.objects.count()
-        for model in (City, Neighborhood, Amenity, Listing, Photo, User)
+        for model in (City, Neighborhood, Amenity, Listing, Photo, User, Booking, Message)
     }
 
 
@@ -29,6 +31,7 @@ def test_seed_demo_is_idempotent_and_looks_real():
     assert published.values("host").distinct().count() >= 4
     prices = published.values_list("price_per_desk", flat=True)
     assert 150 <= min(prices) and max(prices) <= 900
+    assert not published.filter(title__iregex=r"^(\w+) \1 ").exists()  # "Corner corner …"
     for listing in published.prefetch_related("photos"):
         assert 2 <= len(listing.photos.all()) <= 4
         assert listing.neighborhood.city_id == listing.city_id
@@ -37,6 +40,26 @@ def test_seed_demo_is_idempotent_and_looks_real():
         assert abs(listing.longitude - listing.neighborhood.longitude) < 0.01
     assert User.objects.filter(email="guest@pivotdesk.test", is_host=False).exists()
     assert User.objects.filter(email="host@pivotdesk.test", is_host=True).exists()
+
+
+def test_seed_demo_gives_the_demo_host_a_request_to_answer_and_mails_nobody(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+        call_command("seed_demo")
+
+    bookings = Booking.objects.filter(guest__email="guest@pivotdesk.test").order_by("pk")
+    assert [b.status for b in bookings] == ["requested", "approved", "approved"]
+    pending, approved, instant = bookings
+    assert pending.listing.host.email == approved.listing.host.email == "host@pivotdesk.test"
+    assert instant.listing.instant_book and instant.listing.host.email != "host@pivotdesk.test"
+    assert [m.author.email for m in approved.messages.order_by("pk")] == [
+        "host@pivotdesk.test",
+        "guest@pivotdesk.test",
+    ]
+    assert {e.to_status for e in approved.events.all()} == {"requested", "approved"}
+    assert mail.outbox == []  # demo history is not news
 
 
 def test_seed_demo_listings_adds_generated_listings_in_bulk():

@@ -12,6 +12,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
+from bookings import services as booking_services
+from bookings.emails import booking_emails_batched
+from bookings.models import Booking
 from listings.demo import data
 from listings.demo.photos import office_jpeg
 from listings.models import Amenity, City, Listing, Neighborhood, Photo
@@ -42,6 +45,7 @@ class Command(BaseCommand):
             hosts, guest = self._people()
         pool = self._photo_pool()
         created = self._demo_listings(rng, cities, amenities, hosts, pool)
+        self._demo_bookings(guest, hosts)
         added = self._bulk_listings(listings, cities, amenities, hosts, pool) if listings else 0
         if added:
             # bulk_create sends no signals: make cached pages and cards stale ourselves.
@@ -219,6 +223,59 @@ class Command(BaseCommand):
                 )
         return created_count
 
+    def _demo_bookings(self, guest, hosts):
+        """The demo guest's bookings with the demo host: one request waiting for an answer
+        (what /host/ is for), one approved with a short thread, one instant booking with
+        another host. Made by the booking services, so the capacity rule and the history
+        hold; their emails are dropped (history, not news). Only when the guest has none."""
+        if Booking.objects.filter(guest=guest).exists():
+            return
+        today = timezone.localdate()
+        host = hosts[0]
+        mine = list(
+            Listing.objects.published().filter(host=host, instant_book=False).order_by("pk")[:2]
+        )
+        instant = (
+            Listing.objects.published()
+            .filter(instant_book=True, desks__gte=2)
+            .exclude(host=host)
+            .order_by("pk")
+            .first()
+        )
+        if len(mine) < 2 or instant is None:
+            return
+
+        def request(listing, desks, days, message):
+            return booking_services.booking_request(
+                guest=guest,
+                listing=listing,
+                desks=desks,
+                start=max(today + timedelta(days=days), listing.available_from),
+                months=max(listing.min_term_months, 3),
+                message=message,
+            )
+
+        with booking_emails_batched(send=False):
+            request(
+                mine[0],
+                2,
+                14,
+                f"Hi {host.name.split()[0]}, we're two engineers from {guest.company}. "
+                "Could we come by one afternoon to see the space first?",
+            )
+            approved = request(mine[1], 1, 7, "Just me for now; the team follows in spring.")
+            booking_services.booking_approve(booking=approved, host=host)
+            booking_services.message_create(
+                booking=approved,
+                author=host,
+                body="Welcome aboard! Keys are at the front desk, and the Wi-Fi password is "
+                "on the kitchen fridge.",
+            )
+            booking_services.message_create(
+                booking=approved, author=guest, body="Thanks, see you on the first day!"
+            )
+            request(instant, 2, 30, "")
+
     def _bulk_listings(self, count, cities, amenities, hosts, pool):
         """Add ``count`` generated listings with bulk inserts (10,000 in well under 2 min)."""
         rng = random.Random(timezone.now().timestamp())
@@ -282,7 +339,10 @@ class Command(BaseCommand):
 
 def _title(rng, space_type):
     noun = rng.choice(data.NOUNS[space_type])
-    return f"{rng.choice(data.ADJECTIVES)} {noun} {rng.choice(data.HOOKS)}"
+    adjective, hook = rng.choice(data.ADJECTIVES), rng.choice(data.HOOKS)
+    if noun.split()[0] == adjective.lower():  # not "Corner corner office"
+        return f"{noun.capitalize()} {hook}"
+    return f"{adjective} {noun} {hook}"
 
 
 def _description(rng, desks, hood, city):
