@@ -2,10 +2,12 @@ import datetime
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
 
 from listings.models import Listing
 
-from .services import MAX_TERM_MONTHS
+from .models import add_months
+from .services import MAX_LEAD_MONTHS, MAX_TERM_MONTHS
 
 
 def _int_or_none(value):
@@ -59,6 +61,12 @@ class BookingForm(forms.Form):
         self.fields["months"].min_value = listing.min_term_months
         self.fields["months"].validators.append(MinValueValidator(listing.min_term_months))
         self.fields["months"].widget.attrs.update(min=listing.min_term_months, max=MAX_TERM_MONTHS)
+        # The date picker offers only days the service accepts (it still checks them).
+        today = timezone.localdate()
+        self.fields["start"].widget.attrs.update(
+            min=max(today, listing.available_from).isoformat(),
+            max=add_months(today, MAX_LEAD_MONTHS).isoformat(),
+        )
 
     def quote(self):
         """(price per month, total for the term) for the desks and months entered, if sane."""

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from bookings.models import Booking, Message
+from bookings.models import Booking, Message, add_months
+from bookings.services import MAX_LEAD_MONTHS
 from listings.models import Listing
 from listings.tests.factories import ListingFactory
 
@@ -53,6 +54,17 @@ def test_book_page_is_prefilled_from_the_search_and_shows_the_price(client):
     assert f'value="{soon(9).isoformat()}"' in html
     assert 'name="months"' in html and 'value="3"' in html
     assert "$700.00 per month" in html and "$2,100.00" in html
+
+
+@pytest.mark.parametrize("opens_in_days", [-30, 0, 20])
+def test_book_page_date_picker_offers_only_days_a_request_may_start(client, opens_in_days):
+    listing = ListingFactory(available_from=soon(opens_in_days))
+    login(client, UserFactory())
+    field = client.get(book_url(listing)).context["form"]["start"]
+    attrs = field.field.widget.attrs
+    assert attrs["min"] == max(timezone.localdate(), soon(opens_in_days)).isoformat()
+    assert attrs["max"] == add_months(timezone.localdate(), MAX_LEAD_MONTHS).isoformat()
+    assert f'min="{attrs["min"]}"' in str(field)
 
 
 @pytest.mark.parametrize(
