@@ -18,8 +18,9 @@ The code version is a digest of:
   Paths are left out (``*_ROOT``, ``*_DIR(S)``, ``*_PATHS`` and Path values: where the
   slug is unpacked changes no page), and so are objects: their repr may carry a memory
   address, which would differ between dynos and split the shared cache. Credentials and
-  connections are left out too (``DATABASES``, ``CACHES``, ``REDIS_URL``, names with SECRET,
-  PASSWORD, TOKEN or DSN): the platform rotates database credentials, which changes no page.
+  connections are left out too (``DATABASES``, ``CACHES``, ``MAILERS``, ``REDIS_URL``, names
+  with SECRET, PASSWORD, TOKEN or DSN): the platform rotates database credentials, which
+  changes no page.
 
 It is the same on every dyno and every worker of one release, and worked out once per
 process (in gunicorn's master before the fork, pivotdesk.warmup): ~140 files, ~20 ms.
@@ -40,7 +41,7 @@ DIGEST_BYTES = 8
 PLAIN = (str, int, float, bool, type(None), datetime.timedelta)
 PACKAGES = ("django", "django-filter")
 NOT_ON_PAGES = re.compile(
-    r"SECRET|PASSWORD|TOKEN|DSN|^DATABASES$|^CACHES$|^REDIS_URL$|^SETTINGS_MODULE$"
+    r"SECRET|PASSWORD|TOKEN|DSN|^DATABASES$|^CACHES$|^MAILERS$|^REDIS_URL$|^SETTINGS_MODULE$"
     r"|_ROOT$|_DIRS?$|_PATHS$"
 )
 

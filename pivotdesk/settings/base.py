@@ -219,7 +219,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Django 6.1's MAILERS (the EMAIL_* settings are deprecated). Console by default; EMAIL_URL
 # (smtp://, smtp+tls://, smtp+ssl://, consolemail://, filemail:///path, parsed by
 # django-environ) for a real mailer.
-_email = env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
+_email_url = env.str("EMAIL_URL", default="")
+_email = env.email_url_config(_email_url or "consolemail://")
 _mailer_options = {
     "django.core.mail.backends.smtp.EmailBackend": {
         "host": _email["EMAIL_HOST"],
@@ -240,7 +241,7 @@ MAILERS = {
         "OPTIONS": _mailer_options.get(_email["EMAIL_BACKEND"], {}),
     }
 }
-if not env.str("EMAIL_URL", default=""):
+if not _email_url:
     # Mail to the log is how the beta and review apps run (app.json), so the release phase's
     # `check --deploy` lets it pass; `golive` blocks it before the site goes public.
     SILENCED_SYSTEM_CHECKS = ["mail.E001"]

@@ -17,6 +17,7 @@ from pivotdesk import pagecache
 from pivotdesk.codeversion import code_version, compute_code_version
 from pivotdesk.pagecache import PageCache
 
+from .support import smtp_mailers
 from .wsgi_util import CountingApp, wsgi_get
 
 
@@ -84,11 +85,12 @@ def test_a_setting_pages_show_is_a_new_version(changed):
     [
         {"SECRET_KEY": "rotated-" + "x" * 50},
         {"REDIS_URL": "redis://elsewhere:6379/0"},
+        {"MAILERS": smtp_mailers(2525, timeout=5)},  # a new mail password, say
         {"MEDIA_ROOT": "/elsewhere/media"},
         {"FILE_UPLOAD_TEMP_DIR": settings.BASE_DIR / "elsewhere"},
         {"SOME_HOOK": object()},  # a repr with a memory address: differs on every dyno
     ],
-    ids=["SECRET_KEY", "REDIS_URL", "MEDIA_ROOT", "a Path", "an object"],
+    ids=["SECRET_KEY", "REDIS_URL", "MAILERS", "MEDIA_ROOT", "a Path", "an object"],
 )
 def test_what_changes_no_page_keeps_the_version(changed):
     before = compute_code_version()
