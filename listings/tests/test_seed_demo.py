@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core import mail
 from django.core.management import call_command
@@ -60,6 +62,28 @@ def test_seed_demo_gives_the_demo_host_a_request_to_answer_and_mails_nobody(
     ]
     assert {e.to_status for e in approved.events.all()} == {"requested", "approved"}
     assert mail.outbox == []  # demo history is not news
+
+
+def test_seed_demo_still_finishes_when_desks_were_taken_by_hand():
+    """make run after playing with the site: the demo bookings no longer fit; none is made,
+    nothing half-made stays, and the command still succeeds."""
+    from bookings.tests.factories import BookingFactory
+
+    call_command("seed_demo")
+    demo = Booking.objects.filter(guest__email="guest@pivotdesk.test")
+    first_space = demo.order_by("pk").first().listing
+    Booking.objects.all().delete()
+    BookingFactory(
+        listing=first_space,
+        desks=first_space.desks,
+        start=first_space.available_from,
+        months=24,
+        status=Booking.Status.APPROVED,
+    )
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "demo bookings skipped" in out.getvalue()
+    assert not demo.exists() and not Message.objects.exists()
 
 
 def test_seed_demo_listings_adds_generated_listings_in_bulk():
