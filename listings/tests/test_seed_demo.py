@@ -7,6 +7,7 @@ from django.db import connection
 
 from accounts.models import User
 from bookings.models import Booking, Message
+from bookings.tests.factories import BookingFactory
 from listings.models import Amenity, City, Listing, Neighborhood, Photo
 
 pytestmark = pytest.mark.django_db
@@ -67,8 +68,6 @@ def test_seed_demo_gives_the_demo_host_a_request_to_answer_and_mails_nobody(
 def test_seed_demo_still_finishes_when_desks_were_taken_by_hand():
     """make run after playing with the site: the demo bookings no longer fit; none is made,
     nothing half-made stays, and the command still succeeds."""
-    from bookings.tests.factories import BookingFactory
-
     call_command("seed_demo")
     demo = Booking.objects.filter(guest__email="guest@pivotdesk.test")
     first_space = demo.order_by("pk").first().listing

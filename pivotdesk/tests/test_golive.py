@@ -209,12 +209,11 @@ CONSOLE_MAIL = {"default": {"BACKEND": "django.core.mail.backends.console.EmailB
 
 
 def _smtp(**options):
+    """The ready configuration's SMTP mailer (the answering server) with ``options`` changed."""
+
     def change(settings, monkeypatch, tmp_path):
-        mailers = smtp_mailers(closed_port(), timeout=5)
-        if "port" not in options:  # keep the answering server
-            options["port"] = settings.MAILERS["default"]["OPTIONS"]["port"]
-        mailers["default"]["OPTIONS"].update(options)
-        settings.MAILERS = mailers
+        ready = settings.MAILERS["default"]["OPTIONS"]
+        settings.MAILERS = smtp_mailers(**{"port": ready["port"], "timeout": 5, **options})
         return []
 
     return change

@@ -106,7 +106,7 @@ def test_smtp_from_email_url_has_a_short_timeout():
 
 def test_mail_settings_are_mailers_not_the_deprecated_email_settings():
     """Django 6.1 deprecates EMAIL_BACKEND, EMAIL_HOST, … (a warning at every start, an error
-    in Django 2028); the mailer is configured through MAILERS, and sending uses it."""
+    in Django 2028): the settings load with that warning turned into an error."""
     for url in ["", "smtp+tls://user:pw@127.0.0.1:9"]:
         result = _settings_with(
             "-W",
