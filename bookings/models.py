@@ -8,6 +8,9 @@ from django.urls import reverse
 
 from listings.models import Listing
 
+# A request the host has not answered by then expires (services.booking_expire_stale).
+EXPIRE_AFTER = datetime.timedelta(hours=72)
+
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """``day`` moved by whole months; the 31st becomes the last day of a shorter month."""
@@ -97,6 +100,11 @@ class Booking(models.Model):
     @property
     def is_pending(self):
         return self.status == self.Status.REQUESTED
+
+    @property
+    def answer_by(self) -> datetime.datetime:
+        """When this request expires if the host has not answered (pending requests only)."""
+        return self.created_at + EXPIRE_AFTER
 
     @property
     def is_approved(self):

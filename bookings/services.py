@@ -18,12 +18,11 @@ from accounts.models import User
 from listings.models import Listing
 
 from .emails import BookingEmail, booking_emails_on_commit
-from .models import Booking, BookingEvent, Message, add_months
+from .models import EXPIRE_AFTER, Booking, BookingEvent, Message, add_months
 from .selectors import approved_intervals, peak_desks
 
 MAX_TERM_MONTHS = 36
 MAX_LEAD_MONTHS = 24  # how far ahead a term may start
-EXPIRE_AFTER = datetime.timedelta(hours=72)
 NOTICE_PERIOD = datetime.timedelta(days=30)
 
 BOOKING_DESKS_TOO_FEW = "Ask for at least one desk."

@@ -97,6 +97,11 @@ def test_booking_request_redirects_to_the_booking_and_mails_the_host(
     assert response["Location"] == f"/bookings/{booking.pk}/"
     assert (booking.guest, booking.desks, booking.months, booking.message) == (guest, 2, 2, "Hi!")
     assert [m.to for m in mail.outbox] == [[listing.host.email]]
+    # The host is told the deadline, in the site's time zone (Boulder and Denver).
+    deadline = timezone.localtime(booking.answer_by)
+    said = f"Please answer by {deadline:%B} {deadline.day}, "
+    assert said in mail.outbox[0].body
+    assert said in mail.outbox[0].alternatives[0].content
 
 
 @pytest.mark.parametrize(
@@ -216,6 +221,20 @@ def test_booking_detail_shows_term_price_thread_and_host_actions(client):
     guest_html = login(client, booking.guest).get(booking.get_absolute_url()).content.decode()
     assert reverse("bookings:cancel", args=[booking.pk]) in guest_html
     assert reverse("bookings:approve", args=[booking.pk]) not in guest_html
+
+
+def test_a_pending_request_says_by_when_the_host_must_answer(client):
+    booking = BookingFactory()
+    Booking.objects.filter(pk=booking.pk).update(
+        created_at=timezone.make_aware(datetime.datetime(2026, 12, 1, 9, 30))
+    )
+    host_html = login(client, booking.listing.host).get(booking.get_absolute_url())
+    assert "Answer by</dt><dd>December 4, 2026, 9:30 a.m.;" in host_html.content.decode()
+    guest_html = login(client, booking.guest).get(booking.get_absolute_url()).content.decode()
+    assert "December 4, 2026, 9:30 a.m.; if the host has not answered" in guest_html
+
+    Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.APPROVED)
+    assert "Answer by" not in client.get(booking.get_absolute_url()).content.decode()
 
 
 def test_guest_of_a_started_booking_is_offered_notice(client):
