@@ -48,6 +48,47 @@ def test_mobile_375px_has_no_horizontal_scroll(new_context, site_data, shot, pag
     assert page_problems == []
 
 
+def test_on_a_phone_the_search_filters_fold_away_and_open_on_a_tap(
+    new_context, site_data, shot, page_problems
+):
+    """A visitor from a tweet is on a phone: the results, not 1,500 px of filters, come first."""
+    from playwright.sync_api import expect
+
+    phone = new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    page.goto("/spaces/?city=boulder")
+    panel = page.locator("[data-filters-panel]")
+    expect(panel).not_to_have_attribute("open", "")
+    expect(page.get_by_label("Keywords")).to_be_hidden()
+    summary = panel.locator("summary")
+    expect(summary).to_have_text("Filters · 1 on")  # the city
+    results = page.locator("#results-heading").bounding_box()
+    assert results["y"] < 812, f"the results start below the first screen: {results}"
+    shot(page, "phone-filters-folded")
+    assert axe_violations(page, "phone-search") == []
+
+    summary.tap()
+    expect(page.get_by_label("Keywords")).to_be_visible()
+    shot(page, "phone-filters-open")
+    summary.tap()
+    expect(page.get_by_label("Keywords")).to_be_hidden()
+
+    # Turned wide (a tablet rotated), folded filters open: there is no summary to tap there.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(page.get_by_label("Keywords")).to_be_visible()
+    expect(summary).to_be_hidden()
+    wide = new_context().new_page()
+    wide.goto("/spaces/?city=boulder")
+    expect(wide.get_by_label("Keywords")).to_be_visible()
+
+    # A filter with an error to show stays open on the phone too.
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto("/spaces/?desks=lots")
+    expect(page.get_by_label("Desks needed")).to_be_visible()
+    expect(page.get_by_label("Desks needed")).to_have_attribute("aria-invalid", "true")
+    assert page_problems == []
+
+
 def test_the_axe_check_catches_real_violations(page, live_server):
     """The checker itself can fail: an unlabelled input and an image without alt are caught."""
     page.goto("/")
