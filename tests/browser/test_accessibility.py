@@ -89,6 +89,35 @@ def test_on_a_phone_the_search_filters_fold_away_and_open_on_a_tap(
     assert page_problems == []
 
 
+def test_on_a_phone_a_listings_photos_swipe_and_the_request_button_is_on_the_first_screen(
+    new_context, site_data, shot, page_problems
+):
+    from playwright.sync_api import expect
+
+    from listings.services import photo_create
+    from listings.tests.factories import image_upload
+
+    listing = site_data["listing"]
+    for caption in ("Kitchen", "Meeting room"):
+        photo_create(listing=listing, image=image_upload(size=(1600, 1066)), caption=caption)
+    phone = new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    page.goto(listing.get_absolute_url())
+    request = page.get_by_role("link", name="Request desks")
+    expect(request).to_be_visible()
+    box = request.bounding_box()
+    assert box["y"] + box["height"] <= 812, f"the request button is below the first screen: {box}"
+    gallery = page.locator("section.gallery")
+    widths = gallery.evaluate("g => [g.scrollWidth, g.clientWidth]")
+    assert widths[0] > widths[1], f"the photos do not scroll sideways: {widths}"
+    gallery.evaluate("g => g.scrollBy(g.clientWidth, 0)")
+    expect(page.get_by_text("Kitchen", exact=True)).to_be_in_viewport()
+    shot(page, "phone-listing")
+    assert_no_horizontal_scroll(page, 375)
+    assert axe_violations(page, "phone-listing") == []
+    assert page_problems == []
+
+
 def test_the_axe_check_catches_real_violations(page, live_server):
     """The checker itself can fail: an unlabelled input and an image without alt are caught."""
     page.goto("/")
