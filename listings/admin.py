@@ -14,6 +14,8 @@ the desks approved bookings hold on any day from today on. Every ModelAdmin take
 Django's "invalid lookup" answer or are dropped, never a 500.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -32,6 +34,15 @@ LISTING_DESKS_BELOW_APPROVED = (
     "{approved} desks are already approved on {day:%B %-d, %Y}; "
     "a listing can't have fewer desks than that."
 )
+LISTING_PIN_HELP = "Leave latitude and longitude empty to pin the space at its neighborhood."
+LISTING_PIN_HALF = "Give both latitude and longitude, or leave both empty."
+LISTING_PIN_FAR = (
+    "That point is far from {neighborhood} (around {latitude}, {longitude}): "
+    "check the numbers and their signs."
+)
+# How far a pin may sit from its neighborhood's centre, in degrees (~28 km north-south,
+# ~21 km east-west here): a swapped sign or a typo lands the map in another country.
+PIN_MAX_DEGREES = Decimal("0.25")
 
 
 class PhotoImageField(forms.ImageField):
@@ -151,12 +162,42 @@ class ListingForm(forms.ModelForm):
             raise ValidationError(LISTING_DESKS_BELOW_APPROVED.format(approved=approved, day=day))
         return desks
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Hosts rarely know their coordinates: empty pins the space at its neighborhood.
+        for name in ("latitude", "longitude"):
+            self.fields[name].required = False
+        self.fields["longitude"].help_text = LISTING_PIN_HELP
+
     def clean(self):
         cleaned = super().clean()
         city, neighborhood = cleaned.get("city"), cleaned.get("neighborhood")
         if city and neighborhood and neighborhood.city_id != city.pk:
             self.add_error("neighborhood", NEIGHBORHOOD_NOT_IN_CITY.format(city=city))
+            return cleaned
+        if neighborhood is not None and not {"latitude", "longitude"} & set(self.errors):
+            self._clean_pin(cleaned, neighborhood)
         return cleaned
+
+    def _clean_pin(self, cleaned, neighborhood):
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if latitude is None and longitude is None:
+            cleaned["latitude"] = neighborhood.latitude
+            cleaned["longitude"] = neighborhood.longitude
+        elif latitude is None or longitude is None:
+            self.add_error("latitude" if latitude is None else "longitude", LISTING_PIN_HALF)
+        elif (
+            abs(latitude - neighborhood.latitude) > PIN_MAX_DEGREES
+            or abs(longitude - neighborhood.longitude) > PIN_MAX_DEGREES
+        ):
+            self.add_error(
+                "latitude",
+                LISTING_PIN_FAR.format(
+                    neighborhood=neighborhood.name,
+                    latitude=neighborhood.latitude.quantize(Decimal("0.01")),
+                    longitude=neighborhood.longitude.quantize(Decimal("0.01")),
+                ),
+            )
 
 
 @admin.action(description="Archive the selected listings (hide them from search)")

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
+from listings.admin import LISTING_PIN_HALF, LISTING_PIN_HELP
 from listings.models import Listing, Photo
 from listings.services import IMAGE_TOO_BIG, IMAGE_TOO_MANY_PIXELS, NOT_AN_IMAGE, photo_create
 from listings.tests.factories import ListingFactory, NeighborhoodFactory, image_upload
@@ -19,6 +20,7 @@ from listings.tests.factories import ListingFactory, NeighborhoodFactory, image_
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/host/listings/listing/"
+ADD = "/host/listings/listing/add/"
 DOES_NOT_EXIST = "doesn’t exist"
 
 
@@ -248,6 +250,35 @@ def test_neighborhood_must_be_in_the_city(as_a, hood):
     )
     assert response.status_code == 200
     assert "Pick a neighborhood in Boulder." in response.content.decode()
+    assert not Listing.objects.exists()
+
+
+def test_a_listing_without_coordinates_is_pinned_at_its_neighborhood(as_a, hood):
+    form = as_a.get("/host/listings/listing/add/").content.decode()
+    assert LISTING_PIN_HELP in form
+    response = as_a.post(ADD, _listing_data(hood, latitude="", longitude=""))
+    assert response.status_code == 302
+    listing = Listing.objects.get()
+    assert (listing.latitude, listing.longitude) == (hood.latitude, hood.longitude)
+
+
+@pytest.mark.parametrize(
+    ("coordinates", "field", "message"),
+    [
+        ({"latitude": "40.0176", "longitude": ""}, "longitude", LISTING_PIN_HALF),
+        ({"latitude": "", "longitude": "-105.2797"}, "latitude", LISTING_PIN_HALF),
+        # The usual slip: a west longitude without its minus sign (a pin in western China).
+        ({"latitude": "40.0176", "longitude": "105.2797"}, "latitude", "far from"),
+        ({"latitude": "4.0176", "longitude": "-105.2797"}, "latitude", "far from"),
+        ({"latitude": "north", "longitude": "-105.2797"}, "latitude", "Enter a number."),
+        ({"latitude": "1e400", "longitude": "-105.2797"}, "latitude", "no more than 9 digits"),
+    ],
+)
+def test_a_pin_that_cannot_be_right_gets_a_form_error(as_a, hood, coordinates, field, message):
+    response = as_a.post(ADD, _listing_data(hood, **coordinates))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert message in " ".join(errors[field]), errors
     assert not Listing.objects.exists()
 
 
