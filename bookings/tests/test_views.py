@@ -233,8 +233,12 @@ def test_a_pending_request_says_by_when_the_host_must_answer(client):
     guest_html = login(client, booking.guest).get(booking.get_absolute_url()).content.decode()
     assert "December 4, 2026, 9:30 a.m.; if the host has not answered" in guest_html
 
+    list_html = client.get(reverse("bookings:list")).content.decode()
+    assert "answer by Dec 4, 9:30 a.m." in list_html
+
     Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.APPROVED)
     assert "Answer by" not in client.get(booking.get_absolute_url()).content.decode()
+    assert "answer by" not in client.get(reverse("bookings:list")).content.decode()
 
 
 def test_guest_of_a_started_booking_is_offered_notice(client):
