@@ -121,6 +121,7 @@ def ready(db, settings, s3, smtp, monkeypatch):
         setattr(settings, name, value)
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": S3_BACKEND}}
     settings.MAILERS = smtp_mailers(smtp.port, timeout=5)
+    settings.DEFAULT_FROM_EMAIL = "PivotDesk <hello@pivotdesk.example.com>"
     settings.SENTRY_DSN = "https://public@o1.ingest.sentry.io/1"
     settings.SENTRY_RELEASE = "4f9c2a1"
     settings.BASIC_AUTH = ""
@@ -145,7 +146,11 @@ def test_ready_configuration_exits_0_with_every_row_ok(ready, smtp):
     assert rows["media"] == ("ok", f"S3 bucket '{BUCKET}' answers")
     assert rows["statement timeout"] == ("ok", "5s")
     assert rows["gunicorn timeout"][1].endswith("s")
-    assert rows["email"] == ("ok", f"SMTP 127.0.0.1:{smtp.port} answers (plain, timeout 5 s)")
+    assert rows["email"] == (
+        "ok",
+        f"SMTP 127.0.0.1:{smtp.port} answers (plain, timeout 5 s), "
+        "from hello@pivotdesk.example.com",
+    )
 
 
 def test_beta_gate_still_on_is_a_warning_not_a_blocker(ready):
@@ -269,6 +274,12 @@ IN_PROCESS_BLOCKERS = {
     "email-server-unreachable": (_smtp(port=closed_port()), "email"),
     "email-without-timeout": (_smtp(timeout=None), "email"),
     "email-timeout-too-long": (_smtp(timeout=30), "email"),
+    "email-from-the-laptop-default": (
+        _set(DEFAULT_FROM_EMAIL="PivotDesk <hello@pivotdesk.test>"),
+        "email",
+    ),
+    "email-from-localhost": (_set(DEFAULT_FROM_EMAIL="webmaster@localhost"), "email"),
+    "email-from-nobody": (_set(DEFAULT_FROM_EMAIL="PivotDesk"), "email"),
     "sentry-off": (_set(SENTRY_DSN=""), "Sentry"),
     "sentry-dsn-invalid": (_set(SENTRY_DSN="not-a-dsn"), "Sentry"),
     "one-worker": (_env(WEB_CONCURRENCY="1"), "workers"),
@@ -322,6 +333,7 @@ def process_runs(services, s3, smtp, empty_database, django_db_setup):
         SENTRY_RELEASE="golive-test",
         WEB_CONCURRENCY="3",
         EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
+        DEFAULT_FROM_EMAIL="PivotDesk <hello@pivotdesk.example.com>",
         **s3,
     )
     dead = f"postgres://pivotdesk@127.0.0.1:{closed_port()}/pivotdesk"

@@ -8,6 +8,7 @@ itself.
 import importlib.util
 import os
 import re
+from email.utils import parseaddr
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -39,6 +40,8 @@ SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 # Emails leave inside the request, after its commit (one connection per request): a mail
 # server that hangs holds the request this long, on top of what the request itself took.
 MAIL_TIMEOUT_MAX_S = 10
+# Reserved names (RFC 2606/6761): mail "from" them is refused or lost by every provider.
+RESERVED_DOMAINS = (".test", ".example", ".invalid", ".localhost", ".local")
 
 OK, WARNING, BLOCKER = "ok", "WARNING", "BLOCKER"
 
@@ -223,6 +226,15 @@ def check_email() -> Row:
             f"{name}: mail never leaves, hosts would not hear of booking requests, nobody "
             "gets a password reset; set EMAIL_URL=smtp+tls://user:password@host:587",
         )
+    sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    local, at, domain = sender.lower().rpartition("@")
+    if not (local and at and "." in domain) or f".{domain}".endswith(RESERVED_DOMAINS):
+        return Row(
+            "email",
+            BLOCKER,
+            f"sender {settings.DEFAULT_FROM_EMAIL!r} is not a real address: providers refuse "
+            "or bin mail from it; set DEFAULT_FROM_EMAIL to an address on your domain",
+        )
     if backend != SMTP_BACKEND:
         return Row("email", OK, f"{backend} (not probed)")
     options = config.get("OPTIONS", {})
@@ -241,7 +253,9 @@ def check_email() -> Row:
     except Exception as exc:
         return Row("email", BLOCKER, f"SMTP {server}: {_short(exc)}")
     security = "SSL" if options.get("use_ssl") else "TLS" if options.get("use_tls") else "plain"
-    return Row("email", OK, f"SMTP {server} answers ({security}, timeout {timeout} s)")
+    return Row(
+        "email", OK, f"SMTP {server} answers ({security}, timeout {timeout} s), from {sender}"
+    )
 
 
 def check_sentry() -> Row:
