@@ -12,7 +12,7 @@ from accounts.admin_site import ForgedParamsMixin, host_site
 
 from . import services
 from .emails import booking_emails_batched
-from .models import Booking, BookingEvent, Message
+from .models import Booking, BookingEvent, Message, UnsentEmail
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -89,6 +89,20 @@ class BookingAdminBase(ForgedParamsMixin, admin.ModelAdmin):
 @admin.register(Booking)
 class BookingAdmin(BookingAdminBase):
     """Operators see everything, read-only; changes go through the site or the host admin."""
+
+
+@admin.register(UnsentEmail)
+class UnsentEmailAdmin(admin.ModelAdmin):
+    """The booking emails waiting for resend_emails: operators look, the job sends."""
+
+    list_display = ("booking", "kind", "to", "attempts", "last_error", "created_at", "tried_at")
+    list_select_related = ("booking",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class HostBookingAdmin(BookingAdminBase):

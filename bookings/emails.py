@@ -8,16 +8,23 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from .models import Booking, Message
+from .models import Booking, Message, UnsentEmail
 
 logger = logging.getLogger(__name__)
+
+# resend_emails keeps trying an unsent email this long, then gives up (logged as an error).
+RESEND_FOR = timedelta(days=3)
+RESEND_BATCH = 200
 
 SUBJECTS = {
     "request_new": "New request: {booking.desks} desk(s) at {booking.listing.title}",
@@ -78,21 +85,89 @@ def booking_emails_send(*, emails: Sequence[BookingEmail]) -> int:
     this, and against a mail server that hangs every new connection costs EMAIL_TIMEOUT, so
     an approval that declines N other requests would otherwise wait N + 1 timeouts and could
     pass the router's 30 s. A failure to send is logged, not raised: the booking has already
-    committed, and a mail outage must not turn it into an error page.
+    committed, and a mail outage must not turn it into an error page. The emails are kept
+    (``UnsentEmail``) for ``resend_emails`` to try again.
     """
-    messages = [message for email in emails if (message := booking_email_render(email))]
-    if not messages:
+    rendered = [(email, message) for email in emails if (message := booking_email_render(email))]
+    if not rendered:
         return 0
     try:
         with mailers.default as connection:
-            return connection.send_messages(messages) or 0
-    except Exception:
+            return connection.send_messages([message for _, message in rendered]) or 0
+    except Exception as exc:
         logger.exception(
-            "Booking emails not sent (%d): %s",
-            len(messages),
-            ", ".join(f"{e.kind} to {e.to} of booking #{e.booking_id}" for e in emails),
+            "Booking emails not sent (%d), kept to resend: %s",
+            len(rendered),
+            ", ".join(f"{e.kind} to {e.to} of booking #{e.booking_id}" for e, _ in rendered),
         )
+        _keep_to_resend([email for email, _ in rendered], exc)
         return 0
+
+
+def _error_text(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _keep_to_resend(emails: Sequence[BookingEmail], exc: Exception) -> None:
+    try:
+        UnsentEmail.objects.bulk_create(
+            UnsentEmail(
+                booking_id=email.booking_id,
+                kind=email.kind,
+                to=email.to,
+                message_id=email.message_id,
+                last_error=_error_text(exc),
+            )
+            for email in emails
+        )
+    except Exception:  # the database is down too: the log above is all there is
+        logger.exception("Unsent booking emails could not be kept to resend")
+
+
+def booking_emails_resend(*, now=None) -> dict[str, int]:
+    """Try the unsent emails again (oldest first, at most RESEND_BATCH, one connection);
+    give up on those older than RESEND_FOR. Returns counts: sent, failed, given_up.
+
+    Rows are locked (skip locked) while they are tried, so two overlapping runs do not send
+    the same email twice. A connection that fails part-way leaves every row of the batch to
+    try again: a duplicate email rather than a lost one.
+    """
+    now = now or timezone.now()
+    counts = {"sent": 0, "failed": 0, "given_up": 0}
+    with transaction.atomic():
+        expired = list(
+            UnsentEmail.objects.select_for_update(skip_locked=True).filter(
+                created_at__lt=now - RESEND_FOR
+            )
+        )
+        for row in expired:
+            logger.error("Gave up on a booking email after %d tries: %s", row.attempts, row)
+        UnsentEmail.objects.filter(pk__in=[row.pk for row in expired]).delete()
+        counts["given_up"] = len(expired)
+
+        rows = list(UnsentEmail.objects.select_for_update(skip_locked=True)[:RESEND_BATCH])
+        messages = [
+            message
+            for row in rows
+            if (
+                message := booking_email_render(
+                    BookingEmail(row.booking_id, row.kind, row.to, row.message_id)
+                )
+            )
+        ]
+        tried = UnsentEmail.objects.filter(pk__in=[row.pk for row in rows])
+        try:
+            if messages:
+                with mailers.default as connection:
+                    connection.send_messages(messages)
+        except Exception as exc:
+            logger.warning("Resending %d booking emails failed: %s", len(rows), exc)
+            tried.update(attempts=F("attempts") + 1, last_error=_error_text(exc), tried_at=now)
+            counts["failed"] = len(rows)
+        else:
+            tried.delete()
+            counts["sent"] = len(messages)
+    return counts
 
 
 _batch: ContextVar[list[BookingEmail] | None] = ContextVar("booking_emails_batch", default=None)

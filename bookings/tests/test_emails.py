@@ -2,18 +2,21 @@
 connection, and a mail server that is down or hanging never fails the booking."""
 
 import datetime
+import io
 import logging
 import socket
 import threading
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from bookings import services
-from bookings.models import Booking
+from bookings.emails import booking_emails_resend
+from bookings.models import Booking, UnsentEmail
 from listings.tests.factories import ListingFactory
 from pivotdesk.tests.support import closed_port, smtp_mailers, smtp_server
 
@@ -189,3 +192,59 @@ def test_a_bulk_approve_mails_what_committed_once_all_are_done(
     assert sorted((m.to[0], m.subject.split(":")[0]) for m in mail.outbox) == sorted(
         [(fits.guest.email, "Approved"), (too_many.guest.email, "Declined")]
     )
+
+
+# --- kept and resent ------------------------------------------------------------------
+
+
+def test_emails_the_mail_server_refused_are_kept_and_resent_when_it_is_back(
+    approval_with_two_auto_declines, settings, django_capture_on_commit_callbacks
+):
+    chosen = approval_with_two_auto_declines
+    settings.MAILERS = smtp_mailers(closed_port(), timeout=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_approve(booking=chosen, host=chosen.listing.host)
+    kept = UnsentEmail.objects.all()
+    assert sorted((u.kind, u.to) for u in kept) == [
+        ("approved", "guest"),
+        ("declined", "guest"),
+        ("declined", "guest"),
+    ]
+    assert all("ConnectionRefusedError" in u.last_error for u in kept)
+
+    # Still down: kept, one more try counted.
+    out = io.StringIO()
+    call_command("resend_emails", stdout=out)
+    assert "Resent 0 email(s); 3 failed again" in out.getvalue()
+    assert [u.attempts for u in UnsentEmail.objects.all()] == [2, 2, 2]
+
+    with smtp_server() as smtp:
+        settings.MAILERS = smtp_mailers(smtp.port, timeout=5)
+        out = io.StringIO()
+        call_command("resend_emails", stdout=out)
+        call_command("resend_emails", stdout=io.StringIO())  # nothing left: nothing twice
+    assert "Resent 3 email(s); 0 failed again, 0 given up." in out.getvalue()
+    assert sorted(m["Subject"].split(":")[0] for m in smtp.received) == [
+        "Approved",
+        "Declined",
+        "Declined",
+    ]
+    assert not UnsentEmail.objects.exists()
+
+
+def test_resend_gives_up_after_three_days_and_says_so(settings, caplog):
+    booking = BookingFactory()
+    old = UnsentEmail.objects.create(booking=booking, kind="request_new", to="host")
+    fresh = UnsentEmail.objects.create(booking=booking, kind="message_new", to="guest")
+    UnsentEmail.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=3, minutes=1)
+    )
+    with smtp_server() as smtp:
+        settings.MAILERS = smtp_mailers(smtp.port, timeout=5)
+        with caplog.at_level(logging.ERROR, logger="bookings.emails"):
+            counts = booking_emails_resend()
+    assert counts == {"sent": 1, "failed": 0, "given_up": 1}
+    assert [m["Subject"].split(" ")[:2] for m in smtp.received] == [["New", "message"]]
+    [record] = [r for r in caplog.records if r.name == "bookings.emails"]
+    assert f"request_new to host of booking #{booking.pk}" in record.getMessage()
+    assert not UnsentEmail.objects.filter(pk__in=[old.pk, fresh.pk]).exists()
