@@ -53,12 +53,31 @@ class OperatorLoginForm(_SiteLoginForm):
 
 
 class HostAdminSite(AdminSite):
+    """The host admin. Apps add what a host should see first on its home page with
+    ``add_index_panel`` (bookings: the requests waiting for an answer), so this site needs
+    no import of theirs."""
+
     site_header = "PivotDesk for hosts"
     site_title = "PivotDesk hosts"
     index_title = "Your spaces"
+    index_template = "admin/host_index.html"
     site_url = "/"
     login_form = HostLoginForm
     login_template = "admin/host_login.html"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._index_panels = []
+
+    def add_index_panel(self, panel):
+        """``panel(request)`` returns a context dict for templates/admin/host_index_panel.html
+        (title, items, empty, link, link_text), or None to show nothing."""
+        self._index_panels.append(panel)
+        return panel
+
+    def index(self, request, extra_context=None):
+        panels = [shown for panel in self._index_panels if (shown := panel(request))]
+        return super().index(request, {"panels": panels, **(extra_context or {})})
 
     def has_permission(self, request):
         user = request.user

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.admin_site import ForgedParamsMixin, host_site
 
-from . import services
+from . import selectors, services
 from .emails import booking_emails_batched
 from .models import Booking, BookingEvent, Message, UnsentEmail
 
@@ -173,3 +173,31 @@ class HostBookingAdmin(BookingAdminBase):
 
 
 host_site.register(Booking, HostBookingAdmin)
+
+
+PANEL_REQUESTS_SHOWN = 10
+
+
+@host_site.add_index_panel
+def pending_requests_panel(request):
+    """The host admin's home page starts with the requests waiting for this host's answer."""
+    pending = selectors.pending_requests_for_host(host=request.user)
+    shown = list(pending[: PANEL_REQUESTS_SHOWN + 1])
+    more = len(shown) > PANEL_REQUESTS_SHOWN
+    return {
+        "title": "Waiting for your answer",
+        "count": pending.count() if more else len(shown),
+        "items": [
+            {
+                "url": reverse(f"{host_site.name}:bookings_booking_change", args=[b.pk]),
+                "text": f"#{b.pk} · {b.guest.display_name}: {b.desks} desk(s) at "
+                f"{b.listing.title}, from {b.start:%b} {b.start.day}",
+                "deadline": b.answer_by,
+            }
+            for b in shown[:PANEL_REQUESTS_SHOWN]
+        ],
+        "empty": "No requests are waiting for your answer.",
+        "link": reverse(f"{host_site.name}:bookings_booking_changelist")
+        + "?status__exact=requested",
+        "link_text": "All open requests",
+    }

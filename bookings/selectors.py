@@ -245,6 +245,16 @@ def bookings_for_user(*, user) -> QuerySet[Booking]:
     )
 
 
+def pending_requests_for_host(*, host) -> QuerySet[Booking]:
+    """Requests on ``host``'s spaces waiting for an answer, the one that expires first first."""
+    return (
+        Booking.objects.pending()
+        .filter(listing__host=host)
+        .select_related("listing", "guest")
+        .order_by("created_at", "id")
+    )
+
+
 def booking_for_viewer(*, user, pk) -> QuerySet[Booking]:
     """The booking ``pk`` if ``user`` is its guest or its listing's host (else empty), with its
     thread and history."""

@@ -1,7 +1,10 @@
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from bookings.models import Booking, UnsentEmail
@@ -138,3 +141,40 @@ def test_operator_admin_lists_the_unsent_emails_read_only(client):
     assert change.status_code == 403
     unsent.refresh_from_db()
     assert unsent.attempts == 1
+
+
+def test_host_admin_home_starts_with_my_requests_waiting_for_an_answer(host_client):
+    mine = host_client.listing
+    first = BookingFactory(listing=mine, desks=1, guest=UserFactory(name="<b>Zoe</b>"))
+    second = BookingFactory(listing=mine, desks=2)
+    BookingFactory(listing=mine, desks=1, status=Booking.Status.APPROVED)
+    elsewhere = BookingFactory()  # another host's request
+
+    html = host_client.get(reverse("host:index")).content.decode()
+    assert "Waiting for your answer (2)" in html
+    panel = html[html.index("Waiting for your answer") : html.index("All open requests")]
+    assert panel.index(f"#{first.pk} ") < panel.index(f"#{second.pk} ")  # expires first, first
+    assert f"#{elsewhere.pk} " not in panel
+    assert "&lt;b&gt;Zoe&lt;/b&gt;" in panel and "<b>Zoe" not in panel
+    assert reverse("host:bookings_booking_change", args=[first.pk]) in panel
+    deadline = timezone.localtime(first.answer_by)
+    assert f"answer by {deadline:%b} {deadline.day}," in panel
+    assert "?status__exact=requested" in html
+
+
+def test_host_admin_home_says_when_nothing_waits_and_costs_the_same_for_many(host_client):
+    html = host_client.get(reverse("host:index")).content.decode()
+    assert "No requests are waiting for your answer." in html
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert host_client.get(reverse("host:index")).status_code == 200
+        return len(captured)
+
+    BookingFactory(listing=host_client.listing, desks=1)
+    few = queries()
+    for _ in range(14):
+        BookingFactory(listing=ListingFactory(host=host_client.listing.host), desks=1)
+    html = host_client.get(reverse("host:index")).content.decode()
+    assert "Waiting for your answer (15)" in html and html.count("answer by") == 10
+    assert queries() <= few + 1  # the count, once there are more than ten
