@@ -30,6 +30,10 @@ from .models import Amenity, City, Listing, Neighborhood, Photo
 from .services import image_validate, photo_make_variants
 
 NEIGHBORHOOD_NOT_IN_CITY = "Pick a neighborhood in {city}."
+NEIGHBORHOOD_SLUG_TAKEN = (
+    "{neighborhood}, {city} has this slug: searches name neighborhoods by slug alone, so add "
+    "the city (e.g. downtown-boulder)."
+)
 LISTING_DESKS_BELOW_APPROVED = (
     "{approved} desks are already approved on {day:%B %-d, %Y}; "
     "a listing can't have fewer desks than that."
@@ -290,8 +294,28 @@ class CityAdmin(ForgedParamsMixin, admin.ModelAdmin):
     search_fields = ("name",)
 
 
+class NeighborhoodForm(forms.ModelForm):
+    """The database keeps slugs unique per city; this keeps them unique across cities too:
+    /spaces/?neighborhood=<slug> without a city would otherwise match both."""
+
+    class Meta:
+        model = Neighborhood
+        fields = ["city", "name", "slug", "latitude", "longitude"]
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        taken = Neighborhood.objects.filter(slug=slug).exclude(pk=self.instance.pk)
+        other = taken.select_related("city").first()
+        if other is not None:
+            raise ValidationError(
+                NEIGHBORHOOD_SLUG_TAKEN.format(neighborhood=other.name, city=other.city.name)
+            )
+        return slug
+
+
 @admin.register(Neighborhood)
 class NeighborhoodAdmin(ForgedParamsMixin, admin.ModelAdmin):
+    form = NeighborhoodForm
     list_display = ("name", "city", "slug")
     list_filter = ("city",)
     list_select_related = ("city",)

@@ -18,7 +18,7 @@ from bookings.tests.factories import BookingFactory
 from listings import admin as listings_admin
 from listings.admin import LISTING_DESKS_BELOW_APPROVED
 
-from .factories import ListingFactory
+from .factories import CityFactory, ListingFactory, NeighborhoodFactory
 
 DAY = datetime.timedelta(days=1)
 
@@ -169,3 +169,27 @@ def test_a_capacity_cut_and_an_approval_at_once_never_overbook(postgres_only, mo
     # The approval waited for the cut's row lock, then found no room.
     assert outcomes == {"cut": 302, "approve": "refused"}
     assert listing.desks == 2
+
+
+@pytest.mark.django_db
+def test_a_neighborhood_slug_is_unique_across_cities_too(client):
+    """Search takes ?neighborhood=<slug> with or without a city: one slug, one place."""
+    boulder = NeighborhoodFactory(city__name="Boulder", city__slug="boulder", slug="downtown")
+    denver = CityFactory(name="Denver", slug="denver")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    data = {"city": denver.pk, "name": "Downtown", "latitude": "39.7", "longitude": "-104.99"}
+
+    response = client.post("/admin/listings/neighborhood/add/", {**data, "slug": "downtown"})
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["slug"] == [
+        f"{boulder.name}, Boulder has this slug: searches name neighborhoods by slug alone, "
+        "so add the city (e.g. downtown-boulder)."
+    ]
+    response = client.post("/admin/listings/neighborhood/add/", {**data, "slug": "downtown-denver"})
+    assert response.status_code == 302
+    # Editing a neighborhood keeps its own slug.
+    edit = {"city": boulder.city_id, "name": "Downtown Boulder", "slug": "downtown"}
+    edit |= {"latitude": "40.0", "longitude": "-105.27"}
+    response = client.post(f"/admin/listings/neighborhood/{boulder.pk}/change/", edit)
+    assert response.status_code == 302
