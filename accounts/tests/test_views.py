@@ -10,6 +10,7 @@ from accounts.models import User
 from accounts.services import EMAIL_TAKEN
 from accounts.tests.conftest import PASSWORD
 from accounts.tests.factories import UserFactory
+from pivotdesk.tests.support import closed_port, smtp_mailers
 
 pytestmark = pytest.mark.django_db
 
@@ -220,6 +221,16 @@ def test_password_reset_by_email_through_to_logging_in(client):
     assert old.status_code == 200 and _logged_in_id(client) is None
     new = client.post(reverse("accounts:login"), {"username": user.email, "password": NEW_PASSWORD})
     assert new.status_code == 302 and _logged_in_id(client) == str(user.pk)
+
+
+def test_password_reset_with_the_mail_server_down_still_answers(client, settings, caplog):
+    """Django logs the failure (no 500): the visitor can ask again once mail is back."""
+    UserFactory(email="reset@example.test")
+    settings.MAILERS = smtp_mailers(closed_port(), timeout=2)
+    response = client.post(reverse("accounts:password_reset"), {"email": "reset@example.test"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:password_reset_done")
+    assert any("password reset" in r.getMessage() for r in caplog.records)
 
 
 def test_password_reset_for_an_unknown_email_looks_the_same(client):
