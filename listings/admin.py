@@ -14,6 +14,7 @@ the desks approved bookings hold on any day from today on. Every ModelAdmin take
 Django's "invalid lookup" answer or are dropped, never a 500.
 """
 
+import json
 from decimal import Decimal
 
 from django import forms
@@ -26,6 +27,7 @@ from django.utils.html import format_html
 from accounts.admin_site import ForgedParamsMixin, host_site, outside_integer_range
 from bookings.selectors import approved_desks_peak
 
+from .maps import map_config
 from .models import Amenity, City, Listing, Neighborhood, Photo
 from .services import image_validate, photo_make_variants
 
@@ -137,13 +139,40 @@ class ChoicesInRange(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+class PinPickerInput(forms.NumberInput):
+    """The longitude input, then a map to click or drag the pin on (listings/pin-picker.js
+    fills both coordinates). ``centres``: {neighborhood id: [lat, lng]}, where the map opens
+    while the coordinates are empty. Without JavaScript the map stays hidden."""
+
+    centres: dict[str, list[float]] = {}
+
+    def render(self, name, value, attrs=None, renderer=None):
+        config = map_config()
+        return super().render(name, value, attrs, renderer) + format_html(
+            '<p class="help pin-picker-hint">Or click the map (drag the pin to adjust).</p>'
+            '<div class="pin-picker" role="region" aria-label="Map to place the space" hidden'
+            ' data-pin-picker data-tile-url="{}" data-attribution="{}" data-icon-url="{}"'
+            ' data-icon-2x-url="{}" data-shadow-url="{}" data-centres="{}"></div>',
+            config["tile_url"],
+            config["attribution"],
+            config["icon_url"],
+            config["icon_2x_url"],
+            config["shadow_url"],
+            json.dumps(self.centres),
+        )
+
+
 class ListingForm(forms.ModelForm):
     class Meta:
         model = Listing
         # No "host": it comes from the request (host admin) or the operator's own field.
         fields = [name for _, options in LISTING_FIELDSETS for name in options["fields"]]
-        widgets = {"amenities": forms.CheckboxSelectMultiple}
+        widgets = {"amenities": forms.CheckboxSelectMultiple, "longitude": PinPickerInput}
         field_classes = {"amenities": ChoicesInRange}
+
+    class Media:
+        css = {"all": ("vendor/leaflet/leaflet.css", "listings/pin-picker.css")}
+        js = ("vendor/leaflet/leaflet.js", "listings/pin-picker.js")
 
     def clean_desks(self):
         """Refuse fewer desks than approved bookings hold on any day from today on.
@@ -172,6 +201,10 @@ class ListingForm(forms.ModelForm):
         for name in ("latitude", "longitude"):
             self.fields[name].required = False
         self.fields["longitude"].help_text = LISTING_PIN_HELP
+        self.fields["longitude"].widget.centres = {
+            str(pk): [float(lat), float(lng)]
+            for pk, lat, lng in Neighborhood.objects.values_list("pk", "latitude", "longitude")
+        }
 
     def clean(self):
         cleaned = super().clean()

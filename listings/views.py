@@ -6,7 +6,6 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -17,23 +16,13 @@ from pivotdesk.pagecache import request_content_version
 from . import selectors, seo
 from .filters import PAGE_SIZE, ListingFilter
 from .forms import RequestPrefillForm
+from .maps import map_config
 from .models import City, Listing
 
 PAGE_NOT_A_NUMBER = "Page: “{value}” is not a page number. Showing page 1."
 PAGE_OUT_OF_RANGE = "There is no page {number} (the last is {last}). Showing page 1."
 CITY_PAGE_CARDS = 24
 COUNT_TIMEOUT = 300
-
-
-def _map_config():
-    """Settings the map script reads from data attributes (no inline script anywhere)."""
-    return {
-        "tile_url": settings.MAP_TILE_URL,
-        "attribution": settings.MAP_TILE_ATTRIBUTION,
-        "icon_url": static("vendor/leaflet/images/marker-icon.png"),
-        "icon_2x_url": static("vendor/leaflet/images/marker-icon-2x.png"),
-        "shadow_url": static("vendor/leaflet/images/marker-shadow.png"),
-    }
 
 
 def _page(queryset, raw, *, count_key=None):
@@ -137,7 +126,7 @@ def search(request):
             "prefill_query": _query(prefill),
             "selected_city": selected_city,
             "pins": seo.map_pins(listings),
-            "map": _map_config(),
+            "map": map_config(),
             "canonical": seo.absolute_url(_page_url(request.path, params, page.number)),
         },
     )
@@ -164,7 +153,7 @@ def city_detail(request, city):
             "neighborhoods": neighborhoods,
             "total": total,
             "pins": seo.map_pins(listings),
-            "map": _map_config(),
+            "map": map_config(),
             "canonical": seo.absolute_url(city.get_absolute_url()),
             "og_image": og_image,
         },
@@ -191,7 +180,7 @@ def listing_detail(request, city, slug):
             "amenities": page.amenities,
             "book_url": f"{listing.get_absolute_url()}book/{_query(prefill)}",
             "pins": seo.map_pins([listing]),
-            "map": _map_config(),
+            "map": map_config(),
             "canonical": seo.absolute_url(listing.get_absolute_url()),
             "og_image": seo.hero_url(photos),
             "jsonld": seo.listing_jsonld(listing, photos),

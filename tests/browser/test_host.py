@@ -85,3 +85,48 @@ def test_host_posts_a_space_with_a_photo(new_context, site_data, shot, page_prob
     assert visitor.evaluate("(img) => img.naturalWidth", photo.element_handle()) > 0
     shot(visitor, "public")
     assert page_problems == []
+
+
+def test_a_host_places_the_pin_on_a_map(new_context, site_data, shot, page_problems):
+    """No coordinates to type: the map opens on the chosen neighborhood, a click places the
+    pin and fills both fields, which save as typed ones would."""
+    from listings.models import Listing, Neighborhood
+
+    pearl = Neighborhood.objects.get(name="Pearl Street")
+    host = _host_on_add_form(new_context, site_data)
+    picker = host.locator("[data-pin-picker]")
+    expect(picker).to_be_visible()
+    host.locator("#id_city").select_option(label="Boulder")
+    host.locator("#id_neighborhood").select_option(label="Pearl Street, Boulder")
+    expect(host.locator("#id_latitude")).to_have_value("")
+
+    box = picker.bounding_box()
+    picker.click(position={"x": box["width"] / 2 + 40, "y": box["height"] / 2 - 30})
+    latitude = float(host.locator("#id_latitude").input_value())
+    longitude = float(host.locator("#id_longitude").input_value())
+    # Zoomed on the neighborhood: a click a little north-east of the centre lands close by.
+    assert 0 < latitude - float(pearl.latitude) < 0.01, latitude
+    assert 0 < longitude - float(pearl.longitude) < 0.01, longitude
+    expect(host.locator(".leaflet-marker-icon")).to_have_count(1)
+    shot(host, "pin-placed")
+
+    for selector, value in {
+        "#id_title": "Desks with a pin",
+        "#id_description": "Four desks near Pearl Street.",
+        "#id_address": "1300 Pearl St, Boulder, CO",
+        "#id_desks": "4",
+        "#id_price_per_desk": "250",
+        "#id_available_from": timezone.localdate().isoformat(),
+    }.items():
+        host.locator(selector).fill(value)
+    host.locator("#id_title").press("End")  # the slug follows the title
+    host.locator("#id_space_type").select_option("hot_desk")
+    host.locator("input[name=_save]").first.click()
+    expect(host.locator(".messagelist")).to_contain_text("was added successfully")
+    listing = Listing.objects.get(slug="desks-with-a-pin")
+    assert (float(listing.latitude), float(listing.longitude)) == (latitude, longitude)
+
+    # Its change page opens the map on the saved pin.
+    host.goto(f"/host/listings/listing/{listing.pk}/change/")
+    expect(host.locator(".leaflet-marker-icon")).to_have_count(1)
+    assert page_problems == []
