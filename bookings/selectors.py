@@ -245,6 +245,21 @@ def bookings_for_user(*, user) -> QuerySet[Booking]:
     )
 
 
+def guest_bookings_on(*, user, listing) -> list[Booking]:
+    """``user``'s requests and approved bookings on ``listing`` that have not ended, soonest
+    first: the listing page reminds a guest of them (one query; none for a visitor)."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Booking.objects.filter(
+            guest=user,
+            listing=listing,
+            status__in=[Booking.Status.REQUESTED, Booking.Status.APPROVED],
+            end__gt=timezone.localdate(),
+        ).order_by("start", "id")
+    )
+
+
 def pending_requests_for_host(*, host) -> QuerySet[Booking]:
     """Requests on ``host``'s spaces waiting for an answer, the one that expires first first."""
     return (

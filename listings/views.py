@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from bookings.selectors import listing_availability
+from bookings.selectors import guest_bookings_on, listing_availability
 from pivotdesk.codeversion import code_version
 from pivotdesk.pagecache import request_content_version
 
@@ -177,6 +177,7 @@ def listing_detail(request, city, slug):
             "listing": listing,
             "photos": photos,
             "availability": listing_availability(listing=listing),
+            "your_bookings": guest_bookings_on(user=request.user, listing=listing),
             "amenities": page.amenities,
             "book_url": f"{listing.get_absolute_url()}book/{_query(prefill)}",
             "pins": seo.map_pins([listing]),
