@@ -149,7 +149,8 @@ class PinPickerInput(forms.NumberInput):
     def render(self, name, value, attrs=None, renderer=None):
         config = map_config()
         return super().render(name, value, attrs, renderer) + format_html(
-            '<p class="help pin-picker-hint">Or click the map (drag the pin to adjust).</p>'
+            '<p class="help pin-picker-hint" hidden data-pin-picker-hint>'
+            "Or click the map (drag the pin to adjust).</p>"
             '<div class="pin-picker" role="region" aria-label="Map to place the space" hidden'
             ' data-pin-picker data-tile-url="{}" data-attribution="{}" data-icon-url="{}"'
             ' data-icon-2x-url="{}" data-shadow-url="{}" data-centres="{}"></div>',

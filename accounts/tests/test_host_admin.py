@@ -256,6 +256,10 @@ def test_neighborhood_must_be_in_the_city(as_a, hood):
 def test_a_listing_without_coordinates_is_pinned_at_its_neighborhood(as_a, hood):
     form = as_a.get("/host/listings/listing/add/").content.decode()
     assert LISTING_PIN_HELP in form
+    # Without JavaScript the map and its hint stay hidden: the two inputs are the whole field.
+    assert 'hidden data-pin-picker data-tile-url="' in form
+    assert "hidden data-pin-picker-hint>" in form
+    assert f'data-centres="{{&quot;{hood.pk}&quot;: [' in form
     response = as_a.post(ADD, _listing_data(hood, latitude="", longitude=""))
     assert response.status_code == 302
     listing = Listing.objects.get()

@@ -96,6 +96,7 @@ def test_a_host_places_the_pin_on_a_map(new_context, site_data, shot, page_probl
     host = _host_on_add_form(new_context, site_data)
     picker = host.locator("[data-pin-picker]")
     expect(picker).to_be_visible()
+    expect(host.get_by_text("Or click the map")).to_be_visible()
     host.locator("#id_city").select_option(label="Boulder")
     host.locator("#id_neighborhood").select_option(label="Pearl Street, Boulder")
     expect(host.locator("#id_latitude")).to_have_value("")

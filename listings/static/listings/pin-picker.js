@@ -26,6 +26,10 @@
       centres = {};
     }
     el.hidden = false;
+    var hint = document.querySelector("[data-pin-picker-hint]");
+    if (hint) {
+      hint.hidden = false;
+    }
     var L = window.L;
     var map = L.map(el, { scrollWheelZoom: false });
     L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.attribution, maxZoom: 19 }).addTo(map);
