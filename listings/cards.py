@@ -1,16 +1,16 @@
 """Listing cards, the fragment every list of spaces is made of (home, city pages, search).
 
 A card is cached whole under the key ``{% cache 86400 listing_card pk updated_at version
-code_version %}`` would use, so an edit to the listing (``updated_at``) or to anything a
+release prefix %}`` would use, so an edit to the listing (``updated_at``) or to anything a
 card shows (the content version: photos, neighborhoods...) retires it, and so does a deploy
-(the code version, pivotdesk.codeversion). What differs between pages showing
-the same listing (whether its photo loads lazily) is left as a slot in the cached HTML and
-filled in per page, so one cached card serves every search. A card's link is exactly the
-listing's URL (the search's desks and move-in reach "Request desks" through the browser,
-static/js/prefill.js). A page asks for all its cards in one round trip (``get_many``),
-renders only the missing ones, fetching their photos in one query when the listings came
-without them, and stores those together (``set_many``). Logged-in visitors, who bypass the
-page cache, reuse the same cards.
+(the release id); the script prefix its link is built on is in the key too. What differs
+between pages showing the same listing (whether its photo loads lazily) is left as a slot in
+the cached HTML and filled in per page, so one cached card serves every search. A card's
+link is exactly the listing's URL (the search's desks and move-in reach "Request desks"
+through the browser, static/js/prefill.js). A page asks for all its cards in one round trip
+(``get_many``), renders only the missing ones, fetching their photos in one query when the
+listings came without them, and stores those together (``set_many``). Logged-in visitors,
+who bypass the page cache, reuse the same cards.
 """
 
 from collections.abc import Iterable
@@ -19,9 +19,10 @@ from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
 from django.db.models import prefetch_related_objects
 from django.template.loader import get_template
+from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
 
-from pivotdesk.codeversion import code_version
+from pivotdesk.pagecache import release_id
 
 from .models import Listing
 from .selectors import photos_in_order
@@ -37,9 +38,10 @@ LAZY = 'loading="lazy"'
 
 
 def card_key(listing: Listing, *, version) -> str:
-    # The code version too: a deploy may change the card's template or what it links to.
+    # A deploy may change the card's template; the script prefix, what it links to.
     return make_template_fragment_key(
-        "listing_card", [listing.pk, listing.updated_at, version, code_version()]
+        "listing_card",
+        [listing.pk, listing.updated_at, version, release_id(), get_script_prefix()],
     )
 
 

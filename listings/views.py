@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from bookings.selectors import guest_bookings_on, listing_availability
-from pivotdesk.codeversion import code_version
-from pivotdesk.pagecache import request_content_version
+from pivotdesk.pagecache import release_id, request_content_version
 
 from . import selectors, seo
 from .filters import PAGE_SIZE, ListingFilter
@@ -65,8 +64,8 @@ def _count_key(params, version):
     filters = urlencode([(k, v) for k, v in params if k != "sort"])
     digest = hashlib.md5(filters.encode(), usedforsecurity=False).hexdigest()
     day = timezone.localdate().isoformat()
-    # The code version too: a deploy may change what a filter matches.
-    return f"search-count:{version}:{code_version()}:{day}:{digest}"
+    # The release too: a deploy may change what a filter matches.
+    return f"search-count:{version}:{release_id()}:{day}:{digest}"
 
 
 def _query(params):

@@ -8,12 +8,6 @@ class PivotdeskConfig(AppConfig):
     verbose_name = "PivotDesk"
 
     def ready(self):
-        from django.utils.autoreload import file_changed
-
-        from . import cache_signals, codeversion
+        from . import cache_signals
 
         cache_signals.connect()
-        # runserver: a template edit reloads no process (Django resets its template loaders
-        # instead), so the code version is worked out again, or `make run` would keep
-        # serving the page as it was before the edit.
-        file_changed.connect(codeversion.forget, dispatch_uid="pivotdesk.codeversion")

@@ -7,22 +7,32 @@ CSRF middleware have added their ``Vary: Cookie`` and cookies.
 from django.conf import settings
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from .pagecache import DEFAULT_CACHE_CONTROL, is_cacheable_path
+from .pagecache import request_content_version
+
+
+def is_cached_page(request) -> bool:
+    match = request.resolver_match
+    return match is not None and match.view_name in settings.PAGE_CACHE_PAGES
 
 
 class CacheHeadersMiddleware:
-    """Anonymous visitor (no session cookie), cacheable path, 200, no cookie set:
-    drop ``Vary: Cookie`` (SessionMiddleware adds it as soon as a template reads ``user``,
-    but without a session cookie there is nothing the page could vary on) and send
-    PAGE_CACHE_CONTROL. A response that sets a cookie is personal: ``private``.
+    """Anonymous visitor (no session cookie), a page in PAGE_CACHE_PAGES, 200, no cookie set:
+    drop ``Vary: Cookie`` (SessionMiddleware adds it as soon as a template reads ``user``;
+    without a session cookie there is nothing to vary on) and send PAGE_CACHE_CONTROL.
+    A response that sets a cookie is personal: ``private``.
 
     Visitor with a session cookie: ``private`` everywhere. When the session key changes (log
-    in, log out) ``Clear-Site-Data: "cache"`` drops anonymous copies the browser may still
-    hold for up to max-age, so a visitor who just logged in does not see "Log in".
+    in, log out) ``Clear-Site-Data: "cache"`` drops anonymous copies the browser may hold.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if is_cached_page(request):
+            # Before the view reads the database: cards and counts it caches are keyed by
+            # a version never newer than what they show.
+            request_content_version(request)
 
     def __call__(self, request):
         response = self.get_response(request)
@@ -31,31 +41,17 @@ class CacheHeadersMiddleware:
         morsel = response.cookies.get(name)
         if morsel is not None and morsel.value != (sent or ""):
             response["Clear-Site-Data"] = '"cache"'
-        if sent:
+        if sent or (response.cookies and is_cached_page(request)):
             patch_cache_control(response, private=True)
-            return response
-        if response.cookies:
-            if is_cacheable_path(request.path_info):
-                patch_cache_control(response, private=True)
-            return response
-        if (
-            request.method in ("GET", "HEAD")
+        elif (
+            not response.cookies
+            and request.method in ("GET", "HEAD")
             and response.status_code == 200
-            and is_cacheable_path(request.path_info)
+            and is_cached_page(request)
+            and not any(w in response.get("Cache-Control", "") for w in ("private", "no-"))
         ):
-            _drop_vary_cookie(response)
-            cache_control = response.get("Cache-Control", "")
-            if not any(w in cache_control for w in ("private", "no-store", "no-cache")):
-                response["Cache-Control"] = getattr(
-                    settings, "PAGE_CACHE_CONTROL", DEFAULT_CACHE_CONTROL
-                )
+            vary = [v.strip() for v in response.get("Vary", "").split(",")]
+            del response["Vary"]
+            patch_vary_headers(response, [v for v in vary if v and v.lower() != "cookie"])
+            response["Cache-Control"] = settings.PAGE_CACHE_CONTROL
         return response
-
-
-def _drop_vary_cookie(response):
-    if not response.has_header("Vary"):
-        return
-    kept = [v.strip() for v in response["Vary"].split(",") if v.strip().lower() != "cookie"]
-    del response["Vary"]
-    if kept:
-        patch_vary_headers(response, kept)

@@ -2,80 +2,49 @@
 
     at=info method=GET path="/" status=200 service=1ms queue=3ms bytes=1234 cache=hit request_id=…
 
-(`at=error` for a 5xx, as the router does.) `cache=` says how the page cache answered (hit,
-stale, miss or bypass; absent for what it never keeps, such as assets): the misses are the
-renders. The outermost WSGI layer: it sees page-cache hits and beta-gate refusals too.
-`service` is the time from entering this layer to the last body byte; `queue` is the time
-the request waited between the router and the dyno (pivotdesk.queue_ms, set by the page
-cache's queue-time layer, or X-Request-Start read here).
+(`at=error` for a 5xx.) `cache=` says how the page cache answered (hit, stale, miss; absent
+for what it does not keep): the misses are the renders. The outermost WSGI layer: it sees
+page-cache hits and beta-gate refusals too. `service` runs from entering this layer to the
+last body byte; `queue` is how long the router held the request (X-Request-Start).
+
+Secrets in paths never reach the line: a URL part named in SECRET_URL_PARTS (a password
+reset's ``uidb64`` and ``token``; name an invite's or unsubscribe link's part ``token`` too)
+is written as ``***``. Sentry events get the same treatment (pivotdesk/sentry.py).
 """
 
-import itertools
-import os
 import re
 import sys
-import threading
 import time
 import uuid
 
-# Heroku's router sends a UUID; accept any short token made of safe characters, otherwise
-# make our own (a request id is echoed into a header and a log line: no injection).
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:+/=-]{8,200}")
+from django.urls import Resolver404, resolve
+
+from .pagecache import queue_time_ms
+
+SECRET_URL_PARTS = frozenset({"token", "uidb64", "key", "signature"})
+MASK = "***"
+# Heroku's router sends a UUID; accept any short token of safe characters, else make one
+# (a request id is echoed into a header and a log line: no injection).
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:+/=-]{8,200}")
+MAX_PATH = 1000  # one write per line stays whole when workers share the dyno's stdout
 
 
-# One write per line stays whole when several workers share the dyno's stdout pipe.
-MAX_PATH = 1000
-
-
-class _Ids:
-    """Request ids for requests that came without one: 20 random hex digits drawn once per
-    process, then a counter (32 hex digits, like a UUID). Unique, and no system call per
-    request (uuid4 reads the kernel's random source each time, giving up the GIL)."""
-
-    def __init__(self):
-        self.pid = None
-        self.lock = threading.Lock()
-
-    def next(self) -> str:
-        if self.pid != os.getpid():  # drawn after gunicorn forks, not shared by workers
-            with self.lock:
-                if self.pid != os.getpid():
-                    self.prefix, self.counter = uuid.uuid4().hex[:20], itertools.count()
-                    self.pid = os.getpid()
-        return f"{self.prefix}{next(self.counter):012x}"
-
-
-_ids = _Ids()
-
-
-def request_id(environ) -> str:
-    given = environ.get("HTTP_X_REQUEST_ID", "")
-    return given if _REQUEST_ID.fullmatch(given) else _ids.next()
-
-
-def queue_ms(environ, now: float) -> int | None:
-    """Milliseconds the request queued before reaching us, if anyone can tell."""
-    known = environ.get("pivotdesk.queue_ms")
-    if known is not None:
-        try:
-            return max(0, int(known))
-        except (TypeError, ValueError):
-            return None
-    raw = environ.get("HTTP_X_REQUEST_START", "").strip().removeprefix("t=")
+def masked_path(path: str) -> str:
+    """``path`` with the values of its secret URL parts (SECRET_URL_PARTS) replaced."""
     try:
-        start = float(raw)
-    except ValueError:
-        return None
-    # The router sends epoch milliseconds; other proxies send seconds or microseconds.
-    now_ms = now * 1000
-    for start_ms in (start, start * 1000, start / 1000):
-        if abs(now_ms - start_ms) < 86_400_000:
-            return max(0, round(now_ms - start_ms))
-    return None
+        kwargs = resolve(path).kwargs
+    except Resolver404:
+        return path
+    for name, value in kwargs.items():
+        if name in SECRET_URL_PARTS and value:
+            path = path.replace(str(value), MASK)
+    return path
 
 
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def wsgi_path(environ) -> str:
+    """The request's path as Django decodes it (PEP 3333: latin-1 carried UTF-8 bytes)."""
+    raw = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    return raw.encode("latin-1", "replace").decode("utf-8", "replace")
 
 
 class RequestLog:
@@ -84,9 +53,9 @@ class RequestLog:
         self.stream = stream
 
     def __call__(self, environ, start_response):
-        started = time.monotonic()
-        arrived = time.time()
-        rid = request_id(environ)
+        started, arrived = time.monotonic(), time.time()
+        given = environ.get("HTTP_X_REQUEST_ID", "")
+        rid = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         environ["HTTP_X_REQUEST_ID"] = rid  # Django and Sentry see the same id
         state = {"status": "500"}
 
@@ -96,33 +65,31 @@ class RequestLog:
                 headers = [*headers, ("X-Request-ID", rid)]
             return start_response(status, headers, exc_info)
 
+        def write(sent):
+            queue = queue_time_ms(environ, arrived)
+            cache = environ.get("pivotdesk.page_cache")
+            path = masked_path(wsgi_path(environ))[:MAX_PATH]
+            path = path.replace("\\", "\\\\").replace('"', '\\"')
+            line = (
+                f"at={'error' if state['status'].startswith('5') else 'info'} "
+                f'method={environ.get("REQUEST_METHOD", "-")} path="{path}" '
+                f"status={state['status']} service={round((time.monotonic() - started) * 1000)}ms "
+                f"queue={'-' if queue is None else f'{queue}ms'} bytes={sent} "
+                f"{f'cache={cache} ' if cache else ''}request_id={rid}\n"
+            )
+            stream = self.stream or sys.stdout
+            stream.write(line)
+            stream.flush()
+
         try:
             body = self.app(environ, logging_start_response)
         except BaseException:
-            self._write(environ, state["status"], started, arrived, 0, rid)
+            write(0)
             raise
-        return _LoggedBody(
-            body, lambda sent: self._write(environ, state["status"], started, arrived, sent, rid)
-        )
-
-    def _write(self, environ, status, started, arrived, sent, rid):
-        service = round((time.monotonic() - started) * 1000)
-        queue = queue_ms(environ, arrived)
-        path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))[:MAX_PATH]
-        level = "error" if status.startswith("5") else "info"
-        cache = environ.get("pivotdesk.page_cache")
-        line = (
-            f"at={level} method={environ.get('REQUEST_METHOD', '-')} path={_quote(path)} "
-            f"status={status} service={service}ms "
-            f"queue={'-' if queue is None else f'{queue}ms'} bytes={sent} "
-            f"{f'cache={cache} ' if cache else ''}request_id={rid}\n"
-        )
-        stream = self.stream or sys.stdout
-        stream.write(line)
-        stream.flush()
+        return LoggedBody(body, write)
 
 
-class _LoggedBody:
+class LoggedBody:
     """Passes the body through, counting bytes; logs once when the server closes it."""
 
     def __init__(self, body, on_close):

@@ -1,9 +1,30 @@
 """Sentry error reporting, started from settings only when SENTRY_DSN is set."""
 
+from urllib.parse import urlsplit, urlunsplit
+
 import sentry_sdk
 from django.core.exceptions import ImproperlyConfigured
 from sentry_sdk.integrations.django import DjangoIntegration
 from sentry_sdk.utils import BadDsn, Dsn
+
+from .requestlog import masked_path
+
+
+def _masked_url(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=masked_path(parts.path)))
+
+
+def mask_secrets(event, hint):
+    """``before_send``: the secret parts of URLs (a password reset's token, see
+    pivotdesk.requestlog.SECRET_URL_PARTS) masked in the request URL and the Referer."""
+    request = event.get("request") or {}
+    if request.get("url"):
+        request["url"] = _masked_url(request["url"])
+    headers = request.get("headers") or {}
+    for name in [n for n in headers if n.lower() == "referer"]:
+        headers[name] = _masked_url(headers[name])
+    return event
 
 
 def sentry_init(
@@ -12,7 +33,7 @@ def sentry_init(
     """Start the SDK. No PII leaves the dyno: no cookies, user, IP, request bodies or locals.
 
     Frame locals and POST bodies are where e-mail addresses and phone numbers sit (sign-up,
-    booking messages), so they are not sent; stack traces and the URL still are.
+    booking messages), so they are not sent; stack traces and the URL (masked) still are.
     """
     try:
         Dsn(dsn)
@@ -29,4 +50,5 @@ def sentry_init(
         send_default_pii=False,
         include_local_variables=False,
         max_request_body_size="never",
+        before_send=mask_secrets,
     )

@@ -17,8 +17,7 @@ urlpatterns = [
     path("host/", host_site.urls),
     path("admin/", admin.site.urls),
     # SEO (listings): the sitemap index, its sections (pages, cities, listings; paginated
-    # with ?p=2...) and robots.txt. Sections must keep the /sitemap-<section>.xml shape: the
-    # page cache recognises them by it (pivotdesk.pagecache.is_cacheable_path).
+    # with ?p=2...) and robots.txt. Page-cached by name (settings.PAGE_CACHE_PAGES).
     path(
         "sitemap.xml",
         sitemaps_views.index,

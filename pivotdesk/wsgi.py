@@ -1,9 +1,8 @@
 """WSGI entry point for gunicorn (see gunicorn.conf.py and the Procfile).
 
 Outermost first: the request log (sees every request, cache hits and 401s too), the beta
-gate (covers cached pages), then the page cache (pivotdesk.pagecache: the queue-time rule,
-anonymous pages, media and static files before Django), then Django. Keep PageCache directly
-around Django.
+gate (covers cached pages), the page cache (pivotdesk.pagecache: anonymous pages and the
+queue-time rule, before Django), then Django, whose WhiteNoiseMiddleware serves static files.
 """
 
 import os

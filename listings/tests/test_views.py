@@ -21,4 +21,4 @@ def test_home_shows_both_cities_with_counts_and_featured_spaces(client):
 def test_home_static_assets_are_local(client):
     html = client.get("/").content.decode()
     assert "https://cdn" not in html and "//unpkg" not in html
-    assert "/static/css/site.css" in html
+    assert "/static/css/pivotdesk.css" in html

@@ -40,7 +40,7 @@ FALLBACK_500 = (
 def _stylesheet():
     """The site's stylesheet, if its URL can be worked out (a missing manifest entry can't)."""
     try:
-        return static("css/site.css")
+        return static("css/pivotdesk.css")
     except Exception:
         return ""
 

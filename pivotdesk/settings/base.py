@@ -58,7 +58,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Database down or too slow: a friendly 503 with Retry-After, never a 500 (issue #8).
+    # Database down or too slow: a friendly 503 with Retry-After, never a 500.
     "pivotdesk.middleware.dberrors.DatabaseErrorMiddleware",
 ]
 
@@ -111,31 +111,27 @@ if REDIS_URL:
     if REDIS_URL.startswith("rediss://"):
         # Heroku Redis presents a self-signed certificate.
         _redis_pool_kwargs["ssl_cert_reqs"] = None
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="pd"),
-            "TIMEOUT": 300,
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
-                "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
-                "CONNECTION_POOL_KWARGS": _redis_pool_kwargs,
-                "IGNORE_EXCEPTIONS": True,
-            },
-        }
+    _redis = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="pd"),
+        "TIMEOUT": 300,
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+            "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+            "CONNECTION_POOL_KWARGS": _redis_pool_kwargs,
+            "IGNORE_EXCEPTIONS": True,
+        },
     }
-    DJANGO_REDIS_IGNORE_EXCEPTIONS = True
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
-else:
+    # The page cache's alias: the same server, but errors raise so its breaker sees them.
     CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "pivotdesk",
-            "TIMEOUT": 300,
-        }
+        "default": _redis,
+        "pages": {**_redis, "OPTIONS": {**_redis["OPTIONS"], "IGNORE_EXCEPTIONS": False}},
     }
+else:
+    _locmem = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pd"}
+    CACHES = {"default": {**_locmem, "TIMEOUT": 300}, "pages": {**_locmem, "TIMEOUT": 300}}
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -152,9 +148,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- I18N -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Denver"
-# One language (Boulder and Denver, in English). Django's advice when translations are not
-# used: turn the machinery off. Every number, date and URL on a page asked the per-request
-# active language through a context-local: ~4 % of a render (docs/PERFORMANCE.md, session 3).
+# One language (Boulder and Denver, in English): Django's advice when translations are not
+# used is to turn the machinery off (it cost ~4 % of a render).
 USE_I18N = False
 USE_TZ = True
 
@@ -163,20 +158,8 @@ STATIC_HOST = env.str("STATIC_HOST", default="").rstrip("/")
 STATIC_URL = f"{STATIC_HOST}/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATICFILES_FINDERS = [
-    "django.contrib.staticfiles.finders.FileSystemFinder",
-    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "pivotdesk.bundles.BundleFinder",
-]
-# Served as one file each (pivotdesk/bundles.py): a first visit fetches one stylesheet and,
-# on pages with a map, one script, instead of two and three.
-STATIC_BUNDLES = {
-    "css/site.css": ["vendor/leaflet/leaflet.css", "css/pivotdesk.css"],
-    "js/site.js": ["vendor/leaflet/leaflet.js", "js/map.js", "js/search.js", "js/prefill.js"],
-}
-# Unhashed static names only (hashed ones are immutable for a year, pivotdesk/assets.py):
-# their content can change under the same URL, so WhiteNoise's default.
-WHITENOISE_MAX_AGE = 60 if not DEBUG else 0
+# WhiteNoiseMiddleware serves them (CompressedManifestStaticFilesStorage below): names with
+# the content hash are immutable, others get WhiteNoise's short default max-age.
 
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
@@ -308,7 +291,7 @@ AXES_RESET_ON_SUCCESS = True
 # trust from the right. 0 ignores the header (REMOTE_ADDR only).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
-# --- Going live (issue 7) ---------------------------------------------------------------
+# --- Going live --------------------------------------------------------------------------
 # Everything the platform needs, read from the environment: HTTPS behind the router, a
 # Content-Security-Policy, the beta gate, Sentry. `python manage.py golive` checks the lot.
 import os  # noqa: E402
@@ -322,8 +305,10 @@ if "pivotdesk" not in INSTALLED_APPS:
 # Collectstatic target; the deploy tests collect into a temp dir.
 STATIC_ROOT = env.path("STATIC_ROOT", default=STATIC_ROOT)
 
-# The router terminates TLS and says so in X-Forwarded-Proto.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The router terminates TLS and says so in X-Forwarded-Proto. gunicorn believes it only from
+# the proxies named in TRUSTED_PROXY_IPS (gunicorn.conf.py) and sets the WSGI scheme, which
+# Django reads; a client cannot choose the scheme by sending the header itself.
+SECURE_PROXY_SSL_HEADER = None
 # On by default in production; SECURE_SSL_REDIRECT=0 for a production-like run over plain
 # HTTP on localhost (cookies then drop the Secure flag too, or login would not work).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -409,18 +394,33 @@ if SENTRY_DSN:
         traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
     )
 
-# --- Being live: page cache, queue time (issue 6, docs/PERFORMANCE.md) ------------------
+# --- Being live: page cache, queue time (docs/PERFORMANCE.md) ---------------------------
 # Anonymous pages served whole from the cache by pivotdesk.pagecache.PageCache (wsgi.py).
-PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
+# Off with DEBUG on (`make run`): a template edit shows on the next request.
+PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=not DEBUG)
+# The views whose pages are kept, and the query parameters each reads (``name*``: repeatable).
+# Any other parameter is left out of the key: it changes nothing on the page.
+_SEARCH_PARAMS = ("city", "neighborhood", "type", "desks", "min_price", "max_price")
+PAGE_CACHE_PAGES = {
+    "listings:home": (),
+    "listings:search": (*_SEARCH_PARAMS, "move_in", "amenities*", "q", "sort", "page"),
+    "listings:city": (),
+    "listings:detail": ("desks", "move_in"),
+    "sitemap": (),
+    "sitemap-section": ("p",),
+    "robots": (),
+}
+# The release pages are made from: the platform's id, else the staticfiles manifest's digest.
+RELEASE_ID = next(
+    (os.environ[n] for n in ("HEROKU_RELEASE_VERSION", "SOURCE_VERSION") if os.environ.get(n)),
+    "",
+)
 PAGE_CACHE_TTL = env.int("PAGE_CACHE_TTL", default=3600)  # s; the content version retires pages
 PAGE_CACHE_CONTROL = env.str(
     "PAGE_CACHE_CONTROL", default="public, max-age=60, s-maxage=300, stale-while-revalidate=600"
 )
 PAGE_CACHE_LOCK_MS = env.int("PAGE_CACHE_LOCK_MS", default=5000)  # one render at a time
 PAGE_CACHE_WAIT_MS = env.int("PAGE_CACHE_WAIT_MS", default=2000)  # then render anyway
-# Per-worker copies of hot pages (gunicorn.conf.py enables them; Redis pub/sub keeps them honest)
-PAGE_CACHE_LOCAL_ENTRIES = env.int("PAGE_CACHE_LOCAL_ENTRIES", default=256)
-PAGE_CACHE_LOCAL_TTL = env.int("PAGE_CACHE_LOCAL_TTL", default=30)  # s
 # The router's X-Request-Start: a request that waited longer gets 503 + Retry-After at once.
 QUEUE_TIMEOUT_MS = env.int("QUEUE_TIMEOUT_MS", default=10000)
 QUEUE_RETRY_AFTER_S = env.int("QUEUE_RETRY_AFTER_S", default=5)

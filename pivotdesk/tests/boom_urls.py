@@ -7,7 +7,7 @@ from accounts.models import User
 
 
 @csrf_exempt
-def boom(request):
+def boom(request, **secrets):
     # The personal data arrives with the request (not as literals here: Sentry does send
     # source lines around the failing one, and those are code, not PII).
     request.user = User(pk=7, email=request.POST["email"], name=request.POST["name"])
@@ -15,4 +15,4 @@ def boom(request):
     raise RuntimeError("booking capacity exploded")
 
 
-urlpatterns = [path("boom/", boom)]
+urlpatterns = [path("boom/", boom), path("boom/<uidb64>/<token>/", boom)]

@@ -1,4 +1,4 @@
-"""Sentry gets an error through the real SDK transport, with release and no PII."""
+"""Sentry gets an error through the real SDK transport, with release and no PII or token."""
 
 import gzip
 import json
@@ -21,11 +21,13 @@ from pivotdesk.wsgi import application
 
 body = b"email=pii-person%40example.com&name=Pat+Private&message=call+me+on+303-555-0100"
 environ = {
-    "REQUEST_METHOD": "POST", "PATH_INFO": "/boom/", "QUERY_STRING": "", "SERVER_NAME": "x",
+    "REQUEST_METHOD": "POST", "PATH_INFO": "/boom/MQ/sekr1t-reset-token/", "QUERY_STRING": "",
+    "SERVER_NAME": "x",
     "SERVER_PORT": "443", "HTTP_HOST": "pivotdesk.example", "wsgi.url_scheme": "https",
     "HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_FOR": "203.0.113.77",
     "REMOTE_ADDR": "10.1.2.3", "HTTP_COOKIE": "sessionid=s3ss10n-secret; csrftoken=csrf-secret",
     "HTTP_AUTHORIZATION": "Basic YmV0YTpzZWNyZXQ=",
+    "HTTP_REFERER": "https://pivotdesk.example/boom/MQ/sekr1t-reset-token/",
     "CONTENT_TYPE": "application/x-www-form-urlencoded", "CONTENT_LENGTH": str(len(body)),
     "wsgi.input": io.BytesIO(body), "wsgi.errors": io.StringIO(), "wsgi.version": (1, 0),
     "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
@@ -97,7 +99,7 @@ def test_an_error_reaches_sentry_with_release_and_without_pii(sentry_endpoint):
     assert event["environment"] == "staging"
     assert event["release"] == "4f9c2a1d0e"
     assert event["exception"]["values"][-1]["value"] == "booking capacity exploded"
-    assert event["request"]["url"].endswith("/boom/")
+    assert event["request"]["url"].endswith("/boom/***/***/")
 
     everything = "\n".join(envelope for _, envelope in sentry_endpoint.received)
     for secret in (
@@ -109,6 +111,7 @@ def test_an_error_reaches_sentry_with_release_and_without_pii(sentry_endpoint):
         "YmV0YTpzZWNyZXQ=",
         "203.0.113.77",
         "10.1.2.3",
+        "sekr1t-reset-token",
     ):
         assert secret not in everything, secret
     assert "email" not in event.get("user", {})

@@ -29,18 +29,31 @@ class WSGIResponse:
         return self.body.decode()
 
 
-def wsgi_get(app, path, *, method="GET", query="", headers=None, cookies=None, body=b""):
-    environ = {}
+def wsgi_get(
+    app,
+    path,
+    *,
+    method="GET",
+    query="",
+    headers=None,
+    cookies=None,
+    body=b"",
+    script_name="",
+    environ=None,
+):
+    extra, environ = environ, {}
     setup_testing_defaults(environ)
     environ.update(
         REQUEST_METHOD=method,
         PATH_INFO=path,
+        SCRIPT_NAME=script_name,
         QUERY_STRING=query,
         HTTP_HOST="127.0.0.1",
         SERVER_PORT="80",
         CONTENT_LENGTH=str(len(body)),
     )
     environ["wsgi.input"] = io.BytesIO(body)
+    environ.update(extra or {})
     for name, value in (headers or {}).items():
         environ["HTTP_" + name.upper().replace("-", "_")] = value
     if cookies:
