@@ -218,7 +218,7 @@ def queue_time_ms(environ, now: float | None = None) -> int | None:
         start /= 1000
     start_ms = start * 1000 if start < 1e11 else start
     waited = (time.time() if now is None else now) * 1000 - start_ms
-    return max(0, int(waited)) if -60_000 < waited < 3_600_000 else None
+    return max(0, round(waited)) if -60_000 < waited < 3_600_000 else None
 
 
 # --- Storage format ---------------------------------------------------------------------
@@ -283,7 +283,9 @@ class PageCache:
         if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and conf("PAGE_CACHE_ENABLED", True):
             request = WSGIRequest(environ)
             params = page_params(request.path_info)
-            if params is not None and not request.COOKIES.get(settings.SESSION_COOKIE_NAME):
+            if params is not None and request.COOKIES.get(settings.SESSION_COOKIE_NAME):
+                environ["pivotdesk.page_cache"] = "bypass"  # logged in: never a shared copy
+            elif params is not None:
                 try:
                     key = page_key(request, params)
                 except DisallowedHost:

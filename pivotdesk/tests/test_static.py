@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.wsgi import get_wsgi_application
 from django.test import override_settings
 
-from pivotdesk.wsgi import application
+from pivotdesk.pagecache import PageCache
 
 from .wsgi_util import wsgi_get
 
@@ -55,9 +55,9 @@ def test_unknown_names_and_escapes_are_404s(collected, wsgi_db, path):
     assert wsgi_get(app, path).status == 404
 
 
-def test_the_composed_application_serves_static_files(collected, wsgi_db):
-    _app, manifest = collected
-    response = wsgi_get(application, f"/static/{manifest['js/map.js']}")
+def test_static_files_pass_through_the_page_cache_layer(collected, wsgi_db):
+    app, manifest = collected
+    response = wsgi_get(PageCache(app), f"/static/{manifest['js/map.js']}")
     assert response.status == 200 and response.header("X-Page-Cache") is None
 
 
