@@ -38,6 +38,7 @@ BUCKET = "pivotdesk-media-golive"
 S3_BACKEND = "storages.backends.s3.S3Storage"
 ROW = re.compile(r"^(?P<check>\S.*?)\s{2,}(?P<status>ok|WARNING|BLOCKER)\s+(?P<detail>.*)$")
 ALL_CHECKS = {
+    "trusted proxies",
     "DEBUG",
     "SECRET_KEY",
     "ALLOWED_HOSTS",
@@ -116,7 +117,7 @@ def ready(db, settings, s3, smtp, monkeypatch):
     settings.SECURE_SSL_REDIRECT = True
     settings.SECURE_HSTS_SECONDS = 31536000
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
-    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    monkeypatch.setenv("TRUSTED_PROXY_IPS", "10.0.0.0/8")
     for name, value in s3.items():
         setattr(settings, name, value)
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": S3_BACKEND}}
@@ -193,7 +194,7 @@ def _env(**values):
 def _gunicorn(text):
     def change(settings, monkeypatch, tmp_path):
         conf = tmp_path / "gunicorn.conf.py"
-        conf.write_text(text)
+        conf.write_text(text + 'forwarded_allow_ips = "10.0.0.0/8"\n')
         return ["--gunicorn-config", str(conf)]
 
     return change
@@ -257,7 +258,8 @@ IN_PROCESS_BLOCKERS = {
     "hsts-off": (_set(SECURE_HSTS_SECONDS=0), "HTTPS"),
     "session-cookie-not-secure": (_set(SESSION_COOKIE_SECURE=False), "HTTPS"),
     "csrf-cookie-not-secure": (_set(CSRF_COOKIE_SECURE=False), "HTTPS"),
-    "no-proxy-ssl-header": (_set(SECURE_PROXY_SSL_HEADER=None), "HTTPS"),
+    "trusted-proxies-anyone": (_env(TRUSTED_PROXY_IPS="*"), "trusted proxies"),
+    "trusted-proxies-loopback": (_env(TRUSTED_PROXY_IPS="127.0.0.1,::1"), "trusted proxies"),
     "site-url-laptop-default": (_set(SITE_URL="http://127.0.0.1:8000"), "site URL"),
     "site-url-plain-http": (_set(SITE_URL="http://pivotdesk.example"), "site URL"),
     "site-url-another-host": (_set(SITE_URL="https://pivotdesk.herokuapp.com"), "site URL"),
@@ -284,7 +286,10 @@ IN_PROCESS_BLOCKERS = {
     "sentry-dsn-invalid": (_set(SENTRY_DSN="not-a-dsn"), "Sentry"),
     "one-worker": (_env(WEB_CONCURRENCY="1"), "workers"),
     # gunicorn.conf.py reads WEB_CONCURRENCY too, and cannot load: gunicorn would not start.
-    "workers-not-a-number": (_env(WEB_CONCURRENCY="lots"), {"workers", "gunicorn timeout"}),
+    "workers-not-a-number": (
+        _env(WEB_CONCURRENCY="lots"),
+        {"workers", "gunicorn timeout", "trusted proxies"},
+    ),
     "gunicorn-timeout-at-router-limit": (_gunicorn("timeout = 30\n"), "gunicorn timeout"),
     "gunicorn-timeout-missing": (_gunicorn("workers = 3\n"), "gunicorn timeout"),
 }
@@ -306,7 +311,7 @@ def test_unreadable_gunicorn_config_blocks(ready, tmp_path):
     conf.write_text("timeout = (\n")
     code, rows, _ = golive("--gunicorn-config", str(conf))
     assert code == 1
-    assert blockers(rows) == {"workers", "gunicorn timeout"}
+    assert blockers(rows) == {"workers", "gunicorn timeout", "trusted proxies"}
     assert "SyntaxError" in rows["gunicorn timeout"][1]
 
 
@@ -332,6 +337,7 @@ def process_runs(services, s3, smtp, empty_database, django_db_setup):
         SENTRY_DSN=f"http://public@127.0.0.1:{closed_port()}/1",
         SENTRY_RELEASE="golive-test",
         WEB_CONCURRENCY="3",
+        TRUSTED_PROXY_IPS="10.0.0.0/8",
         EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
         DEFAULT_FROM_EMAIL="PivotDesk <hello@pivotdesk.example.com>",
         **s3,

@@ -100,14 +100,12 @@ def check_https() -> Row:
         missing.append("SESSION_COOKIE_SECURE")
     if not settings.CSRF_COOKIE_SECURE:
         missing.append("CSRF_COOKIE_SECURE")
-    if settings.SECURE_PROXY_SSL_HEADER != ("HTTP_X_FORWARDED_PROTO", "https"):
-        missing.append("SECURE_PROXY_SSL_HEADER")
     if missing:
         return Row("HTTPS", BLOCKER, "off: " + ", ".join(missing))
     return Row(
         "HTTPS",
         OK,
-        f"redirect, HSTS {settings.SECURE_HSTS_SECONDS}s, secure cookies, X-Forwarded-Proto",
+        f"redirect, HSTS {settings.SECURE_HSTS_SECONDS}s, secure cookies",
     )
 
 
@@ -295,6 +293,17 @@ def check_workers(conf) -> Row:
     return Row("workers", OK, f"{source}={workers}")
 
 
+def check_trusted_proxies(conf) -> Row:
+    """Only the router may say a request was HTTPS (gunicorn's forwarded_allow_ips)."""
+    allowed = str(getattr(conf, "forwarded_allow_ips", "*"))
+    if "*" in allowed:
+        return Row("trusted proxies", BLOCKER, "'*': any client could claim HTTPS; name them")
+    if {ip.strip() for ip in allowed.split(",")} <= {"127.0.0.1", "::1"}:
+        detail = "loopback only: HTTPS from the router would be unseen; set TRUSTED_PROXY_IPS"
+        return Row("trusted proxies", BLOCKER, detail)
+    return Row("trusted proxies", OK, allowed)
+
+
 def check_gunicorn_timeout(conf) -> Row:
     timeout = getattr(conf, "timeout", None)
     if timeout is None:
@@ -367,9 +376,10 @@ class Command(BaseCommand):
             conf = load_gunicorn_config(Path(gunicorn_config))
         except Exception as exc:
             detail = f"cannot read {gunicorn_config}: {_short(exc)}"
-            rows += [Row("workers", BLOCKER, detail), Row("gunicorn timeout", BLOCKER, detail)]
+            names = ("workers", "gunicorn timeout", "trusted proxies")
+            rows += [Row(name, BLOCKER, detail) for name in names]
         else:
-            rows += [check_workers(conf), check_gunicorn_timeout(conf)]
+            rows += [check_workers(conf), check_gunicorn_timeout(conf), check_trusted_proxies(conf)]
         rows.append(check_beta_gate())
 
         width = max(len(row.check) for row in rows)
