@@ -1,23 +1,16 @@
 """Anonymous pages served whole from the cache, by a thin WSGI layer in front of Django.
 
-``PageCache`` wraps the Django application (pivotdesk/wsgi.py). A GET or HEAD without a
-session cookie, for a view named in ``PAGE_CACHE_PAGES``, is looked up under a key built
-from Django's own request: the release (``release_id``), ``request.scheme``, the validated
-``request.get_host()``, ``request.path`` (script prefix and path, what links are built on)
-and ``request.path_info`` (what URLs are resolved on), and only the query parameters that
-page reads, normalised. ``?utm_source=…`` or ``?zz=1`` therefore share the page's entry, and
-no request header can store one page under another page's key.
+A GET or HEAD without a session cookie, for a view named in ``PAGE_CACHE_PAGES``, is looked
+up under a key built from Django's own request: the release, ``request.scheme``, the
+validated ``request.get_host()``, ``request.path`` (what links are built on) and
+``request.path_info`` (what URLs resolve on), and only the query parameters that page reads.
+No header can store one page under another page's key; junk parameters share the entry.
 
-A hit is one MGET: the content version and the entry. An entry records the content version
-it was rendered under and is served while that version is current. Anything that changes
-what public pages show bumps the version (``public_content_changed``); the next request
-renders once, holding a short lock, while other workers serve the previous copy (stale) or,
-when there is none, wait for the new one. Pages are kept gzipped.
-
-The queue-time rule: a request the router queued longer than QUEUE_TIMEOUT_MS
-(``X-Request-Start``) gets 503 + Retry-After at once, unless a cached copy can answer it.
-
-Why a layer before Django, and its limits: docs/decisions/0001-page-cache-before-django.md.
+A hit is one MGET (content version, entry); an entry is served while the version it was
+rendered under is current. ``public_content_changed`` bumps the version; the next request
+renders once under a short lock while other workers serve the previous copy. A request the
+router queued longer than QUEUE_TIMEOUT_MS gets 503 + Retry-After at once, unless a cached
+copy answers it. Why: docs/decisions/0001-page-cache-before-django.md.
 """
 
 import functools
@@ -54,9 +47,8 @@ def conf(name, default):
 
 
 def store():
-    """The page cache's cache: the same server as ``default``, but errors raise (they trip
-    the breaker below) instead of being ignored."""
-    return caches[conf("PAGE_CACHE_ALIAS", "pages")]
+    """The ``pages`` cache: the same server as ``default``, but its errors raise."""
+    return caches["pages"]
 
 
 @functools.cache
@@ -69,20 +61,14 @@ def _manifest_digest() -> str:
 
 
 def release_id() -> str:
-    """What pages are made from besides the content: the platform's release id
-    (settings.RELEASE_ID), else a digest of the staticfiles manifest ``collectstatic`` wrote
-    at build time (the hashed CSS/JS names pages link to). A new release starts with pages of
-    its own."""
+    """The platform's release id (settings.RELEASE_ID), else a digest of the manifest
+    ``collectstatic`` wrote at build: a new release starts with pages of its own."""
     return conf("RELEASE_ID", "") or _manifest_digest()
 
 
-# --- The content version ---------------------------------------------------------------
-
-
 class _Health:
-    """Per process: after a few cache errors in a row, skip the cache for a moment instead of
-    paying a socket timeout on every request while Redis is down; and after a bump that did
-    not reach Redis, serve nothing from it until the bump is made."""
+    """Per process: after a few errors in a row, skip the cache for a moment (not a socket
+    timeout per request); after a failed bump, nothing from it until the bump is made."""
 
     def __init__(self):
         self.failures = 0
@@ -129,17 +115,13 @@ def _bump():
 
 
 def public_content_changed(*, using: str | None = None) -> None:
-    """Say that something public pages show has changed (a listing, its photos, places,
-    availability). The content version is bumped when the current transaction commits (at
-    once outside one), so the next request renders the pages and cards afresh. A pending or
-    declined booking request changes no public page: do not call it for those."""
+    """Say that something public pages show changed (a listing, photos, places, free desks):
+    the content version is bumped on commit (at once outside a transaction), so the next
+    request renders pages and cards afresh. Not for what no public page shows (a request)."""
     transaction.on_commit(_bump, using=using)
 
 
-def content_version_bump() -> None:
-    """Bump the content version now (after ``bulk_create`` or ``update``, outside a
-    transaction)."""
-    _bump()
+content_version_bump = _bump  # now, e.g. after a bulk_create outside a transaction
 
 
 def content_version() -> int | None:
@@ -154,18 +136,13 @@ def content_version() -> int | None:
 
 
 def request_content_version(request) -> int | None:
-    """The content version for the fragments and counts ``request`` caches (listing cards,
-    search counts), read once per request. CacheHeadersMiddleware reads it before a cached
-    page's view runs, so it is never newer than the data the view reads. None: render
-    everything, store nothing."""
+    """The content version ``request``'s cards and counts are cached under, read once per
+    request (before the view, by CacheHeadersMiddleware). None: render all, store nothing."""
     if request is None:
         return None
     if not hasattr(request, "pivotdesk_content_version"):
         request.pivotdesk_content_version = content_version()
     return request.pivotdesk_content_version
-
-
-# --- Which pages, under which key -------------------------------------------------------
 
 
 def page_params(path_info: str) -> tuple[str, ...] | None:
@@ -178,9 +155,8 @@ def page_params(path_info: str) -> tuple[str, ...] | None:
 
 
 def normalized_query(query, params) -> str:
-    """The parameters a page reads, as it reads them: the last value of a single one (what
-    ``QueryDict.get`` returns), the sorted distinct values of a repeatable one (``name*``);
-    empty values and everything else dropped."""
+    """The parameters a page reads, as it reads them: a single one's last value (as
+    ``QueryDict.get``), a repeatable one's (``name*``) distinct values; no empty values."""
     pairs = []
     for param in sorted(params):
         name = param.rstrip("*")
@@ -192,16 +168,8 @@ def normalized_query(query, params) -> str:
 
 def page_key(request, params) -> str:
     """Raises DisallowedHost for a host Django would refuse."""
-    raw = "\n".join(
-        (
-            release_id(),
-            request.scheme,
-            request.get_host(),
-            request.path,
-            request.path_info,
-            normalized_query(request.GET, params),
-        )
-    )
+    parts = (release_id(), request.scheme, request.get_host(), request.path, request.path_info)
+    raw = "\n".join((*parts, normalized_query(request.GET, params)))
     return "pc:page:" + hashlib.blake2b(raw.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
@@ -219,9 +187,6 @@ def queue_time_ms(environ, now: float | None = None) -> int | None:
     start_ms = start * 1000 if start < 1e11 else start
     waited = (time.time() if now is None else now) * 1000 - start_ms
     return max(0, round(waited)) if -60_000 < waited < 3_600_000 else None
-
-
-# --- Storage format ---------------------------------------------------------------------
 
 
 def storable(environ, status: str, headers, body: bytes) -> bool:
@@ -242,8 +207,7 @@ def storable(environ, status: str, headers, body: bytes) -> bool:
 
 
 def compressed(headers: list, body: bytes) -> tuple[list, bytes]:
-    """A page as it is kept: gzipped unless small (``mtime=0``: the same bytes each time),
-    and ``Vary: Accept-Encoding`` in either case, so a CDN keys on it."""
+    """A page as kept: gzipped unless small, ``Vary: Accept-Encoding`` (a CDN keys on it)."""
     headers = [(k, v) for k, v in headers if k.lower() not in NOT_STORED and k.lower() != "vary"]
     headers.append(("Vary", "Accept-Encoding"))
     if len(body) < GZIP_MIN_BYTES:
@@ -265,12 +229,8 @@ def accepts_gzip(environ) -> bool:
     return weight > 0
 
 
-# --- The WSGI layer ---------------------------------------------------------------------
-
-
 class PageCache:
-    """WSGI middleware: anonymous pages from the cache, the queue-time rule for everything.
-    Says how it answered in ``environ["pivotdesk.page_cache"]`` for the request log."""
+    """WSGI middleware. Says how it answered in ``environ["pivotdesk.page_cache"]``."""
 
     def __init__(self, app):
         self.app = app
@@ -278,8 +238,6 @@ class PageCache:
     def __call__(self, environ, start_response):
         queue_ms = queue_time_ms(environ)
         late = queue_ms is not None and queue_ms > conf("QUEUE_TIMEOUT_MS", 10_000)
-        if late:
-            log.warning("request queued %s ms: %s", queue_ms, environ.get("PATH_INFO"))
         if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and conf("PAGE_CACHE_ENABLED", True):
             request = WSGIRequest(environ)
             params = page_params(request.path_info)
@@ -319,12 +277,10 @@ class PageCache:
         except Exception as exc:
             HEALTH.failed(exc)
             return self.app(environ, start_response)
-        if not mine:
-            if entry is not None:
-                return self.replay(environ, start_response, entry, STALE)
-            entry = self.wait(cache, key, lock)
-            if entry is not None:
-                return self.replay(environ, start_response, entry, HIT)
+        if not mine and entry is not None:
+            return self.replay(environ, start_response, entry, STALE)
+        if not mine and (entry := self.wait(cache, key, lock)) is not None:
+            return self.replay(environ, start_response, entry, HIT)
         try:
             return self.render(environ, start_response, cache, key, version)
         finally:
@@ -374,12 +330,7 @@ class PageCache:
             except Exception as exc:
                 HEALTH.failed(exc)
             return self.replay(environ, start_response, entry, MISS)
-        environ["pivotdesk.page_cache"] = MISS
-        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
-        start_response(
-            status, [*headers, ("Content-Length", str(len(body))), ("X-Page-Cache", MISS)]
-        )
-        return [body]
+        return self.replay(environ, start_response, (version, status, headers, body), MISS)
 
     def replay(self, environ, start_response, entry, kind):
         _version, status, headers, body = entry
@@ -391,19 +342,14 @@ class PageCache:
             headers = [h for h in headers if h[0].lower() != "cache-control"]
             headers.append(("Cache-Control", "private, max-age=0"))
         environ["pivotdesk.page_cache"] = kind
-        start_response(
-            status, [*headers, ("Content-Length", str(len(body))), ("X-Page-Cache", kind)]
-        )
+        headers = [h for h in headers if h[0].lower() != "content-length"]
+        headers += [("Content-Length", str(len(body))), ("X-Page-Cache", kind)]
+        start_response(status, headers)
         return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
     def busy(self, start_response):
-        start_response(
-            "503 Service Unavailable",
-            [
-                ("Content-Type", "text/html; charset=utf-8"),
-                ("Content-Length", str(len(BUSY_BODY))),
-                ("Retry-After", str(conf("QUEUE_RETRY_AFTER_S", 5))),
-                ("Cache-Control", "no-store"),
-            ],
-        )
+        headers = [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]
+        headers += [("Retry-After", str(conf("QUEUE_RETRY_AFTER_S", 5)))]
+        headers += [("Content-Length", str(len(BUSY_BODY)))]
+        start_response("503 Service Unavailable", headers)
         return [BUSY_BODY]

@@ -2,10 +2,8 @@
 
     at=info method=GET path="/" status=200 service=1ms queue=3ms bytes=1234 cache=hit request_id=…
 
-(`at=error` for a 5xx.) `cache=` says how the page cache answered (hit, stale, miss; absent
-for what it does not keep): the misses are the renders. The outermost WSGI layer: it sees
-page-cache hits and beta-gate refusals too. `service` runs from entering this layer to the
-last body byte; `queue` is how long the router held the request (X-Request-Start).
+`cache=` says how the page cache answered (the misses are the renders). The outermost WSGI
+layer: it sees cache hits and beta-gate refusals too. `queue` is the router's wait.
 
 Secrets in paths never reach the line: a URL part named in SECRET_URL_PARTS (a password
 reset's ``uidb64`` and ``token``; name an invite's or unsubscribe link's part ``token`` too)

@@ -1,15 +1,9 @@
 """A database that is down, hanging or too slow answers 503 with Retry-After, never a 500.
 
-The router gives up after 30 s. ``connect_timeout`` and ``statement_timeout`` (settings, "Database")
-make a sick database fail fast with ``OperationalError``/``InterfaceError``; this module turns those
-into a friendly "back in a moment" page:
-
-* ``DatabaseErrorMiddleware.process_exception`` handles errors raised by views;
-* ``server_error`` (``handler500`` in ``pivotdesk.urls``) handles the ones raised anywhere else
-  (another middleware, a template) and renders a 500 page that needs neither database nor cache.
-
-Both pages are rendered without a request context (no context processors, no session, no user), so
-rendering them cannot touch the database that just failed; if even that fails, a constant is sent.
+``connect_timeout`` and ``statement_timeout`` make a sick database fail fast; the middleware
+turns errors raised by views into a "back in a moment" page, ``server_error`` (handler500)
+those raised anywhere else. Both pages render without a request context, so they touch
+neither database nor cache; if even that fails, a constant is sent.
 """
 
 import logging
@@ -80,12 +74,6 @@ class DatabaseErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, DB_ERRORS):
-            logger.error(
-                "database unavailable on %s %s: %s",
-                request.method,
-                request.path,
-                exception,
-                exc_info=exception,
-            )
+            logger.error("database unavailable on %s: %s", request.path, exception, exc_info=True)
             return database_unavailable(request)
         return None

@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "accounts",
     "listings",
     "bookings",
-    "pivotdesk",  # template tags + cache-invalidation signals (pivotdesk/apps.py)
+    "pivotdesk",  # cache-invalidation signals, golive
 ]
 
 MIDDLEWARE = [
@@ -125,10 +125,8 @@ if REDIS_URL:
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     # The page cache's alias: the same server, but errors raise so its breaker sees them.
-    CACHES = {
-        "default": _redis,
-        "pages": {**_redis, "OPTIONS": {**_redis["OPTIONS"], "IGNORE_EXCEPTIONS": False}},
-    }
+    _raising = {**_redis["OPTIONS"], "IGNORE_EXCEPTIONS": False}
+    CACHES = {"default": _redis, "pages": {**_redis, "OPTIONS": _raising}}
 else:
     _locmem = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pd"}
     CACHES = {"default": {**_locmem, "TIMEOUT": 300}, "pages": {**_locmem, "TIMEOUT": 300}}
@@ -156,7 +154,7 @@ USE_TZ = True
 # --- Static and media -----------------------------------------------------------------
 STATIC_HOST = env.str("STATIC_HOST", default="").rstrip("/")
 STATIC_URL = f"{STATIC_HOST}/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # WhiteNoiseMiddleware serves them (CompressedManifestStaticFilesStorage below): names with
 # the content hash are immutable, others get WhiteNoise's short default max-age.
@@ -299,12 +297,6 @@ from urllib.parse import urlsplit  # noqa: E402
 
 from django.utils.csp import CSP  # noqa: E402
 
-if "pivotdesk" not in INSTALLED_APPS:
-    INSTALLED_APPS += ["pivotdesk"]  # management commands: golive
-
-# Collectstatic target; the deploy tests collect into a temp dir.
-STATIC_ROOT = env.path("STATIC_ROOT", default=STATIC_ROOT)
-
 # The router terminates TLS and says so in X-Forwarded-Proto. gunicorn believes it only from
 # the proxies named in TRUSTED_PROXY_IPS (gunicorn.conf.py) and sets the WSGI scheme, which
 # Django reads; a client cannot choose the scheme by sending the header itself.
@@ -370,19 +362,8 @@ BASIC_AUTH = env.str("BASIC_AUTH", default="")
 # Sentry, only when a DSN is configured (pivotdesk/sentry.py).
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
-SENTRY_RELEASE = next(
-    (
-        os.environ[name]
-        for name in (
-            "SENTRY_RELEASE",
-            "HEROKU_BUILD_COMMIT",
-            "HEROKU_SLUG_COMMIT",
-            "SOURCE_VERSION",
-        )
-        if os.environ.get(name)
-    ),
-    None,
-)
+_RELEASE_NAMES = ("SENTRY_RELEASE", "HEROKU_BUILD_COMMIT", "HEROKU_SLUG_COMMIT", "SOURCE_VERSION")
+SENTRY_RELEASE = next((os.environ[n] for n in _RELEASE_NAMES if os.environ.get(n)), None)
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 if SENTRY_DSN:
     from pivotdesk.sentry import sentry_init
@@ -411,10 +392,7 @@ PAGE_CACHE_PAGES = {
     "robots": (),
 }
 # The release pages are made from: the platform's id, else the staticfiles manifest's digest.
-RELEASE_ID = next(
-    (os.environ[n] for n in ("HEROKU_RELEASE_VERSION", "SOURCE_VERSION") if os.environ.get(n)),
-    "",
-)
+RELEASE_ID = env.str("HEROKU_RELEASE_VERSION", default="") or env.str("SOURCE_VERSION", default="")
 PAGE_CACHE_TTL = env.int("PAGE_CACHE_TTL", default=3600)  # s; the content version retires pages
 PAGE_CACHE_CONTROL = env.str(
     "PAGE_CACHE_CONTROL", default="public, max-age=60, s-maxage=300, stale-while-revalidate=600"

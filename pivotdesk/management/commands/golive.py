@@ -102,11 +102,7 @@ def check_https() -> Row:
         missing.append("CSRF_COOKIE_SECURE")
     if missing:
         return Row("HTTPS", BLOCKER, "off: " + ", ".join(missing))
-    return Row(
-        "HTTPS",
-        OK,
-        f"redirect, HSTS {settings.SECURE_HSTS_SECONDS}s, secure cookies",
-    )
+    return Row("HTTPS", OK, f"redirect, HSTS {settings.SECURE_HSTS_SECONDS}s, secure cookies")
 
 
 def check_site_url() -> Row:
@@ -133,42 +129,25 @@ def check_database() -> Row:
     except Exception as exc:
         return Row("database", BLOCKER, f"unreachable: {_short(exc)}")
     if plan:
-        first = plan[0][0]
-        return Row(
-            "database",
-            BLOCKER,
-            f"{len(plan)} unapplied migration(s), first {first.app_label}.{first.name}: "
-            "the release phase runs migrate",
-        )
+        first = f"{plan[0][0].app_label}.{plan[0][0].name}"
+        return Row("database", BLOCKER, f"{len(plan)} unapplied migration(s), first {first}")
     return Row("database", OK, f"PostgreSQL {connection.pg_version // 10000}, migrations applied")
 
 
 def check_cache() -> Row:
     backend = settings.CACHES["default"]["BACKEND"]
     if not backend.startswith("django_redis."):
-        return Row(
-            "cache",
-            BLOCKER,
-            f"{backend.rsplit('.', 1)[-1]}: per-process, no shared page cache; set REDIS_URL",
-        )
+        detail = f"{backend.rsplit('.', 1)[-1]}: per-process, no shared page cache; set REDIS_URL"
+        return Row("cache", BLOCKER, detail)
     if not cache_ok():
         return Row("cache", BLOCKER, "Redis does not answer (a set/get round trip failed)")
     try:
         limit, policy = redis_memory()
     except Exception as exc:  # a managed Redis may refuse INFO
-        return Row(
-            "cache",
-            WARNING,
-            f"Redis answers; its eviction policy could not be read ({_short(exc)}): "
-            f"make sure it is volatile-lru ({EVICTION_FIX})",
-        )
+        return Row("cache", WARNING, f"eviction policy unread ({_short(exc)}): {EVICTION_FIX}")
     if limit and not policy.startswith(EVICTING_POLICIES):
-        return Row(
-            "cache",
-            BLOCKER,
-            f"Redis evicts nothing when full ({policy}, {limit // 2**20} MB): then writes fail, "
-            f"pages stop being cached and edits can stay invisible; {EVICTION_FIX}",
-        )
+        full = f"Redis evicts nothing when full ({policy}, {limit // 2**20} MB)"
+        return Row("cache", BLOCKER, f"{full}: writes would fail; {EVICTION_FIX}")
     held = f"{policy} at {limit // 2**20} MB" if limit else "no memory limit"
     return Row("cache", OK, f"Redis answers; {held}")
 
@@ -185,25 +164,19 @@ def redis_memory() -> tuple[int, str]:
 def check_media() -> Row:
     backend = settings.STORAGES["default"]["BACKEND"]
     if backend != S3_BACKEND:
-        return Row(
-            "media",
-            BLOCKER,
-            "on the dyno's disk, lost on every restart: set AWS_STORAGE_BUCKET_NAME",
-        )
+        detail = "on the dyno's disk, lost on every restart: set AWS_STORAGE_BUCKET_NAME"
+        return Row("media", BLOCKER, detail)
     import boto3
     from botocore.config import Config
     from django.core.files.storage import storages
 
     storage = storages["default"]
+    config = Config(connect_timeout=3, read_timeout=5, retries={"max_attempts": 2})
+    keys = {"aws_access_key_id": storage.access_key, "aws_secret_access_key": storage.secret_key}
     client = boto3.session.Session().client(
-        "s3",
-        endpoint_url=storage.endpoint_url,
-        region_name=storage.region_name,
-        aws_access_key_id=storage.access_key,
-        aws_secret_access_key=storage.secret_key,
-        aws_session_token=storage.security_token,
-        config=Config(connect_timeout=3, read_timeout=5, retries={"max_attempts": 2}),
-    )
+        "s3", endpoint_url=storage.endpoint_url, region_name=storage.region_name, config=config,
+        aws_session_token=storage.security_token, **keys,
+    )  # fmt: skip
     try:
         client.head_bucket(Bucket=storage.bucket_name)
     except Exception as exc:
@@ -218,42 +191,31 @@ def check_email() -> Row:
     backend = config.get("BACKEND", SMTP_BACKEND)
     name = backend.rsplit(".", 2)[-2]
     if backend in NON_PRODUCTION_EMAIL_BACKENDS:
+        fix = "set EMAIL_URL=smtp+tls://user:password@host:587"
         return Row(
-            "email",
-            BLOCKER,
-            f"{name}: mail never leaves, hosts would not hear of booking requests, nobody "
-            "gets a password reset; set EMAIL_URL=smtp+tls://user:password@host:587",
+            "email", BLOCKER, f"{name}: mail never leaves (no booking mail, no reset); {fix}"
         )
     sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     local, at, domain = sender.lower().rpartition("@")
     if not (local and at and "." in domain) or f".{domain}".endswith(RESERVED_DOMAINS):
-        return Row(
-            "email",
-            BLOCKER,
-            f"sender {settings.DEFAULT_FROM_EMAIL!r} is not a real address: providers refuse "
-            "or bin mail from it; set DEFAULT_FROM_EMAIL to an address on your domain",
-        )
+        fix = "set DEFAULT_FROM_EMAIL to an address on your domain"
+        return Row("email", BLOCKER, f"sender {sender or '(none)'!r} is not a real address; {fix}")
     if backend != SMTP_BACKEND:
         return Row("email", OK, f"{backend} (not probed)")
     options = config.get("OPTIONS", {})
     server = f"{options.get('host', 'localhost')}:{options.get('port', 25)}"
     timeout = options.get("timeout")
     if timeout is None or timeout > MAIL_TIMEOUT_MAX_S:
-        return Row(
-            "email",
-            BLOCKER,
-            f"SMTP {server} with timeout {timeout}: a hanging mail server would hold "
-            f"requests; set EMAIL_TIMEOUT to at most {MAIL_TIMEOUT_MAX_S} s",
-        )
+        fix = f"set EMAIL_TIMEOUT to at most {MAIL_TIMEOUT_MAX_S} s"
+        return Row("email", BLOCKER, f"SMTP {server} with timeout {timeout}; {fix}")
     try:
         with mailers.default:  # connects, says hello, starts TLS and logs in as configured
             pass
     except Exception as exc:
         return Row("email", BLOCKER, f"SMTP {server}: {_short(exc)}")
     security = "SSL" if options.get("use_ssl") else "TLS" if options.get("use_tls") else "plain"
-    return Row(
-        "email", OK, f"SMTP {server} answers ({security}, timeout {timeout} s), from {sender}"
-    )
+    detail = f"SMTP {server} answers ({security}, timeout {timeout} s), from {sender}"
+    return Row("email", OK, detail)
 
 
 def check_sentry() -> Row:
@@ -285,11 +247,8 @@ def check_workers(conf) -> Row:
     except (TypeError, ValueError):
         return Row("workers", BLOCKER, f"{source}={raw!r} is not a number")
     if workers < 2:
-        return Row(
-            "workers",
-            BLOCKER,
-            f"{source}={workers}: one slow request blocks the dyno; use 2 or more",
-        )
+        detail = f"{source}={workers}: one slow request blocks the dyno; use 2 or more"
+        return Row("workers", BLOCKER, detail)
     return Row("workers", OK, f"{source}={workers}")
 
 
@@ -307,17 +266,10 @@ def check_trusted_proxies(conf) -> Row:
 def check_gunicorn_timeout(conf) -> Row:
     timeout = getattr(conf, "timeout", None)
     if timeout is None:
-        return Row(
-            "gunicorn timeout",
-            BLOCKER,
-            f"not in gunicorn.conf.py (gunicorn's default is the router's {ROUTER_TIMEOUT_S} s)",
-        )
+        return Row("gunicorn timeout", BLOCKER, "not in gunicorn.conf.py (default: 30 s)")
     if not 0 < timeout < ROUTER_TIMEOUT_S:
-        return Row(
-            "gunicorn timeout",
-            BLOCKER,
-            f"{timeout} s: must be below the router's {ROUTER_TIMEOUT_S} s",
-        )
+        detail = f"{timeout} s: must be below the router's {ROUTER_TIMEOUT_S} s"
+        return Row("gunicorn timeout", BLOCKER, detail)
     return Row("gunicorn timeout", OK, f"{timeout} s")
 
 
@@ -343,11 +295,8 @@ def check_statement_timeout() -> Row:
         return Row("statement timeout", BLOCKER, f"database unreachable: {_short(exc)}")
     ms = parse_pg_duration_ms(shown)
     if not ms or ms >= ROUTER_TIMEOUT_S * 1000:
-        return Row(
-            "statement timeout",
-            BLOCKER,
-            f"{shown}: set DB_STATEMENT_TIMEOUT_MS below the router's {ROUTER_TIMEOUT_S} s",
-        )
+        detail = f"{shown}: set DB_STATEMENT_TIMEOUT_MS below the router's {ROUTER_TIMEOUT_S} s"
+        return Row("statement timeout", BLOCKER, detail)
     return Row("statement timeout", OK, shown)
 
 
