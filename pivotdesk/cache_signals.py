@@ -11,8 +11,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .pagecache import public_content_changed
 
-SENDERS = ("listings.Listing", "listings.Photo", "listings.Neighborhood", "listings.City")
-SENDERS += ("listings.Amenity",)
+SENDERS = ["listings." + m for m in ("Listing", "Photo", "Neighborhood", "City", "Amenity")]
 # What public pages show of a listing's host ("Hosted by", JSON-LD seller).
 HOST_PUBLIC_FIELDS = frozenset({"name", "company", "email"})
 # Availability counts approved bookings; a request, a decline or an expiry changes no page.

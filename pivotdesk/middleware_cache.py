@@ -1,8 +1,5 @@
-"""Cache headers: anonymous pages a CDN may share, logged-in pages nobody shares.
-
-Sits in MIDDLEWARE before SessionMiddleware, so it sees the response after the session and
-CSRF middleware have added their ``Vary: Cookie`` and cookies.
-"""
+"""Cache headers: anonymous pages a CDN may share, logged-in pages nobody shares. In
+MIDDLEWARE before SessionMiddleware: it sees the session's ``Vary: Cookie`` and cookies."""
 
 from django.conf import settings
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -16,14 +13,9 @@ def is_cached_page(request) -> bool:
 
 
 class CacheHeadersMiddleware:
-    """Anonymous visitor (no session cookie), a page in PAGE_CACHE_PAGES, 200, no cookie set:
-    drop ``Vary: Cookie`` (SessionMiddleware adds it as soon as a template reads ``user``;
-    without a session cookie there is nothing to vary on) and send PAGE_CACHE_CONTROL.
-    A response that sets a cookie is personal: ``private``.
-
-    Visitor with a session cookie: ``private`` everywhere. When the session key changes (log
-    in, log out) ``Clear-Site-Data: "cache"`` drops anonymous copies the browser may hold.
-    """
+    """No session cookie, a page in PAGE_CACHE_PAGES, 200, no cookie set: no ``Vary: Cookie``
+    (nothing to vary on) and PAGE_CACHE_CONTROL. A session cookie or a cookie set: private.
+    Log in or out: ``Clear-Site-Data: "cache"`` drops the browser's anonymous copies."""
 
     def __init__(self, get_response):
         self.get_response = get_response

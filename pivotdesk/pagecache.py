@@ -14,10 +14,10 @@ copy answers it. Why: docs/decisions/0001-page-cache-before-django.md.
 """
 
 import functools
-import gzip
 import hashlib
 import logging
 import math
+import re
 import threading
 import time
 from pathlib import Path
@@ -33,22 +33,16 @@ from django.urls import Resolver404, resolve
 log = logging.getLogger(__name__)
 
 HIT, STALE, MISS = "hit", "stale", "miss"
+# The ``pages`` cache (settings): the same server as ``default``, but its errors raise.
 VERSION_KEY = "pc:version"
-GZIP_MIN_BYTES = 1024  # smaller pages gain too little from gzip
+# What Django's GZipMiddleware looks for: whether a page came gzipped is part of its key.
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 NOT_STORED = {"content-length", "date", "set-cookie", "connection", "x-page-cache"}
-BUSY_BODY = (
-    b"<!doctype html><html lang=en><meta charset=utf-8><title>Busy</title>"
-    b"<h1>PivotDesk is very busy</h1><p>Please try again in a few seconds.</p></html>\n"
-)
+BUSY_BODY = b"<!doctype html><title>Busy</title><p>PivotDesk is very busy: try again shortly.\n"
 
 
 def conf(name, default):
     return getattr(settings, name, default)
-
-
-def store():
-    """The ``pages`` cache: the same server as ``default``, but its errors raise."""
-    return caches["pages"]
 
 
 @functools.cache
@@ -83,11 +77,9 @@ class _Health:
             log.warning("page cache unavailable, serving uncached for a moment: %r", exc)
 
     def ready(self) -> bool:
-        if time.monotonic() < self.down_until:
-            return False
-        if self.owed.is_set():
+        if time.monotonic() >= self.down_until and self.owed.is_set():
             _bump()
-        return not self.owed.is_set()
+        return time.monotonic() >= self.down_until and not self.owed.is_set()
 
 
 HEALTH = _Health()
@@ -104,7 +96,7 @@ def _read_version(cache) -> int:
 
 def _bump():
     try:
-        cache = store()
+        cache = caches["pages"]
         _read_version(cache)
         cache.incr(VERSION_KEY)
     except Exception as exc:  # any cache failure: owed, and no cached page until it is paid
@@ -129,7 +121,7 @@ def content_version() -> int | None:
     if not conf("PAGE_CACHE_ENABLED", True) or not HEALTH.ready():
         return None
     try:
-        return _read_version(store())
+        return _read_version(caches["pages"])
     except Exception as exc:
         HEALTH.failed(exc)
         return None
@@ -169,7 +161,8 @@ def normalized_query(query, params) -> str:
 def page_key(request, params) -> str:
     """Raises DisallowedHost for a host Django would refuse."""
     parts = (release_id(), request.scheme, request.get_host(), request.path, request.path_info)
-    raw = "\n".join((*parts, normalized_query(request.GET, params)))
+    gzip = bool(ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+    raw = "\n".join((*parts, normalized_query(request.GET, params), str(gzip)))
     return "pc:page:" + hashlib.blake2b(raw.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
@@ -197,36 +190,13 @@ def storable(environ, status: str, headers, body: bytes) -> bool:
         return False
     for name, value in headers:
         name, value = name.lower(), value.lower()
-        if name in ("set-cookie", "content-encoding"):
+        if name == "set-cookie":
             return False
         if name == "cache-control" and any(w in value for w in ("private", "no-store", "no-cache")):
             return False
         if name == "vary" and value.replace("accept-encoding", "").strip(" ,"):
             return False  # it would have to be in the key
     return True
-
-
-def compressed(headers: list, body: bytes) -> tuple[list, bytes]:
-    """A page as kept: gzipped unless small, ``Vary: Accept-Encoding`` (a CDN keys on it)."""
-    headers = [(k, v) for k, v in headers if k.lower() not in NOT_STORED and k.lower() != "vary"]
-    headers.append(("Vary", "Accept-Encoding"))
-    if len(body) < GZIP_MIN_BYTES:
-        return headers, body
-    return [*headers, ("Content-Encoding", "gzip")], gzip.compress(body, mtime=0)
-
-
-def accepts_gzip(environ) -> bool:
-    """Whether Accept-Encoding takes gzip: named (or ``*``) with a q above 0 (RFC 9110)."""
-    weights = {}
-    for item in environ.get("HTTP_ACCEPT_ENCODING", "").lower().split(","):
-        coding, _, param = item.partition(";")
-        name, _, value = param.partition("=")
-        try:
-            weights[coding.strip()] = float(value) if name.strip() == "q" else 1.0
-        except ValueError:
-            weights[coding.strip()] = 0.0
-    weight = weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0)))
-    return weight > 0
 
 
 class PageCache:
@@ -255,7 +225,7 @@ class PageCache:
         return self.app(environ, start_response)
 
     def anonymous(self, environ, start_response, key, late):
-        cache = store()
+        cache = caches["pages"]
         try:
             found = cache.get_many([VERSION_KEY, key])
             version = found.get(VERSION_KEY)
@@ -324,7 +294,8 @@ class PageCache:
         status, headers = captured
         body = b"".join(chunks)
         if storable(environ, status, headers, body):
-            entry = (version, status, *compressed(headers, body))
+            kept = [(k, v) for k, v in headers if k.lower() not in NOT_STORED]
+            entry = (version, status, kept, body)
             try:
                 cache.set(key, entry, conf("PAGE_CACHE_TTL", 3600))
             except Exception as exc:
@@ -334,9 +305,6 @@ class PageCache:
 
     def replay(self, environ, start_response, entry, kind):
         _version, status, headers, body = entry
-        if ("Content-Encoding", "gzip") in headers and not accepts_gzip(environ):
-            headers = [h for h in headers if h != ("Content-Encoding", "gzip")]
-            body = gzip.decompress(body)
         if "HTTP_AUTHORIZATION" in environ:
             # Behind the beta gate a shared cache must not keep what the password opened.
             headers = [h for h in headers if h[0].lower() != "cache-control"]

@@ -10,20 +10,17 @@ from sentry_sdk.utils import BadDsn, Dsn
 from .requestlog import masked_path
 
 
-def _masked_url(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=masked_path(parts.path)))
-
-
 def mask_secrets(event, hint):
     """``before_send``: the secret parts of URLs (a password reset's token, see
     pivotdesk.requestlog.SECRET_URL_PARTS) masked in the request URL and the Referer."""
     request = event.get("request") or {}
-    if request.get("url"):
-        request["url"] = _masked_url(request["url"])
     headers = request.get("headers") or {}
-    for name in [n for n in headers if n.lower() == "referer"]:
-        headers[name] = _masked_url(headers[name])
+    for place, name in [
+        (request, "url"),
+        *((headers, n) for n in headers if n.lower() == "referer"),
+    ]:
+        parts = urlsplit(place.get(name) or "")
+        place[name] = urlunsplit(parts._replace(path=masked_path(parts.path)))
     return event
 
 

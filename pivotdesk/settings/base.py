@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",  # after WhiteNoise: pages, not static files
     "pivotdesk.middleware_cache.CacheHeadersMiddleware",  # before SessionMiddleware
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -101,9 +102,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------
-# Local memory on a laptop; REDIS_URL in CI and production. Exceptions are ignored so a
-# Redis outage serves uncached pages instead of 500s; socket timeouts are short for the
-# same reason.
+# Local memory on a laptop; REDIS_URL in CI and production. A Redis outage degrades, never 500s.
 REDIS_URL = env.str("REDIS_URL", default="")
 REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.25)
 if REDIS_URL:
@@ -124,7 +123,7 @@ if REDIS_URL:
         },
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
-    # The page cache's alias: the same server, but errors raise so its breaker sees them.
+    # The page cache's alias: errors raise, so its breaker sees them.
     _raising = {**_redis["OPTIONS"], "IGNORE_EXCEPTIONS": False}
     CACHES = {"default": _redis, "pages": {**_redis, "OPTIONS": _raising}}
 else:
@@ -156,8 +155,7 @@ STATIC_HOST = env.str("STATIC_HOST", default="").rstrip("/")
 STATIC_URL = f"{STATIC_HOST}/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# WhiteNoiseMiddleware serves them (CompressedManifestStaticFilesStorage below): names with
-# the content hash are immutable, others get WhiteNoise's short default max-age.
+# WhiteNoiseMiddleware serves them: hashed names immutable, others WhiteNoise's short max-age.
 
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
@@ -289,20 +287,16 @@ AXES_RESET_ON_SUCCESS = True
 # trust from the right. 0 ignores the header (REMOTE_ADDR only).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
-# --- Going live --------------------------------------------------------------------------
-# Everything the platform needs, read from the environment: HTTPS behind the router, a
-# Content-Security-Policy, the beta gate, Sentry. `python manage.py golive` checks the lot.
+# --- Going live (`python manage.py golive` checks all of it) ------------------------------
 import os  # noqa: E402
 from urllib.parse import urlsplit  # noqa: E402
 
 from django.utils.csp import CSP  # noqa: E402
 
-# The router terminates TLS and says so in X-Forwarded-Proto. gunicorn believes it only from
-# the proxies named in TRUSTED_PROXY_IPS (gunicorn.conf.py) and sets the WSGI scheme, which
-# Django reads; a client cannot choose the scheme by sending the header itself.
+# The router's X-Forwarded-Proto sets the WSGI scheme in gunicorn, only from the proxies in
+# TRUSTED_PROXY_IPS (gunicorn.conf.py): a client cannot choose the scheme with the header.
 SECURE_PROXY_SSL_HEADER = None
-# On by default in production; SECURE_SSL_REDIRECT=0 for a production-like run over plain
-# HTTP on localhost (cookies then drop the Secure flag too, or login would not work).
+# SECURE_SSL_REDIRECT=0 for a production-like run over plain HTTP (cookies lose Secure too).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 # The platform probes health over plain HTTP: never redirect it.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
@@ -338,14 +332,12 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 )
-# No inline script or style anywhere (the admin has none since Django 6.0): JS and CSS are
-# files under /static/ (on STATIC_HOST when a CDN fronts it).
+# No inline script or style anywhere: JS and CSS are files under /static/ (or STATIC_HOST).
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, _origin(STATIC_HOST)],
     "style-src": [CSP.SELF, _origin(STATIC_HOST)],
-    # blob: for the host admin's preview of a photo before it is uploaded (object URLs made by
-    # our own script from the chosen file).
+    # blob: the host admin's preview of a photo before it is uploaded.
     "img-src": [CSP.SELF, "data:", "blob:", *sorted(h for h in _img_hosts if h)],
     "font-src": [CSP.SELF, _origin(STATIC_HOST)],
     "connect-src": [CSP.SELF],
@@ -376,11 +368,9 @@ if SENTRY_DSN:
     )
 
 # --- Being live: page cache, queue time (docs/PERFORMANCE.md) ---------------------------
-# Anonymous pages served whole from the cache by pivotdesk.pagecache.PageCache (wsgi.py).
 # Off with DEBUG on (`make run`): a template edit shows on the next request.
 PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=not DEBUG)
-# The views whose pages are kept, and the query parameters each reads (``name*``: repeatable).
-# Any other parameter is left out of the key: it changes nothing on the page.
+# The views whose pages are kept and the query parameters each reads (``name*``: repeatable).
 _SEARCH_PARAMS = ("city", "neighborhood", "type", "desks", "min_price", "max_price")
 PAGE_CACHE_PAGES = {
     "listings:home": (),

@@ -32,13 +32,11 @@ WEAK_SECRET_WORDS = ("insecure", "not-for-production", "changeme", "change-me", 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 S3_BACKEND = "storages.backends.s3.S3Storage"
 GATE_WARNING = "turning it off is going live — scale first"
-# A full Redis must make room: volatile-* evicts only keys with a TTL (pages, cards, counts,
-# locks) and keeps the content version; allkeys-* may evict it too, which only re-renders.
+# A full Redis must make room: volatile-* keeps the content version (no TTL), allkeys-* may not.
 EVICTING_POLICIES = ("volatile-", "allkeys-")
 EVICTION_FIX = "heroku redis:maxmemory REDIS_URL --policy volatile-lru"
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-# Emails leave inside the request, after its commit (one connection per request): a mail
-# server that hangs holds the request this long, on top of what the request itself took.
+# Emails leave inside the request, after its commit: a hanging mail server holds it this long.
 MAIL_TIMEOUT_MAX_S = 10
 # Reserved names (RFC 2606/6761): mail "from" them is refused or lost by every provider.
 RESERVED_DOMAINS = (".test", ".example", ".invalid", ".localhost", ".local")
@@ -91,23 +89,15 @@ def check_allowed_hosts() -> Row:
 
 
 def check_https() -> Row:
-    missing = []
-    if not settings.SECURE_SSL_REDIRECT:
-        missing.append("SECURE_SSL_REDIRECT")
-    if settings.SECURE_HSTS_SECONDS <= 0:
-        missing.append("SECURE_HSTS_SECONDS")
-    if not settings.SESSION_COOKIE_SECURE:
-        missing.append("SESSION_COOKIE_SECURE")
-    if not settings.CSRF_COOKIE_SECURE:
-        missing.append("CSRF_COOKIE_SECURE")
+    names = ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SESSION_COOKIE_SECURE")
+    missing = [n for n in (*names, "CSRF_COOKIE_SECURE") if not getattr(settings, n) > 0]
     if missing:
         return Row("HTTPS", BLOCKER, "off: " + ", ".join(missing))
     return Row("HTTPS", OK, f"redirect, HSTS {settings.SECURE_HSTS_SECONDS}s, secure cookies")
 
 
 def check_site_url() -> Row:
-    """SITE_URL makes every link that leaves the request: canonical and share tags, the
-    sitemap, password-reset and booking emails. Its default is the laptop's address."""
+    """SITE_URL makes every link that leaves the request (canonical tags, sitemap, emails)."""
     url = settings.SITE_URL
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
@@ -153,8 +143,7 @@ def check_cache() -> Row:
 
 
 def redis_memory() -> tuple[int, str]:
-    """(maxmemory in bytes, 0 for none; maxmemory-policy) from INFO: Heroku Redis refuses
-    CONFIG GET but answers INFO."""
+    """(maxmemory, 0 for none; maxmemory-policy) from INFO (Heroku refuses CONFIG GET)."""
     from django_redis import get_redis_connection
 
     info = get_redis_connection("default").info("memory")
@@ -185,8 +174,7 @@ def check_media() -> Row:
 
 
 def check_email() -> Row:
-    """The default mailer must deliver: booking requests reach hosts, and password resets
-    reach everyone, only by email. For SMTP, connect and log in as a send would."""
+    """The default mailer must deliver; for SMTP, connect and log in as a send would."""
     config = settings.MAILERS["default"]
     backend = config.get("BACKEND", SMTP_BACKEND)
     name = backend.rsplit(".", 2)[-2]
