@@ -1,9 +1,6 @@
-"""Page and card cache invalidation. Signals are for cache invalidation only (STYLE.md).
-
-Every committed change to what public pages show calls
-``pivotdesk.pagecache.public_content_changed``, so the next request renders afresh.
-QuerySet.update() and bulk_create() send no signals: their callers call it themselves.
-"""
+"""Page and card cache invalidation: a saved change to what public pages show calls
+``pivotdesk.pagecache.public_content_changed``. update() and bulk_create() send no signals:
+their callers call it themselves."""
 
 from django.apps import apps
 from django.conf import settings

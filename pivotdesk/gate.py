@@ -1,8 +1,5 @@
-"""The beta gate: site-wide HTTP basic auth while BASIC_AUTH=user:password is set.
-
-A WSGI wrapper, outside the page cache, so a cached page is gated too. Health checks
-stay open so the platform can still probe the dynos. Turning the gate off is going live.
-"""
+"""The beta gate: site-wide HTTP basic auth while BASIC_AUTH=user:password is set. A WSGI
+wrapper outside the page cache, so cached pages are gated too; health checks stay open."""
 
 import base64
 import binascii

@@ -1,8 +1,5 @@
 """Platform checks: /healthz (the process answers) and /readyz (its database and cache do).
-
-Both are exempt from the beta gate (pivotdesk/gate.py), the page cache and the HTTPS
-redirect (SECURE_REDIRECT_EXEMPT), and are never cached by anyone.
-"""
+Exempt from the beta gate and the HTTPS redirect; never cached by anyone."""
 
 import uuid
 
@@ -14,8 +11,7 @@ from django.views.decorators.http import require_GET
 
 HEALTH_PATHS = frozenset({"/healthz", "/readyz"})
 
-# Postgres may take this long to answer SELECT 1 before /readyz calls it failed. The
-# connection itself is bounded by DB_CONNECT_TIMEOUT, Redis by REDIS_SOCKET_TIMEOUT.
+# How long SELECT 1 may take (connecting is bounded by DB_CONNECT_TIMEOUT).
 READY_STATEMENT_TIMEOUT_MS = 1000
 
 

@@ -1,10 +1,6 @@
-"""Uploaded photos served by the app when there is no S3 bucket (a laptop, a review app).
-
-Django's ``django.views.static.serve`` does the file work (paths kept inside MEDIA_ROOT,
-no directory listing, If-Modified-Since); this adds the cache headers. Photo variants carry
-a hash of their content in their name (listings.services), so they are immutable for a year.
-In production photos live on S3 (``golive`` requires it) and this view is not routed.
-"""
+"""Uploaded photos served by the app when there is no S3 bucket (a laptop, a review app):
+Django's ``django.views.static.serve`` (paths kept inside MEDIA_ROOT, If-Modified-Since) plus
+cache headers; variants carry a content hash in their name, so they are immutable."""
 
 import re
 

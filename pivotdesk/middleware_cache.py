@@ -8,8 +8,7 @@ from .pagecache import request_content_version
 
 
 def is_cached_page(request) -> bool:
-    match = request.resolver_match
-    return match is not None and match.view_name in settings.PAGE_CACHE_PAGES
+    return getattr(request.resolver_match, "view_name", None) in settings.PAGE_CACHE_PAGES
 
 
 class CacheHeadersMiddleware:

@@ -1,16 +1,12 @@
 """Anonymous pages served whole from the cache, by a thin WSGI layer in front of Django.
 
-A GET or HEAD without a session cookie, for a view named in ``PAGE_CACHE_PAGES``, is looked
-up under a key built from Django's own request: the release, ``request.scheme``, the
-validated ``request.get_host()``, ``request.path`` (what links are built on) and
-``request.path_info`` (what URLs resolve on), and only the query parameters that page reads.
-No header can store one page under another page's key; junk parameters share the entry.
-
-A hit is one MGET (content version, entry); an entry is served while the version it was
-rendered under is current. ``public_content_changed`` bumps the version; the next request
-renders once under a short lock while other workers serve the previous copy. A request the
-router queued longer than QUEUE_TIMEOUT_MS gets 503 + Retry-After at once, unless a cached
-copy answers it. Why: docs/decisions/0001-page-cache-before-django.md.
+A GET or HEAD without a session cookie, for a view in ``PAGE_CACHE_PAGES``, is keyed on what
+Django's own request says: release, ``scheme``, validated ``get_host()``, ``path`` (links),
+``path_info`` (routing), gzip or not, and only the query parameters that page reads. A hit
+is one MGET (content version, entry), served while its version is current;
+``public_content_changed`` bumps it, and the next request renders once under a lock while
+others serve the previous copy. A request queued longer than QUEUE_TIMEOUT_MS gets 503 at
+once unless a copy answers it. Why: docs/decisions/0001-page-cache-before-django.md.
 """
 
 import functools
@@ -33,7 +29,6 @@ from django.urls import Resolver404, resolve
 log = logging.getLogger(__name__)
 
 HIT, STALE, MISS = "hit", "stale", "miss"
-# The ``pages`` cache (settings): the same server as ``default``, but its errors raise.
 VERSION_KEY = "pc:version"
 # What Django's GZipMiddleware looks for: whether a page came gzipped is part of its key.
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -96,11 +91,12 @@ def _read_version(cache) -> int:
 
 def _bump():
     try:
-        cache = caches["pages"]
+        cache = caches["pages"]  # the same server as ``default``, but its errors raise
         _read_version(cache)
         cache.incr(VERSION_KEY)
-    except Exception as exc:  # any cache failure: owed, and no cached page until it is paid
+    except Exception as exc:  # owed: no cached page until it is made
         HEALTH.owed.set()
+        HEALTH.failed(exc)
         log.error("content version not bumped (cache unreachable), will retry: %r", exc)
     else:
         HEALTH.owed.clear()

@@ -2,12 +2,9 @@
 
     at=info method=GET path="/" status=200 service=1ms queue=3ms bytes=1234 cache=hit request_id=…
 
-`cache=` says how the page cache answered (the misses are the renders). The outermost WSGI
-layer: it sees cache hits and beta-gate refusals too. `queue` is the router's wait.
-
-Secrets in paths never reach the line: a URL part named in SECRET_URL_PARTS (a password
-reset's ``uidb64`` and ``token``; name an invite's or unsubscribe link's part ``token`` too)
-is written as ``***``. Sentry events get the same treatment (pivotdesk/sentry.py).
+The outermost WSGI layer (it sees cache hits and gate refusals). A URL part named in
+SECRET_URL_PARTS (a reset's ``uidb64``/``token``; call an invite's or unsubscribe link's
+part ``token`` too) is written ``***``, here and in Sentry events (pivotdesk/sentry.py).
 """
 
 import re
@@ -21,16 +18,15 @@ from .pagecache import queue_time_ms
 
 SECRET_URL_PARTS = frozenset({"token", "uidb64", "key", "signature"})
 MASK = "***"
-# Heroku's router sends a UUID; accept any short token of safe characters, else make one
-# (a request id is echoed into a header and a log line: no injection).
+# The router's request id, if it is a short token of safe characters (no log injection).
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:+/=-]{8,200}")
 MAX_PATH = 1000  # one write per line stays whole when workers share the dyno's stdout
 
 
-def masked_path(path: str) -> str:
-    """``path`` with the values of its secret URL parts (SECRET_URL_PARTS) replaced."""
+def masked_path(path: str, script_name: str = "") -> str:
+    """``path`` (after ``script_name``) with its secret URL parts' values replaced."""
     try:
-        kwargs = resolve(path).kwargs
+        kwargs = resolve(path.removeprefix(script_name.rstrip("/")) or "/").kwargs
     except Resolver404:
         return path
     for name, value in kwargs.items():
@@ -39,10 +35,9 @@ def masked_path(path: str) -> str:
     return path
 
 
-def wsgi_path(environ) -> str:
-    """The request's path as Django decodes it (PEP 3333: latin-1 carried UTF-8 bytes)."""
-    raw = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-    return raw.encode("latin-1", "replace").decode("utf-8", "replace")
+def wsgi_str(environ, name) -> str:
+    """A path from the environ as Django decodes it (PEP 3333: latin-1 carried UTF-8)."""
+    return environ.get(name, "").encode("latin-1", "replace").decode("utf-8", "replace")
 
 
 class RequestLog:
@@ -66,7 +61,9 @@ class RequestLog:
         def write(sent):
             queue = queue_time_ms(environ, arrived)
             cache = environ.get("pivotdesk.page_cache")
-            path = masked_path(wsgi_path(environ))[:MAX_PATH]
+            script_name = wsgi_str(environ, "SCRIPT_NAME")
+            path = masked_path(script_name + wsgi_str(environ, "PATH_INFO"), script_name)
+            path = path[:MAX_PATH]
             path = path.replace("\\", "\\\\").replace('"', '\\"')
             line = (
                 f"at={'error' if state['status'].startswith('5') else 'info'} "

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import sentry_sdk
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import get_script_prefix
 from sentry_sdk.integrations.django import DjangoIntegration
 from sentry_sdk.utils import BadDsn, Dsn
 
@@ -20,7 +21,8 @@ def mask_secrets(event, hint):
         *((headers, n) for n in headers if n.lower() == "referer"),
     ]:
         parts = urlsplit(place.get(name) or "")
-        place[name] = urlunsplit(parts._replace(path=masked_path(parts.path)))
+        masked = masked_path(parts.path, get_script_prefix())
+        place[name] = urlunsplit(parts._replace(path=masked))
     return event
 
 

@@ -1,9 +1,5 @@
-"""WSGI entry point for gunicorn (see gunicorn.conf.py and the Procfile).
-
-Outermost first: the request log (sees every request, cache hits and 401s too), the beta
-gate (covers cached pages), the page cache (pivotdesk.pagecache: anonymous pages and the
-queue-time rule, before Django), then Django, whose WhiteNoiseMiddleware serves static files.
-"""
+"""WSGI entry point for gunicorn. Outermost first: the request log, the beta gate, the page
+cache (anonymous pages, the queue-time rule), then Django (WhiteNoise serves static files)."""
 
 import os
 

@@ -19,16 +19,8 @@ logger = logging.getLogger("pivotdesk.dberrors")
 DB_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
 
-FALLBACK_503 = (
-    "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>PivotDesk is busy</title>"
-    "</head><body><main><h1>We'll be right back</h1><p>PivotDesk can't reach its records for a "
-    "moment. Please try again in half a minute.</p></main></body></html>"
-)
-FALLBACK_500 = (
-    "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Something went wrong"
-    "</title></head><body><main><h1>Something went wrong</h1><p>We've been told and are on it. "
-    "Please try again in a minute.</p></main></body></html>"
-)
+FALLBACK_503 = "<!doctype html><title>PivotDesk is busy</title><h1>We'll be right back</h1>"
+FALLBACK_500 = "<!doctype html><title>Something went wrong</title><h1>Something went wrong</h1>"
 
 
 def _stylesheet():

@@ -1,9 +1,5 @@
-"""PivotDesk settings: one module, read from the environment.
-
-Production differs from a laptop by environment variables only (see README.md,
-"Configuration"). Importing this module must never touch the database or Redis: the
-platform runs ``collectstatic`` at build time with nothing reachable.
-"""
+"""PivotDesk settings: one module, read from the environment (README.md, "Configuration").
+Importing it never touches the database or Redis: ``collectstatic`` runs at build time."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -83,8 +79,7 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
-# SQLite on a laptop; DATABASE_URL (Postgres) in CI and production. Timeouts keep a
-# hanging database from holding a request anywhere near the router's 30 s.
+# SQLite on a laptop; DATABASE_URL (Postgres) elsewhere, with timeouts well under 30 s.
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
@@ -145,8 +140,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- I18N -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Denver"
-# One language (Boulder and Denver, in English): Django's advice when translations are not
-# used is to turn the machinery off (it cost ~4 % of a render).
+# One language: Django's advice is then to turn translation off (it cost ~4 % of a render).
 USE_I18N = False
 USE_TZ = True
 
@@ -173,8 +167,7 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_QUERYSTRING_AUTH = False
     AWS_DEFAULT_ACL = None
     AWS_S3_FILE_OVERWRITE = False
-    # An upload talks to S3 inside the host's request, which the router ends at 30 s:
-    # boto3's defaults (60 s to connect, 60 s per read, retried) would outlast it.
+    # An upload talks to S3 inside a request the router ends at 30 s: boto3's defaults won't do.
     from botocore.config import Config
 
     AWS_S3_CLIENT_CONFIG = Config(
@@ -381,12 +374,11 @@ PAGE_CACHE_PAGES = {
     "sitemap-section": ("p",),
     "robots": (),
 }
-# The release pages are made from: the platform's id, else the staticfiles manifest's digest.
+# The platform's release id (pivotdesk.pagecache.release_id falls back to the manifest).
 RELEASE_ID = env.str("HEROKU_RELEASE_VERSION", default="") or env.str("SOURCE_VERSION", default="")
 PAGE_CACHE_TTL = env.int("PAGE_CACHE_TTL", default=3600)  # s; the content version retires pages
-PAGE_CACHE_CONTROL = env.str(
-    "PAGE_CACHE_CONTROL", default="public, max-age=60, s-maxage=300, stale-while-revalidate=600"
-)
+_SHARED = "public, max-age=60, s-maxage=300, stale-while-revalidate=600"
+PAGE_CACHE_CONTROL = env.str("PAGE_CACHE_CONTROL", default=_SHARED)
 PAGE_CACHE_LOCK_MS = env.int("PAGE_CACHE_LOCK_MS", default=5000)  # one render at a time
 PAGE_CACHE_WAIT_MS = env.int("PAGE_CACHE_WAIT_MS", default=2000)  # then render anyway
 # The router's X-Request-Start: a request that waited longer gets 503 + Retry-After at once.

@@ -1,7 +1,4 @@
-"""Test settings: base.py, with overrides for speed only.
-
-DATABASE_URL / REDIS_URL still decide Postgres and Redis, so CI tests the real services.
-"""
+"""Test settings: base.py with overrides for speed only (DATABASE_URL/REDIS_URL still apply)."""
 
 import os
 

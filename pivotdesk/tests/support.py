@@ -188,6 +188,7 @@ def call_wsgi(
     method: str = "GET",
     headers: dict[str, str] | None = None,
     host: str = "127.0.0.1",
+    script_name: str = "",
 ):
     """One request through a WSGI app as a server would make it (iterate, then close)."""
     environ: dict = {}
@@ -199,6 +200,7 @@ def call_wsgi(
         REQUEST_METHOD=method,
         SERVER_PORT="80",
         HTTP_HOST=host,
+        SCRIPT_NAME=script_name,
     )
     environ["wsgi.input"] = io.BytesIO(b"")
     environ["wsgi.errors"] = io.StringIO()

@@ -105,6 +105,15 @@ def test_a_password_reset_token_is_masked_in_the_line(wsgi_db, settings, capsys)
     assert token not in capsys.readouterr().out
 
 
+def test_a_token_under_a_script_prefix_is_masked_too():
+    out = io.StringIO()
+    app = RequestLog(_app(), stream=out)
+    environ_path = "/accounts/password-reset/MTIzNA/cdz8k3-0f2b1c9e8d7a6b5c4d3e/"
+    call_wsgi(app, environ_path, script_name="/pd")
+    line = LINE.fullmatch(out.getvalue().strip())
+    assert line["path"] == "/pd/accounts/password-reset/***/***/"
+
+
 def test_paths_without_secrets_are_written_as_they_are(wsgi_db, settings, capsys):
     settings.BASIC_AUTH = ""
     call_wsgi(application, "/spaces/boulder/no-such-space/")
