@@ -62,7 +62,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
 
-# The load drill (issue 6): Postgres db pivotdesk_spike + Redis db 15, gunicorn as the
+# The load drill: Postgres db pivotdesk_spike + Redis db 15, gunicorn as the
 # Procfile starts it, Locust ramping to 1,000 visitors, the bare-Django ceiling. ~5 minutes.
 spike: install-dev
 	bash loadtest/spike.sh

@@ -107,7 +107,7 @@ def listing_page(*, city_slug: str, slug: str, version: int | None) -> ListingPa
     Three queries: the listing with its host, its photos, its amenities' ids. The city, the
     neighborhood and the amenities themselves come from the search form's per-process copies
     (``search_choices``, kept by content ``version``) instead of joins and a prefetch: ~15 %
-    of an uncached listing page (docs/PERFORMANCE.md, session 7). A city, place or
+    of an uncached listing page (measured with loadtest/render_cost.py). A city, place or
     amenity newer than the copies is fetched.
     """
     cities, neighborhoods, amenities = search_choices(version=version)

@@ -1,6 +1,8 @@
-"""Uncached search (or its stand-in) one request at a time: each query string is new, so
-every request renders (``probe=n`` makes each one new). Prints client-side times; spike.sh
-takes server times from the request log (``service=…ms``) of the probe's window.
+"""Uncached search (or its stand-in) one request at a time: each request is a page of its
+own, so every one renders. The page cache keys only on parameters the page reads, so a
+unique ``page`` past the last one (the page answers with page 1 and a note) makes each new.
+Prints client-side times; spike.sh takes server times from the request log (``service=…ms``)
+of the probe's window.
 
     python loadtest/probe.py http://127.0.0.1:8000 1 200
 """
@@ -22,7 +24,7 @@ def main(url, search, count):
     rng = random.Random(6)
     times, statuses = [], {}
     for n in range(count):
-        query = f"{search_query(rng)}&probe={n}"
+        query = f"{search_query(rng)}&page={100_000 + n}"
         path = f"/spaces/?{query}" if search else f"/spaces/{rng.choice(CITIES)}/?{query}"
         start = time.perf_counter()
         conn.request("GET", path)

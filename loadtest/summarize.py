@@ -1,4 +1,4 @@
-"""Read loadtest/report/ and print the summary (markdown) with the targets of issue 6."""
+"""Read loadtest/report/ and print the summary (markdown) against the drill's targets."""
 
 import argparse
 import csv

@@ -4,7 +4,7 @@ Every uncached search counts its matches. Without this index Postgres found them
 city/type indexes and then read each matching row's page to check price and desks: ~1,400
 pages, 6–8 ms, for "hot desks in Boulder". With the columns a count needs in the index
 (the filters, plus what the free-desks check reads: id, desks, minimum term) it is an
-index-only scan: 0.3–0.5 ms (docs/PERFORMANCE.md, session 3). Partial on published listings,
+index-only scan: 0.3–0.5 ms (measured with EXPLAIN ANALYZE). Partial on published listings,
 the only ones searched.
 
 Not in ``Listing.Meta.indexes``: SQLite has no INCLUDE columns (system check models.W040),
