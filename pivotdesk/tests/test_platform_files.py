@@ -64,6 +64,7 @@ def test_app_json_env_generates_secret_and_lists_production_config(app_json):
         assert name in env, name
         assert env[name]["description"]
     assert int(env["WEB_CONCURRENCY"]["value"]) >= 2
+    assert env["TRUSTED_PROXY_IPS"]["value"] and "*" not in env["TRUSTED_PROXY_IPS"]["value"]
 
 
 def test_app_json_web_formation_and_python_buildpack(app_json):
