@@ -43,6 +43,7 @@ class CacheHeadersMiddleware:
         ):
             vary = [v.strip() for v in response.get("Vary", "").split(",")]
             del response["Vary"]
-            patch_vary_headers(response, [v for v in vary if v and v.lower() != "cookie"])
+            if vary := [v for v in vary if v and v.lower() != "cookie"]:
+                patch_vary_headers(response, vary)
             response["Cache-Control"] = settings.PAGE_CACHE_CONTROL
         return response

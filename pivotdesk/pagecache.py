@@ -133,13 +133,13 @@ def request_content_version(request) -> int | None:
     return request.pivotdesk_content_version
 
 
+@functools.lru_cache(maxsize=8192)  # a hit then costs no URL resolving
 def page_params(path_info: str) -> tuple[str, ...] | None:
     """The query parameters the page at ``path_info`` reads, or None when it is not kept."""
     try:
-        match = resolve(path_info)
+        return settings.PAGE_CACHE_PAGES.get(resolve(path_info).view_name)
     except Resolver404:
         return None
-    return conf("PAGE_CACHE_PAGES", {}).get(match.view_name)
 
 
 def normalized_query(query, params) -> str:
@@ -163,8 +163,7 @@ def page_key(request, params) -> str:
 
 
 def queue_time_ms(environ, now: float | None = None) -> int | None:
-    """How long the router queued the request (X-Request-Start in s, ms, µs or ns, with or
-    without ``t=``); None when absent, unreadable or absurd."""
+    """Router queue time from X-Request-Start (s/ms/µs/ns, ``t=`` or not); None if absurd."""
     try:
         start = float(environ.get("HTTP_X_REQUEST_START", "").strip().removeprefix("t="))
     except ValueError:

@@ -62,9 +62,10 @@ class RequestLog:
             queue = queue_time_ms(environ, arrived)
             cache = environ.get("pivotdesk.page_cache")
             script_name = wsgi_str(environ, "SCRIPT_NAME")
-            path = masked_path(script_name + wsgi_str(environ, "PATH_INFO"), script_name)
-            path = path[:MAX_PATH]
-            path = path.replace("\\", "\\\\").replace('"', '\\"')
+            path = script_name + wsgi_str(environ, "PATH_INFO")
+            if cache not in ("hit", "stale"):  # a cached public page has no secret parts
+                path = masked_path(path, script_name)
+            path = path[:MAX_PATH].replace("\\", "\\\\").replace('"', '\\"')
             line = (
                 f"at={'error' if state['status'].startswith('5') else 'info'} "
                 f'method={environ.get("REQUEST_METHOD", "-")} path="{path}" '
@@ -72,9 +73,8 @@ class RequestLog:
                 f"queue={'-' if queue is None else f'{queue}ms'} bytes={sent} "
                 f"{f'cache={cache} ' if cache else ''}request_id={rid}\n"
             )
-            stream = self.stream or sys.stdout
-            stream.write(line)
-            stream.flush()
+            (self.stream or sys.stdout).write(line)
+            (self.stream or sys.stdout).flush()
 
         try:
             body = self.app(environ, logging_start_response)

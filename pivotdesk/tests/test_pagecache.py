@@ -163,6 +163,7 @@ def test_a_small_page_is_kept_as_it_is(app, listing):
     again = wsgi_get(app, "/robots.txt", headers={"Accept-Encoding": "gzip"})
     assert again.header("X-Page-Cache") == "hit" and again.body == small.body
     assert again.header("Content-Encoding") is None and b"Sitemap" in again.body
+    assert again.header("Vary") is None  # nothing to vary on: no empty header either
 
 
 def edit_listing_title(listing):
