@@ -22,7 +22,7 @@ def mask_secrets(event, hint):
     ]:
         parts = urlsplit(place.get(name) or "")
         masked = masked_path(parts.path, get_script_prefix())
-        place[name] = urlunsplit(parts._replace(path=masked))
+        place[name] = urlunsplit((parts.scheme, parts.netloc, masked, parts.query, parts.fragment))
     return event
 
 
