@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.exceptions import DisallowedHost
+from django.core.exceptions import SuspiciousOperation
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import transaction
 from django.urls import Resolver404, resolve
@@ -133,7 +133,7 @@ def request_content_version(request) -> int | None:
     return request.pivotdesk_content_version
 
 
-@functools.lru_cache(maxsize=8192)  # a hit then costs no URL resolving
+@functools.lru_cache(maxsize=1024)  # a hit then costs no URL resolving
 def page_params(path_info: str) -> tuple[str, ...] | None:
     """The query parameters the page at ``path_info`` reads, or None when it is not kept."""
     try:
@@ -155,7 +155,7 @@ def normalized_query(query, params) -> str:
 
 
 def page_key(request, params) -> str:
-    """Raises DisallowedHost for a host Django would refuse."""
+    """Raises SuspiciousOperation (DisallowedHost, TooManyFieldsSent) as Django would."""
     parts = (release_id(), request.scheme, request.get_host(), request.path, request.path_info)
     gzip = bool(ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
     raw = "\n".join((*parts, normalized_query(request.GET, params), str(gzip)))
@@ -211,8 +211,8 @@ class PageCache:
             elif params is not None:
                 try:
                     key = page_key(request, params)
-                except DisallowedHost:
-                    key = None  # Django answers it: 400
+                except SuspiciousOperation:  # a host or a query Django refuses: its 400
+                    key = None
                 if key is not None and HEALTH.ready():
                     return self.anonymous(environ, start_response, key, late)
         if late:

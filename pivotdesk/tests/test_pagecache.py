@@ -308,6 +308,15 @@ def test_bad_host_gets_400_even_when_the_page_is_cached(app, listing):
 
 
 @pytest.mark.django_db
+def test_a_query_django_refuses_is_its_400_never_a_500(app, django_app, listing):
+    flood = "&".join(f"a{n}=1" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    for _ in range(2):
+        response = wsgi_get(app, "/spaces/", query=flood)
+        assert response.status == 400 and response.header("X-Page-Cache") is None
+    assert django_app.calls == 2
+
+
+@pytest.mark.django_db
 def test_http_request_never_gets_the_https_copy(app, django_app, listing):
     # gunicorn sets the scheme from a trusted proxy's X-Forwarded-Proto (gunicorn.conf.py);
     # the header alone, from anyone, changes nothing.
