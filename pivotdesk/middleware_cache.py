@@ -2,9 +2,19 @@
 MIDDLEWARE before SessionMiddleware: it sees the session's ``Vary: Cookie`` and cookies."""
 
 from django.conf import settings
+from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from .pagecache import request_content_version
+
+
+class TextGZipMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware for text only: photos and files are compressed already."""
+
+    def process_response(self, request, response):
+        if response.get("Content-Type", "").startswith(("text/", "application/xml")):
+            return super().process_response(request, response)
+        return response
 
 
 def is_cached_page(request) -> bool:

@@ -36,10 +36,6 @@ NOT_STORED = {"content-length", "date", "set-cookie", "connection", "x-page-cach
 BUSY_BODY = b"<!doctype html><title>Busy</title><p>PivotDesk is very busy: try again shortly.\n"
 
 
-def conf(name, default):
-    return getattr(settings, name, default)
-
-
 @functools.cache
 def _manifest_digest() -> str:
     try:
@@ -52,12 +48,11 @@ def _manifest_digest() -> str:
 def release_id() -> str:
     """The platform's release id (settings.RELEASE_ID), else a digest of the manifest
     ``collectstatic`` wrote at build: a new release starts with pages of its own."""
-    return conf("RELEASE_ID", "") or _manifest_digest()
+    return settings.RELEASE_ID or _manifest_digest()
 
 
 class _Health:
-    """Per process: after a few errors in a row, skip the cache for a moment (not a socket
-    timeout per request); after a failed bump, nothing from it until the bump is made."""
+    """Per process: a few errors in a row skip the cache a moment; a failed bump, till made."""
 
     def __init__(self):
         self.failures = 0
@@ -66,9 +61,9 @@ class _Health:
 
     def failed(self, exc):
         self.failures += 1
-        if self.failures >= conf("PAGE_CACHE_ERRORS_TO_TRIP", 3):
+        if self.failures >= getattr(settings, "PAGE_CACHE_ERRORS_TO_TRIP", 3):
             self.failures = 0
-            self.down_until = time.monotonic() + conf("PAGE_CACHE_RETRY_AFTER_ERROR_S", 1.0)
+            self.down_until = time.monotonic() + settings.PAGE_CACHE_RETRY_AFTER_ERROR_S
             log.warning("page cache unavailable, serving uncached for a moment: %r", exc)
 
     def ready(self) -> bool:
@@ -114,7 +109,7 @@ content_version_bump = _bump  # now, e.g. after a bulk_create outside a transact
 
 def content_version() -> int | None:
     """The current content version; None when the cache is off or unreachable."""
-    if not conf("PAGE_CACHE_ENABLED", True) or not HEALTH.ready():
+    if not settings.PAGE_CACHE_ENABLED or not HEALTH.ready():
         return None
     try:
         return _read_version(caches["pages"])
@@ -181,7 +176,7 @@ def storable(environ, status: str, headers, body: bytes) -> bool:
     """Only what any anonymous visitor would get: 200, no cookie, not private, no Vary."""
     if environ["REQUEST_METHOD"] != "GET" or not status.startswith("200"):
         return False
-    if len(body) > conf("PAGE_CACHE_MAX_BYTES", 1_000_000):
+    if len(body) > getattr(settings, "PAGE_CACHE_MAX_BYTES", 1_000_000):
         return False
     for name, value in headers:
         name, value = name.lower(), value.lower()
@@ -202,8 +197,10 @@ class PageCache:
 
     def __call__(self, environ, start_response):
         queue_ms = queue_time_ms(environ)
-        late = queue_ms is not None and queue_ms > conf("QUEUE_TIMEOUT_MS", 10_000)
-        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and conf("PAGE_CACHE_ENABLED", True):
+        late = queue_ms is not None and queue_ms > settings.QUEUE_TIMEOUT_MS
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and getattr(
+            settings, "PAGE_CACHE_ENABLED", True
+        ):
             request = WSGIRequest(environ)
             params = page_params(request.path_info)
             if params is not None and request.COOKIES.get(settings.SESSION_COOKIE_NAME):
@@ -238,7 +235,7 @@ class PageCache:
             return self.busy(start_response) if late else self.app(environ, start_response)
         lock = key + ":lock"
         try:
-            mine = cache.add(lock, 1, timeout=conf("PAGE_CACHE_LOCK_MS", 5000) / 1000)
+            mine = cache.add(lock, 1, timeout=settings.PAGE_CACHE_LOCK_MS / 1000)
         except Exception as exc:
             HEALTH.failed(exc)
             return self.app(environ, start_response)
@@ -257,9 +254,9 @@ class PageCache:
 
     def wait(self, cache, key, lock):
         """The entry another worker is rendering, if it arrives within PAGE_CACHE_WAIT_MS."""
-        deadline = time.monotonic() + conf("PAGE_CACHE_WAIT_MS", 2000) / 1000
+        deadline = time.monotonic() + settings.PAGE_CACHE_WAIT_MS / 1000
         while time.monotonic() < deadline:
-            time.sleep(conf("PAGE_CACHE_POLL_MS", 20) / 1000)
+            time.sleep(getattr(settings, "PAGE_CACHE_POLL_MS", 20) / 1000)
             try:
                 found = cache.get_many([VERSION_KEY, key, lock])
             except Exception as exc:
@@ -292,7 +289,7 @@ class PageCache:
             kept = [(k, v) for k, v in headers if k.lower() not in NOT_STORED]
             entry = (version, status, kept, body)
             try:
-                cache.set(key, entry, conf("PAGE_CACHE_TTL", 3600))
+                cache.set(key, entry, settings.PAGE_CACHE_TTL)
             except Exception as exc:
                 HEALTH.failed(exc)
             return self.replay(environ, start_response, entry, MISS)
@@ -312,7 +309,7 @@ class PageCache:
 
     def busy(self, start_response):
         headers = [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]
-        headers += [("Retry-After", str(conf("QUEUE_RETRY_AFTER_S", 5)))]
-        headers += [("Content-Length", str(len(BUSY_BODY)))]
+        headers += [("Retry-After", str(settings.QUEUE_RETRY_AFTER_S))]
+        headers.append(("Content-Length", str(len(BUSY_BODY))))
         start_response("503 Service Unavailable", headers)
         return [BUSY_BODY]

@@ -84,9 +84,7 @@ class RequestLog:
         return LoggedBody(body, write)
 
 
-class LoggedBody:
-    """Passes the body through, counting bytes; logs once when the server closes it."""
-
+class LoggedBody:  # passes the body through, counting bytes; logs when the server closes it
     def __init__(self, body, on_close):
         self.body = body
         self.on_close = on_close

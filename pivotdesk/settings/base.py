@@ -47,7 +47,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.gzip.GZipMiddleware",  # after WhiteNoise: pages, not static files
+    "pivotdesk.middleware_cache.TextGZipMiddleware",  # after WhiteNoise: pages, not files
     "pivotdesk.middleware_cache.CacheHeadersMiddleware",  # before SessionMiddleware
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -363,7 +363,7 @@ if SENTRY_DSN:
 # --- Being live: page cache, queue time (docs/PERFORMANCE.md) ---------------------------
 # Off with DEBUG on (`make run`): a template edit shows on the next request.
 PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=not DEBUG)
-# The views whose pages are kept and the query parameters each reads (``name*``: repeatable).
+# Views whose pages are kept, and the query parameters each reads (``name*``: repeatable).
 _SEARCH_PARAMS = ("city", "neighborhood", "type", "desks", "min_price", "max_price")
 PAGE_CACHE_PAGES = {
     "listings:home": (),
@@ -381,6 +381,7 @@ _SHARED = "public, max-age=60, s-maxage=300, stale-while-revalidate=600"
 PAGE_CACHE_CONTROL = env.str("PAGE_CACHE_CONTROL", default=_SHARED)
 PAGE_CACHE_LOCK_MS = env.int("PAGE_CACHE_LOCK_MS", default=5000)  # one render at a time
 PAGE_CACHE_WAIT_MS = env.int("PAGE_CACHE_WAIT_MS", default=2000)  # then render anyway
+PAGE_CACHE_RETRY_AFTER_ERROR_S = 1.0  # after 3 Redis errors in a row, skip it this long
 # The router's X-Request-Start: a request that waited longer gets 503 + Retry-After at once.
 QUEUE_TIMEOUT_MS = env.int("QUEUE_TIMEOUT_MS", default=10000)
 QUEUE_RETRY_AFTER_S = env.int("QUEUE_RETRY_AFTER_S", default=5)

@@ -93,3 +93,11 @@ def test_a_deleted_file_is_no_longer_served(photo):
     assert wsgi_get(application, variant).status == 200
     photo.image.storage.delete(photo.card_webp)
     assert wsgi_get(application, variant).status == 404
+
+
+def test_photos_are_sent_as_they_are_not_gzipped_again(photo):
+    response = wsgi_get(
+        application, f"/media/{photo.card_webp}", headers={"Accept-Encoding": "gzip"}
+    )
+    assert response.status == 200 and response.header("Content-Encoding") is None
+    assert response.body[:4] == b"RIFF"  # the WebP file itself

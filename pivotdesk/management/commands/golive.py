@@ -1,9 +1,5 @@
 """`python manage.py golive`: is this configuration ready for the public? Exit 1 if not.
-
-Run it on the platform (`heroku run python manage.py golive`) before taking the beta gate
-off: every BLOCKER row must be fixed first; the WARNING row about the gate is the decision
-itself.
-"""
+Run it on the platform before taking the beta gate off; every BLOCKER row must be fixed."""
 
 import importlib.util
 import os
