@@ -10,7 +10,7 @@ request. Photos are only reachable inline, through their (own) listing.
 
 Both sites' listing forms keep the capacity rule (bookings.services): ``desks`` cannot go below
 the desks approved bookings hold on any day from today on. Every ModelAdmin takes
-``accounts.admin_site.ForgedParamsMixin``, so forged changelist parameters and action ids get
+``pivotdesk.admin_params.ForgedParamsMixin``, so forged changelist parameters and action ids get
 Django's "invalid lookup" answer or are dropped, never a 500.
 """
 
@@ -24,8 +24,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.admin_site import ForgedParamsMixin, host_site, outside_integer_range
+from accounts.admin_site import host_site
 from bookings.selectors import approved_desks_peak
+from pivotdesk.admin_params import ForgedParamsMixin, outside_integer_range
 
 from .maps import map_config
 from .models import Amenity, City, Listing, Neighborhood, Photo
