@@ -5,6 +5,7 @@ select_related/prefetch so they run a constant number of queries."""
 import datetime
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -23,6 +24,7 @@ from django.utils import timezone
 from listings.models import Listing
 
 from .models import Booking, BookingEvent, Message, add_months
+from .rules import guest_exit, host_answer_check
 
 Interval = tuple[datetime.date, datetime.date, int]  # (start, end exclusive, desks)
 
@@ -287,15 +289,20 @@ def booking_for_viewer(*, user, pk) -> QuerySet[Booking]:
 def booking_actions(*, booking: Booking, user, today: datetime.date | None = None) -> set[str]:
     """What ``user`` may do to ``booking`` now: approve/decline (host), cancel/notice (guest).
 
-    Mirrors the rules in bookings.services, which decide for real.
+    Asks bookings.rules, the checks bookings.services makes before it writes. The service may
+    still refuse what depends on the moment it holds the lock (free desks, a listing
+    unpublished since).
     """
     today = today or timezone.localdate()
     actions = set()
-    if user.pk == booking.listing.host_id and booking.is_pending:
+    try:
+        host_answer_check(booking=booking, user=user, answer="approved")
+    except ValidationError:
+        pass
+    else:
         actions |= {"approve", "decline"}
-    if user.pk == booking.guest_id:
-        if booking.is_pending or (booking.is_approved and today < booking.start):
-            actions.add("cancel")
-        elif booking.is_approved and today < booking.end and booking.notice_given_at is None:
-            actions.add("notice")
+    try:
+        actions.add(guest_exit(booking=booking, user=user, today=today))
+    except ValidationError:
+        pass
     return actions
