@@ -5,7 +5,8 @@ holds by construction: every write that can change approved desks (request with 
 approve, cancel, notice) runs in one transaction that first locks the listing row with
 ``select_for_update``, and only then counts. Concurrent writers on the same listing queue on
 that lock; each counts what the previous one committed. Lock order is always listing, then
-booking, so two writers cannot deadlock.
+booking, so two writers cannot deadlock; listings.services.listing_update takes the same
+listing lock (``listing_lock``) before it lowers capacity.
 """
 
 import datetime
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from listings.models import Listing
+from listings.services import listing_lock
 
 from .emails import BookingEmail, booking_emails_on_commit
 from .models import EXPIRE_AFTER, Booking, BookingEvent, Message, add_months
@@ -71,8 +73,9 @@ def _set_status(booking: Booking, *, status: str, actor: User | None, note: str 
 
 
 def _lock_listing(listing_id: int) -> Listing:
-    """Caller must be inside transaction.atomic. Returns the listing re-read under the lock."""
-    return Listing.objects.select_for_update().get(pk=listing_id)
+    """Caller must be inside transaction.atomic. Returns the listing re-read under the lock
+    (the same first lock listings.services.listing_update takes to change capacity)."""
+    return listing_lock(listing_id=listing_id)
 
 
 def _lock_booking(booking: Booking) -> Booking:

@@ -3,7 +3,7 @@
 A guarded view rather than ``django.conf.urls.static`` (DEBUG only) or WhiteNoise (which
 indexes files at start-up and would not see new uploads): files only, no directory
 listing, no way out of MEDIA_ROOT. Photo variants carry a content hash in their name
-(listings.services.variants_write), so they are cached for a year as immutable.
+(listings.services.photo_create), so they are cached for a year as immutable.
 """
 
 import mimetypes

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "accounts",
     "listings",
     "bookings",
+    "demo",  # seed_demo: builds on listings and bookings
     "pivotdesk",  # template tags + cache-invalidation signals (pivotdesk/apps.py)
 ]
 
