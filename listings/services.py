@@ -493,3 +493,41 @@ def photo_delete(*, photo: Photo) -> None:
         _files_delete([name for name in names if name not in in_use])
 
     transaction.on_commit(delete_files)
+
+
+def _stored_photo_files(folder: str = "listings"):
+    try:
+        dirs, files = default_storage.listdir(folder)
+    except FileNotFoundError:  # nothing uploaded yet (a bucket has no folders to miss)
+        return
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in dirs:
+        yield from _stored_photo_files(f"{folder}/{sub}")
+
+
+def photo_files_prune(*, older_than: datetime.timedelta, dry_run: bool = False) -> list[str]:
+    """Delete the files under ``listings/`` in storage that no photo uses and that are older
+    than ``older_than`` (younger ones may belong to an upload still being saved); return
+    their names. What is left behind: the files of a listing an operator deleted, of an
+    upload whose transaction rolled back after its files were written, of a failed delete.
+    """
+    cutoff = timezone.now() - older_than
+    pruned = []
+    batch: list[str] = []
+
+    def flush():
+        in_use = photo_files_in_use(batch)
+        for name in batch:
+            if name not in in_use and default_storage.get_modified_time(name) < cutoff:
+                if not dry_run:
+                    default_storage.delete(name)
+                pruned.append(name)
+        batch.clear()
+
+    for name in _stored_photo_files():
+        batch.append(name)
+        if len(batch) >= 500:
+            flush()
+    flush()
+    return pruned

@@ -330,3 +330,43 @@ def test_photo_delete_keeps_files_another_photo_shares(django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         photo_delete(photo=copy)
     assert not any(default_storage.exists(name) for name in _files(copy))
+
+
+@pytest.mark.django_db
+def test_prune_deletes_old_files_no_photo_uses_and_keeps_the_rest():
+    import os
+    import time
+
+    from django.core.management import call_command
+
+    listing = ListingFactory()
+    kept = photo_create(listing=listing, image=image_upload(size=(800, 600)))
+    stray = default_storage.save(
+        f"listings/{listing.pk}/variants/left-behind.jpg", io.BytesIO(b"x")
+    )
+    fresh = default_storage.save(f"listings/{listing.pk}/mid-upload.jpg", io.BytesIO(b"x"))
+    an_hour_ago = time.time() - 3700
+    for name in [*_files(kept), stray]:
+        os.utime(default_storage.path(name), (an_hour_ago, an_hour_ago))
+
+    out = io.StringIO()
+    call_command("prune_photo_files", "--dry-run", stdout=out)
+    assert "Would delete 1 unused photo file(s)." in out.getvalue()
+    assert default_storage.exists(stray)
+
+    call_command("prune_photo_files", stdout=io.StringIO())
+    assert _stored(listing) == {*_files(kept), fresh}
+
+
+@pytest.mark.django_db
+def test_every_stored_photo_file_is_served_as_what_it_is(client):
+    buf = io.BytesIO()
+    Image.new("RGB", (900, 600), (40, 90, 160)).save(buf, "PNG")
+    photo = photo_create(listing=ListingFactory(), image=_upload("room.png", buf.getvalue()))
+    for name in _files(photo):
+        response = client.get(default_storage.url(name))
+        assert response.status_code == 200, name
+        body = b"".join(response.streaming_content)
+        with Image.open(io.BytesIO(body)) as img:
+            real = Image.MIME[img.format]
+        assert response["Content-Type"] == real, name
