@@ -63,22 +63,24 @@ LISTING_FIELDS = (
 VARIANTS = (("card", (640, 2560), 78, 72), ("hero", (1600, 6400), 82, 78))
 # The copy of the upload we keep (Photo.image): re-encoded, so no EXIF (GPS, camera) and
 # nothing but a JPEG survives, and no larger than this — the hero variant is 1,600 px.
-MASTER_BOX = (2560, 2560)
+MASTER_BOX = (2048, 2048)
 MASTER_QUALITY = 88
 # Longest side over shortest side. Real panoramas stay within it; a strip beyond it would
 # make variants a few pixels wide (or, unbounded, too tall to encode).
 MAX_ASPECT_RATIO = 10
-# Memory one upload may take while it is decoded and resized (docs/PERFORMANCE.md has the
-# peak RSS measured at this budget). JPEGs are decoded at 1/2, 1/4 or 1/8 scale when that is
-# still at least hero-sized, so only PNG and WebP reach it in practice.
-MAX_DECODE_BYTES = 64 * 1024 * 1024
+# Memory one upload may take while it is decoded and shrunk to MASTER_BOX, estimated from
+# its header (``_memory_needed``) and refused above this, before decoding. The peak RSS
+# measured for the largest images accepted is in docs/decisions/0011-upload-memory-budget.md
+# (loadtest/upload_memory.py). JPEGs are decoded at 1/2, 1/4 or 1/8 scale when that is still
+# at least hero-sized, so only PNG and WebP come near it.
+MAX_DECODE_BYTES = 84 * 1024 * 1024
 # Peak bytes per pixel while a full-size image of each mode is in memory: Pillow keeps
 # multi-band pixels in 4 bytes, and converting (palette -> RGB, CMYK -> RGB, alpha
 # premultiplied for resizing) holds a second full-size copy for a moment.
 PEAK_BYTES_PER_PIXEL = {"1": 2, "L": 1, "P": 5, "RGB": 4, "YCbCr": 4, "I;16": 6}
 PEAK_BYTES_OTHER_MODES = 8
-# The WebP decoder hands over a decoded copy of its own before Pillow's image is made.
-PEAK_BYTES_WEBP_EXTRA = 4
+# The WebP decoder hands over decoded copies of its own before Pillow's image is made.
+PEAK_BYTES_WEBP_EXTRA = 8
 # The storage names a Photo holds (photo_delete removes them when no photo uses them).
 PHOTO_FILE_FIELDS = ("image", "card_jpeg", "card_webp", "hero_jpeg", "hero_webp")
 # Content (Pillow's format) -> the file name extensions it may come with. MPO is how Pillow
@@ -252,6 +254,18 @@ def _bytes_per_pixel(img: Image.Image) -> int:
     return per_pixel
 
 
+def _memory_needed(img: Image.Image) -> int:
+    """Peak bytes to decode ``img`` (at its drafted size) and shrink it to MASTER_BOX:
+    the decoded pixels, Pillow's resampling pass (the new width by the old height, 4 bytes
+    a pixel) and the shrunk copy."""
+    width, height = img.size
+    decoded = width * height * _bytes_per_pixel(img)
+    new_width, new_height = _fits(img.size, MASTER_BOX)
+    if (new_width, new_height) == (width, height):
+        return decoded
+    return decoded + 4 * new_width * height + 4 * new_width * new_height
+
+
 def _fits(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
     """The size of an image of ``size`` shrunk to fit ``box`` (never enlarged)."""
     scale = min(box[0] / size[0], box[1] / size[1], 1)
@@ -333,14 +347,13 @@ def _image_check(img: Image.Image, name: str) -> None:
     if img.format in ("JPEG", "MPO"):
         # Decode at the smallest 1/2^n scale that still covers the hero variant.
         img.draft(None, _fits(img.size, VARIANTS[-1][1]))
-    per_pixel = _bytes_per_pixel(img)
-    if img.width * img.height * per_pixel > MAX_DECODE_BYTES:
+    if _memory_needed(img) > MAX_DECODE_BYTES:
+        # What fits, roughly: the budget less the kept copy, over the pixel and its pass.
+        master = 4 * MASTER_BOX[0] * MASTER_BOX[1]
+        fits = (MAX_DECODE_BYTES - master) // (_bytes_per_pixel(img) + 4)
         raise ValidationError(
             IMAGE_TOO_HEAVY.format(
-                width=width,
-                height=height,
-                kind=kind,
-                megapixels=MAX_DECODE_BYTES // per_pixel // 1_000_000,
+                width=width, height=height, kind=kind, megapixels=fits // 1_000_000
             ),
             code="too_heavy",
         )
@@ -352,23 +365,21 @@ def image_validate(uploaded) -> None:
     image_open(uploaded).close()
 
 
-def _encode(img: Image.Image, fmt: str, quality: int, icc_profile: bytes | None) -> bytes:
+def _encode(
+    img: Image.Image, fmt: str, quality: int, icc_profile: bytes | None, *, compact: bool = True
+) -> bytes:
     """Encode without metadata: no EXIF or XMP is written (Pillow writes none unless given);
-    the colour profile is kept, so wide-gamut phone photos keep their colours."""
+    the colour profile is kept, so wide-gamut phone photos keep their colours. ``compact``
+    JPEGs (optimized, progressive: what visitors download) hold the whole image's
+    coefficients in memory while encoding; the kept copy is written plainly instead."""
     buf = io.BytesIO()
     extra = {"icc_profile": icc_profile} if icc_profile else {}
     if fmt == "JPEG":
-        img.save(buf, "JPEG", quality=quality, optimize=True, progressive=True, **extra)
+        extra |= {"optimize": True, "progressive": True} if compact else {}
+        img.save(buf, "JPEG", quality=quality, **extra)
     else:
         img.save(buf, "WEBP", quality=quality, method=4, **extra)
     return buf.getvalue()
-
-
-def _master(img: Image.Image) -> Image.Image:
-    """The kept copy: shrunk to ``MASTER_BOX`` (in place, which frees the full size), then
-    turned upright by its EXIF orientation."""
-    img.thumbnail(MASTER_BOX, Image.Resampling.LANCZOS)
-    return ImageOps.exif_transpose(img)
 
 
 def _store(name: str, data: bytes, written: list[str]) -> str:
@@ -382,23 +393,29 @@ def _store(name: str, data: bytes, written: list[str]) -> str:
 
 
 def _files_write(*, img: Image.Image, listing_id: int, written: list[str]) -> dict[str, Any]:
-    """Write the master and the variants of the decoded ``img``; return the Photo field
+    """Write the kept copy and the variants of the decoded ``img``; return the Photo field
     values. Every name written is appended to ``written`` as it is, so a failure midway can
     remove them. Variant names carry a hash of their content, so a name never changes
-    meaning and can be cached for a year (immutable)."""
+    meaning and can be cached for a year (immutable).
+
+    Memory: ``img`` is shrunk and turned in place, and each variant is resized straight from
+    the one before it, so no second full-size copy is ever made.
+    """
     icc = img.info.get("icc_profile")
-    master = _master(img)
+    img.thumbnail(MASTER_BOX, Image.Resampling.LANCZOS)  # in place: frees the full size
+    ImageOps.exif_transpose(img, in_place=True)  # upright, and the orientation tag is gone
     folder = f"listings/{listing_id}"
-    data = _encode(master, "JPEG", MASTER_QUALITY, icc)
+    data = _encode(img, "JPEG", MASTER_QUALITY, icc, compact=False)
     stem = hashlib.sha256(data).hexdigest()[:16]
     fields: dict[str, Any] = {
         "image": _store(f"{folder}/{stem}.jpg", data, written),
-        "width": master.width,
-        "height": master.height,
+        "width": img.width,
+        "height": img.height,
     }
-    for name, box, jpeg_q, webp_q in VARIANTS:
-        variant = master.copy()
-        variant.thumbnail(box, Image.Resampling.LANCZOS)  # shrinks to fit, never enlarges
+    del data
+    source = img
+    for name, box, jpeg_q, webp_q in sorted(VARIANTS, key=lambda v: -v[1][0]):  # hero first
+        variant = source.resize(_fits(source.size, box), Image.Resampling.LANCZOS)
         for fmt, field, ext, quality in (
             ("JPEG", "jpeg", "jpg", jpeg_q),
             ("WEBP", "webp", "webp", webp_q),
@@ -409,6 +426,7 @@ def _files_write(*, img: Image.Image, listing_id: int, written: list[str]) -> di
                 f"{folder}/variants/{stem}-{name}-{digest}.{ext}", encoded, written
             )
         fields[f"{name}_width"], fields[f"{name}_height"] = variant.size
+        source = variant
     return fields
 
 
