@@ -5,6 +5,7 @@ select_related/prefetch so they run a constant number of queries."""
 import datetime
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
@@ -21,6 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Least
 from django.utils import timezone
 
+from accounts.models import User
 from listings.models import Listing
 
 from .models import Booking, BookingEvent, Message, add_months
@@ -139,7 +141,7 @@ class _AddMonths(Func):
         )
 
 
-def minimum_term_end(move_in: datetime.date):
+def minimum_term_end(move_in: datetime.date) -> Func | Case:
     """The end of each listing's minimum term (capped) from ``move_in``, as an expression.
 
     On Postgres one function call; elsewhere (SQLite, whose date modifiers roll the 31st
@@ -238,7 +240,7 @@ def listings_with_free_desks(
     )
 
 
-def bookings_for_user(*, user) -> QuerySet[Booking]:
+def bookings_for_user(*, user: User) -> QuerySet[Booking]:
     """A guest's bookings and, for a host, the bookings on their spaces; newest first."""
     return (
         Booking.objects.visible_to(user)
@@ -247,7 +249,7 @@ def bookings_for_user(*, user) -> QuerySet[Booking]:
     )
 
 
-def guest_bookings_on(*, user, listing) -> list[Booking]:
+def guest_bookings_on(*, user: User | AnonymousUser, listing: Listing) -> list[Booking]:
     """``user``'s requests and approved bookings on ``listing`` that have not ended, soonest
     first: the listing page reminds a guest of them (one query; none for a visitor)."""
     if not user.is_authenticated:
@@ -262,7 +264,7 @@ def guest_bookings_on(*, user, listing) -> list[Booking]:
     )
 
 
-def pending_requests_for_host(*, host) -> QuerySet[Booking]:
+def pending_requests_for_host(*, host: User) -> QuerySet[Booking]:
     """Requests on ``host``'s spaces waiting for an answer, the one that expires first first."""
     return (
         Booking.objects.pending()
@@ -272,7 +274,7 @@ def pending_requests_for_host(*, host) -> QuerySet[Booking]:
     )
 
 
-def booking_for_viewer(*, user, pk) -> QuerySet[Booking]:
+def booking_for_viewer(*, user: User, pk: int) -> QuerySet[Booking]:
     """The booking ``pk`` if ``user`` is its guest or its listing's host (else empty), with its
     thread and history."""
     return (
@@ -286,7 +288,9 @@ def booking_for_viewer(*, user, pk) -> QuerySet[Booking]:
     )
 
 
-def booking_actions(*, booking: Booking, user, today: datetime.date | None = None) -> set[str]:
+def booking_actions(
+    *, booking: Booking, user: User, today: datetime.date | None = None
+) -> set[str]:
     """What ``user`` may do to ``booking`` now: approve/decline (host), cancel/notice (guest).
 
     Asks bookings.rules, the checks bookings.services makes before it writes. The service may
