@@ -51,8 +51,12 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# pytest-xdist: two workers when nothing is configured (SQLite and the in-memory cache are
+# per worker); one process against Redis, whose test database each worker would flush.
+PYTEST_WORKERS ?= $(if $(REDIS_URL),0,2)
+
 test: lint node_modules/axe-core/axe.min.js
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # axe-core for the browser accessibility tests (tests/browser), pinned in package-lock.json.
 node_modules/axe-core/axe.min.js: package.json package-lock.json

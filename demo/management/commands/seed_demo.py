@@ -23,7 +23,7 @@ from listings.services import PHOTO_FILE_FIELDS, listing_create, photo_copy, pho
 from pivotdesk.pagecache import content_version_bump
 
 DEMO_LISTINGS = 44
-PHOTO_POOL = 16
+PHOTO_POOL = 8  # pictures drawn and encoded once, shared by the demo listings
 CAPTIONS = ["Main room", "Desks by the window", "Kitchen and lounge", "Meeting room"]
 
 
