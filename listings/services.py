@@ -15,6 +15,7 @@ hero variants — under names we choose, with the extension of what they contain
 import datetime
 import hashlib
 import io
+import secrets
 from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Any
@@ -383,10 +384,8 @@ def _encode(
 
 
 def _store(name: str, data: bytes, written: list[str]) -> str:
-    """Save ``data`` as ``name`` (named after its content) unless that file is already
-    there — the same photo uploaded again — and record what this call wrote."""
-    if default_storage.exists(name):
-        return name
+    """Save ``data`` as ``name`` (the storage may pick another name if it is taken) and
+    record the name it was saved under."""
     name = default_storage.save(name, ContentFile(data))
     written.append(name)
     return name
@@ -395,7 +394,7 @@ def _store(name: str, data: bytes, written: list[str]) -> str:
 def _files_write(*, img: Image.Image, listing_id: int, written: list[str]) -> dict[str, Any]:
     """Write the kept copy and the variants of the decoded ``img``; return the Photo field
     values. Every name written is appended to ``written`` as it is, so a failure midway can
-    remove them. Variant names carry a hash of their content, so a name never changes
+    remove them. Variant names also carry a hash of their content, so a name never changes
     meaning and can be cached for a year (immutable).
 
     Memory: ``img`` is shrunk and turned in place, and each variant is resized straight from
@@ -406,7 +405,8 @@ def _files_write(*, img: Image.Image, listing_id: int, written: list[str]) -> di
     ImageOps.exif_transpose(img, in_place=True)  # upright, and the orientation tag is gone
     folder = f"listings/{listing_id}"
     data = _encode(img, "JPEG", MASTER_QUALITY, icc, compact=False)
-    stem = hashlib.sha256(data).hexdigest()[:16]
+    # Random, so a photo's address cannot be guessed, nor derived from a copy of the picture.
+    stem = secrets.token_hex(8)
     fields: dict[str, Any] = {
         "image": _store(f"{folder}/{stem}.jpg", data, written),
         "width": img.width,
