@@ -53,6 +53,8 @@ LISTING_PIN_FAR = (
     "That point is far from {neighborhood} (around {latitude}, {longitude}): "
     "check the numbers and their signs."
 )
+# Photos a listing may have (the host admin's inline offers no more).
+MAX_PHOTOS = 30
 # How far a pin may sit from its neighborhood's centre, in degrees (~28 km north-south,
 # ~21 km east-west here): a swapped sign or a typo lands the map in another country.
 PIN_MAX_DEGREES = Decimal("0.25")
@@ -97,6 +99,13 @@ class PhotoInline(admin.TabularInline):
     readonly_fields = ("preview",)
     ordering = ("position", "id")
     extra = 1
+    max_num = MAX_PHOTOS
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # Django builds up to max_num + 1,000 forms for a forged TOTAL_FORMS before it says
+        # "too many": ~20 s of CPU for one POST. Build no more than a listing may have.
+        kwargs.setdefault("absolute_max", MAX_PHOTOS)
+        return super().get_formset(request, obj, **kwargs)
 
     class Media:
         js = ("accounts/photo-preview.js",)

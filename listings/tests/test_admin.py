@@ -175,3 +175,19 @@ def test_the_archive_action_takes_listings_off_the_site():
     assert response.status_code == 302
     listing.refresh_from_db()
     assert listing.status == Listing.Status.ARCHIVED
+
+
+@pytest.mark.django_db
+def test_a_forged_photo_form_count_builds_no_more_forms_than_a_listing_may_have():
+    from listings.admin import MAX_PHOTOS
+
+    listing = ListingFactory()
+    client = _as(host_enable(user=listing.host))
+    forged = _form(listing) | {"photos-TOTAL_FORMS": "99999999", "photos-INITIAL_FORMS": "0"}
+
+    response = client.post(f"/host/listings/listing/{listing.pk}/change/", forged)
+
+    assert response.status_code == 200
+    assert f"Please submit at most {MAX_PHOTOS} forms." in response.content.decode()
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert len(formset.forms) <= MAX_PHOTOS
