@@ -23,6 +23,9 @@ from pivotdesk.requestlog import RequestLog
 
 from .wsgi_util import CountingApp, wsgi_get
 
+# Each test collects the static files into its own folder first (a build): a slow drill.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def collected(tmp_path):
