@@ -10,11 +10,12 @@ PYTHON ?= $(shell for c in python3.13 python3.14 python3 python python3.12; do \
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	echo $$c; break; fi; done)
 
-.PHONY: help python venv install install-dev run test lint format spike clean
+.PHONY: help python venv install install-dev run test test-all lint format spike clean
 
 help:
 	@echo "make run    - set up .venv, migrate, seed demo data, serve http://127.0.0.1:$(PORT)"
-	@echo "make test   - ruff check, ruff format --check, pytest (Postgres/Redis if DATABASE_URL/REDIS_URL are set)"
+	@echo "make test   - ruff check, ruff format --check, pytest without the slow drills (Postgres/Redis if DATABASE_URL/REDIS_URL are set)"
+	@echo "make test-all - the same with the slow drills (browsers, servers); what CI runs"
 	@echo "make spike  - load drill: gunicorn + Postgres + Redis + Locust, report in loadtest/report/"
 
 # Checked whatever chose it (PYTHON=... on the command line or in the environment too).
@@ -51,8 +52,18 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# pytest-xdist: two workers when nothing is configured (SQLite and the in-memory cache are
+# per worker); one process against Redis, whose test database each worker would flush.
+PYTEST_WORKERS ?= $(if $(REDIS_URL),0,2)
+# `make test` leaves out the drills marked slow (real servers, browsers, collectstatic; about
+# two minutes on their own); `make test-all` and .ci/run run everything.
+PYTEST_MARKERS ?= not slow
+
 test: lint node_modules/axe-core/axe.min.js
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "$(PYTEST_MARKERS)" $(PYTEST_ARGS)
+
+test-all:
+	$(MAKE) test PYTEST_MARKERS=
 
 # axe-core for the browser accessibility tests (tests/browser), pinned in package-lock.json.
 node_modules/axe-core/axe.min.js: package.json package-lock.json

@@ -6,7 +6,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 
-from .admin_site import ForgedParamsMixin
+from pivotdesk.admin_params import ForgedParamsMixin
+
 from .models import User
 from .services import host_enable
 

@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from accounts.admin_site import ForgedParamsMixin, host_site
+from accounts.admin_site import host_site
+from pivotdesk.admin_params import ForgedParamsMixin
 
 from . import selectors, services
 from .emails import booking_emails_batched

@@ -5,6 +5,8 @@ select_related/prefetch so they run a constant number of queries."""
 import datetime
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -20,9 +22,11 @@ from django.db.models import (
 from django.db.models.functions import Least
 from django.utils import timezone
 
+from accounts.models import User
 from listings.models import Listing
 
 from .models import Booking, BookingEvent, Message, add_months
+from .rules import guest_exit, host_answer_check
 
 Interval = tuple[datetime.date, datetime.date, int]  # (start, end exclusive, desks)
 
@@ -137,7 +141,7 @@ class _AddMonths(Func):
         )
 
 
-def minimum_term_end(move_in: datetime.date):
+def minimum_term_end(move_in: datetime.date) -> Func | Case:
     """The end of each listing's minimum term (capped) from ``move_in``, as an expression.
 
     On Postgres one function call; elsewhere (SQLite, whose date modifiers roll the 31st
@@ -236,7 +240,7 @@ def listings_with_free_desks(
     )
 
 
-def bookings_for_user(*, user) -> QuerySet[Booking]:
+def bookings_for_user(*, user: User) -> QuerySet[Booking]:
     """A guest's bookings and, for a host, the bookings on their spaces; newest first."""
     return (
         Booking.objects.visible_to(user)
@@ -245,7 +249,7 @@ def bookings_for_user(*, user) -> QuerySet[Booking]:
     )
 
 
-def guest_bookings_on(*, user, listing) -> list[Booking]:
+def guest_bookings_on(*, user: User | AnonymousUser, listing: Listing) -> list[Booking]:
     """``user``'s requests and approved bookings on ``listing`` that have not ended, soonest
     first: the listing page reminds a guest of them (one query; none for a visitor)."""
     if not user.is_authenticated:
@@ -260,7 +264,7 @@ def guest_bookings_on(*, user, listing) -> list[Booking]:
     )
 
 
-def pending_requests_for_host(*, host) -> QuerySet[Booking]:
+def pending_requests_for_host(*, host: User) -> QuerySet[Booking]:
     """Requests on ``host``'s spaces waiting for an answer, the one that expires first first."""
     return (
         Booking.objects.pending()
@@ -270,7 +274,7 @@ def pending_requests_for_host(*, host) -> QuerySet[Booking]:
     )
 
 
-def booking_for_viewer(*, user, pk) -> QuerySet[Booking]:
+def booking_for_viewer(*, user: User, pk: int) -> QuerySet[Booking]:
     """The booking ``pk`` if ``user`` is its guest or its listing's host (else empty), with its
     thread and history."""
     return (
@@ -284,18 +288,25 @@ def booking_for_viewer(*, user, pk) -> QuerySet[Booking]:
     )
 
 
-def booking_actions(*, booking: Booking, user, today: datetime.date | None = None) -> set[str]:
+def booking_actions(
+    *, booking: Booking, user: User, today: datetime.date | None = None
+) -> set[str]:
     """What ``user`` may do to ``booking`` now: approve/decline (host), cancel/notice (guest).
 
-    Mirrors the rules in bookings.services, which decide for real.
+    Asks bookings.rules, the checks bookings.services makes before it writes. The service may
+    still refuse what depends on the moment it holds the lock (free desks, a listing
+    unpublished since).
     """
     today = today or timezone.localdate()
     actions = set()
-    if user.pk == booking.listing.host_id and booking.is_pending:
+    try:
+        host_answer_check(booking=booking, user=user, answer="approved")
+    except ValidationError:
+        pass
+    else:
         actions |= {"approve", "decline"}
-    if user.pk == booking.guest_id:
-        if booking.is_pending or (booking.is_approved and today < booking.start):
-            actions.add("cancel")
-        elif booking.is_approved and today < booking.end and booking.notice_given_at is None:
-            actions.add("notice")
+    try:
+        actions.add(guest_exit(booking=booking, user=user, today=today))
+    except ValidationError:
+        pass
     return actions

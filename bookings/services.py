@@ -5,7 +5,8 @@ holds by construction: every write that can change approved desks (request with 
 approve, cancel, notice) runs in one transaction that first locks the listing row with
 ``select_for_update``, and only then counts. Concurrent writers on the same listing queue on
 that lock; each counts what the previous one committed. Lock order is always listing, then
-booking, so two writers cannot deadlock.
+booking, so two writers cannot deadlock; listings.services.listing_update takes the same
+listing lock (``listing_lock``) before it lowers capacity.
 """
 
 import datetime
@@ -16,10 +17,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from listings.models import Listing
+from listings.services import listing_lock
 
 from .emails import BookingEmail, booking_emails_on_commit
 from .models import EXPIRE_AFTER, Booking, BookingEvent, Message, add_months
-from .selectors import approved_intervals, peak_desks
+from .rules import guest_exit, host_answer_check
+from .selectors import approved_intervals, desks_free, peak_desks
 
 MAX_TERM_MONTHS = 36
 MAX_LEAD_MONTHS = 24  # how far ahead a term may start
@@ -42,11 +45,6 @@ BOOKING_APPROVE_START_PASSED = (
     "guest can ask again with new dates."
 )
 BOOKING_OWN_LISTING = "You cannot book your own space."
-BOOKING_BAD_TRANSITION = "A {status} booking cannot be {action}."
-BOOKING_NOT_YOUR_LISTING = "Only the host of this space can answer this request."
-BOOKING_NOT_YOUR_BOOKING = "Only the guest who made this booking can cancel it."
-BOOKING_ALREADY_ENDED = "This booking has already ended."
-BOOKING_NOTICE_ALREADY_GIVEN = "Notice has already been given; the booking ends on {end}."
 MESSAGE_NOT_A_PARTY = "Only the guest and the host can write in this thread."
 MESSAGE_EMPTY = "Write a message first."
 
@@ -75,8 +73,9 @@ def _set_status(booking: Booking, *, status: str, actor: User | None, note: str 
 
 
 def _lock_listing(listing_id: int) -> Listing:
-    """Caller must be inside transaction.atomic. Returns the listing re-read under the lock."""
-    return Listing.objects.select_for_update().get(pk=listing_id)
+    """Caller must be inside transaction.atomic. Returns the listing re-read under the lock
+    (the same first lock listings.services.listing_update takes to change capacity)."""
+    return listing_lock(listing_id=listing_id)
 
 
 def _lock_booking(booking: Booking) -> Booking:
@@ -85,18 +84,6 @@ def _lock_booking(booking: Booking) -> Booking:
     locked = Booking.objects.select_for_update().get(pk=booking.pk)
     locked.listing = listing
     return locked
-
-
-def _refuse_transition(booking: Booking, action: str):
-    raise ValidationError(
-        BOOKING_BAD_TRANSITION.format(status=booking.get_status_display().lower(), action=action)
-    )
-
-
-def _free_desks(listing: Listing, start: datetime.date, end: datetime.date) -> int:
-    """Fewest desks free over [start, end). Caller must hold the row lock on the listing."""
-    intervals = approved_intervals(listing=listing, start=start, end=end)
-    return listing.desks - peak_desks(intervals, start=start, end=end)
 
 
 def _decline_what_no_longer_fits(
@@ -168,9 +155,9 @@ def booking_request(
     if start < listing.available_from:
         raise ValidationError(BOOKING_START_TOO_EARLY.format(date=listing.available_from))
     end = add_months(start, months)
-    free = _free_desks(listing, start, end)
+    free = desks_free(listing=listing, start=start, months=months)  # under the listing's lock
     if desks > free:
-        raise ValidationError(BOOKING_DESKS_NOT_FREE.format(free=max(free, 0)))
+        raise ValidationError(BOOKING_DESKS_NOT_FREE.format(free=free))
 
     booking = Booking(
         listing=listing,
@@ -210,17 +197,14 @@ def booking_approve(*, booking: Booking, host: User) -> Booking:
     """
     booking = _lock_booking(booking)
     listing = booking.listing
-    if host.pk != listing.host_id:
-        raise ValidationError(BOOKING_NOT_YOUR_LISTING)
-    if not booking.is_pending:
-        _refuse_transition(booking, "approved")
+    host_answer_check(booking=booking, user=host, answer="approved")
     if not listing.is_published:
         raise ValidationError(BOOKING_APPROVE_UNPUBLISHED)
     if booking.start < timezone.localdate():
         raise ValidationError(BOOKING_APPROVE_START_PASSED.format(start=booking.start))
-    free = _free_desks(listing, booking.start, booking.end)
+    free = desks_free(listing=listing, start=booking.start, months=booking.months)
     if booking.desks > free:
-        raise ValidationError(BOOKING_DESKS_NOT_FREE.format(free=max(free, 0)))
+        raise ValidationError(BOOKING_DESKS_NOT_FREE.format(free=free))
     _set_status(booking, status=Booking.Status.APPROVED, actor=host)
     declined = _decline_what_no_longer_fits(listing=listing, approved=booking, actor=host)
     booking_emails_on_commit(
@@ -236,10 +220,7 @@ def booking_approve(*, booking: Booking, host: User) -> Booking:
 def booking_decline(*, booking: Booking, host: User, reason: str = "") -> Booking:
     """Decline a pending request; a reason, if given, goes into the thread for the guest."""
     booking = _lock_booking(booking)
-    if host.pk != booking.listing.host_id:
-        raise ValidationError(BOOKING_NOT_YOUR_LISTING)
-    if not booking.is_pending:
-        _refuse_transition(booking, "declined")
+    host_answer_check(booking=booking, user=host, answer="declined")
     reason = reason.strip()
     _set_status(booking, status=Booking.Status.DECLINED, actor=host, note=reason)
     if reason:
@@ -257,21 +238,13 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
     from then. Hosts cannot cancel; they decline requests. Locks the listing, then the booking.
     """
     booking = _lock_booking(booking)
-    if by.pk != booking.guest_id:
-        raise ValidationError(BOOKING_NOT_YOUR_BOOKING)
     today = timezone.localdate()
-    if booking.is_pending or (booking.is_approved and today < booking.start):
+    if guest_exit(booking=booking, user=by, today=today) == "cancel":
         _set_status(booking, status=Booking.Status.CANCELLED, actor=by)
         booking_emails_on_commit(
             [_email(booking, "cancelled", "guest"), _email(booking, "cancelled", "host")]
         )
         return booking
-    if not booking.is_approved:
-        _refuse_transition(booking, "cancelled")
-    if today >= booking.end:
-        raise ValidationError(BOOKING_ALREADY_ENDED)
-    if booking.notice_given_at is not None:
-        raise ValidationError(BOOKING_NOTICE_ALREADY_GIVEN.format(end=booking.end))
     new_end = min(today + NOTICE_PERIOD, booking.end)
     booking.end = new_end
     booking.notice_given_at = timezone.now()

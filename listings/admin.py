@@ -8,9 +8,10 @@ request. Photos are only reachable inline, through their (own) listing.
 
 /admin/ (operators): everything, including hosts and deletes.
 
-Both sites' listing forms keep the capacity rule (bookings.services): ``desks`` cannot go below
-the desks approved bookings hold on any day from today on. Every ModelAdmin takes
-``accounts.admin_site.ForgedParamsMixin``, so forged changelist parameters and action ids get
+Every write goes through listings.services: the listing (``listing_create``/``listing_update``,
+which keep the capacity rule), its photos (``photo_create`` makes the variants), archiving and
+deleting. Every ModelAdmin takes
+``pivotdesk.admin_params.ForgedParamsMixin``, so forged changelist parameters and action ids get
 Django's "invalid lookup" answer or are dropped, never a 500.
 """
 
@@ -21,24 +22,30 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.admin_site import ForgedParamsMixin, host_site, outside_integer_range
-from bookings.selectors import approved_desks_peak
+from accounts.admin_site import host_site
+from pivotdesk.admin_params import ForgedParamsMixin, outside_integer_range
 
 from .maps import map_config
 from .models import Amenity, City, Listing, Neighborhood, Photo
-from .services import image_validate, photo_make_variants
+from .services import (
+    LISTING_FIELDS,
+    image_validate,
+    listing_archive,
+    listing_create,
+    listing_delete,
+    listing_desks_check,
+    listing_update,
+    photo_create,
+    photo_delete,
+    photo_update,
+)
 
 NEIGHBORHOOD_NOT_IN_CITY = "Pick a neighborhood in {city}."
 NEIGHBORHOOD_SLUG_TAKEN = (
     "{neighborhood}, {city} has this slug: searches name neighborhoods by slug alone, so add "
     "the city (e.g. downtown-boulder)."
-)
-LISTING_DESKS_BELOW_APPROVED = (
-    "{approved} desks are already approved on {day:%B %-d, %Y}; "
-    "a listing can't have fewer desks than that."
 )
 LISTING_PIN_HELP = "Leave latitude and longitude empty to pin the space at its neighborhood."
 LISTING_PIN_HALF = "Give both latitude and longitude, or leave both empty."
@@ -46,13 +53,16 @@ LISTING_PIN_FAR = (
     "That point is far from {neighborhood} (around {latitude}, {longitude}): "
     "check the numbers and their signs."
 )
+# Photos a listing may have (the host admin's inline offers no more).
+MAX_PHOTOS = 30
 # How far a pin may sit from its neighborhood's centre, in degrees (~28 km north-south,
 # ~21 km east-west here): a swapped sign or a typo lands the map in another country.
 PIN_MAX_DEGREES = Decimal("0.25")
 
 
 class PhotoImageField(forms.ImageField):
-    """An image upload checked by Pillow and against the size and pixel limits.
+    """An image upload checked as photo_create will check it (listings.services.image_open):
+    format by content and name, size, pixels and decode budget, then every pixel decoded.
 
     The limits run before Django's own image check, so a decompression bomb gets a clear
     message instead of "not a valid image", and costs no memory.
@@ -75,6 +85,12 @@ class PhotoForm(forms.ModelForm):
             )
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            # A stored photo's picture stays; a new picture is a new photo (photo_create).
+            self.fields["image"].disabled = True
+
 
 class PhotoInline(admin.TabularInline):
     model = Photo
@@ -83,6 +99,13 @@ class PhotoInline(admin.TabularInline):
     readonly_fields = ("preview",)
     ordering = ("position", "id")
     extra = 1
+    max_num = MAX_PHOTOS
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # Django builds up to max_num + 1,000 forms for a forged TOTAL_FORMS before it says
+        # "too many": ~20 s of CPU for one POST. Build no more than a listing may have.
+        kwargs.setdefault("absolute_max", MAX_PHOTOS)
+        return super().get_formset(request, obj, **kwargs)
 
     class Media:
         js = ("accounts/photo-preview.js",)
@@ -176,24 +199,16 @@ class ListingForm(forms.ModelForm):
         js = ("vendor/leaflet/leaflet.js", "listings/pin-picker.js")
 
     def clean_desks(self):
-        """Refuse fewer desks than approved bookings hold on any day from today on.
-
-        Takes the listing's row lock, as bookings.services does before counting, so no
-        approval can slip in between this count and the save. Caller must be inside
-        transaction.atomic: Django's ModelAdmin.changeform_view runs a POST — this clean,
-        save_model, the inlines — in one, so the lock holds until the new capacity is
-        committed, and a concurrent booking_approve waits, then counts against it.
-        """
+        """The capacity rule's message on the field, before anything is saved: the rule is
+        listing_update's, asked here too because a refusal in save_model could no longer
+        show the form. ModelAdmin.changeform_view runs the POST in one transaction, so the
+        row lock taken here holds until listing_update saves."""
         desks = self.cleaned_data.get("desks")
-        # A new listing has no bookings; below one desk the model's constraint answers.
-        if self.instance.pk is None or desks is None or desks < 1:
-            return desks
-        listing = Listing.objects.select_for_update().filter(pk=self.instance.pk).first()
-        if listing is None:
-            return desks  # deleted meanwhile: nothing is booked on it any more
-        approved, day = approved_desks_peak(listing=listing, start=timezone.localdate())
-        if approved > desks:
-            raise ValidationError(LISTING_DESKS_BELOW_APPROVED.format(approved=approved, day=day))
+        if self.instance.pk is not None and desks is not None:
+            try:
+                listing_desks_check(listing=self.instance, desks=desks)
+            except ValidationError as exc:
+                raise ValidationError(exc.messages) from exc
         return desks
 
     def __init__(self, *args, **kwargs):
@@ -240,11 +255,9 @@ class ListingForm(forms.ModelForm):
 
 @admin.action(description="Archive the selected listings (hide them from search)")
 def archive_listings(modeladmin, request, queryset):
-    # One save per listing rather than queryset.update(): save signals keep caches fresh.
     archived = 0
     for listing in queryset.exclude(status=Listing.Status.ARCHIVED):
-        listing.status = Listing.Status.ARCHIVED
-        listing.save(update_fields=["status", "updated_at"])
+        listing_archive(listing=listing)
         archived += 1
     modeladmin.message_user(
         request, f"Archived {archived} listing{'s' if archived != 1 else ''}.", messages.SUCCESS
@@ -264,14 +277,61 @@ class ListingAdminBase(ForgedParamsMixin, admin.ModelAdmin):
             kwargs["queryset"] = Neighborhood.objects.select_related("city")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: value
+            for name, value in form.cleaned_data.items()
+            if name in LISTING_FIELDS or name == "amenities"
+        }
+        if change:
+            saved = listing_update(listing=obj, data=data)
+        else:
+            saved = listing_create(**{"host": obj.host, **data})
+        # The admin goes on with ``obj`` (inlines, log entry, redirect): make it the saved row.
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        # The amenities were saved with the listing (save_model), so no form.save_m2m().
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
     def save_formset(self, request, form, formset, change):
-        super().save_formset(request, form, formset, change)
-        if formset.model is Photo:
-            uploaded = list(formset.new_objects) + [
-                photo for photo, fields in formset.changed_objects if "image" in fields
-            ]
-            for photo in uploaded:
-                photo_make_variants(photo=photo)
+        if formset.model is not Photo:
+            return super().save_formset(request, form, formset, change)
+        photos_save(formset, listing=form.instance)
+
+    def delete_model(self, request, obj):
+        listing_delete(listing=obj)
+
+    def delete_queryset(self, request, queryset):
+        for listing in queryset:
+            listing_delete(listing=listing)
+
+
+def photos_save(formset, *, listing):
+    """Save a photo formset through the services: new pictures by photo_create (which makes
+    the variants), caption and order by photo_update, removals by photo_delete. Leaves the
+    formset's new/changed/deleted_objects set as ``formset.save()`` would, for the admin's
+    change message."""
+    formset.save(commit=False)
+    for photo in formset.deleted_objects:
+        photo_delete(photo=photo)
+    for photo, _fields in formset.changed_objects:
+        photo_update(photo=photo, caption=photo.caption, position=photo.position)
+    created = []
+    for photo_form in formset.extra_forms:
+        if photo_form.has_changed() and photo_form not in formset.deleted_forms:
+            data = photo_form.cleaned_data
+            created.append(
+                photo_create(
+                    listing=listing,
+                    image=data["image"],
+                    caption=data.get("caption") or "",
+                    position=data.get("position") or 0,
+                )
+            )
+    formset.new_objects = created
 
 
 class HostListingAdmin(ListingAdminBase):
@@ -308,7 +368,7 @@ class HostListingAdmin(ListingAdminBase):
     def save_model(self, request, obj, form, change):
         if change and obj.host_id != request.user.pk:
             raise PermissionDenied
-        obj.host = request.user
+        obj.host = request.user  # listing_create's host; never a form field here
         super().save_model(request, obj, form, change)
 
     def view_on_site(self, obj):
@@ -389,6 +449,22 @@ class PhotoAdmin(ForgedParamsMixin, admin.ModelAdmin):
     search_fields = ("caption", "listing__title")
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if "image" in form.changed_data:
-            photo_make_variants(photo=obj)
+        data = form.cleaned_data
+        if change:
+            photo_update(photo=obj, caption=data["caption"], position=data["position"])
+            return
+        saved = photo_create(
+            listing=data["listing"],
+            image=data["image"],
+            caption=data.get("caption") or "",
+            position=data.get("position") or 0,
+        )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        photo_delete(photo=obj)
+
+    def delete_queryset(self, request, queryset):
+        for photo in queryset:
+            photo_delete(photo=photo)

@@ -178,7 +178,7 @@ class Photo(models.Model):
     height = models.PositiveIntegerField(default=0, editable=False)
     caption = models.CharField(max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
-    # Variants: names in the default storage, written once by photo_make_variants.
+    # Variants: names in the default storage, written once by listings.services.photo_create.
     card_jpeg = models.CharField(max_length=255, blank=True, editable=False)
     card_webp = models.CharField(max_length=255, blank=True, editable=False)
     card_width = models.PositiveIntegerField(default=0, editable=False)

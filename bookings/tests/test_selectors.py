@@ -1,13 +1,19 @@
 import datetime
+import re
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from bookings.models import add_months
+from accounts.tests.factories import UserFactory
+from bookings import rules, services
+from bookings.models import Booking, add_months
 from bookings.selectors import (
     SEARCH_TERM_MONTHS_CAP,
     approved_desks_peak,
+    booking_actions,
     desks_free,
     listing_availability,
     listings_with_free_desks,
@@ -257,3 +263,68 @@ def test_the_database_ends_a_term_where_add_months_does(move_in):
         .values_list("min_term_months", "term_end")
     )
     assert ends == {term: add_months(move_in, min(term, SEARCH_TERM_MONTHS_CAP)) for term in terms}
+
+
+class _Undo(Exception):
+    """Raised to roll a service call back after looking at its outcome."""
+
+
+# The messages of bookings.rules, their {placeholders} matching anything.
+RULE_REFUSALS = [
+    re.compile(".*".join(re.escape(part) for part in re.split(r"\{\w+\}", template)))
+    for template in (
+        rules.BOOKING_BAD_TRANSITION,
+        rules.BOOKING_NOT_YOUR_LISTING,
+        rules.BOOKING_NOT_YOUR_BOOKING,
+        rules.BOOKING_ALREADY_ENDED,
+        rules.BOOKING_NOTICE_ALREADY_GIVEN,
+    )
+]
+
+
+def _service_allows(call) -> str | None:
+    """Run a booking service and undo it: "done" when it wrote, "refused" when a rule of
+    bookings.rules refused it, None when it refused for a reason of the moment (capacity,
+    dates, an unpublished listing)."""
+    outcome = None
+    try:
+        with transaction.atomic():
+            try:
+                call()
+            except ValidationError as exc:
+                message = " ".join(exc.messages)
+                refused = any(rule.fullmatch(message) for rule in RULE_REFUSALS)
+                outcome = "refused" if refused else None
+            else:
+                outcome = "done"
+            raise _Undo
+    except _Undo:
+        pass
+    return outcome
+
+
+@pytest.mark.parametrize("status", [s.value for s in Booking.Status])
+@pytest.mark.parametrize("offset_days", [-60, -5, 10], ids=["ended", "running", "ahead"])
+@pytest.mark.parametrize("notice", [False, True], ids=["", "notice-given"])
+def test_booking_actions_offer_exactly_what_the_services_allow(db, status, offset_days, notice):
+    """The buttons (booking_actions) and the services ask the same rules: an action is
+    offered to a user exactly when the service would not refuse it by those rules."""
+    today = timezone.localdate()
+    booking = BookingFactory(
+        listing=ListingFactory(desks=5),
+        status=status,
+        start=today + datetime.timedelta(days=offset_days),
+        months=1,
+        notice_given_at=timezone.now() if notice else None,
+    )
+    host, guest, stranger = booking.listing.host, booking.guest, UserFactory()
+    for user in (host, guest, stranger):
+        offered = booking_actions(booking=booking, user=user, today=today)
+        for action, call in (
+            ("approve", lambda u=user: services.booking_approve(booking=booking, host=u)),
+            ("decline", lambda u=user: services.booking_decline(booking=booking, host=u)),
+        ):
+            assert (action in offered) == (_service_allows(call) != "refused"), (action, user)
+        exit_offered = offered & {"cancel", "notice"}
+        allowed = _service_allows(lambda u=user: services.booking_cancel(booking=booking, by=u))
+        assert bool(exit_offered) == (allowed != "refused"), (exit_offered, user)

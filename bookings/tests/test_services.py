@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from bookings import services
+from bookings import rules, services
 from bookings.models import Booking, BookingEvent, Message, add_months
 from bookings.selectors import desks_free
 from listings.models import Listing
@@ -184,7 +184,7 @@ def test_approve_rejects_another_hosts_answer():
     for answer in (services.booking_approve, services.booking_decline):
         with pytest.raises(ValidationError) as exc:
             answer(booking=booking, host=other_host)
-        assert refusal(exc) == services.BOOKING_NOT_YOUR_LISTING
+        assert refusal(exc) == rules.BOOKING_NOT_YOUR_LISTING
     with pytest.raises(ValidationError):
         services.booking_approve(booking=booking, host=booking.guest)
     booking.refresh_from_db()
@@ -382,7 +382,7 @@ def test_an_ended_booking_cannot_be_cancelled():
     booking = BookingFactory(status="approved", start=TODAY() - datetime.timedelta(days=60))
     with pytest.raises(ValidationError) as exc:
         services.booking_cancel(booking=booking, by=booking.guest)
-    assert refusal(exc) == services.BOOKING_ALREADY_ENDED
+    assert refusal(exc) == rules.BOOKING_ALREADY_ENDED
 
 
 @pytest.mark.parametrize("status", ["declined", "cancelled", "expired"])
@@ -398,7 +398,7 @@ def test_host_cannot_cancel(status):
     booking = BookingFactory(status=status)
     with pytest.raises(ValidationError) as exc:
         services.booking_cancel(booking=booking, by=booking.listing.host)
-    assert refusal(exc) == services.BOOKING_NOT_YOUR_BOOKING
+    assert refusal(exc) == rules.BOOKING_NOT_YOUR_BOOKING
     booking.refresh_from_db()
     assert booking.status == status
 

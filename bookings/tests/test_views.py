@@ -372,3 +372,25 @@ def test_after_notice_the_term_shows_the_new_end_not_the_booked_months(client):
     assert f"to {ends}, after notice" in html
     assert "6 months:" not in html  # "6 months: <start> to <a date 5 months short>" was wrong
     assert "for the 6 months as booked" in html
+
+
+def test_the_listing_page_reminds_a_logged_in_guest_of_their_bookings_here(client):
+    listing = ListingFactory(slug="sunny")
+    guest = UserFactory()
+    start = max(listing.available_from, timezone.localdate())
+    pending = BookingFactory(listing=listing, guest=guest, desks=2, start=start)
+    approved = BookingFactory(listing=listing, guest=guest, desks=1, start=start, status="approved")
+    BookingFactory(listing=listing, guest=guest, status="declined")  # not a reminder
+    BookingFactory(listing=listing, desks=3)  # someone else's
+
+    client.force_login(guest)
+    html = client.get(listing.get_absolute_url()).content.decode()
+    assert f"your request #{pending.pk}</a>" in html and "You asked for 2 desks" in html
+    assert f"your booking #{approved.pk}</a>" in html and "You have 1 desk from" in html
+    assert html.count("your request #") + html.count("your booking #") == 2
+
+    # A visitor's page has none (and no query for it: listings' test_queries counts 4).
+    client.logout()
+    response = client.get(listing.get_absolute_url())
+    assert "your-bookings" not in response.content.decode()
+    assert "Cookie" not in response.get("Vary", "")

@@ -1,26 +1,18 @@
-"""The listing forms of /host/ and /admin/ keep the capacity rule: a listing cannot have fewer
-desks than its approved bookings hold on any day from today on."""
+"""The listing admin of /host/ and /admin/: every write through listings.services."""
 
-import datetime
-import threading
+import io
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
+from PIL import Image
 
 from accounts.services import host_enable
 from accounts.tests.factories import UserFactory
-from bookings import services
-from bookings.selectors import approved_desks_peak
-from bookings.tests.factories import BookingFactory
-from listings import admin as listings_admin
-from listings.admin import LISTING_DESKS_BELOW_APPROVED
+from listings.models import Listing, Photo
 
-from .factories import CityFactory, ListingFactory, NeighborhoodFactory
-
-DAY = datetime.timedelta(days=1)
+from .factories import CityFactory, ListingFactory, NeighborhoodFactory, image_upload
 
 
 def _form(listing, **overrides):
@@ -55,122 +47,6 @@ def _as(user):
     return client
 
 
-def _refusal(approved, day):
-    return LISTING_DESKS_BELOW_APPROVED.format(approved=approved, day=day)
-
-
-@pytest.fixture
-def booked(db):
-    """Six desks: 2 + 1 approved (3 on the 20th day from now), plus bookings that don't count:
-    a pending request for 3 and an approved booking of 5 that has ended."""
-    today = timezone.localdate()
-    listing = ListingFactory(desks=6)
-    BookingFactory(listing=listing, status="approved", desks=2, start=today + 10 * DAY, months=2)
-    BookingFactory(listing=listing, status="approved", desks=1, start=today + 20 * DAY)
-    BookingFactory(listing=listing, status="requested", desks=3, start=today + 20 * DAY)
-    BookingFactory(listing=listing, status="approved", desks=5, start=today - 70 * DAY)
-    listing.peak_day = today + 20 * DAY
-    return listing
-
-
-@pytest.mark.parametrize("site", ["host", "admin"])
-def test_desks_cannot_go_below_the_approved_peak(booked, site):
-    if site == "host":
-        client, extra = _as(host_enable(user=booked.host)), {}
-    else:
-        client, extra = _as(UserFactory(is_staff=True, is_superuser=True)), {"host": booked.host_id}
-    url = f"/{site}/listings/listing/{booked.pk}/change/"
-
-    response = client.post(url, _form(booked, desks="2", **extra))
-
-    assert response.status_code == 200  # the form again, with the reason
-    message = _refusal(3, booked.peak_day)
-    assert response.context["adminform"].form.errors["desks"] == [message]
-    day = booked.peak_day
-    assert f"3 desks are already approved on {day:%B} {day.day}, {day.year}" in message
-    assert message.replace("'", "&#x27;") in response.content.decode()
-    booked.refresh_from_db()
-    assert booked.desks == 6
-
-    # Exactly the peak is fine: pending requests and ended bookings do not count.
-    response = client.post(url, _form(booked, desks="3", **extra))
-    assert response.status_code == 302
-    booked.refresh_from_db()
-    assert booked.desks == 3
-
-
-def test_a_booking_running_today_counts_from_today(db):
-    today = timezone.localdate()
-    listing = ListingFactory(desks=5)
-    BookingFactory(listing=listing, status="approved", desks=4, start=today - 10 * DAY)
-    client = _as(host_enable(user=listing.host))
-
-    response = client.post(
-        f"/host/listings/listing/{listing.pk}/change/", _form(listing, desks="3")
-    )
-
-    assert response.context["adminform"].form.errors["desks"] == [_refusal(4, today)]
-    listing.refresh_from_db()
-    assert listing.desks == 5
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_a_capacity_cut_and_an_approval_at_once_never_overbook(postgres_only, monkeypatch):
-    """A host lowers desks 4 -> 2 in /host/ while approving a request for 2 more (another tab).
-    Whichever runs second counts what the first committed, so approved desks never exceed
-    capacity. The form's count is made to pause so the approval comes in right after it."""
-    today = timezone.localdate()
-    listing = ListingFactory(desks=4)
-    host = host_enable(user=listing.host)
-    BookingFactory(listing=listing, status="approved", desks=2, start=today + 10 * DAY, months=2)
-    request = BookingFactory(listing=listing, desks=2, start=today + 10 * DAY, months=2)
-    counted, approval_done = threading.Event(), threading.Event()
-    count = listings_admin.approved_desks_peak
-
-    def count_then_pause(**kwargs):
-        peak = count(**kwargs)
-        counted.set()
-        approval_done.wait(timeout=1.5)  # an approval that does not wait for us is done by now
-        return peak
-
-    monkeypatch.setattr(listings_admin, "approved_desks_peak", count_then_pause)
-    client = _as(host)
-    outcomes = {}
-
-    def cut():
-        try:
-            url = f"/host/listings/listing/{listing.pk}/change/"
-            outcomes["cut"] = client.post(url, _form(listing, desks="2")).status_code
-        finally:
-            connection.close()
-
-    def approve():
-        try:
-            counted.wait(timeout=10)
-            services.booking_approve(booking=request, host=host)
-            outcomes["approve"] = "approved"
-        except ValidationError:
-            outcomes["approve"] = "refused"
-        finally:
-            approval_done.set()
-            connection.close()
-
-    threads = [threading.Thread(target=cut), threading.Thread(target=approve)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-
-    listing.refresh_from_db()
-    approved, _day = approved_desks_peak(listing=listing, start=today)
-    assert approved <= listing.desks
-    # The approval waited for the cut's row lock, then found no room.
-    assert outcomes == {"cut": 302, "approve": "refused"}
-    assert listing.desks == 2
-
-
 @pytest.mark.django_db
 def test_a_neighborhood_slug_is_unique_across_cities_too(client):
     """Search takes ?neighborhood=<slug> with or without a city: one slug, one place."""
@@ -193,3 +69,125 @@ def test_a_neighborhood_slug_is_unique_across_cities_too(client):
     edit |= {"latitude": "40.0", "longitude": "-105.27"}
     response = client.post(f"/admin/listings/neighborhood/{boulder.pk}/change/", edit)
     assert response.status_code == 302
+
+
+def _photo_rows(**overrides):
+    rows = {
+        "photos-TOTAL_FORMS": "1",
+        "photos-INITIAL_FORMS": "0",
+        "photos-0-caption": "Main room",
+        "photos-0-position": "0",
+    }
+    rows.update(overrides)
+    return rows
+
+
+@pytest.mark.django_db
+def test_a_host_adds_a_listing_with_a_photo_and_the_services_make_it():
+    hood = NeighborhoodFactory()
+    host = host_enable(user=UserFactory())
+    data = {
+        "title": "Loft desks",
+        "slug": "loft-desks",
+        "status": "published",
+        "space_type": "hot_desk",
+        "description": "A loft.",
+        "city": hood.city_id,
+        "neighborhood": hood.pk,
+        "address": "1 Pearl St",
+        "latitude": "",
+        "longitude": "",
+        "desks": "5",
+        "price_per_desk": "300",
+        "min_term_months": "1",
+        "available_from": "2027-01-01",
+        "photos-MIN_NUM_FORMS": "0",
+        "photos-MAX_NUM_FORMS": "1000",
+        **_photo_rows(),
+        "photos-0-image": image_upload(name="IMG_1234.jpg", size=(1800, 1200)),
+    }
+
+    response = _as(host).post("/host/listings/listing/add/", data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    listing = Listing.objects.get(slug="loft-desks")
+    assert listing.host == host
+    assert (listing.latitude, listing.longitude) == (hood.latitude, hood.longitude)
+    photo = listing.photos.get()
+    assert photo.has_variants and photo.caption == "Main room"
+    assert "IMG_1234" not in photo.image.name  # stored under a name we chose
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_photo_removed_in_the_host_admin_takes_its_files_with_it():
+    from listings.services import photo_create
+
+    listing = ListingFactory()
+    photo = photo_create(listing=listing, image=image_upload(size=(900, 600)))
+    files = [photo.image.name, photo.card_jpeg, photo.card_webp, photo.hero_jpeg, photo.hero_webp]
+    assert all(default_storage.exists(name) for name in files)
+    rows = {
+        "photos-TOTAL_FORMS": "1",
+        "photos-INITIAL_FORMS": "1",
+        "photos-0-id": str(photo.pk),
+        "photos-0-listing": str(listing.pk),
+        "photos-0-caption": "",
+        "photos-0-position": "0",
+        "photos-0-DELETE": "on",
+    }
+    client = _as(host_enable(user=listing.host))
+
+    response = client.post(f"/host/listings/listing/{listing.pk}/change/", _form(listing) | rows)
+
+    assert response.status_code == 302
+    assert not Photo.objects.exists()
+    assert not any(default_storage.exists(name) for name in files)
+
+
+@pytest.mark.django_db
+def test_a_truncated_photo_is_a_form_error_in_the_host_admin_and_stores_nothing(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    listing = ListingFactory()
+    buf = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (90, 120, 150)).save(buf, "JPEG")
+    cut = SimpleUploadedFile("cut.jpg", buf.getvalue()[: buf.tell() // 2], "image/jpeg")
+    client = _as(host_enable(user=listing.host))
+
+    response = client.post(
+        f"/host/listings/listing/{listing.pk}/change/",
+        _form(listing) | _photo_rows(**{"photos-0-image": cut}),
+    )
+
+    assert response.status_code == 200
+    assert "damaged or incomplete" in response.content.decode()
+    assert not Photo.objects.exists()
+    assert not any(tmp_path.rglob("*.*"))
+
+
+@pytest.mark.django_db
+def test_the_archive_action_takes_listings_off_the_site():
+    listing = ListingFactory()
+    client = _as(host_enable(user=listing.host))
+    response = client.post(
+        "/host/listings/listing/",
+        {"action": "archive_listings", "_selected_action": [str(listing.pk)]},
+    )
+    assert response.status_code == 302
+    listing.refresh_from_db()
+    assert listing.status == Listing.Status.ARCHIVED
+
+
+@pytest.mark.django_db
+def test_a_forged_photo_form_count_builds_no_more_forms_than_a_listing_may_have():
+    from listings.admin import MAX_PHOTOS
+
+    listing = ListingFactory()
+    client = _as(host_enable(user=listing.host))
+    forged = _form(listing) | {"photos-TOTAL_FORMS": "99999999", "photos-INITIAL_FORMS": "0"}
+
+    response = client.post(f"/host/listings/listing/{listing.pk}/change/", forged)
+
+    assert response.status_code == 200
+    assert f"Please submit at most {MAX_PHOTOS} forms." in response.content.decode()
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert len(formset.forms) <= MAX_PHOTOS

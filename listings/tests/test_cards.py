@@ -8,6 +8,7 @@ from django.core.cache import cache
 from listings import cards
 from listings.models import Listing
 from listings.selectors import listing_cards
+from listings.services import listing_update
 from listings.tests.helpers import bulk_listings, listing_links, parse
 from pivotdesk.pagecache import content_version
 
@@ -61,9 +62,7 @@ def test_an_edit_retires_the_card():
     listings = _listings(1)
     version = content_version()
     assert listings[0].title in cards.render(listings, version=version)
-    listing = Listing.objects.get()
-    listing.title = "Renamed loft desks"
-    listing.save()
+    listing_update(listing=Listing.objects.get(), data={"title": "Renamed loft desks"})
     fresh = list(listing_cards(photos=False))
     assert "Renamed loft desks" in cards.render(fresh, version=version)
 

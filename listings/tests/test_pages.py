@@ -120,30 +120,6 @@ def test_city_page_has_intro_neighborhoods_and_spaces(client, listing):
     assert "Sunny desks on Pearl" in html and "Draft desks" not in html
 
 
-def test_detail_reminds_a_logged_in_guest_of_their_bookings_here(client, listing):
-    from accounts.tests.factories import UserFactory
-    from bookings.tests.factories import BookingFactory
-
-    guest = UserFactory()
-    start = max(listing.available_from, timezone.localdate())
-    pending = BookingFactory(listing=listing, guest=guest, desks=2, start=start)
-    approved = BookingFactory(listing=listing, guest=guest, desks=1, start=start, status="approved")
-    BookingFactory(listing=listing, guest=guest, status="declined")  # not a reminder
-    BookingFactory(listing=listing, desks=3)  # someone else's
-
-    client.force_login(guest)
-    html = client.get("/spaces/boulder/sunny/").content.decode()
-    assert f"your request #{pending.pk}</a>" in html and "You asked for 2 desks" in html
-    assert f"your booking #{approved.pk}</a>" in html and "You have 1 desk from" in html
-    assert html.count("your request #") + html.count("your booking #") == 2
-
-    # A visitor's page has none (and no query for it: test_queries counts 4).
-    client.logout()
-    response = client.get("/spaces/boulder/sunny/")
-    assert "your-bookings" not in response.content.decode()
-    assert "Cookie" not in response.get("Vary", "")
-
-
 def test_detail_shows_every_fact_host_and_request_link(client, listing):
     response = client.get("/spaces/boulder/sunny/")
     html = response.content.decode()

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "accounts",
     "listings",
     "bookings",
+    "demo",  # seed_demo: builds on listings and bookings
     "pivotdesk",  # cache-invalidation signals, golive
 ]
 

@@ -12,6 +12,9 @@ from pivotdesk.pagecache import PageCache
 
 from .wsgi_util import wsgi_get
 
+# Each test collects the static files into its own folder first (a build): a slow drill.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def collected(tmp_path):

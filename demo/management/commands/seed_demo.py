@@ -6,24 +6,24 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
+from accounts.services import host_enable
 from bookings import services as booking_services
 from bookings.emails import booking_emails_batched
 from bookings.models import Booking
-from listings.demo import data
-from listings.demo.photos import office_jpeg
+from demo import data
+from demo.photos import office_jpeg
 from listings.models import Amenity, City, Listing, Neighborhood, Photo
-from listings.services import variants_write
+from listings.services import PHOTO_FILE_FIELDS, listing_create, photo_copy, photo_create
 from pivotdesk.pagecache import content_version_bump
 
 DEMO_LISTINGS = 44
-PHOTO_POOL = 16
+PHOTO_POOL = 8  # pictures drawn and encoded once, shared by the demo listings
 CAPTIONS = ["Main room", "Desks by the window", "Kitchen and lounge", "Meeting room"]
 
 
@@ -44,10 +44,9 @@ class Command(BaseCommand):
             cities = self._places()
             amenities = self._amenities()
             hosts, guest = self._people()
-        pool = self._photo_pool()
-        created = self._demo_listings(rng, cities, amenities, hosts, pool)
+        created = self._demo_listings(rng, cities, amenities, hosts)
         self._demo_bookings(guest, hosts)
-        added = self._bulk_listings(listings, cities, amenities, hosts, pool) if listings else 0
+        added = self._bulk_listings(listings, cities, amenities, hosts) if listings else 0
         if added:
             # bulk_create sends no signals: make cached pages and cards stale ourselves.
             content_version_bump()
@@ -121,13 +120,8 @@ class Command(BaseCommand):
                 user.set_password(data.DEMO_HOST_PASSWORD)
                 user.save()
             hosts.append(user)
-        try:
-            from accounts.services import host_enable
-        except ImportError:  # pragma: no cover - the accounts issue adds the service
-            host_enable = None
         for user in hosts:
-            if host_enable:
-                host_enable(user=user)
+            host_enable(user=user)
         email, name, company = data.DEMO_GUEST
         guest, created = User.objects.get_or_create(
             email=email, defaults={"name": name, "company": company}
@@ -141,27 +135,28 @@ class Command(BaseCommand):
             )
         return hosts, guest
 
-    def _photo_pool(self):
-        """Draw PHOTO_POOL office pictures once; return their Photo field values."""
-        pool = []
-        for seed in range(PHOTO_POOL):
-            name = f"demo/office-{seed:02d}.jpg"
-            if not default_storage.exists(name):
-                default_storage.save(name, ContentFile(office_jpeg(seed)))
-            marker = f"demo/variants/office-{seed:02d}.done"
-            if default_storage.exists(marker):
-                fields = _read_marker(marker)
-            else:
-                with default_storage.open(name, "rb") as source:
-                    fields = variants_write(
-                        source=source, folder="demo/variants", stem=f"office-{seed:02d}"
-                    )
-                default_storage.save(marker, ContentFile(_write_marker(fields)))
-            pool.append({"image": name, "width": 1800, "height": 1200, **fields})
-        return pool
+    def _photo_pool(self) -> list[Photo]:
+        """The demo photos already made (one per picture), oldest first, at most PHOTO_POOL."""
+        pool = {}
+        for photo in Photo.objects.exclude(listing__slug__contains="-gen-").order_by("pk"):
+            pool.setdefault(photo.image.name, photo)
+        return list(pool.values())[:PHOTO_POOL]
 
-    def _demo_listings(self, rng, cities, amenities, hosts, pool):
+    def _demo_photo(self, listing, seed, caption, position, pool):
+        """Photo number ``seed`` of the pool for ``listing``: made by photo_create (variants
+        and all) the first time the picture is used, shared by photo_copy after that."""
+        source = pool.get(seed)
+        if source is None:
+            image = ContentFile(office_jpeg(seed), name=f"office-{seed:02d}.jpg")
+            pool[seed] = photo_create(
+                listing=listing, image=image, caption=caption, position=position
+            )
+            return
+        photo_copy(listing=listing, source=source, caption=caption, position=position)
+
+    def _demo_listings(self, rng, cities, amenities, hosts):
         created_count = 0
+        pool = dict(enumerate(self._photo_pool()))
         today = timezone.localdate()
         per_city = DEMO_LISTINGS // len(cities)
         seen = set()
@@ -204,24 +199,18 @@ class Command(BaseCommand):
                 # Draw every random value before looking the listing up, so a second run
                 # walks the same sequence and finds the same slugs (idempotent).
                 chosen_amenities = rng.sample(amenities, rng.randint(3, 7))
-                start = rng.randrange(len(pool))
+                start = rng.randrange(PHOTO_POOL)
                 photo_count = rng.randint(2, 4)
-                listing, created = Listing.objects.get_or_create(
-                    city=city, slug=slug, defaults=defaults
-                )
-                if not created:
+                if Listing.objects.filter(city=city, slug=slug).exists():
                     continue
-                created_count += 1
-                listing.amenities.set(chosen_amenities)
-                Photo.objects.bulk_create(
-                    Photo(
-                        listing=listing,
-                        caption=CAPTIONS[n],
-                        position=n,
-                        **pool[(start + n) % len(pool)],
+                with transaction.atomic():
+                    listing = listing_create(
+                        city=city, slug=slug, amenities=chosen_amenities, **defaults
                     )
-                    for n in range(photo_count)
-                )
+                    for n in range(photo_count):
+                        seed = (start + n) % PHOTO_POOL
+                        self._demo_photo(listing, seed, CAPTIONS[n], n, pool)
+                created_count += 1
         return created_count
 
     def _demo_bookings(self, guest, hosts):
@@ -281,8 +270,18 @@ class Command(BaseCommand):
         except ValidationError as exc:
             self.stdout.write(f"  demo bookings skipped: {' '.join(exc.messages)}")
 
-    def _bulk_listings(self, count, cities, amenities, hosts, pool):
-        """Add ``count`` generated listings with bulk inserts (10,000 in well under 2 min)."""
+    def _bulk_listings(self, count, cities, amenities, hosts):
+        """Add ``count`` generated listings with bulk inserts (10,000 in well under 2 min),
+        sharing the demo listings' photo files. Bulk inserts skip the services (and their
+        signals): the caller bumps the content version."""
+        pool = [
+            {
+                name: getattr(photo, name)
+                for name in (*PHOTO_FILE_FIELDS, "width", "height")
+                + ("card_width", "card_height", "hero_width", "hero_height")
+            }
+            for photo in self._photo_pool()
+        ]
         rng = random.Random(timezone.now().timestamp())
         today = timezone.localdate()
         offset = Listing.objects.filter(slug__contains="-gen-").count()
@@ -332,7 +331,7 @@ class Command(BaseCommand):
                         **pool[(listing.pk + k) % len(pool)],
                     )
                     for listing in made
-                    for k in range(2)
+                    for k in range(2 if pool else 0)
                 )
                 Through.objects.bulk_create(
                     Through(listing_id=listing.pk, amenity_id=amenity.pk)
@@ -353,13 +352,3 @@ def _title(rng, space_type):
 def _description(rng, desks, hood, city):
     blurb = rng.choice(data.BLURBS).format(size=rng.randint(5, 40))
     return f"{desks} desks in {hood}, {city}. {blurb}"
-
-
-def _write_marker(fields):
-    return "\n".join(f"{k}={v}" for k, v in sorted(fields.items())).encode()
-
-
-def _read_marker(name):
-    with default_storage.open(name, "rb") as fh:
-        pairs = (line.split("=", 1) for line in fh.read().decode().splitlines() if "=" in line)
-        return {k: int(v) if k.endswith(("_width", "_height")) else v for k, v in pairs}
