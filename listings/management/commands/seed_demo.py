@@ -14,7 +14,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from bookings import services as booking_services
-from bookings.emails import booking_emails_batched
+from bookings.emails import booking_emails_muted
 from bookings.models import Booking
 from listings.demo import data
 from listings.demo.photos import office_jpeg
@@ -258,7 +258,7 @@ class Command(BaseCommand):
             )
 
         try:
-            with transaction.atomic(), booking_emails_batched(send=False):
+            with transaction.atomic(), booking_emails_muted():
                 request(
                     mine[0],
                     2,
