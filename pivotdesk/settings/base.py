@@ -439,3 +439,5 @@ TASKS_RETRY_DELAY_MAX_S = env.float("TASKS_RETRY_DELAY_MAX_S", default=6 * 3600)
 # A job still "running" this long after it started lost its worker (a killed dyno): it is
 # made ready again. Well above the longest job (an email waits EMAIL_TIMEOUT at most).
 TASKS_ABANDONED_AFTER_S = env.int("TASKS_ABANDONED_AFTER_S", default=300)
+# The clock's scheduler logs every run of its lock keeper at INFO (every 5 s).
+LOGGING["loggers"]["apscheduler.executors"] = {"level": "WARNING"}
