@@ -1,5 +1,5 @@
 """Account emails, sent by the worker: the welcome email and the password-reset link. Each
-job sends once however often it runs (jobs.services.effect_once)."""
+job sends once however often it runs (jobs.services.email_send_once)."""
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from jobs.services import effect_once
+from jobs.services import email_send_once
 from pivotdesk.emails import header_text
 
 from .models import User
@@ -39,7 +39,7 @@ def welcome_email_send(*, user_id: int) -> bool:
         html=render_to_string("accounts/email/welcome.html", context),
         to=user.email,
     )
-    return effect_once(key=f"welcome:user:{user_id}", effect=message.send)
+    return email_send_once(key=f"welcome:user:{user_id}", message=message)
 
 
 @task
@@ -74,4 +74,4 @@ def password_reset_email_send(
         else "",
         to=user.email,
     )
-    return effect_once(key=f"password-reset:{key}", effect=message.send)
+    return email_send_once(key=f"password-reset:{key}", message=message)

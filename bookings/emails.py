@@ -17,7 +17,7 @@ from django.db import models
 from django.tasks import task
 from django.template.loader import render_to_string
 
-from jobs.services import effect_once
+from jobs.services import email_send_once
 from pivotdesk.emails import header_text
 
 from .models import Booking, BookingEvent, Message
@@ -118,7 +118,7 @@ def booking_email_send(
     message = booking_email_render(email)
     if message is None:
         return False
-    return effect_once(key=email.key, effect=message.send)
+    return email_send_once(key=email.key, message=message)
 
 
 _muted: ContextVar[bool] = ContextVar("booking_emails_muted", default=False)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
 from django.tasks import TaskResult, TaskResultStatus
 from django.utils import timezone
@@ -44,6 +45,19 @@ def effect_once(*, key: str, effect: Callable[[], Any]) -> bool:
             return False
         effect()
     return True
+
+
+def email_send_once(*, key: str, message: EmailMessage) -> bool:
+    """Send ``message`` unless an email under ``key`` was sent; return whether it went now.
+
+    The connection is opened before the marker and closed (QUIT) after it commits, so a
+    worker killed mid-send repeats the email only if it dies in the commit's round trip
+    right after the mail server's "250 OK".
+    """
+    if Effect.objects.filter(key=key).exists():
+        return False
+    with mailers.default as connection:
+        return effect_once(key=key, effect=lambda: connection.send_messages([message]))
 
 
 def retry_delay(*, attempt: int) -> datetime.timedelta:
