@@ -7,8 +7,10 @@ row, up to ``TASKS_MAX_ATTEMPTS`` (the row's ``worker_ids`` count the attempts).
 """
 
 import datetime
+import hashlib
 import logging
 from collections.abc import Callable
+from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -57,13 +59,22 @@ def email_send_once(*, key: str, message: EmailMessage) -> bool:
     """Send ``message`` unless an email under ``key`` was sent; return whether it went now.
 
     The connection is opened before the marker and closed (QUIT) after it commits, so a
-    worker killed mid-send repeats the email only if it dies in the commit's round trip
-    right after the mail server's "250 OK".
+    worker killed mid-send repeats the email only if it dies between handing the server the
+    whole message and that commit (SMTP cannot close this window: RFC 1047).
     """
     if Effect.objects.filter(key=key).exists():
         return False
+    # The same key, the same Message-ID: a receiving server that has it already (an email
+    # repeated in that window) can drop the copy.
+    message.extra_headers.setdefault("Message-ID", message_id(key=key))
     with mailers.default as connection:
         return effect_once(key=key, effect=lambda: connection.send_messages([message]))
+
+
+def message_id(*, key: str) -> str:
+    """A Message-ID header made from an email's key, on the sender's domain."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
 
 def retry_delay(*, attempt: int) -> datetime.timedelta:

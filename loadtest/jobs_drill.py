@@ -217,10 +217,12 @@ def kill(rounds: int = 10, batch: int = 200):
             time.sleep(2)
             stop(second)
         counts = Counter(m["To"] for m in smtp.received)
+        ids = Counter(m["Message-ID"] for m in smtp.received)
         print(
             f"SIGKILL round {round_ + 1}: killed after {at} of {batch} emails, {requeued} "
             f"abandoned job(s) made ready; delivered {len(counts)} of {len(guests)} guests, "
-            f"duplicates: {sum(c - 1 for c in counts.values())}"
+            f"duplicates: {sum(c - 1 for c in counts.values())} "
+            f"(distinct Message-IDs: {len(ids)})"
         )
 
 

@@ -15,8 +15,9 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.tests.factories import UserFactory
 from bookings import services
-from bookings.emails import EmailKind, Recipient, booking_email_send
+from bookings.emails import BookingEmail, EmailKind, Recipient, booking_email_send
 from bookings.models import Booking
+from jobs.services import message_id
 from listings.models import Listing
 from listings.tests.factories import ListingFactory
 from pivotdesk.tests.support import closed_port, smtp_mailers, smtp_server
@@ -98,6 +99,10 @@ def test_an_approval_reaches_a_real_smtp_server(
         run_jobs()
     assert len(smtp.received) == 3
     [approved] = [m for m in smtp.received if m["Subject"].startswith("Approved")]
+    # Named by the email's key: a repeat (a worker killed mid-send) has the same Message-ID.
+    [job] = [j for j in email_jobs() if j.args_kwargs["kwargs"]["kind"] == "approved"]
+    key = BookingEmail(**job.args_kwargs["kwargs"]).key
+    assert approved["Message-ID"] == message_id(key=key)
     assert approved["To"] == chosen.guest.email
     assert approved.get_body(("plain",)).get_content().strip()
     assert chosen.listing.title in approved.get_body(("html",)).get_content()
