@@ -13,7 +13,7 @@ PYTHON ?= $(shell for c in python3.13 python3.14 python3 python python3.12; do \
 .PHONY: help python venv install install-dev run test test-all lint format spike clean
 
 help:
-	@echo "make run    - set up .venv, migrate, seed demo data, serve http://127.0.0.1:$(PORT)"
+	@echo "make run    - set up .venv, migrate, seed demo data, serve http://127.0.0.1:$(PORT) with a worker and the clock (Procfile.dev)"
 	@echo "make test   - ruff check, ruff format --check, pytest without the slow drills (Postgres/Redis if DATABASE_URL/REDIS_URL are set)"
 	@echo "make test-all - the same with the slow drills (browsers, servers); what CI runs"
 	@echo "make spike  - load drill: gunicorn + Postgres + Redis + Locust, report in loadtest/report/"
@@ -36,13 +36,20 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@ $(VENV)/.runtime
 
+# honcho runs Procfile.dev for `make run`; the one pin is in requirements-dev.txt.
+$(VENV)/.honcho: requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet "$$(grep -i '^honcho==' requirements-dev.txt)"
+	@touch $@
+
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-run: install
+# web (runserver), worker (the jobs: emails) and clock (periodic jobs), as the Procfile
+# runs them on the platform; Ctrl-C stops all three.
+run: install $(VENV)/.honcho
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=$${DEBUG:-1} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start -p $(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .

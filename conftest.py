@@ -24,3 +24,32 @@ def _clear_cache():
 def postgres_only(db):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: set DATABASE_URL (CI does)")
+
+
+@pytest.fixture
+def run_jobs(transactional_db):
+    """A callable that runs every ready job with django-tasks-db's worker (``db_worker
+    --batch``) in this process, until none is left. The jobs must be committed, hence
+    ``transactional_db``."""
+    import io
+    import signal
+
+    from django.core.management import call_command
+
+    def run() -> None:
+        # The worker installs its own SIGINT/SIGTERM handlers; give pytest its own back.
+        saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            call_command(
+                "db_worker",
+                batch=True,
+                startup_delay=False,
+                reload=False,
+                interval=0,
+                stdout=io.StringIO(),
+            )
+        finally:
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
+
+    return run

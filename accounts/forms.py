@@ -1,9 +1,13 @@
+import uuid
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 
 from .models import User
 from .services import EMAIL_TAKEN
+from .tasks import password_reset_email_send
 
 PASSWORDS_DIFFER = "The two passwords differ. Type the same password twice."
 
@@ -81,3 +85,24 @@ class ProfileForm(forms.ModelForm):
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
             "bio": forms.Textarea(attrs={"rows": 5}),
         }
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """Django's reset form, its email queued for the worker instead of sent in the request."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        password_reset_email_send.enqueue(
+            user_id=context["user"].pk,
+            key=uuid.uuid4().hex,
+            subject_template_name=subject_template_name,
+            email_template_name=email_template_name,
+            html_email_template_name=html_email_template_name,
+        )

@@ -4,12 +4,11 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 
 from .models import User
+from .tasks import welcome_email_send
 
 EMAIL_TAKEN = (
     "An account with this email already exists. Log in, or reset your password if you "
@@ -63,28 +62,9 @@ def host_enable(*, user: User) -> User:
     return user
 
 
-def welcome_email_send(*, user_id: int) -> None:
-    """Send the welcome email (text + HTML) from DEFAULT_FROM_EMAIL."""
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:
-        return
-    context = {"user": user, "site_url": settings.SITE_URL}
-    subject = render_to_string("accounts/email/welcome_subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.splitlines()),
-        body=render_to_string("accounts/email/welcome.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
-    )
-    message.attach_alternative(
-        render_to_string("accounts/email/welcome.html", context), "text/html"
-    )
-    message.send()
-
-
 @transaction.atomic
 def user_create(*, email: str, password: str, name: str = "", company: str = "") -> User:
-    """Create a guest account and send the welcome email once the transaction commits.
+    """Create a guest account; the welcome email is queued with it (accounts.tasks).
 
     Raises ValidationError for a taken email or a password the validators refuse.
     """
@@ -101,8 +81,8 @@ def user_create(*, email: str, password: str, name: str = "", company: str = "")
             user.save()
     except IntegrityError as exc:
         raise ValidationError({"email": EMAIL_TAKEN}, code="email_taken") from exc
-    # robust: a mail server that is down is logged, and never undoes or fails the sign-up.
-    transaction.on_commit(lambda: welcome_email_send(user_id=user.pk), robust=True)
+    # A job in this transaction: mailed by the worker once the sign-up commits.
+    welcome_email_send.enqueue(user_id=user.pk)
     return user
 
 

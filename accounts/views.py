@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from .forms import ProfileForm, SignupForm
+from .forms import PasswordResetForm, ProfileForm, SignupForm
 from .services import host_enable, user_create, user_update
 
 # Sign-up logs in without authenticate(); name the backend that will load the user back.
@@ -80,7 +80,10 @@ def become_host(request):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Same page whether or not the email has an account (no enumeration)."""
+    """Same page whether or not the email has an account (no enumeration). The email is a
+    job for the worker (PasswordResetForm), so the answer takes as long either way."""
+
+    form_class = PasswordResetForm
 
     template_name = "accounts/password_reset_form.html"
     subject_template_name = "accounts/email/password_reset_subject.txt"

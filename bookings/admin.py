@@ -12,8 +12,7 @@ from accounts.admin_site import host_site
 from pivotdesk.admin_params import ForgedParamsMixin
 
 from . import selectors, services
-from .emails import booking_emails_batched
-from .models import Booking, BookingEvent, Message, UnsentEmail
+from .models import Booking, BookingEvent, Message
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -92,20 +91,6 @@ class BookingAdmin(BookingAdminBase):
     """Operators see everything, read-only; changes go through the site or the host admin."""
 
 
-@admin.register(UnsentEmail)
-class UnsentEmailAdmin(admin.ModelAdmin):
-    """The booking emails waiting for resend_emails: operators look, the job sends."""
-
-    list_display = ("booking", "kind", "to", "attempts", "last_error", "created_at", "tried_at")
-    list_select_related = ("booking",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 class HostBookingAdmin(BookingAdminBase):
     """A host sees the bookings on their own listings and answers requests."""
 
@@ -119,18 +104,16 @@ class HostBookingAdmin(BookingAdminBase):
 
     def _answer(self, request, bookings, service, done):
         ok = 0
-        # Each booking commits on its own (one refusal keeps the others); their emails leave
-        # together at the end, over one mail connection.
-        with booking_emails_batched():
-            for booking in bookings:
-                try:
-                    service(booking=booking, host=request.user)
-                except ValidationError as exc:
-                    self.message_user(
-                        request, f"Booking #{booking.pk}: {' '.join(exc.messages)}", messages.ERROR
-                    )
-                else:
-                    ok += 1
+        # Each booking commits on its own: one refusal keeps the others.
+        for booking in bookings:
+            try:
+                service(booking=booking, host=request.user)
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"Booking #{booking.pk}: {' '.join(exc.messages)}", messages.ERROR
+                )
+            else:
+                ok += 1
         if ok:
             self.message_user(request, f"{done} {ok} booking request(s).", messages.SUCCESS)
 

@@ -152,24 +152,3 @@ class BookingEvent(models.Model):
 
     def __str__(self):
         return f"{self.from_status or 'new'} → {self.to_status} on booking #{self.booking_id}"
-
-
-class UnsentEmail(models.Model):
-    """A booking email the mail server refused or never took: ``resend_emails`` tries it
-    again, so a mail outage delays a host's new request or a guest's approval instead of
-    losing it. Rendered again when resent (the booking as it is then)."""
-
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="unsent_emails")
-    kind = models.CharField(max_length=20)
-    to = models.CharField(max_length=5)  # "host" or "guest"
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=1)
-    last_error = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    tried_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self):
-        return f"{self.kind} to {self.to} of booking #{self.booking_id} ({self.attempts} tries)"

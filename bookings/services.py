@@ -19,7 +19,7 @@ from accounts.models import User
 from listings.models import Listing
 from listings.services import listing_lock
 
-from .emails import BookingEmail, booking_emails_on_commit
+from .emails import BookingEmail, EmailKind, Recipient, booking_emails_enqueue
 from .models import EXPIRE_AFTER, Booking, BookingEvent, Message, add_months
 from .rules import guest_exit, host_answer_check
 from .selectors import approved_intervals, desks_free, peak_desks
@@ -55,11 +55,26 @@ AUTO_DECLINE_MESSAGE = (
 )
 
 
-def _email(booking: Booking, kind: str, to: str, message_id: int | None = None) -> BookingEmail:
-    return BookingEmail(booking_id=booking.pk, kind=kind, to=to, message_id=message_id)
+def _email(
+    booking: Booking,
+    kind: EmailKind,
+    to: Recipient,
+    *,
+    event: BookingEvent | None = None,
+    message: Message | None = None,
+) -> BookingEmail:
+    return BookingEmail(
+        booking_id=booking.pk,
+        kind=kind,
+        to=to,
+        event_id=event.pk if event else None,
+        message_id=message.pk if message else None,
+    )
 
 
-def _set_status(booking: Booking, *, status: str, actor: User | None, note: str = "") -> None:
+def _set_status(
+    booking: Booking, *, status: str, actor: User | None, note: str = ""
+) -> BookingEvent:
     """Change status, stamp decided_at for host/system decisions, and record who and when."""
     previous = booking.status
     booking.status = status
@@ -67,7 +82,7 @@ def _set_status(booking: Booking, *, status: str, actor: User | None, note: str 
         booking.decided_at = timezone.now()
     booking.full_clean()
     booking.save()
-    BookingEvent.objects.create(
+    return BookingEvent.objects.create(
         booking=booking, from_status=previous, to_status=status, actor=actor, note=note[:500]
     )
 
@@ -88,9 +103,9 @@ def _lock_booking(booking: Booking) -> Booking:
 
 def _decline_what_no_longer_fits(
     *, listing: Listing, approved: Booking, actor: User | None
-) -> list[Booking]:
+) -> list[BookingEvent]:
     """Decline the pending requests overlapping ``approved`` that no longer fit beside the
-    approved bookings, each with a note and a message in its thread; return them.
+    approved bookings, each with a note and a message in its thread; return the declines.
 
     Caller must hold the row lock on the listing and have just approved ``approved``.
     """
@@ -110,12 +125,14 @@ def _decline_what_no_longer_fits(
         used = peak_desks(intervals, start=other.start, end=other.end)
         if other.desks > listing.desks - used:
             other.listing = listing
-            _set_status(other, status=Booking.Status.DECLINED, actor=actor, note=AUTO_DECLINE_NOTE)
+            event = _set_status(
+                other, status=Booking.Status.DECLINED, actor=actor, note=AUTO_DECLINE_NOTE
+            )
             # From the host even under instant book: a thread is between guest and host.
             Message.objects.create(
                 booking=other, author_id=listing.host_id, body=AUTO_DECLINE_MESSAGE
             )
-            declined.append(other)
+            declined.append(event)
     return declined
 
 
@@ -172,17 +189,21 @@ def booking_request(
     )
     booking.full_clean()
     booking.save()
-    BookingEvent.objects.create(booking=booking, to_status=booking.status, actor=guest)
+    requested = BookingEvent.objects.create(booking=booking, to_status=booking.status, actor=guest)
     emails = []
     if listing.instant_book:
         # Still under the listing lock, and the count above already includes every approval.
-        _set_status(booking, status=Booking.Status.APPROVED, actor=None, note="Instant book")
-        emails.append(_email(booking, "approved", "guest"))
+        approved = _set_status(
+            booking, status=Booking.Status.APPROVED, actor=None, note="Instant book"
+        )
+        emails.append(_email(booking, EmailKind.APPROVED, Recipient.GUEST, event=approved))
         # Requests made before the host turned instant book on may no longer fit.
         declined = _decline_what_no_longer_fits(listing=listing, approved=booking, actor=None)
-        emails += [_email(other, "declined", "guest") for other in declined]
-    emails.append(_email(booking, "request_new", "host"))
-    booking_emails_on_commit(emails)
+        emails += [
+            _email(e.booking, EmailKind.DECLINED, Recipient.GUEST, event=e) for e in declined
+        ]
+    emails.append(_email(booking, EmailKind.REQUEST_NEW, Recipient.HOST, event=requested))
+    booking_emails_enqueue(emails)
     return booking
 
 
@@ -204,13 +225,13 @@ def booking_approve(*, booking: Booking, host: User) -> Booking:
         raise ValidationError(BOOKING_APPROVE_START_PASSED.format(start=booking.start))
     free = desks_free(listing=listing, start=booking.start, months=booking.months)
     if booking.desks > free:
-        raise ValidationError(BOOKING_DESKS_NOT_FREE.format(free=free))
-    _set_status(booking, status=Booking.Status.APPROVED, actor=host)
+        raise ValidationError(BOOKING_DESKS_NOT_FREE.format(free=max(free, 0)))
+    approved = _set_status(booking, status=Booking.Status.APPROVED, actor=host)
     declined = _decline_what_no_longer_fits(listing=listing, approved=booking, actor=host)
-    booking_emails_on_commit(
+    booking_emails_enqueue(
         [
-            _email(booking, "approved", "guest"),
-            *(_email(other, "declined", "guest") for other in declined),
+            _email(booking, EmailKind.APPROVED, Recipient.GUEST, event=approved),
+            *(_email(e.booking, EmailKind.DECLINED, Recipient.GUEST, event=e) for e in declined),
         ]
     )
     return booking
@@ -222,10 +243,10 @@ def booking_decline(*, booking: Booking, host: User, reason: str = "") -> Bookin
     booking = _lock_booking(booking)
     host_answer_check(booking=booking, user=host, answer="declined")
     reason = reason.strip()
-    _set_status(booking, status=Booking.Status.DECLINED, actor=host, note=reason)
+    event = _set_status(booking, status=Booking.Status.DECLINED, actor=host, note=reason)
     if reason:
         Message.objects.create(booking=booking, author=host, body=reason[:5000])
-    booking_emails_on_commit([_email(booking, "declined", "guest")])
+    booking_emails_enqueue([_email(booking, EmailKind.DECLINED, Recipient.GUEST, event=event)])
     return booking
 
 
@@ -240,29 +261,27 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
     booking = _lock_booking(booking)
     today = timezone.localdate()
     if guest_exit(booking=booking, user=by, today=today) == "cancel":
-        _set_status(booking, status=Booking.Status.CANCELLED, actor=by)
-        booking_emails_on_commit(
-            [_email(booking, "cancelled", "guest"), _email(booking, "cancelled", "host")]
+        event = _set_status(booking, status=Booking.Status.CANCELLED, actor=by)
+        booking_emails_enqueue(
+            [_email(booking, EmailKind.CANCELLED, to, event=event) for to in Recipient]
         )
         return booking
     new_end = min(today + NOTICE_PERIOD, booking.end)
     booking.end = new_end
     booking.notice_given_at = timezone.now()
-    _set_status(
+    event = _set_status(
         booking,
         status=Booking.Status.APPROVED,
         actor=by,
         note=f"30 days' notice given: ends {new_end:%Y-%m-%d}",
     )
-    booking_emails_on_commit(
-        [_email(booking, "notice", "guest"), _email(booking, "notice", "host")]
-    )
+    booking_emails_enqueue([_email(booking, EmailKind.NOTICE, to, event=event) for to in Recipient])
     return booking
 
 
 @transaction.atomic
 def message_create(*, booking: Booking, author: User, body: str) -> Message:
-    """Add to the thread; the other party gets an email after commit."""
+    """Add to the thread; the other party gets an email."""
     if author.pk not in {booking.guest_id, booking.listing.host_id}:
         raise ValidationError(MESSAGE_NOT_A_PARTY)
     body = (body or "").strip()
@@ -272,8 +291,8 @@ def message_create(*, booking: Booking, author: User, body: str) -> Message:
     message.full_clean()
     message.save()
     Booking.objects.filter(pk=booking.pk).update(updated_at=timezone.now())
-    to = "host" if author.pk == booking.guest_id else "guest"
-    booking_emails_on_commit([_email(booking, "message_new", to, message_id=message.pk)])
+    to = Recipient.HOST if author.pk == booking.guest_id else Recipient.GUEST
+    booking_emails_enqueue([_email(booking, EmailKind.MESSAGE_NEW, to, message=message)])
     return message
 
 
@@ -292,12 +311,16 @@ def booking_expire_stale(*, now: datetime.datetime | None = None) -> int:
             .select_for_update(skip_locked=True)
             .order_by("pk")
         )
-        for booking in stale:
+        expired = [
             _set_status(
                 booking,
                 status=Booking.Status.EXPIRED,
                 actor=None,
                 note="No answer within 72 hours",
             )
-        booking_emails_on_commit([_email(booking, "expired", "guest") for booking in stale])
+            for booking in stale
+        ]
+        booking_emails_enqueue(
+            [_email(e.booking, EmailKind.EXPIRED, Recipient.GUEST, event=e) for e in expired]
+        )
     return len(stale)

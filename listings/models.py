@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import get_script_prefix, get_urlconf, reverse
 
+from pivotdesk.emails import validate_single_line
+
 
 class City(models.Model):
     name = models.CharField(max_length=80)
@@ -96,7 +98,8 @@ class Listing(models.Model):
     neighborhood = models.ForeignKey(
         Neighborhood, on_delete=models.PROTECT, related_name="listings"
     )
-    title = models.CharField(max_length=120)
+    # Becomes part of email subjects: one line, no control characters.
+    title = models.CharField(max_length=120, validators=[validate_single_line])
     slug = models.SlugField(max_length=140)
     description = models.TextField()
     address = models.CharField(max_length=200)

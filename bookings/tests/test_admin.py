@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from bookings.models import Booking, UnsentEmail
+from bookings.models import Booking
 from listings.tests.factories import ListingFactory
 
 from .factories import BookingFactory
@@ -121,26 +121,6 @@ def test_operator_admin_shows_every_booking_with_history(client):
     response = client.get(reverse("admin:bookings_booking_change", args=[booking.pk]))
     assert response.status_code == 200
     assert 'id="events-group"' in response.content.decode()
-
-
-def test_operator_admin_lists_the_unsent_emails_read_only(client):
-    operator = UserFactory(is_staff=True, is_superuser=True)
-    unsent = UnsentEmail.objects.create(
-        booking=BookingFactory(), kind="request_new", to="host", last_error="SMTPServerDown"
-    )
-    client.force_login(operator)
-    response = client.get(reverse("admin:bookings_unsentemail_changelist"))
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "SMTPServerDown" in html and "request_new" in html
-    assert reverse("admin:bookings_unsentemail_add") not in html
-    assert client.get(reverse("admin:bookings_unsentemail_add")).status_code == 403
-    change = client.post(
-        reverse("admin:bookings_unsentemail_change", args=[unsent.pk]), {"attempts": "99"}
-    )
-    assert change.status_code == 403
-    unsent.refresh_from_db()
-    assert unsent.attempts == 1
 
 
 def test_host_admin_home_starts_with_my_requests_waiting_for_an_answer(host_client):

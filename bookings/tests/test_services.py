@@ -1,17 +1,17 @@
 import datetime
-import io
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from accounts.tests.factories import UserFactory
 from bookings import rules, services
 from bookings.models import Booking, BookingEvent, Message, add_months
 from bookings.selectors import desks_free
+from bookings.tasks import bookings_expire_stale
 from listings.models import Listing
 from listings.tests.factories import ListingFactory
 
@@ -192,15 +192,13 @@ def test_approve_rejects_another_hosts_answer():
 
 
 @pytest.mark.parametrize("status", [Listing.Status.DRAFT, Listing.Status.ARCHIVED])
-def test_approve_rejects_a_request_on_a_listing_no_longer_published(
-    status, django_capture_on_commit_callbacks
-):
+def test_approve_rejects_a_request_on_a_listing_no_longer_published(status, run_jobs):
     booking = BookingFactory()
     Listing.objects.filter(pk=booking.listing_id).update(status=status)
     host = booking.listing.host
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(ValidationError) as exc:
-            services.booking_approve(booking=booking, host=host)
+    with pytest.raises(ValidationError) as exc:
+        services.booking_approve(booking=booking, host=host)
+    run_jobs()
     assert refusal(exc) == services.BOOKING_APPROVE_UNPUBLISHED
     booking.refresh_from_db()
     assert booking.status == Booking.Status.REQUESTED and mail.outbox == []
@@ -252,15 +250,15 @@ def test_approve_rereads_status_under_the_lock():
 
 
 def test_approving_declines_pending_requests_that_no_longer_fit(
-    django_capture_on_commit_callbacks,
+    run_jobs,
 ):
     listing = ListingFactory(desks=5)
     chosen = BookingFactory(listing=listing, desks=3, start=soon(10), months=2)
     too_big = BookingFactory(listing=listing, desks=3, start=soon(40), months=1)
     still_fits = BookingFactory(listing=listing, desks=2, start=soon(5), months=3)
     elsewhere = BookingFactory(listing=listing, desks=5, start=add_months(soon(10), 2))
-    with django_capture_on_commit_callbacks(execute=True):
-        services.booking_approve(booking=chosen, host=listing.host)
+    services.booking_approve(booking=chosen, host=listing.host)
+    run_jobs()
     statuses = {b.pk: b.status for b in Booking.objects.all()}
     assert statuses == {
         chosen.pk: "approved",
@@ -277,7 +275,7 @@ def test_approving_declines_pending_requests_that_no_longer_fit(
 
 
 def test_instant_book_declines_pending_requests_that_no_longer_fit(
-    django_capture_on_commit_callbacks,
+    run_jobs,
 ):
     listing = ListingFactory(desks=4)
     # Requests made while the host still answered them by hand ...
@@ -285,8 +283,8 @@ def test_instant_book_declines_pending_requests_that_no_longer_fit(
     still_fits = BookingFactory(listing=listing, desks=2, start=soon(12))
     # ... then the host turns instant book on.
     Listing.objects.filter(pk=listing.pk).update(instant_book=True)
-    with django_capture_on_commit_callbacks(execute=True):
-        instant = request(listing, desks=2, start=soon(10))
+    instant = request(listing, desks=2, start=soon(10))
+    run_jobs()
 
     statuses = {b.pk: b.status for b in Booking.objects.all()}
     assert statuses == {
@@ -306,11 +304,11 @@ def test_instant_book_declines_pending_requests_that_no_longer_fit(
     )
 
 
-def test_host_declines_with_a_reason_the_guest_reads(django_capture_on_commit_callbacks):
+def test_host_declines_with_a_reason_the_guest_reads(run_jobs):
     booking = BookingFactory()
     host = booking.listing.host
-    with django_capture_on_commit_callbacks(execute=True):
-        services.booking_decline(booking=booking, host=host, reason="Full that month, sorry.")
+    services.booking_decline(booking=booking, host=host, reason="Full that month, sorry.")
+    run_jobs()
     booking.refresh_from_db()
     assert booking.status == Booking.Status.DECLINED and booking.decided_at is not None
     assert booking.messages.get().body == "Full that month, sorry."
@@ -324,10 +322,10 @@ def test_host_declines_with_a_reason_the_guest_reads(django_capture_on_commit_ca
 # --- cancel and notice ----------------------------------------------------------------
 
 
-def test_guest_cancels_a_pending_request(django_capture_on_commit_callbacks):
+def test_guest_cancels_a_pending_request(run_jobs):
     booking = BookingFactory()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.booking_cancel(booking=booking, by=booking.guest)
+    services.booking_cancel(booking=booking, by=booking.guest)
+    run_jobs()
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
@@ -346,13 +344,13 @@ def test_guest_cancels_an_approved_booking_before_it_starts_and_frees_the_desks(
     assert booking.events.get().actor == booking.guest
 
 
-def test_after_start_cancelling_gives_30_days_notice(django_capture_on_commit_callbacks):
+def test_after_start_cancelling_gives_30_days_notice(run_jobs):
     listing = ListingFactory(desks=2)
     start = TODAY() - datetime.timedelta(days=40)
     booking = BookingFactory(listing=listing, desks=2, status="approved", start=start, months=6)
     original_end = booking.end
-    with django_capture_on_commit_callbacks(execute=True):
-        services.booking_cancel(booking=booking, by=booking.guest)
+    services.booking_cancel(booking=booking, by=booking.guest)
+    run_jobs()
     booking.refresh_from_db()
     notice_end = TODAY() + datetime.timedelta(days=30)
     assert booking.status == Booking.Status.APPROVED
@@ -412,26 +410,25 @@ def _age(booking, hours):
     )
 
 
-def test_expire_requests_command_expires_only_stale_requests_and_is_idempotent(
-    django_capture_on_commit_callbacks,
-):
+def test_expiry_expires_only_stale_requests_and_is_idempotent(run_jobs):
     stale = BookingFactory()
     fresh = BookingFactory()
     old_but_approved = BookingFactory(status="approved")
     for booking, hours in [(stale, 73), (fresh, 71), (old_but_approved, 500)]:
         _age(booking, hours)
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("expire_requests", stdout=(out := io.StringIO()))
-    assert "Expired 1 request" in out.getvalue()
+    bookings_expire_stale.enqueue()  # as the clock does, every 10 minutes
+    run_jobs()
+    [job] = DBTaskResult.objects.filter(task_path=bookings_expire_stale.module_path)
+    assert job.return_value == 1
     statuses = dict(Booking.objects.values_list("pk", "status"))
     assert statuses == {stale.pk: "expired", fresh.pk: "requested", old_but_approved.pk: "approved"}
     event = stale.events.get()
     assert (event.from_status, event.to_status, event.actor) == ("requested", "expired", None)
     [email] = mail.outbox
     assert email.to == [stale.guest.email] and email.subject.startswith("Expired")
-    # A second run (the scheduler, ten minutes later) changes nothing and mails no one.
-    with django_capture_on_commit_callbacks(execute=True):
-        assert services.booking_expire_stale() == 0
+    # A second run (the clock, ten minutes later) changes nothing and mails no one.
+    assert services.booking_expire_stale() == 0
+    run_jobs()
     assert len(mail.outbox) == 1 and stale.events.count() == 1
 
 
@@ -446,12 +443,12 @@ def test_expired_request_cannot_be_approved_later():
 # --- messages -------------------------------------------------------------------------
 
 
-def test_message_goes_to_the_other_party(django_capture_on_commit_callbacks):
+def test_message_goes_to_the_other_party(run_jobs):
     booking = BookingFactory()
     host = booking.listing.host
-    with django_capture_on_commit_callbacks(execute=True):
-        services.message_create(booking=booking, author=booking.guest, body="Is there parking?")
-        services.message_create(booking=booking, author=host, body="Yes, two spots.")
+    services.message_create(booking=booking, author=booking.guest, body="Is there parking?")
+    services.message_create(booking=booking, author=host, body="Yes, two spots.")
+    run_jobs()
     assert [m.to[0] for m in mail.outbox] == [host.email, booking.guest.email]
     assert "Is there parking?" in mail.outbox[0].body
     assert [m.body for m in booking.messages.all()] == ["Is there parking?", "Yes, two spots."]
@@ -467,15 +464,15 @@ def test_message_refuses_strangers_and_blank_bodies():
     assert not Message.objects.exists()
 
 
-# --- emails only after commit ---------------------------------------------------------
+# --- emails: jobs of the service's transaction -----------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
-def test_request_email_is_sent_only_after_commit():
+def test_request_email_is_sent_by_the_worker_after_commit(run_jobs):
     listing = ListingFactory()
     with transaction.atomic():
         booking = request(listing, message="We are three engineers.")
-        assert mail.outbox == []  # still inside the transaction
+    assert mail.outbox == []  # the request itself sends nothing
+    run_jobs()
     [email] = mail.outbox
     assert email.to == [listing.host.email]
     assert "We are three engineers." in email.body
@@ -493,16 +490,16 @@ def test_no_email_when_the_transaction_rolls_back():
     with pytest.raises(Abort), transaction.atomic():
         request(listing)
         raise Abort
+    assert not DBTaskResult.objects.exists()  # no job: its row rolled back with the booking
     assert mail.outbox == []
     assert not Booking.objects.exists()
 
 
-def test_refused_request_sends_nothing(django_capture_on_commit_callbacks):
+def test_refused_request_sends_nothing():
     listing = ListingFactory(desks=1)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(ValidationError):
-            request(listing, desks=2)
-    assert callbacks == [] and mail.outbox == []
+    with pytest.raises(ValidationError):
+        request(listing, desks=2)
+    assert not DBTaskResult.objects.exists()
 
 
 def test_booking_request_rejects_a_start_beyond_the_booking_horizon():
@@ -513,10 +510,10 @@ def test_booking_request_rejects_a_start_beyond_the_booking_horizon():
         assert refusal(exc) == services.BOOKING_START_TOO_FAR
 
 
-def test_email_text_is_not_html_escaped_and_html_is(django_capture_on_commit_callbacks):
+def test_email_text_is_not_html_escaped_and_html_is(run_jobs):
     guest = UserFactory(name="Ada & <Co>")
-    with django_capture_on_commit_callbacks(execute=True):
-        request(ListingFactory(), guest=guest, message="Fish & chips <3")
+    request(ListingFactory(), guest=guest, message="Fish & chips <3")
+    run_jobs()
     [email] = mail.outbox
     assert "Ada & <Co>" in email.body and "Fish & chips <3" in email.body
     html = email.alternatives[0][0]

@@ -83,15 +83,13 @@ def test_book_page_ignores_garbage_prefill(client, params):
     assert response.context["form"].initial["desks"] == 1
 
 
-def test_booking_request_redirects_to_the_booking_and_mails_the_host(
-    client, django_capture_on_commit_callbacks
-):
+def test_booking_request_redirects_to_the_booking_and_mails_the_host(client, run_jobs):
     listing = ListingFactory(desks=6)
     guest = UserFactory()
     login(client, guest)
     data = {"desks": "2", "start": soon(10).isoformat(), "months": "2", "message": "Hi!"}
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(book_url(listing), data)
+    response = client.post(book_url(listing), data)
+    run_jobs()
     booking = Booking.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/bookings/{booking.pk}/"
@@ -318,14 +316,14 @@ def test_guest_cancels_and_host_cannot(client):
     assert booking.status == Booking.Status.CANCELLED
 
 
-def test_reply_form_posts_a_message_and_rejects_blank(client, django_capture_on_commit_callbacks):
+def test_reply_form_posts_a_message_and_rejects_blank(client, run_jobs):
     booking = BookingFactory()
     login(client, booking.guest)
     url = reverse("bookings:message", args=[booking.pk])
     blank = client.post(url, {"body": "   "})
     assert blank.status_code == 200 and blank.context["message_form"].errors
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"body": "When can we visit?"})
+    response = client.post(url, {"body": "When can we visit?"})
+    run_jobs()
     assert response.status_code == 302
     assert booking.messages.get().body == "When can we visit?"
     assert [m.to for m in mail.outbox] == [[booking.listing.host.email]]

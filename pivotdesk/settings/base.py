@@ -202,8 +202,8 @@ _mailer_options = {
         "password": _email["EMAIL_HOST_PASSWORD"],
         "use_tls": _email.get("EMAIL_USE_TLS", False),
         "use_ssl": _email.get("EMAIL_USE_SSL", False),
-        # Emails go out after commit, inside the request: a hanging mail server must not
-        # hold it anywhere near the router's 30 s.
+        # Emails are sent by the worker (jobs), never inside a request: a hanging mail
+        # server holds one job this long, then the job is retried.
         "timeout": env.int("EMAIL_TIMEOUT", default=5),
     },
     "django.core.mail.backends.filebased.EmailBackend": {"file_path": _email["EMAIL_FILE_PATH"]},
@@ -386,3 +386,20 @@ PAGE_CACHE_RETRY_AFTER_ERROR_S = 1.0  # after 3 Redis errors in a row, skip it t
 # The router's X-Request-Start: a request that waited longer gets 503 + Retry-After at once.
 QUEUE_TIMEOUT_MS = env.int("QUEUE_TIMEOUT_MS", default=10000)
 QUEUE_RETRY_AFTER_S = env.int("QUEUE_RETRY_AFTER_S", default=5)
+
+# --- Tasks: background work (docs/OPERATIONS.md "Background work") ---------------------
+# Django's Tasks framework on the database (django-tasks-db): a job is a row written in the
+# caller's transaction, so it exists only if that commits. `worker:` runs them
+# (`manage.py db_worker`), `clock:` enqueues the periodic ones (`manage.py crontask`).
+INSTALLED_APPS += ["django_tasks_db", "crontask", "jobs"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A failed job runs again after TASKS_RETRY_DELAY_S, then 4× longer each time (capped at
+# TASKS_RETRY_DELAY_MAX_S), TASKS_MAX_ATTEMPTS in all; then it stays failed in /admin/.
+TASKS_MAX_ATTEMPTS = env.int("TASKS_MAX_ATTEMPTS", default=8)
+TASKS_RETRY_DELAY_S = env.float("TASKS_RETRY_DELAY_S", default=15)
+TASKS_RETRY_DELAY_MAX_S = env.float("TASKS_RETRY_DELAY_MAX_S", default=6 * 3600)
+# A job still "running" this long after it started lost its worker (a killed dyno): it is
+# made ready again. Well above the longest job (an email waits EMAIL_TIMEOUT at most).
+TASKS_ABANDONED_AFTER_S = env.int("TASKS_ABANDONED_AFTER_S", default=300)
+# The clock's scheduler logs every run of its lock keeper at INFO (every 5 s).
+LOGGING["loggers"]["apscheduler.executors"] = {"level": "WARNING"}

@@ -17,7 +17,10 @@ import redis
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django_tasks_db.models import DBTaskResult
 from moto.server import ThreadedMotoServer
+
+from jobs.tasks import jobs_requeue_abandoned
 
 from .support import (
     STRONG_SECRET_KEY,
@@ -39,6 +42,7 @@ S3_BACKEND = "storages.backends.s3.S3Storage"
 ROW = re.compile(r"^(?P<check>\S.*?)\s{2,}(?P<status>ok|WARNING|BLOCKER)\s+(?P<detail>.*)$")
 ALL_CHECKS = {
     "trusted proxies",
+    "worker",
     "DEBUG",
     "SECRET_KEY",
     "ALLOWED_HOSTS",
@@ -127,7 +131,14 @@ def ready(db, settings, s3, smtp, monkeypatch):
     settings.SENTRY_RELEASE = "4f9c2a1"
     settings.BASIC_AUTH = ""
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    worker_took_a_job_just_now()
     return settings
+
+
+def worker_took_a_job_just_now() -> DBTaskResult:
+    job = jobs_requeue_abandoned.enqueue().db_result
+    job.claim("golive-test-worker")
+    return job
 
 
 def golive(*args: str) -> tuple[int, dict, str]:
@@ -326,7 +337,7 @@ def empty_database(services):
 
 
 @pytest.fixture(scope="module")
-def process_runs(services, s3, smtp, empty_database, django_db_setup):
+def process_runs(services, s3, smtp, empty_database, django_db_setup, django_db_blocker):
     """golive as `heroku run python manage.py golive` runs it; the runs go side by side."""
     ready_env = production_env(
         # pytest's test database: migrated, like production after the release phase.
@@ -349,11 +360,18 @@ def process_runs(services, s3, smtp, empty_database, django_db_setup):
         "database-unreachable": ready_env | {"DATABASE_URL": dead},
         "migrations-unapplied": ready_env | {"DATABASE_URL": empty_database},
     }
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {
-            name: pool.submit(manage, "golive", env=env, timeout=60) for name, env in jobs.items()
-        }
-        return {name: future.result() for name, future in futures.items()}
+    with django_db_blocker.unblock():
+        taken = worker_took_a_job_just_now()  # committed: the subprocesses see it
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {
+                name: pool.submit(manage, "golive", env=env, timeout=60)
+                for name, env in jobs.items()
+            }
+            return {name: future.result() for name, future in futures.items()}
+    finally:
+        with django_db_blocker.unblock():
+            taken.delete()
 
 
 @pytest.mark.slow

@@ -1,30 +1,96 @@
 """The files the platform reads on `git push`: Procfile, runtime.txt, .python-version, app.json."""
 
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 
-from .support import BASE_DIR
+from .support import BASE_DIR, free_port, manage, production_env
+
+BIN = Path(sys.executable).parent
 
 
-def procfile() -> dict[str, str]:
-    lines = (BASE_DIR / "Procfile").read_text().splitlines()
-    return dict(line.split(": ", 1) for line in lines if line.strip())
+def run_honcho(procfile: str, *args: str, env: dict[str, str], **kwargs):
+    return subprocess.Popen(
+        [str(BIN / "honcho"), "--no-colour", "-f", procfile, "start", *args],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **kwargs,
+    )
 
 
-def test_procfile_web_runs_gunicorn_with_its_config():
-    assert procfile()["web"] == "gunicorn --config gunicorn.conf.py pivotdesk.wsgi:application"
+def test_honcho_checks_both_procfiles():
+    for procfile in ("Procfile", "Procfile.dev"):
+        result = subprocess.run(
+            [str(BIN / "honcho"), "-f", procfile, "check"],
+            cwd=BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_procfile_release_migrates_then_checks():
-    release = procfile()["release"]
-    steps = [step.strip() for step in release.split("&&")]
-    assert steps[0] == "python manage.py migrate --noinput"
-    assert "python manage.py check --deploy --fail-level ERROR" in steps
+@pytest.mark.slow
+@pytest.mark.parametrize("procfile", ["Procfile", "Procfile.dev"])
+def test_honcho_starts_the_web_the_worker_and_the_clock(procfile, tmp_path):
+    """What the platform (Procfile) and `make run` (Procfile.dev) start: the release step
+    migrates, then the web answers, the worker takes jobs and the clock schedules them."""
+    port = free_port()
+    env = production_env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        WEB_CONCURRENCY="2",
+        PATH=f"{BIN}:{os.environ['PATH']}",
+        **({"DEBUG": "1"} if procfile == "Procfile.dev" else {}),
+    )
+    if procfile == "Procfile":
+        release = run_honcho(procfile, "release", env=env)
+        output = release.communicate(timeout=120)[0]
+        assert release.returncode == 0, output
+        assert "Applying jobs.0001_initial... OK" in output
+    else:  # `make run` migrates before honcho
+        assert manage("migrate", "--noinput", env=env).returncode == 0
+
+    lines: list[str] = []
+    honcho = run_honcho(procfile, "web", "worker", "clock", "-p", str(port), env=env)
+    reader = threading.Thread(target=lambda: lines.extend(honcho.stdout), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 60
+        answered = False
+        while time.monotonic() < deadline and not answered:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    answered = r.status == 200
+            except OSError:
+                time.sleep(0.2)
+        wanted = {"worker.1": "Starting worker", "clock.1": "Starting scheduler"}
+
+        def started(name: str) -> bool:
+            return any(name in line and wanted[name] in line for line in lines)
+
+        while time.monotonic() < deadline and not all(map(started, wanted)):
+            time.sleep(0.2)
+        assert answered, "".join(lines)
+        assert all(map(started, wanted)), "".join(lines)
+    finally:
+        honcho.send_signal(signal.SIGTERM)
+        honcho.wait(timeout=30)
+        reader.join(timeout=10)
 
 
 def test_runtime_txt_and_python_version_agree():
@@ -67,8 +133,14 @@ def test_app_json_env_generates_secret_and_lists_production_config(app_json):
     assert env["TRUSTED_PROXY_IPS"]["value"] and "*" not in env["TRUSTED_PROXY_IPS"]["value"]
 
 
-def test_app_json_web_formation_and_python_buildpack(app_json):
-    assert app_json["formation"]["web"]["quantity"] >= 1
+def test_app_json_formation_runs_web_worker_and_one_clock(app_json):
+    for formation in (app_json["formation"], app_json["environments"]["review"]["formation"]):
+        assert formation["web"]["quantity"] >= 1
+        assert formation["worker"]["quantity"] >= 1
+        assert formation["clock"]["quantity"] == 1  # two clocks would enqueue twice
+
+
+def test_app_json_python_buildpack(app_json):
     assert [bp["url"] for bp in app_json["buildpacks"]] == ["heroku/python"]
 
 

@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from accounts.models import User
 from accounts.services import host_enable
 from bookings import services as booking_services
-from bookings.emails import booking_emails_batched
+from bookings.emails import booking_emails_muted
 from bookings.models import Booking
 from demo import data
 from demo.photos import office_jpeg
@@ -247,7 +247,7 @@ class Command(BaseCommand):
             )
 
         try:
-            with transaction.atomic(), booking_emails_batched(send=False):
+            with transaction.atomic(), booking_emails_muted():
                 request(
                     mine[0],
                     2,

@@ -1,5 +1,5 @@
 """``python manage.py prune_photo_files [--dry-run] [--hours N]``: delete photo files no photo
-uses. Run daily from the scheduler (docs/OPERATIONS.md); safe to run at any time."""
+uses. The clock runs it daily (listings.tasks); safe to run by hand at any time."""
 
 import datetime
 

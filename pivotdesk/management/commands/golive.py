@@ -4,6 +4,7 @@ Run it on the platform before taking the beta gate off; every BLOCKER row must b
 import importlib.util
 import os
 import re
+from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from typing import NamedTuple
@@ -16,8 +17,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http.request import validate_host
+from django.utils import timezone
 from sentry_sdk.utils import BadDsn, Dsn
 
+from jobs.selectors import queue_health
 from pivotdesk.health import cache_ok
 
 ROUTER_TIMEOUT_S = 30  # the platform router answers H12 after this, whatever the app does
@@ -32,8 +35,11 @@ GATE_WARNING = "turning it off is going live — scale first"
 EVICTING_POLICIES = ("volatile-", "allkeys-")
 EVICTION_FIX = "heroku redis:maxmemory REDIS_URL --policy volatile-lru"
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-# Emails leave inside the request, after its commit: a hanging mail server holds it this long.
+# Emails are jobs: a mail server that hangs holds a worker this long per email.
 MAIL_TIMEOUT_MAX_S = 10
+# The clock enqueues a job every minute (jobs.tasks), so a live worker takes one that often.
+WORKER_SILENT_AFTER = timedelta(minutes=5)
+QUEUE_BEHIND_AFTER = timedelta(minutes=5)
 # Reserved names (RFC 2606/6761): mail "from" them is refused or lost by every provider.
 RESERVED_DOMAINS = (".test", ".example", ".invalid", ".localhost", ".local")
 
@@ -207,6 +213,39 @@ def check_sentry() -> Row:
     return Row("Sentry", OK, f"environment {settings.SENTRY_ENVIRONMENT}, release {release}")
 
 
+def _ago(moment) -> str:
+    seconds = int((timezone.now() - moment).total_seconds())
+    return f"{seconds // 60} min {seconds % 60} s ago" if seconds >= 60 else f"{seconds} s ago"
+
+
+def check_worker() -> Row:
+    """The worker sends every email: one must be taking jobs, and keeping up."""
+    try:
+        health = queue_health()
+    except Exception as exc:  # the database row says why, as a blocker
+        return Row("worker", WARNING, f"queue unreadable: {_short(exc)}")
+    scale = "heroku ps:scale worker=1 clock=1"
+    if health.last_started_at is None or (
+        timezone.now() - health.last_started_at > WORKER_SILENT_AFTER
+    ):
+        last = _ago(health.last_started_at) if health.last_started_at else "never"
+        return Row(
+            "worker",
+            BLOCKER,
+            f"no worker has taken a job ({last}): emails are not going out; {scale}",
+        )
+    detail = f"took a job {_ago(health.last_started_at)}; {health.waiting} waiting"
+    if health.oldest_waiting_since:
+        detail += f", oldest since {_ago(health.oldest_waiting_since)}"
+        if timezone.now() - health.oldest_waiting_since > QUEUE_BEHIND_AFTER:
+            return Row("worker", BLOCKER, f"{detail}: behind; heroku ps:scale worker=2")
+    if health.failed:
+        return Row(
+            "worker", WARNING, f"{detail}; {health.failed} failed job(s): see /admin/, retry"
+        )
+    return Row("worker", OK, detail)
+
+
 def load_gunicorn_config(path: Path):
     spec = importlib.util.spec_from_file_location("_golive_gunicorn_conf", path)
     module = importlib.util.module_from_spec(spec)
@@ -297,7 +336,7 @@ class Command(BaseCommand):
         rows = [check_debug(), check_secret_key(), check_allowed_hosts(), check_https()]
         rows.append(check_site_url())
         rows += [check_database(), check_statement_timeout(), check_cache(), check_media()]
-        rows += [check_email(), check_sentry()]
+        rows += [check_email(), check_worker(), check_sentry()]
         try:
             conf = load_gunicorn_config(Path(gunicorn_config))
         except Exception as exc:

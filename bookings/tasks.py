@@ -1,0 +1,13 @@
+"""Bookings' jobs: the emails (bookings.emails) and the periodic expiry, enqueued by the clock."""
+
+from crontask import cron
+from django.tasks import task
+
+from .services import booking_expire_stale
+
+
+@cron("*/10 * * * *")
+@task
+def bookings_expire_stale() -> int:
+    """Every 10 minutes: requests unanswered for 72 hours expire and their guests are told."""
+    return booking_expire_stale()
