@@ -1,9 +1,9 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 
 from .models import User
-from .services import EMAIL_TAKEN
 
 PASSWORDS_DIFFER = "The two passwords differ. Type the same password twice."
 
@@ -34,10 +34,9 @@ class SignupForm(forms.Form):
     )
 
     def clean_email(self):
-        email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(EMAIL_TAKEN, code="email_taken")
-        return email
+        # Whether an account already uses it is never a form error (no enumeration):
+        # the service emails the owner instead.
+        return User.objects.normalize_email(self.cleaned_data["email"])
 
     def clean(self):
         cleaned = super().clean()
@@ -81,3 +80,13 @@ class ProfileForm(forms.ModelForm):
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
             "bio": forms.Textarea(attrs={"rows": 5}),
         }
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """Django's reset form, finding the account by its canonical email (exact match), so a
+    look-alike spelling reaches the one account it folds to and nothing else."""
+
+    def get_users(self, email):
+        return User.objects.filter(
+            email=User.objects.normalize_email(email), is_active=True
+        ).exclude(password__startswith="!")

@@ -1,13 +1,17 @@
 """Writes for accounts: sign-up, profile edits, becoming a host, and their emails."""
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from .models import User
 
@@ -17,6 +21,10 @@ EMAIL_TAKEN = (
 )
 
 HOSTS_GROUP = "Hosts"
+
+# A sign-in link is good for one use (it names the user's last login, which the use changes)
+# and for SIGNIN_LINK_MAX_AGE seconds.
+SIGNIN_LINK_SALT = "accounts.signin-link"
 
 
 def _permissions(names: list[str]) -> list[Permission]:
@@ -63,33 +71,98 @@ def host_enable(*, user: User) -> User:
     return user
 
 
-def welcome_email_send(*, user_id: int) -> None:
-    """Send the welcome email (text + HTML) from DEFAULT_FROM_EMAIL."""
-    user = User.objects.filter(pk=user_id).first()
+def signin_link_make(*, user: User, next_url: str = "") -> str:
+    """A one-use link (absolute, from SITE_URL) that logs ``user`` in and goes to ``next_url``."""
+    last_login = user.last_login.isoformat() if user.last_login else ""
+    token = signing.dumps({"u": user.pk, "l": last_login}, salt=SIGNIN_LINK_SALT)
+    url = settings.SITE_URL + reverse("accounts:signin_link", args=[token])
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+def signin_link_user(*, token: str) -> User | None:
+    """The active user a sign-in link is for, or None when it is forged, used or expired."""
+    try:
+        data = signing.loads(token, salt=SIGNIN_LINK_SALT, max_age=settings.SIGNIN_LINK_MAX_AGE)
+        user = User.objects.filter(pk=int(data["u"]), is_active=True).first()
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
     if user is None:
-        return
-    context = {"user": user, "site_url": settings.SITE_URL}
-    subject = render_to_string("accounts/email/welcome_subject.txt", context).strip()
+        return None
+    last_login = user.last_login.isoformat() if user.last_login else ""
+    return user if data.get("l") == last_login else None
+
+
+def _account_email_send(*, user: User, template: str, context: dict) -> None:
+    context = {"user": user, "site_url": settings.SITE_URL, **context}
+    subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
     message = EmailMultiAlternatives(
         subject=" ".join(subject.splitlines()),
-        body=render_to_string("accounts/email/welcome.txt", context),
+        body=render_to_string(f"accounts/email/{template}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
     )
     message.attach_alternative(
-        render_to_string("accounts/email/welcome.html", context), "text/html"
+        render_to_string(f"accounts/email/{template}.html", context), "text/html"
     )
     message.send()
 
 
+def welcome_email_send(*, user_id: int, next_url: str = "") -> None:
+    """Send the welcome email (text + HTML), with a one-use link that logs the new member in."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return
+    link = signin_link_make(user=user, next_url=next_url)
+    _account_email_send(user=user, template="welcome", context={"signin_link": link})
+
+
+def account_exists_email_send(*, user_id: int) -> None:
+    """Tell an account's owner that someone tried to sign up again with their address."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return
+    _account_email_send(user=user, template="account_exists", context={})
+
+
 @transaction.atomic
-def user_create(*, email: str, password: str, name: str = "", company: str = "") -> User:
+def user_signup(
+    *, email: str, password: str, name: str = "", company: str = "", next_url: str = ""
+) -> None:
+    """Sign-up from the public form. Its outcome never says whether the email has an account.
+
+    A new address gets an account and a welcome email with a one-use sign-in link; an address
+    that has an account gets an email telling its owner, and nothing else changes. Both take
+    the same work (a password hash) and send one email. Raises ValidationError only for what
+    does not depend on other accounts (a password the validators refuse).
+    """
+    email = User.objects.normalize_email(email)
+    validate_password(password, user=User(email=email, name=name, company=company))
+    existing = User.objects.filter(email=email).first()
+    if existing is None:
+        try:
+            user_create(
+                email=email, password=password, name=name, company=company, next_url=next_url
+            )
+        except ValidationError:
+            existing = User.objects.filter(email=email).first()  # lost a race for it?
+            if existing is None:
+                raise
+        else:
+            return
+    make_password(password)
+    transaction.on_commit(lambda: account_exists_email_send(user_id=existing.pk), robust=True)
+
+
+@transaction.atomic
+def user_create(
+    *, email: str, password: str, name: str = "", company: str = "", next_url: str = ""
+) -> User:
     """Create a guest account and send the welcome email once the transaction commits.
 
     Raises ValidationError for a taken email or a password the validators refuse.
     """
     email = User.objects.normalize_email(email)
-    if User.objects.filter(email__iexact=email).exists():
+    if User.objects.filter(email=email).exists():
         raise ValidationError({"email": EMAIL_TAKEN}, code="email_taken")
     user = User(email=email, name=name.strip(), company=company.strip())
     validate_password(password, user=user)
@@ -102,7 +175,9 @@ def user_create(*, email: str, password: str, name: str = "", company: str = "")
     except IntegrityError as exc:
         raise ValidationError({"email": EMAIL_TAKEN}, code="email_taken") from exc
     # robust: a mail server that is down is logged, and never undoes or fails the sign-up.
-    transaction.on_commit(lambda: welcome_email_send(user_id=user.pk), robust=True)
+    transaction.on_commit(
+        lambda: welcome_email_send(user_id=user.pk, next_url=next_url), robust=True
+    )
     return user
 
 
