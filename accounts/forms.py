@@ -6,7 +6,6 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 
 from .models import User
-from .services import EMAIL_TAKEN
 from .tasks import password_reset_email_send
 
 PASSWORDS_DIFFER = "The two passwords differ. Type the same password twice."
@@ -38,10 +37,9 @@ class SignupForm(forms.Form):
     )
 
     def clean_email(self):
-        email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(EMAIL_TAKEN, code="email_taken")
-        return email
+        # Whether an account already uses it is never a form error (no enumeration):
+        # the service emails the owner instead.
+        return User.objects.normalize_email(self.cleaned_data["email"])
 
     def clean(self):
         cleaned = super().clean()
@@ -88,7 +86,14 @@ class ProfileForm(forms.ModelForm):
 
 
 class PasswordResetForm(DjangoPasswordResetForm):
-    """Django's reset form, its email queued for the worker instead of sent in the request."""
+    """Django's reset form: the account found by its canonical email (exact match), so a
+    look-alike spelling reaches the one account it folds to and nothing else; its email
+    queued for the worker instead of sent in the request."""
+
+    def get_users(self, email):
+        return User.objects.filter(
+            email=User.objects.normalize_email(email), is_active=True
+        ).exclude(password__startswith="!")
 
     def send_mail(
         self,

@@ -1,17 +1,33 @@
+import unicodedata
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 
 
+def canonical_email(email: str | None) -> str:
+    """The one form an email address is stored, looked up and throttled under.
+
+    NFKC folds compatibility characters (``ﬀ`` → ``ff``, the Kelvin sign → ``K``); upper-
+    then case-folding maps every spelling a database's case-insensitive comparison treats as
+    equal onto one string (``ſ`` → ``s``, dotless ``ı`` → ``i``, ``ß`` → ``ss``). So
+    ``hoſt@pivotdeſk.teſt`` is ``host@pivotdesk.test``: the same account, the same lock-out
+    budget, and no second account under a look-alike spelling.
+    """
+    folded = unicodedata.normalize("NFKC", (email or "").strip()).upper().casefold()
+    return unicodedata.normalize("NFKC", folded)
+
+
 class UserManager(BaseUserManager):
-    """Email is the login; it is stored lower-cased so look-ups are case-insensitive."""
+    """Email is the login. It is stored in its canonical form (``canonical_email``) and
+    looked up by exact match, never by the database's own case folding."""
 
     use_in_migrations = True
 
     def normalize_email(self, email):
-        return (email or "").strip().lower()
+        return canonical_email(email)
 
     def get_by_natural_key(self, email):
-        return self.get(email__iexact=self.normalize_email(email))
+        return self.get(email=canonical_email(email))
 
     def _create_user(self, email, password, **extra_fields):
         if not email:

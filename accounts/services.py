@@ -1,6 +1,9 @@
 """Writes for accounts: sign-up, profile edits, becoming a host, and their emails."""
 
+import uuid
+
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -8,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from .models import User
-from .tasks import welcome_email_send
+from .tasks import account_exists_email_send, welcome_email_send
 
 EMAIL_TAKEN = (
     "An account with this email already exists. Log in, or reset your password if you "
@@ -63,13 +66,46 @@ def host_enable(*, user: User) -> User:
 
 
 @transaction.atomic
-def user_create(*, email: str, password: str, name: str = "", company: str = "") -> User:
-    """Create a guest account; the welcome email is queued with it (accounts.tasks).
+def user_signup(
+    *, email: str, password: str, name: str = "", company: str = "", next_url: str = ""
+) -> None:
+    """Sign-up from the public form. Its outcome never says whether the email has an account.
+
+    A new address gets an account and a welcome email with a one-use sign-in link; an address
+    that has an account gets an email telling its owner, and nothing else changes. Both take
+    the same work (a password hash) and send one email. Raises ValidationError only for what
+    does not depend on other accounts (a password the validators refuse).
+    """
+    email = User.objects.normalize_email(email)
+    validate_password(password, user=User(email=email, name=name, company=company))
+    existing = User.objects.filter(email=email).first()
+    if existing is None:
+        try:
+            user_create(
+                email=email, password=password, name=name, company=company, next_url=next_url
+            )
+        except ValidationError:
+            existing = User.objects.filter(email=email).first()  # lost a race for it?
+            if existing is None:
+                raise
+        else:
+            return
+    make_password(password)
+    # A job in this transaction: the owner is told by the worker once this commits.
+    account_exists_email_send.enqueue(user_id=existing.pk, key=uuid.uuid4().hex)
+
+
+@transaction.atomic
+def user_create(
+    *, email: str, password: str, name: str = "", company: str = "", next_url: str = ""
+) -> User:
+    """Create a guest account; the welcome email (with a one-use sign-in link that goes on
+    to ``next_url``) is queued with it (accounts.tasks).
 
     Raises ValidationError for a taken email or a password the validators refuse.
     """
     email = User.objects.normalize_email(email)
-    if User.objects.filter(email__iexact=email).exists():
+    if User.objects.filter(email=email).exists():
         raise ValidationError({"email": EMAIL_TAKEN}, code="email_taken")
     user = User(email=email, name=name.strip(), company=company.strip())
     validate_password(password, user=user)
@@ -82,7 +118,7 @@ def user_create(*, email: str, password: str, name: str = "", company: str = "")
     except IntegrityError as exc:
         raise ValidationError({"email": EMAIL_TAKEN}, code="email_taken") from exc
     # A job in this transaction: mailed by the worker once the sign-up commits.
-    welcome_email_send.enqueue(user_id=user.pk)
+    welcome_email_send.enqueue(user_id=user.pk, next_url=next_url)
     return user
 
 

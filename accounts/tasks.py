@@ -1,5 +1,6 @@
-"""Account emails, sent by the worker: the welcome email and the password-reset link. Each
-job sends once however often it runs (jobs.services.email_send_once)."""
+"""Account emails, sent by the worker: the welcome email (with its one-use sign-in link), the
+"you already have an account" email and the password-reset link. Each job sends once however
+often it runs (jobs.services.email_send_once)."""
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -12,6 +13,7 @@ from django.utils.http import urlsafe_base64_encode
 from jobs.services import email_send_once
 from pivotdesk.emails import header_text
 
+from .links import signin_link_make
 from .models import User
 
 
@@ -26,20 +28,37 @@ def _email(*, subject: str, text: str, html: str, to: str) -> EmailMultiAlternat
     return message
 
 
+def _templated(*, user: User, template: str, **context) -> EmailMultiAlternatives:
+    context = {"user": user, "site_url": settings.SITE_URL, **context}
+    return _email(
+        subject=render_to_string(f"accounts/email/{template}_subject.txt", context),
+        text=render_to_string(f"accounts/email/{template}.txt", context),
+        html=render_to_string(f"accounts/email/{template}.html", context),
+        to=user.email,
+    )
+
+
 @task
-def welcome_email_send(*, user_id: int) -> bool:
-    """The welcome email (text + HTML) from DEFAULT_FROM_EMAIL, once per account."""
+def welcome_email_send(*, user_id: int, next_url: str = "") -> bool:
+    """The welcome email, once per account, with a one-use link that logs the new member in
+    and goes on to ``next_url``. The link is made here: no token waits in the queue's table."""
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         return False
-    context = {"user": user, "site_url": settings.SITE_URL}
-    message = _email(
-        subject=render_to_string("accounts/email/welcome_subject.txt", context),
-        text=render_to_string("accounts/email/welcome.txt", context),
-        html=render_to_string("accounts/email/welcome.html", context),
-        to=user.email,
-    )
+    link = signin_link_make(user=user, next_url=next_url)
+    message = _templated(user=user, template="welcome", signin_link=link)
     return email_send_once(key=f"welcome:user:{user_id}", message=message)
+
+
+@task
+def account_exists_email_send(*, user_id: int, key: str) -> bool:
+    """Tell an account's owner that someone tried to sign up with their address (once per
+    ``key``: one per attempt). It carries no way in, only the login and reset pages."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return False
+    message = _templated(user=user, template="account_exists")
+    return email_send_once(key=f"account-exists:{key}", message=message)
 
 
 @task

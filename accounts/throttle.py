@@ -1,5 +1,6 @@
 """Who is trying to log in: the client address and account django-axes counts failures for."""
 
+import functools
 import ipaddress
 
 from axes.backends import AxesStandaloneBackend
@@ -7,6 +8,9 @@ from axes.helpers import get_cool_off, get_failure_limit
 from django.conf import settings
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django_ratelimit.core import get_usage
+
+from .models import canonical_email
 
 
 def _valid_ip(value: str) -> str | None:
@@ -37,17 +41,17 @@ def client_ip(request) -> str | None:
 
 
 def login_username(request, credentials=None) -> str:
-    """The login name axes counts failures for: the email, normalised like the user manager.
+    """The login name axes counts failures for: the email in its canonical form.
 
-    ``Host@Example.test`` and ``host@example.test `` are the same account, so they share
-    one failure count.
+    ``Host@Example.test``, ``host@example.test `` and ``hoſt@example.teſt`` are the same
+    account, so they share one failure count.
     """
     field = settings.AXES_USERNAME_FORM_FIELD
     if credentials:
         value = credentials.get(field)
     else:
         value = getattr(request, "POST", {}).get(field)
-    return (value or "").strip().lower()[:255]
+    return canonical_email(value)[:255]
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -65,6 +69,59 @@ def lockout_response(request, original_response=None, credentials=None):
     )
     if seconds:
         response["Retry-After"] = str(seconds)
+    add_never_cache_headers(response)
+    return response
+
+
+def _by_ip(group, request) -> str:
+    return client_ip(request) or "unknown"
+
+
+def _by_email(group, request) -> str:
+    return canonical_email(request.POST.get("email"))[:255]
+
+
+def rate_limit(group: str):
+    """Limit a form's POSTs per client address and per posted email address.
+
+    The budgets are ``settings.ACCOUNT_RATE_PER_IP`` and ``ACCOUNT_RATE_PER_EMAIL``, counted
+    with django-ratelimit in the default cache. Over either, the answer is a 429 page that says
+    when to try again (and ``Retry-After``); nothing is sent or saved.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method == "POST":
+                budgets = [(_by_ip, settings.ACCOUNT_RATE_PER_IP)]
+                if request.POST.get("email"):
+                    budgets.append((_by_email, settings.ACCOUNT_RATE_PER_EMAIL))
+                wait = 0
+                for key, rate in budgets:
+                    usage = get_usage(
+                        request, group=group, key=key, rate=rate, method=["POST"], increment=True
+                    )
+                    if usage and usage["should_limit"]:
+                        wait = max(wait, int(usage["time_left"]))
+                if wait:
+                    return rate_limited_response(request, wait)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def rate_limited_response(request, seconds: int):
+    """429: too many attempts, and how long until the next one is taken."""
+    seconds = max(1, seconds)
+    response = render(
+        request,
+        "accounts/rate_limited.html",
+        {"retry_minutes": max(1, -(-seconds // 60))},
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
     add_never_cache_headers(response)
     return response
 

@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django.views.generic import TemplateView
 
 from . import views
 from .forms import LoginForm
@@ -8,6 +9,12 @@ app_name = "accounts"
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path(
+        "signup/sent/",
+        TemplateView.as_view(template_name="accounts/signup_sent.html"),
+        name="signup_sent",
+    ),
+    path("signin/<str:token>/", views.signin_link, name="signin_link"),
     path(
         "login/",
         auth_views.LoginView.as_view(

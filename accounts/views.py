@@ -8,12 +8,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
 from .forms import PasswordResetForm, ProfileForm, SignupForm
-from .services import host_enable, user_create, user_update
+from .links import signin_link_user
+from .services import host_enable, user_signup, user_update
+from .throttle import rate_limit
 
 # Sign-up logs in without authenticate(); name the backend that will load the user back.
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -31,6 +35,7 @@ def _next_url(request, default="/"):
 
 @sensitive_post_parameters("password1", "password2")
 @require_http_methods(["GET", "POST"])
+@rate_limit("signup")
 def signup(request):
     next_url = _next_url(request)
     if request.user.is_authenticated:
@@ -38,19 +43,40 @@ def signup(request):
     form = SignupForm(request.POST or None)
     if form.is_valid():
         try:
-            user = user_create(
+            user_signup(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
                 name=form.cleaned_data["name"],
                 company=form.cleaned_data["company"],
+                next_url=next_url,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            login(request, user, backend=MODEL_BACKEND)
-            messages.success(request, f"Welcome to PivotDesk, {user.display_name}.")
-            return redirect(next_url)
+            # The same answer whether or not the address already had an account.
+            return redirect("accounts:signup_sent")
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+
+
+@sensitive_variables("token")
+@require_http_methods(["GET", "POST"])
+def signin_link(request, token):
+    """A sign-in link from the welcome email. GET only shows a button, so a mail scanner that
+    follows links cannot use the link up; the POST logs in and goes on to ``next``."""
+    user = signin_link_user(token=token)
+    next_url = _next_url(request)
+    if user is not None and request.method == "POST":
+        login(request, user, backend=MODEL_BACKEND)
+        messages.success(request, f"Welcome to PivotDesk, {user.display_name}.")
+        return redirect(next_url)
+    response = render(
+        request,
+        "accounts/signin_link.html",
+        {"valid": user is not None, "link_user": user, "next": next_url},
+        status=200 if user is not None else 400,
+    )
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required
@@ -79,12 +105,13 @@ def become_host(request):
     return render(request, "accounts/become_host.html")
 
 
+@method_decorator(rate_limit("password-reset"), name="dispatch")
 class PasswordResetView(auth_views.PasswordResetView):
     """Same page whether or not the email has an account (no enumeration). The email is a
-    job for the worker (PasswordResetForm), so the answer takes as long either way."""
+    job for the worker (PasswordResetForm), so the answer takes as long either way.
+    Rate-limited per client address and per email address."""
 
     form_class = PasswordResetForm
-
     template_name = "accounts/password_reset_form.html"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     email_template_name = "accounts/email/password_reset.txt"

@@ -177,3 +177,111 @@ def test_logins_without_a_request_are_not_web_logins(client):
     assert client.login(username=user.email, password=PASSWORD)
     assert not client.login(username=user.email, password="wrong")
     assert not AccessAttempt.objects.exists()
+
+
+# --- look-alike spellings of one address -------------------------------------------------
+
+LOOK_ALIKES = [
+    "hoſt@pivotdeſk.teſt",
+    "HOST@PIVOTDESK.TEST",
+    "host@pivotdesk.test ",
+    "hoſt@pivotdesk.test",
+]
+
+
+@pytest.mark.parametrize("spelling", LOOK_ALIKES)
+def test_a_look_alike_spelling_is_the_same_account(client, spelling):
+    user = UserFactory(email="host@pivotdesk.test")
+    assert login_username(None, {"username": spelling}) == "host@pivotdesk.test"
+    assert _login(client, spelling, PASSWORD).status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_look_alike_spellings_share_one_failure_budget(client):
+    user = UserFactory(email="host@pivotdesk.test")
+    spellings = [*LOOK_ALIKES, "hoſt@pivotdeſk.test", "HOſT@pivotdesk.teſt"]
+    for attempt, spelling in enumerate(spellings[:LIMIT]):
+        # A fresh address each time: only the account's own budget can run out.
+        _login(client, spelling, "nope", ip=f"203.0.113.{attempt + 10}")
+
+    assert _login(client, spellings[-1], PASSWORD, ip="192.0.2.77").status_code == 429
+    assert _login(client, user.email, PASSWORD, ip="192.0.2.78").status_code == 429
+    assert not _logged_in(client)
+
+
+def test_a_dotless_i_does_not_open_a_second_account_or_budget(client):
+    UserFactory(email="admin@pivotdesk.test")
+    for attempt in range(LIMIT):
+        _login(client, "admın@pivotdesk.test", "nope", ip=f"203.0.113.{attempt + 40}")
+    assert _login(client, "admin@pivotdesk.test", PASSWORD, ip="192.0.2.79").status_code == 429
+
+
+# --- sign-up and password reset: rate limits ---------------------------------------------
+
+
+def _reset(client, email, ip="198.51.100.7", xff=None):
+    extra = {"REMOTE_ADDR": ip}
+    if xff is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = xff
+    return client.post(reverse("accounts:password_reset"), {"email": email}, **extra)
+
+
+def test_password_reset_is_limited_per_email_address_with_a_429_that_says_when(
+    client, settings, mailoutbox, run_jobs
+):
+    settings.ACCOUNT_RATE_PER_EMAIL = "3/h"
+    UserFactory(email="reset@example.test")
+    for attempt in range(3):
+        # From a different address each time, and in look-alike spellings.
+        spelling = ["reset@example.test", "RESET@example.test", "reſet@example.teſt"][attempt]
+        assert _reset(client, spelling, ip=f"203.0.113.{attempt + 1}").status_code == 302
+    run_jobs()
+    assert len(mailoutbox) == 3
+
+    response = _reset(client, "reset@example.test", ip="192.0.2.10")
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 3600
+    assert "Please try again in" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    run_jobs()
+    assert len(mailoutbox) == 3
+    # Another address is not affected.
+    UserFactory(email="other@example.test")
+    assert _reset(client, "other@example.test", ip="192.0.2.10").status_code == 302
+
+
+def test_password_reset_is_limited_per_client_address(client, settings, mailoutbox):
+    settings.ACCOUNT_RATE_PER_IP = "4/h"
+    for attempt in range(4):
+        assert _reset(client, f"someone{attempt}@example.test").status_code == 302
+    response = _reset(client, "someone-else@example.test")
+    assert response.status_code == 429
+    assert _reset(client, "someone-else@example.test", ip="192.0.2.11").status_code == 302
+
+
+def test_signup_is_limited_per_client_address(client, settings):
+    settings.ACCOUNT_RATE_PER_IP = "2/h"
+    data = {
+        "password1": "flatirons-at-dawn-42",
+        "password2": "flatirons-at-dawn-42",
+        "name": "Nia",
+    }
+    for attempt in range(2):
+        response = client.post(
+            reverse("accounts:signup"), {**data, "email": f"n{attempt}@example.test"}
+        )
+        assert response.status_code == 302
+    response = client.post(reverse("accounts:signup"), {**data, "email": "n9@example.test"})
+    assert response.status_code == 429
+    assert response["Retry-After"]
+    assert client.get(reverse("accounts:signup")).status_code == 200  # reading is not limited
+
+
+def test_forged_forwarded_for_entries_do_not_open_fresh_budgets(client, settings):
+    settings.ACCOUNT_RATE_PER_IP = "3/h"
+    settings.TRUSTED_PROXY_COUNT = 1
+    for attempt in range(3):
+        # The client writes anything on the left; the router appends what it saw.
+        xff = f"10.0.0.{attempt}, 198.51.100.200"
+        assert _reset(client, f"x{attempt}@example.test", xff=xff).status_code == 302
+    assert _reset(client, "x9@example.test", xff="10.9.9.9, 198.51.100.200").status_code == 429

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
-from accounts.services import EMAIL_TAKEN
 from accounts.tests.conftest import PASSWORD
 from accounts.tests.factories import UserFactory
 from pivotdesk.tests.support import closed_port, smtp_mailers
@@ -46,43 +45,90 @@ def test_signup_page_has_a_labelled_field_for_every_input(client):
     assert "csrfmiddlewaretoken" in html
 
 
-def test_signup_creates_logs_in_welcomes_and_returns_to_next(client, run_jobs):
+def _signin_link(message) -> str:
+    return re.search(r"https?://\S+/accounts/signin/\S+", message.body)[0]
+
+
+def test_signup_creates_the_account_and_emails_a_link_that_logs_in_and_returns_to_next(
+    client, run_jobs
+):
     response = client.post(reverse("accounts:signup") + "?next=/spaces/boulder/", _signup_data())
     run_jobs()
 
     assert response.status_code == 302
-    assert response["Location"] == "/spaces/boulder/"
+    assert response["Location"] == reverse("accounts:signup_sent")
     user = User.objects.get(email="newbie@example.test")
     assert (user.name, user.company, user.is_host) == ("Nia Newbie", "Small Team Inc", False)
-    assert _logged_in_id(client) == str(user.pk)
+    assert _logged_in_id(client) is None
     assert [m.to for m in mail.outbox] == [["newbie@example.test"]]
 
+    link = _signin_link(mail.outbox[0])
+    page = client.get(link)  # a mail scanner's GET logs nobody in
+    assert page.status_code == 200 and _logged_in_id(client) is None
+    assert "newbie@example.test" in page.content.decode()
+    response = client.post(link, {"next": "/spaces/boulder/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/spaces/boulder/"
+    assert _logged_in_id(client) == str(user.pk)
 
-def test_signup_next_in_the_form_is_honoured(client):
-    response = client.post(reverse("accounts:signup"), _signup_data(next="/accounts/profile/"))
-    assert response["Location"] == "/accounts/profile/"
+    # One use only.
+    other = Client()
+    assert other.post(link).status_code == 400
+    assert _logged_in_id(other) is None
+
+
+@pytest.mark.parametrize("token", ["garbage", "eyJ1IjoxfQ:1x:forged", "a" * 300])
+def test_a_forged_signin_link_is_a_clear_400(client, token):
+    UserFactory()
+    response = client.post(reverse("accounts:signin_link", args=[token]))
+    assert response.status_code == 400
+    assert "This link has expired" in response.content.decode()
+    assert _logged_in_id(client) is None
+
+
+def test_signup_next_travels_in_the_link(client, run_jobs):
+    client.post(reverse("accounts:signup"), _signup_data(next="/accounts/profile/"))
+    run_jobs()
+    link = _signin_link(mail.outbox[0])
+    page = client.get(link)
+    assert 'value="/accounts/profile/"' in page.content.decode()
 
 
 @pytest.mark.parametrize(
     "next_url", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"]
 )
-def test_signup_refuses_an_offsite_next(client, next_url):
-    response = client.post(reverse("accounts:signup"), _signup_data(next=next_url))
+def test_signin_link_refuses_an_offsite_next(client, next_url, run_jobs):
+    client.post(reverse("accounts:signup"), _signup_data(next=next_url))
+    run_jobs()
+    response = client.post(_signin_link(mail.outbox[0]), {"next": next_url})
     assert response.status_code == 302
     assert response["Location"] == "/"
 
 
-def test_signup_with_a_taken_email_says_so_without_saying_more(client):
+def test_signup_with_a_taken_email_answers_the_same_and_mails_the_owner(client, run_jobs):
     UserFactory(email="newbie@example.test", name="Secret Name", company="Hidden Co")
-    response = client.post(reverse("accounts:signup"), _signup_data())
+    taken = client.post(reverse("accounts:signup"), _signup_data())
+    run_jobs()
+    new = Client().post(reverse("accounts:signup"), _signup_data(email="fresh@example.test"))
+    run_jobs()
 
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "An account with this email already exists." in html
-    assert EMAIL_TAKEN.split(".")[0] in html
-    assert "Secret Name" not in html and "Hidden Co" not in html
+    assert (taken.status_code, taken["Location"]) == (new.status_code, new["Location"])
     assert User.objects.filter(email="newbie@example.test").count() == 1
+    assert User.objects.get(email="newbie@example.test").name == "Secret Name"
     assert _logged_in_id(client) is None
+    owner_mail, new_mail = mail.outbox
+    assert owner_mail.to == ["newbie@example.test"]
+    assert "already have one" in owner_mail.body
+    assert "/accounts/signin/" not in owner_mail.body  # no way in for whoever typed it
+    assert new_mail.to == ["fresh@example.test"]
+
+
+def test_signup_with_a_look_alike_of_a_taken_email_makes_no_second_account(client, run_jobs):
+    UserFactory(email="host@pivotdesk.test")
+    client.post(reverse("accounts:signup"), _signup_data(email="HOſT@pivotdeſk.teſt"))
+    run_jobs()
+    assert list(User.objects.values_list("email", flat=True)) == ["host@pivotdesk.test"]
+    assert [m.to for m in mail.outbox] == [["host@pivotdesk.test"]]
 
 
 @pytest.mark.parametrize(

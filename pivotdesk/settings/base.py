@@ -278,8 +278,14 @@ AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"  # 429 page + Retry
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
 # The platform router appends the address it saw to X-Forwarded-For; count the proxies we
-# trust from the right. 0 ignores the header (REMOTE_ADDR only).
+# trust from the right: 1 = the router alone, 2 = a CDN in front of it, 0 = REMOTE_ADDR only
+# (docs/DEPLOY.md).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+# Sign-up and password reset: posts per client address and per email address ("N/s|m|h|d",
+# django-ratelimit's rates); over the budget the answer is 429 with Retry-After.
+ACCOUNT_RATE_PER_IP = env.str("ACCOUNT_RATE_PER_IP", default="20/h")
+ACCOUNT_RATE_PER_EMAIL = env.str("ACCOUNT_RATE_PER_EMAIL", default="5/h")
+SIGNIN_LINK_MAX_AGE = env.int("SIGNIN_LINK_MAX_AGE", default=3 * 24 * 3600)
 
 # --- Going live (`python manage.py golive` checks all of it) ------------------------------
 import os  # noqa: E402

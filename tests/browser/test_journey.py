@@ -5,6 +5,7 @@ import datetime
 import re
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -23,7 +24,7 @@ def _no_serious_a11y(page, name):
 
 
 def test_visitor_finds_a_space_signs_up_books_and_host_approves(
-    new_context, site_data, shot, page_problems
+    new_context, site_data, shot, page_problems, run_jobs
 ):
     from accounts.services import host_enable
     from bookings.models import Booking
@@ -85,6 +86,12 @@ def test_visitor_finds_a_space_signs_up_books_and_host_approves(
     guest.get_by_label("Company").fill(GUEST["company"])
     shot(guest, "signup")
     guest.get_by_role("button", name="Sign up").click()
+    # The same answer whether or not the address had an account: the link is in the email.
+    expect(guest.get_by_role("heading", level=1)).to_have_text("Check your email")
+    run_jobs()  # the worker sends the welcome email
+    (welcome,) = mail.outbox
+    guest.goto(re.search(r"https?://\S+(/accounts/signin/\S+)", welcome.body)[1])
+    guest.get_by_role("button", name="Log in and continue").click()
     expect(guest).to_have_url(re.compile(re.escape(listing.get_absolute_url()) + r"book/"))
     # The search's desks and move-in came along.
     expect(guest.get_by_label("Desks")).to_have_value("2")

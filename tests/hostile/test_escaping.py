@@ -35,6 +35,7 @@ def test_signup_name_and_company(world):
     assert response.status_code == 302
     user = User.objects.get(email="evil@example.test")
     assert user.name == EVIL[:150] and user.company == SQLY
+    client.force_login(user)
     _assert_escaped(client.get("/accounts/profile/").content)
     _assert_escaped(client.get("/").content)  # the name in the navigation
 
