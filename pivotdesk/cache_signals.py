@@ -24,6 +24,7 @@ SENDERS = (
     "listings.City",
     "listings.Amenity",
     "bookings.Booking",
+    "pages.Page",
 )
 
 # What public pages show of a listing's host (listing detail: "Hosted by", JSON-LD seller).

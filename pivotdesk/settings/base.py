@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "accounts",
     "listings",
     "bookings",
+    "pages",
     "pivotdesk",  # template tags + cache-invalidation signals (pivotdesk/apps.py)
 ]
 
