@@ -9,6 +9,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from .pagecache import public_content_changed
 
 SENDERS = ["listings." + m for m in ("Listing", "Photo", "Neighborhood", "City", "Amenity")]
+SENDERS += ["pages.Page"]
 # What public pages show of a listing's host ("Hosted by", JSON-LD seller).
 HOST_PUBLIC_FIELDS = frozenset({"name", "company", "email"})
 # Availability counts approved bookings; a request, a decline or an expiry changes no page.

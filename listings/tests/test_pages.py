@@ -230,8 +230,9 @@ def test_move_in_filter_is_inclusive(client):
 def test_search_links_past_the_filters_to_its_results(client):
     ListingFactory()
     html = client.get("/spaces/").content.decode()
-    assert '<a href="#results-heading">Skip to the 1 result</a>' in html
-    assert 'id="results-heading"' in html
+    assert '<a href="#results-list">Skip to the 1 result</a>' in html
+    assert '<a class="skip-link" href="#results-list">Skip to the 1 result</a>' in html
+    assert 'id="results-list"' in html
 
 
 @pytest.mark.parametrize("price", ["349.50", "349.5", "1200"])

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "accounts",
     "listings",
     "bookings",
+    "pages",  # terms, privacy, contact, policies: edited in /admin/
     "demo",  # seed_demo: builds on listings and bookings
     "pivotdesk",  # cache-invalidation signals, golive
 ]
@@ -380,6 +381,7 @@ PAGE_CACHE_PAGES = {
     "sitemap": (),
     "sitemap-section": ("p",),
     "robots": (),
+    **{f"pages:{slug}": () for slug in ("terms", "privacy", "contact", "cancellation-and-notice")},
 }
 # The platform's release id (pivotdesk.pagecache.release_id falls back to the manifest).
 RELEASE_ID = env.str("HEROKU_RELEASE_VERSION", default="") or env.str("SOURCE_VERSION", default="")
