@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
@@ -174,7 +175,7 @@ def pending_requests_panel(request):
         "items": [
             {
                 "url": reverse(f"{host_site.name}:bookings_booking_change", args=[b.pk]),
-                "text": f"#{b.pk} · {b.guest.display_name}: {b.desks} desk(s) at "
+                "text": f"#{b.pk} · {b.guest.display_name}: {b.desks} desk{pluralize(b.desks)} at "
                 f"{b.listing.title}, from {b.start:%b} {b.start.day}",
                 "deadline": b.answer_by,
             }

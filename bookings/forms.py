@@ -2,12 +2,19 @@ import datetime
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from listings.models import Listing
 
 from .models import add_months
-from .services import MAX_LEAD_MONTHS, MAX_TERM_MONTHS
+from .services import (
+    BOOKING_DESKS_TOO_FEW,
+    BOOKING_TERM_TOO_LONG,
+    MAX_LEAD_MONTHS,
+    MAX_TERM_MONTHS,
+    term_too_short_message,
+)
 
 
 def _int_or_none(value):
@@ -33,7 +40,11 @@ class BookingForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         input_formats=["%Y-%m-%d"],
     )
-    months = forms.IntegerField(label="Term (months)", max_value=MAX_TERM_MONTHS)
+    months = forms.IntegerField(
+        label="Term (months)",
+        max_value=MAX_TERM_MONTHS,
+        error_messages={"max_value": BOOKING_TERM_TOO_LONG},
+    )
     message = forms.CharField(
         label="Message to the host",
         required=False,
@@ -55,11 +66,18 @@ class BookingForm(forms.Form):
         initial.setdefault("desks", 1)
         super().__init__(*args, initial=initial, **kwargs)
         self.listing = listing
-        self.fields["desks"].max_value = listing.desks
-        self.fields["desks"].validators.append(MaxValueValidator(listing.desks))
+        desks = self.fields["desks"]
+        desks.max_value = listing.desks
+        desks.error_messages["min_value"] = BOOKING_DESKS_TOO_FEW
+        has = f"This space has {listing.desks} desk{pluralize(listing.desks)}."
+        desks.validators.append(MaxValueValidator(listing.desks, message=has))
         self.fields["desks"].widget.attrs.update(min=1, max=listing.desks)
         self.fields["months"].min_value = listing.min_term_months
-        self.fields["months"].validators.append(MinValueValidator(listing.min_term_months))
+        self.fields["months"].validators.append(
+            MinValueValidator(
+                listing.min_term_months, message=term_too_short_message(listing.min_term_months)
+            )
+        )
         self.fields["months"].widget.attrs.update(min=listing.min_term_months, max=MAX_TERM_MONTHS)
         # The date picker offers only days the service accepts (it still checks them).
         today = timezone.localdate()

@@ -4,6 +4,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
 from listings.models import Listing
@@ -88,7 +89,7 @@ class Booking(models.Model):
         ]
 
     def __str__(self):
-        return f"Booking #{self.pk}: {self.desks} desk(s) from {self.start}"
+        return f"Booking #{self.pk}: {self.desks} desk{pluralize(self.desks)} from {self.start}"
 
     def get_absolute_url(self):
         return reverse("bookings:detail", kwargs={"pk": self.pk})

@@ -29,8 +29,24 @@ MAX_LEAD_MONTHS = 24  # how far ahead a term may start
 NOTICE_PERIOD = datetime.timedelta(days=30)
 
 BOOKING_DESKS_TOO_FEW = "Ask for at least one desk."
-BOOKING_DESKS_NOT_FREE = "Only {free} desk(s) are free for that whole term."
-BOOKING_TERM_TOO_SHORT = "This space is let for at least {min} month(s)."
+BOOKING_NO_DESKS_FREE = "No desks are free for that whole term."
+BOOKING_DESKS_NOT_FREE = "Only {free} desk{s} {verb} free for that whole term."
+BOOKING_TERM_TOO_SHORT = "This space is let for at least {min} month{s}."
+
+
+def desks_not_free_message(free: int) -> str:
+    """What a guest (or a host approving) reads when the desks asked for are not free."""
+    if free <= 0:
+        return BOOKING_NO_DESKS_FREE
+    return BOOKING_DESKS_NOT_FREE.format(
+        free=free, s="" if free == 1 else "s", verb="is" if free == 1 else "are"
+    )
+
+
+def term_too_short_message(months: int) -> str:
+    return BOOKING_TERM_TOO_SHORT.format(min=months, s="" if months == 1 else "s")
+
+
 BOOKING_TERM_TOO_LONG = f"Terms are at most {MAX_TERM_MONTHS} months."
 BOOKING_START_IN_PAST = "The start date has already passed."
 BOOKING_START_TOO_FAR = f"Terms can start at most {MAX_LEAD_MONTHS} months from today."
@@ -161,7 +177,7 @@ def booking_request(
     if desks < 1:
         raise ValidationError(BOOKING_DESKS_TOO_FEW)
     if months < listing.min_term_months:
-        raise ValidationError(BOOKING_TERM_TOO_SHORT.format(min=listing.min_term_months))
+        raise ValidationError(term_too_short_message(listing.min_term_months))
     if months > MAX_TERM_MONTHS:
         raise ValidationError(BOOKING_TERM_TOO_LONG)
     today = timezone.localdate()
@@ -174,7 +190,7 @@ def booking_request(
     end = add_months(start, months)
     free = desks_free(listing=listing, start=start, months=months)  # under the listing's lock
     if desks > free:
-        raise ValidationError(BOOKING_DESKS_NOT_FREE.format(free=free))
+        raise ValidationError(desks_not_free_message(free))
 
     booking = Booking(
         listing=listing,
@@ -225,7 +241,7 @@ def booking_approve(*, booking: Booking, host: User) -> Booking:
         raise ValidationError(BOOKING_APPROVE_START_PASSED.format(start=booking.start))
     free = desks_free(listing=listing, start=booking.start, months=booking.months)
     if booking.desks > free:
-        raise ValidationError(BOOKING_DESKS_NOT_FREE.format(free=max(free, 0)))
+        raise ValidationError(desks_not_free_message(free))
     approved = _set_status(booking, status=Booking.Status.APPROVED, actor=host)
     declined = _decline_what_no_longer_fits(listing=listing, approved=booking, actor=host)
     booking_emails_enqueue(

@@ -398,7 +398,7 @@ def test_logged_in_nav_links_profile_bookings_and_posts_logout(client, make_host
     guest = UserFactory(name="Gus Guest")
     client.force_login(guest)
     nav = client.get(reverse("accounts:profile")).content.decode()
-    assert f'href="{reverse("accounts:profile")}">Gus Guest</a>' in nav
+    assert f'href="{reverse("accounts:profile")}" title="Gus Guest">Gus Guest</a>' in nav
     assert 'href="/bookings/"' in nav
     assert f'<form method="post" action="{reverse("accounts:logout")}">' in nav
     assert "Host admin" not in nav

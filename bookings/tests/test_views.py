@@ -137,11 +137,30 @@ def test_service_refusals_show_as_form_errors(client):
     past = client.post(book_url(listing), {"desks": "1", "start": "2001-01-01", "months": "1"})
     assert "already passed" in past.content.decode()
     full = client.post(book_url(listing), {"desks": "1", "start": soon(), "months": "1"})
-    assert "Only 0 desk(s) are free" in full.content.decode()
+    assert "No desks are free for that whole term." in full.content.decode()
     login(client, listing.host)
     own = client.post(book_url(listing), {"desks": "1", "start": soon(200), "months": "1"})
     assert "cannot book your own space" in own.content.decode()
     assert Booking.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"desks": "5", "months": "3"}, "This space has 4 desks."),
+        ({"desks": "0", "months": "3"}, "Ask for at least one desk."),
+        ({"desks": "1", "months": "2"}, "This space is let for at least 3 months."),
+        ({"desks": "1", "months": "37"}, "Terms are at most 36 months."),
+    ],
+)
+def test_booking_form_errors_speak_plainly(client, data, message):
+    listing = ListingFactory(desks=4, min_term_months=3)
+    login(client, UserFactory())
+    response = client.post(book_url(listing), {**data, "start": soon().isoformat()})
+    html = response.content.decode()
+    assert message in html
+    assert "Ensure this value" not in html
+    assert not Booking.objects.exists()
 
 
 def test_book_page_404s_for_unknown_or_unpublished_listings(client):
