@@ -7,11 +7,10 @@ from django.utils import timezone
 
 from listings.models import Listing
 
-from .models import add_months
+from .rules import move_in_range
 from .services import (
     BOOKING_DESKS_TOO_FEW,
     BOOKING_TERM_TOO_LONG,
-    MAX_LEAD_MONTHS,
     MAX_TERM_MONTHS,
     term_too_short_message,
 )
@@ -80,10 +79,9 @@ class BookingForm(forms.Form):
         )
         self.fields["months"].widget.attrs.update(min=listing.min_term_months, max=MAX_TERM_MONTHS)
         # The date picker offers only days the service accepts (it still checks them).
-        today = timezone.localdate()
+        first, last = move_in_range(today=timezone.localdate())
         self.fields["start"].widget.attrs.update(
-            min=max(today, listing.available_from).isoformat(),
-            max=add_months(today, MAX_LEAD_MONTHS).isoformat(),
+            min=max(first, listing.available_from).isoformat(), max=last.isoformat()
         )
 
     def quote(self):

@@ -13,7 +13,9 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import User
 
-from .models import Booking
+from .models import Booking, add_months
+
+MAX_LEAD_MONTHS = 24  # how far ahead a term may start
 
 BOOKING_BAD_TRANSITION = "A {status} booking cannot be {action}."
 BOOKING_NOT_YOUR_LISTING = "Only the host of this space can answer this request."
@@ -55,3 +57,9 @@ def guest_exit(*, booking: Booking, user: User, today: datetime.date) -> GuestEx
     if booking.notice_given_at is not None:
         raise ValidationError(BOOKING_NOTICE_ALREADY_GIVEN.format(end=booking.end))
     return "notice"
+
+
+def move_in_range(*, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first and last day a term may start on ``today``: from today, at most
+    MAX_LEAD_MONTHS ahead. The booking form, the search and booking_request all use it."""
+    return today, add_months(today, MAX_LEAD_MONTHS)

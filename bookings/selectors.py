@@ -26,7 +26,9 @@ from accounts.models import User
 from listings.models import Listing
 
 from .models import Booking, BookingEvent, Message, add_months
-from .rules import guest_exit, host_answer_check
+from .rules import guest_exit, host_answer_check, move_in_range
+
+__all__ = ["move_in_range"]  # a rule listings' search asks too
 
 Interval = tuple[datetime.date, datetime.date, int]  # (start, end exclusive, desks)
 

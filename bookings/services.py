@@ -21,11 +21,10 @@ from listings.services import listing_lock
 
 from .emails import BookingEmail, EmailKind, Recipient, booking_emails_enqueue
 from .models import EXPIRE_AFTER, Booking, BookingEvent, Message, add_months
-from .rules import guest_exit, host_answer_check
+from .rules import MAX_LEAD_MONTHS, guest_exit, host_answer_check, move_in_range
 from .selectors import approved_intervals, desks_free, peak_desks
 
 MAX_TERM_MONTHS = 36
-MAX_LEAD_MONTHS = 24  # how far ahead a term may start
 NOTICE_PERIOD = datetime.timedelta(days=30)
 
 BOOKING_DESKS_TOO_FEW = "Ask for at least one desk."
@@ -180,10 +179,10 @@ def booking_request(
         raise ValidationError(term_too_short_message(listing.min_term_months))
     if months > MAX_TERM_MONTHS:
         raise ValidationError(BOOKING_TERM_TOO_LONG)
-    today = timezone.localdate()
-    if start < today:
+    first, last = move_in_range(today=timezone.localdate())
+    if start < first:
         raise ValidationError(BOOKING_START_IN_PAST)
-    if start > add_months(today, MAX_LEAD_MONTHS):
+    if start > last:
         raise ValidationError(BOOKING_START_TOO_FAR)
     if start < listing.available_from:
         raise ValidationError(BOOKING_START_TOO_EARLY.format(date=listing.available_from))

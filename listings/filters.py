@@ -16,9 +16,10 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from bookings.selectors import listings_with_free_desks
+from bookings.selectors import listings_with_free_desks, move_in_range
 from pivotdesk.pagecache import request_content_version
 
 from .models import Listing
@@ -45,6 +46,7 @@ ORDERINGS = {
 }
 
 NEIGHBORHOOD_NOT_IN_CITY = "{neighborhood} is not in {city}."
+MOVE_IN_OUT_OF_RANGE = "Choose a move-in date from {first:%B %-d, %Y} to {last:%B %-d, %Y}."
 IGNORED_NOTE = "{label}: {error} We ignored this filter."
 
 
@@ -59,6 +61,15 @@ class ListingFilterForm(forms.Form):
     neighborhood_cities: dict[str, set[str]] = {}
     neighborhood_names: dict[str, str] = {}
     city_names: dict[str, str] = {}
+
+    def clean_move_in(self):
+        move_in = self.cleaned_data.get("move_in")
+        first, last = move_in_range(today=timezone.localdate())
+        if move_in is not None and not first <= move_in <= last:
+            raise forms.ValidationError(
+                MOVE_IN_OUT_OF_RANGE.format(first=first, last=last), code="out_of_range"
+            )
+        return move_in
 
     def clean(self):
         cleaned = super().clean()

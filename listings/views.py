@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from bookings.selectors import guest_bookings_on, listing_availability
+from bookings.selectors import guest_bookings_on, listing_availability, move_in_range
 from pivotdesk.pagecache import release_id, request_content_version
 
 from . import selectors, seo
@@ -86,6 +86,7 @@ def home(request):
             "cities": cities,
             "featured": selectors.featured_by_city(cities=cities),
             "canonical": seo.absolute_url("/"),
+            "move_in_range": move_in_range(today=timezone.localdate()),
         },
     )
 
@@ -127,6 +128,7 @@ def search(request):
             "pins": seo.map_pins(listings),
             "map": map_config(),
             "canonical": seo.absolute_url(_page_url(request.path, params, page.number)),
+            "move_in_range": move_in_range(today=timezone.localdate()),
         },
     )
 

@@ -246,3 +246,48 @@ def test_a_price_with_cents_shown_back_can_be_submitted_again(client, listing, p
         value, step = Decimal(attrs["value"]), Decimal(attrs["step"])
         assert value == Decimal(price)
         assert value % step == 0, attrs
+
+
+def _two_years_from(today: datetime.date) -> datetime.date:
+    """The search horizon: 24 months ahead (Feb 29 falls back to Feb 28)."""
+    try:
+        return today.replace(year=today.year + 2)
+    except ValueError:
+        return today.replace(year=today.year + 2, day=28)
+
+
+@pytest.mark.parametrize(
+    "move_in",
+    [
+        lambda today: today - datetime.timedelta(days=1),
+        lambda today: _two_years_from(today) + datetime.timedelta(days=1),
+        lambda today: datetime.date(2101, 1, 1),
+    ],
+    ids=["yesterday", "past-the-horizon", "far-future"],
+)
+def test_a_move_in_date_that_cannot_work_is_a_form_error_with_the_range(client, move_in):
+    today = timezone.localdate()
+    ListingFactory()
+    response = client.get("/spaces/", {"move_in": move_in(today).isoformat()})
+    assert response.status_code == 200
+    html = response.content.decode()
+    first, last = today, _two_years_from(today)
+    message = f"Choose a move-in date from {first:%B %-d, %Y} to {last:%B %-d, %Y}."
+    assert message in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_a_move_in_date_in_range_is_kept(client):
+    today = timezone.localdate()
+    ListingFactory()
+    response = client.get("/spaces/", {"move_in": _two_years_from(today).isoformat()})
+    assert "Choose a move-in date" not in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/", "/spaces/"])
+def test_date_inputs_offer_only_the_days_a_term_may_start(client, path):
+    today = timezone.localdate()
+    page = parse(client.get(path))
+    (attrs,) = [a for _, a in page.controls if a.get("name") == "move_in"]
+    assert attrs["min"] == today.isoformat()
+    assert attrs["max"] == _two_years_from(today).isoformat()
