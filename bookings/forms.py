@@ -1,4 +1,6 @@
 import datetime
+import re
+import uuid
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -14,6 +16,8 @@ from .services import (
     MAX_TERM_MONTHS,
     term_too_short_message,
 )
+
+REQUEST_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 def _int_or_none(value):
@@ -50,6 +54,8 @@ class BookingForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    # One key per rendered form: submitting it twice makes one request (services.booking_request).
+    request_key = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, listing: Listing, prefill=None, **kwargs):
         """``prefill`` is the search's query string (?desks=&move_in=); garbage is ignored."""
@@ -63,6 +69,7 @@ class BookingForm(forms.Form):
             if move_in is not None:
                 initial["start"] = move_in
         initial.setdefault("desks", 1)
+        initial.setdefault("request_key", uuid.uuid4().hex)
         super().__init__(*args, initial=initial, **kwargs)
         self.listing = listing
         desks = self.fields["desks"]
@@ -83,6 +90,11 @@ class BookingForm(forms.Form):
         self.fields["start"].widget.attrs.update(
             min=max(first, listing.available_from).isoformat(), max=last.isoformat()
         )
+
+    def clean_request_key(self):
+        """A forged or garbled key is dropped (the duplicate check still holds), not an error."""
+        key = self.cleaned_data.get("request_key") or ""
+        return key if REQUEST_KEY.fullmatch(key) else ""
 
     def quote(self):
         """(price per month, total for the term) for the desks and months entered, if sane."""

@@ -68,6 +68,12 @@ class Booking(models.Model):
     message = models.TextField(blank=True, max_length=2000)
     decided_at = models.DateTimeField(null=True, blank=True)
     notice_given_at = models.DateTimeField(null=True, blank=True)
+    request_key = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        help_text="The request form's one-time key: a form submitted twice makes one booking.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -80,6 +86,11 @@ class Booking(models.Model):
             models.CheckConstraint(condition=Q(months__gt=0), name="booking_months_positive"),
             models.CheckConstraint(
                 condition=Q(start__lt=F("end")), name="booking_start_before_end"
+            ),
+            models.UniqueConstraint(
+                fields=["guest", "request_key"],
+                condition=~Q(request_key=""),
+                name="booking_request_key_once",
             ),
         ]
         indexes = [

@@ -13,6 +13,8 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.models import User
@@ -60,6 +62,7 @@ BOOKING_APPROVE_START_PASSED = (
     "guest can ask again with new dates."
 )
 BOOKING_OWN_LISTING = "You cannot book your own space."
+BOOKING_DUPLICATE = "You have already asked for {desks} desk{s} here from {start:%B %-d, %Y}."
 MESSAGE_NOT_A_PARTY = "Only the guest and the host can write in this thread."
 MESSAGE_EMPTY = "Write a message first."
 
@@ -160,8 +163,14 @@ def booking_request(
     start: datetime.date,
     months: int,
     message: str = "",
+    request_key: str = "",
 ) -> Booking:
     """Request ``desks`` desks from ``start`` for ``months`` months.
+
+    One request per intent: the same ``request_key`` (the form's one-time key: a double click,
+    Back and submit again) returns the booking it already made, and an open request or booking
+    of this guest for the same listing, start and term is refused with ValidationError code
+    "duplicate" (``params["booking_id"]`` names it) — no second request, no second email.
 
     Locks the listing row (select_for_update) before counting free desks, so the answer holds
     until commit. With ``listing.instant_book`` a request that fits is approved under the same
@@ -169,10 +178,26 @@ def booking_request(
     Raises ValidationError when the request is not allowed.
     """
     listing = _lock_listing(listing.pk)
+    # Under the listing's lock: a second submit waits for the first and then sees it.
+    if request_key:
+        made = Booking.objects.filter(guest=guest, request_key=request_key).first()
+        if made is not None:
+            return made
     if not listing.is_published:
         raise ValidationError(BOOKING_LISTING_UNPUBLISHED)
     if guest.pk == listing.host_id:
         raise ValidationError(BOOKING_OWN_LISTING)
+    same = (
+        Booking.objects.filter(guest=guest, listing=listing, start=start, months=months)
+        .filter(Q(status=Booking.Status.REQUESTED) | Q(status=Booking.Status.APPROVED))
+        .first()
+    )
+    if same is not None:
+        raise ValidationError(
+            BOOKING_DUPLICATE.format(desks=same.desks, s=pluralize(same.desks), start=start),
+            code="duplicate",
+            params={"booking_id": same.pk},
+        )
     if desks < 1:
         raise ValidationError(BOOKING_DESKS_TOO_FEW)
     if months < listing.min_term_months:
@@ -201,6 +226,7 @@ def booking_request(
         price_per_desk=listing.price_per_desk,
         total=listing.price_per_desk * desks * months,
         message=message.strip(),
+        request_key=request_key,
     )
     booking.full_clean()
     booking.save()

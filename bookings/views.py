@@ -38,6 +38,9 @@ def booking_create(request, city, slug):
                 guest=request.user, listing=listing, **form.cleaned_data
             )
         except ValidationError as exc:
+            if exc.code == "duplicate":
+                messages.info(request, f"{exc.message} Here it is.")
+                return redirect("bookings:detail", pk=exc.params["booking_id"])
             form.add_error(None, exc)
         else:
             if booking.is_approved:
@@ -48,7 +51,13 @@ def booking_create(request, city, slug):
     return render(
         request,
         "bookings/booking_form.html",
-        {"form": form, "listing": listing, "quote": form.quote()},
+        {
+            "form": form,
+            "listing": listing,
+            "quote": form.quote(),
+            "price_cents": int(listing.price_per_desk * 100),
+            "max_months": services.MAX_TERM_MONTHS,
+        },
     )
 
 

@@ -518,3 +518,45 @@ def test_email_text_is_not_html_escaped_and_html_is(run_jobs):
     assert "Ada & <Co>" in email.body and "Fish & chips <3" in email.body
     html = email.alternatives[0][0]
     assert "Ada &amp; &lt;Co&gt;" in html and "<Co>" not in html
+
+
+# --- one request per intent ----------------------------------------------------------------
+
+KEY = "0123456789abcdef0123456789abcdef"
+
+
+def test_the_same_request_key_twice_makes_one_request_and_one_email_job():
+    listing = ListingFactory(desks=4)
+    guest = UserFactory()
+    first = services.booking_request(
+        guest=guest, listing=listing, desks=2, start=soon(), months=1, request_key=KEY
+    )
+    jobs = DBTaskResult.objects.count()
+    again = services.booking_request(
+        guest=guest, listing=listing, desks=2, start=soon(), months=1, request_key=KEY
+    )
+    assert again.pk == first.pk
+    assert Booking.objects.count() == 1
+    assert DBTaskResult.objects.count() == jobs  # no second "New request" email
+
+
+def test_an_identical_open_request_is_refused_with_a_pointer_to_the_first():
+    listing = ListingFactory(desks=4)
+    guest = UserFactory()
+    first = request(listing, guest=guest, desks=2)
+    with pytest.raises(ValidationError) as exc:
+        request(listing, guest=guest, desks=1)  # same listing, start and term
+    assert exc.value.code == "duplicate"
+    assert exc.value.params == {"booking_id": first.pk}
+    assert f"You have already asked for 2 desks here from {soon():%B %-d, %Y}." in refusal(exc)
+    assert Booking.objects.count() == 1
+
+
+def test_other_dates_or_a_closed_request_are_not_duplicates():
+    listing = ListingFactory(desks=4)
+    guest = UserFactory()
+    first = request(listing, guest=guest)
+    request(listing, guest=guest, start=soon(30))  # other dates: a second intent
+    services.booking_cancel(booking=first, by=guest)
+    request(listing, guest=guest)  # asking again after withdrawing
+    assert Booking.objects.filter(guest=guest).count() == 3

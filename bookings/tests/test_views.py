@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -53,6 +54,12 @@ def test_book_page_is_prefilled_from_the_search_and_shows_the_price(client):
     assert 'name="desks"' in html and 'value="2"' in html
     assert f'value="{soon(9).isoformat()}"' in html
     assert 'name="months"' in html and 'value="3"' in html
+    # Without JavaScript nothing is quoted for fields the guest may still change...
+    assert "$350.00 per desk per month: the total for the desks and term you choose" in html
+    assert 'data-price-cents="35000"' in html
+    # ... and after a submit the page quotes exactly what was submitted.
+    response = client.post(book_url(listing), {"desks": "2", "months": "3", "start": "garbage"})
+    html = response.content.decode()
     assert "$700.00 per month" in html and "$2,100.00" in html
 
 
@@ -411,3 +418,46 @@ def test_the_listing_page_reminds_a_logged_in_guest_of_their_bookings_here(clien
     response = client.get(listing.get_absolute_url())
     assert "your-bookings" not in response.content.decode()
     assert "Cookie" not in response.get("Vary", "")
+
+
+# --- one request per intent ----------------------------------------------------------------
+
+
+def _form_key(client, listing):
+    html = client.get(book_url(listing)).content.decode()
+    return re.search(r'name="request_key" value="([0-9a-f]{32})"', html)[1]
+
+
+def test_submitting_the_same_form_twice_makes_one_request_and_mails_the_host_once(client, run_jobs):
+    listing = ListingFactory(desks=4)
+    login(client, UserFactory())
+    data = {"desks": "2", "months": "1", "start": soon().isoformat()}
+    data["request_key"] = _form_key(client, listing)
+    first = client.post(book_url(listing), data)
+    second = client.post(book_url(listing), data)  # a double click, or Back and submit
+    (booking,) = Booking.objects.all()
+    assert first["Location"] == second["Location"] == booking.get_absolute_url()
+    run_jobs()
+    assert [m.to for m in mail.outbox] == [[listing.host.email]]
+
+
+def test_a_second_form_for_the_same_dates_leads_to_the_first_request(client):
+    listing = ListingFactory(desks=4)
+    login(client, UserFactory())
+    data = {"desks": "2", "months": "1", "start": soon().isoformat()}
+    client.post(book_url(listing), {**data, "request_key": _form_key(client, listing)})
+    response = client.post(
+        book_url(listing), {**data, "request_key": _form_key(client, listing)}, follow=True
+    )
+    (booking,) = Booking.objects.all()
+    assert response.redirect_chain[-1][0] == booking.get_absolute_url()
+    assert "You have already asked for 2 desks here" in response.content.decode()
+
+
+@pytest.mark.parametrize("key", ["", "not-hex", "x" * 5000, "0123456789ABCDEF0123456789ABCDEF"])
+def test_a_forged_request_key_is_ignored_not_an_error(client, key):
+    listing = ListingFactory(desks=4)
+    login(client, UserFactory())
+    data = {"desks": "1", "months": "1", "start": soon().isoformat(), "request_key": key}
+    assert client.post(book_url(listing), data).status_code == 302
+    assert Booking.objects.get().request_key == ""
