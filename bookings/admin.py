@@ -103,28 +103,56 @@ class HostBookingAdmin(BookingAdminBase):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(listing__host=request.user)
 
+    @staticmethod
+    def _described(booking) -> str:
+        return (
+            f"#{booking.pk} from {booking.guest.display_name} ({booking.desks} "
+            f"desk{pluralize(booking.desks)} from {booking.start:%B} {booking.start.day})"
+        )
+
     def _answer(self, request, bookings, service, done):
+        """Answer each request in the order they arrived: first come, first served. Each
+        commits on its own, so one that does not fit keeps the others; the host reads which
+        did not fit and why, including those an earlier approval in this batch declined."""
+        bookings = sorted(bookings, key=lambda b: (b.created_at, b.pk))
+        waiting = {b.pk for b in bookings if b.is_pending}
         ok = 0
-        # Each booking commits on its own: one refusal keeps the others.
         for booking in bookings:
+            booking.refresh_from_db(fields=["status"])
+            if booking.pk in waiting and booking.status == Booking.Status.DECLINED:
+                self.message_user(
+                    request,
+                    f"Request {self._described(booking)} did not fit once the earlier requests "
+                    f"were approved: it was declined and the guest told.",
+                    messages.WARNING,
+                )
+                continue
             try:
                 service(booking=booking, host=request.user)
             except ValidationError as exc:
                 self.message_user(
-                    request, f"Booking #{booking.pk}: {' '.join(exc.messages)}", messages.ERROR
+                    request,
+                    f"Request {self._described(booking)}: {' '.join(exc.messages)}",
+                    messages.ERROR,
                 )
             else:
                 ok += 1
         if ok:
-            self.message_user(request, f"{done} {ok} booking request(s).", messages.SUCCESS)
+            self.message_user(
+                request, f"{done} {ok} booking request{pluralize(ok)}.", messages.SUCCESS
+            )
 
     @admin.action(description="Approve selected requests", permissions=["change"])
     def approve_selected(self, request, queryset):
-        self._answer(request, queryset, services.booking_approve, "Approved")
+        self._answer(
+            request, queryset.select_related("guest"), services.booking_approve, "Approved"
+        )
 
     @admin.action(description="Decline selected requests", permissions=["change"])
     def decline_selected(self, request, queryset):
-        self._answer(request, queryset, services.booking_decline, "Declined")
+        self._answer(
+            request, queryset.select_related("guest"), services.booking_decline, "Declined"
+        )
 
     def get_urls(self):
         return [

@@ -97,9 +97,33 @@ def test_host_admin_actions_approve_and_report_refusals(host_client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Approved 1 booking request" in html
-    assert f"Booking #{closed.pk}: A cancelled booking cannot be approved." in html
+    assert f"Request #{closed.pk} from " in html
+    assert "A cancelled booking cannot be approved." in html
     fits.refresh_from_db()
     assert fits.status == Booking.Status.APPROVED
+
+
+def test_bulk_approve_is_first_come_first_served_and_says_who_did_not_fit(host_client):
+    listing = host_client.listing  # its desks: enough for the first asker only
+    listing.desks = 3
+    listing.save()
+    earliest = BookingFactory(listing=listing, desks=3, guest=UserFactory(name="Early Bird"))
+    later = BookingFactory(listing=listing, desks=2, guest=UserFactory(name="Late Comer"))
+    response = host_client.post(
+        reverse("host:bookings_booking_changelist"),
+        # The changelist shows the newest first; the order of the selection does not matter.
+        {"action": "approve_selected", "_selected_action": [later.pk, earliest.pk]},
+        follow=True,
+    )
+    html = response.content.decode()
+    earliest.refresh_from_db()
+    later.refresh_from_db()
+    assert earliest.status == Booking.Status.APPROVED
+    assert later.status == Booking.Status.DECLINED
+    assert "Approved 1 booking request." in html
+    assert f"Request #{later.pk} from Late Comer (2 desks from" in html
+    assert "did not fit once the earlier requests were approved" in html
+    assert "A declined booking cannot be approved" not in html
 
 
 def test_host_admin_decline_action(host_client):
