@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
@@ -46,7 +47,12 @@ def booking_create(request, city, slug):
             if booking.is_approved:
                 messages.success(request, "Booked! The host has instant booking on.")
             else:
-                messages.success(request, "Request sent. The host has 72 hours to answer.")
+                deadline = timezone.localtime(booking.answer_by)
+                messages.success(
+                    request,
+                    f"Request sent. The host answers by {deadline:%B} {deadline.day}, "
+                    f"{deadline:%-I:%M %p}; if not, the request expires.",
+                )
             return redirect(booking)
     return render(
         request,
