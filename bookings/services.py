@@ -23,11 +23,10 @@ from listings.services import listing_lock
 
 from .emails import BookingEmail, EmailKind, Recipient, booking_emails_enqueue
 from .models import EXPIRE_AFTER, Booking, BookingEvent, Message, add_months
-from .rules import MAX_LEAD_MONTHS, guest_exit, host_answer_check, move_in_range
+from .rules import MAX_LEAD_MONTHS, guest_exit, host_answer_check, move_in_range, notice_end
 from .selectors import approved_intervals, desks_free, peak_desks
 
 MAX_TERM_MONTHS = 36
-NOTICE_PERIOD = datetime.timedelta(days=30)
 
 BOOKING_DESKS_TOO_FEW = "Ask for at least one desk."
 BOOKING_NO_DESKS_FREE = "No desks are free for that whole term."
@@ -316,7 +315,7 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
             [_email(booking, EmailKind.CANCELLED, to, event=event) for to in Recipient]
         )
         return booking
-    new_end = min(today + NOTICE_PERIOD, booking.end)
+    new_end = notice_end(booking=booking, today=today)
     booking.end = new_end
     booking.notice_given_at = timezone.now()
     event = _set_status(

@@ -298,7 +298,7 @@ def test_forged_booking_ids_get_404(client, name):
     assert client.get("/bookings/99999999999999999999999/").status_code == 404
 
 
-@pytest.mark.parametrize("name", ["message", "approve", "decline", "cancel"])
+@pytest.mark.parametrize("name", ["message", "approve", "decline"])
 def test_actions_only_accept_post(client, name):
     booking = BookingFactory()
     login(client, booking.listing.host)
@@ -461,3 +461,50 @@ def test_a_forged_request_key_is_ignored_not_an_error(client, key):
     data = {"desks": "1", "months": "1", "start": soon().isoformat(), "request_key": key}
     assert client.post(book_url(listing), data).status_code == 302
     assert Booking.objects.get().request_key == ""
+
+
+# --- confirm what cannot be undone ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "start_in_days", "heading", "says"),
+    [
+        ("requested", 7, "Withdraw your request?", "You can ask again later"),
+        ("approved", 7, "Cancel your booking?", "this cannot be undone"),
+        ("approved", -10, "Give 30 days' notice?", "your last day will be"),
+    ],
+    ids=["withdraw", "cancel", "notice"],
+)
+def test_cancel_withdraw_and_notice_ask_first_and_say_what_happens(
+    client, status, start_in_days, heading, says
+):
+    booking = BookingFactory(status=status, start=soon(start_in_days), months=3)
+    login(client, booking.guest)
+    detail = client.get(booking.get_absolute_url()).content.decode()
+    url = reverse("bookings:cancel", args=[booking.pk])
+    assert f'href="{url}"' in detail  # a link to the question, not a button that acts
+    page = client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200 and heading in html and says in html
+    booking.refresh_from_db()
+    assert booking.status == status and booking.notice_given_at is None  # asking did nothing
+    assert client.post(url).status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == "cancelled" or booking.notice_given_at is not None
+
+
+def test_the_notice_question_gives_the_new_last_day(client):
+    booking = BookingFactory(status="approved", start=soon(-10), months=6)
+    login(client, booking.guest)
+    html = client.get(reverse("bookings:cancel", args=[booking.pk])).content.decode()
+    last = timezone.localdate() + datetime.timedelta(days=29)
+    assert f"{last:%A}, {last:%B} {last.day}, {last.year}" in html
+
+
+def test_only_the_guest_is_asked(client):
+    booking = BookingFactory(status="approved")
+    login(client, booking.listing.host)
+    response = client.get(reverse("bookings:cancel", args=[booking.pk]), follow=True)
+    assert "Only the guest who made this booking can cancel it." in response.content.decode()
+    stranger = BookingFactory()
+    assert client.get(reverse("bookings:cancel", args=[stranger.pk])).status_code == 404
