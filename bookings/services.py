@@ -64,6 +64,7 @@ BOOKING_ANSWER_TIME_PASSED = (
     "expired. The guest can ask again."
 )
 BOOKING_OWN_LISTING = "You cannot book your own space."
+BOOKING_OFFICE_WHOLE = "This private office is let whole: ask for all {desks} desks."
 BOOKING_DUPLICATE = "You have already asked for {desks} desk{s} here from {start:%B %-d, %Y}."
 MESSAGE_NOT_A_PARTY = "Only the guest and the host can write in this thread."
 MESSAGE_EMPTY = "Write a message first."
@@ -202,6 +203,8 @@ def booking_request(
         )
     if desks < 1:
         raise ValidationError(BOOKING_DESKS_TOO_FEW)
+    if listing.is_let_whole and desks != listing.desks:
+        raise ValidationError(BOOKING_OFFICE_WHOLE.format(desks=listing.desks))
     if months < listing.min_term_months:
         raise ValidationError(term_too_short_message(listing.min_term_months))
     if months > MAX_TERM_MONTHS:

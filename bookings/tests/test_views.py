@@ -1,8 +1,10 @@
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -508,3 +510,52 @@ def test_only_the_guest_is_asked(client):
     assert "Only the guest who made this booking can cancel it." in response.content.decode()
     stranger = BookingFactory()
     assert client.get(reverse("bookings:cancel", args=[stranger.pk])).status_code == 404
+
+
+# --- private offices are let whole ---------------------------------------------------------
+
+
+def test_a_private_office_is_requested_and_priced_whole(client):
+    office = ListingFactory(
+        space_type=Listing.SpaceType.PRIVATE_OFFICE, desks=4, price_per_desk="900.00"
+    )
+    login(client, UserFactory())
+    html = client.get(book_url(office), {"desks": "1"}).content.decode()
+    assert "Office for up to 4 (let whole)" in html
+    assert 'name="desks" value="4"' in html and "disabled" in html
+    # A forged post for one desk still asks for the whole office.
+    response = client.post(book_url(office), {"desks": "1", "months": "1", "start": soon()})
+    assert response.status_code == 302
+    booking = Booking.objects.get()
+    assert (booking.desks, booking.total) == (4, Decimal("3600.00"))
+
+
+def test_the_service_refuses_part_of_an_office():
+    from bookings import services
+
+    office = ListingFactory(space_type=Listing.SpaceType.PRIVATE_OFFICE, desks=4)
+    with pytest.raises(ValidationError) as exc:
+        services.booking_request(
+            guest=UserFactory(), listing=office, desks=1, start=soon(), months=1
+        )
+    assert exc.value.messages == ["This private office is let whole: ask for all 4 desks."]
+
+
+def test_offices_show_as_an_office_for_up_to_n_and_search_finds_them_by_size(client):
+    office = ListingFactory(
+        space_type=Listing.SpaceType.PRIVATE_OFFICE, desks=5, price_per_desk=Decimal("900.00")
+    )
+    detail = client.get(office.get_absolute_url()).content.decode()
+    assert "An office for up to 5, let whole: $4,500 a month" in detail
+    assert "Request the office" in detail
+    found = client.get("/spaces/", {"desks": "5"}).content.decode()
+    assert "office for up to 5" in found and "$4,500" in found
+    assert office.title not in client.get("/spaces/", {"desks": "6"}).content.decode()
+    # Once booked, it is full: nobody shares it.
+    BookingFactory(listing=office, desks=5, status="approved", start=soon(), months=2)
+    assert (
+        office.title
+        not in client.get(
+            "/spaces/", {"desks": "1", "move_in": soon().isoformat()}
+        ).content.decode()
+    )
