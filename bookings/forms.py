@@ -73,6 +73,11 @@ class BookingForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         self.listing = listing
         desks = self.fields["desks"]
+        if listing.is_let_whole:
+            # A private office is let whole: the desks are not the guest's to choose.
+            self.initial["desks"] = listing.desks
+            desks.disabled = True
+            desks.label = f"Office for up to {listing.desks} (let whole)"
         desks.max_value = listing.desks
         desks.error_messages["min_value"] = BOOKING_DESKS_TOO_FEW
         has = f"This space has {listing.desks} desk{pluralize(listing.desks)}."

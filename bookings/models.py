@@ -6,11 +6,18 @@ from django.db import models
 from django.db.models import F, Q
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils import timezone
 
 from listings.models import Listing
 
 # A request the host has not answered by then expires (services.booking_expire_stale).
 EXPIRE_AFTER = datetime.timedelta(hours=72)
+
+
+def answer_deadline_for_start(start: datetime.date) -> datetime.datetime:
+    """The latest a host may answer a request that starts on ``start``: the end of the day
+    before it (midnight as the move-in day begins, local time)."""
+    return timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -115,8 +122,10 @@ class Booking(models.Model):
 
     @property
     def answer_by(self) -> datetime.datetime:
-        """When this request expires if the host has not answered (pending requests only)."""
-        return self.created_at + EXPIRE_AFTER
+        """When this request expires if the host has not answered (pending requests only):
+        72 hours after it was made, or the end of the day before the move-in day
+        (America/Denver), whichever comes first — so the guest always knows before the day."""
+        return min(self.created_at + EXPIRE_AFTER, answer_deadline_for_start(self.start))
 
     @property
     def is_approved(self):

@@ -16,6 +16,7 @@ from accounts.models import User
 from .models import Booking, add_months
 
 MAX_LEAD_MONTHS = 24  # how far ahead a term may start
+NOTICE_PERIOD = datetime.timedelta(days=30)
 
 BOOKING_BAD_TRANSITION = "A {status} booking cannot be {action}."
 BOOKING_NOT_YOUR_LISTING = "Only the host of this space can answer this request."
@@ -63,3 +64,9 @@ def move_in_range(*, today: datetime.date) -> tuple[datetime.date, datetime.date
     """The first and last day a term may start on ``today``: from today, at most
     MAX_LEAD_MONTHS ahead. The booking form, the search and booking_request all use it."""
     return today, add_months(today, MAX_LEAD_MONTHS)
+
+
+def notice_end(*, booking: Booking, today: datetime.date) -> datetime.date:
+    """The first free day of a running booking whose guest gives notice ``today``: 30 days on,
+    never later than the booked end."""
+    return min(today + NOTICE_PERIOD, booking.end)

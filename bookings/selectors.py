@@ -71,6 +71,17 @@ def approved_intervals(
     )
 
 
+def approved_bookings_running(*, listing: Listing, on: datetime.date) -> list[Booking]:
+    """The approved bookings on ``listing`` that have not ended by ``on``, earliest first.
+    One query. For checks of a listing's terms against what guests already hold."""
+    return list(
+        Booking.objects.approved()
+        .filter(listing_id=listing.pk, end__gt=on)
+        .order_by("start", "pk")
+        .only("pk", "start", "end", "months", "desks")
+    )
+
+
 def desks_free(*, listing: Listing, start: datetime.date, months: int) -> int:
     """The fewest desks free on any day of the term: capacity minus the approved desks.
 

@@ -23,11 +23,10 @@ from listings.services import listing_lock
 
 from .emails import BookingEmail, EmailKind, Recipient, booking_emails_enqueue
 from .models import EXPIRE_AFTER, Booking, BookingEvent, Message, add_months
-from .rules import MAX_LEAD_MONTHS, guest_exit, host_answer_check, move_in_range
+from .rules import MAX_LEAD_MONTHS, guest_exit, host_answer_check, move_in_range, notice_end
 from .selectors import approved_intervals, desks_free, peak_desks
 
 MAX_TERM_MONTHS = 36
-NOTICE_PERIOD = datetime.timedelta(days=30)
 
 BOOKING_DESKS_TOO_FEW = "Ask for at least one desk."
 BOOKING_NO_DESKS_FREE = "No desks are free for that whole term."
@@ -57,11 +56,15 @@ BOOKING_APPROVE_UNPUBLISHED = (
     "This space is not published, so its requests cannot be approved. Publish it again, or "
     "decline the request."
 )
-BOOKING_APPROVE_START_PASSED = (
-    "This request was to start on {start:%B %-d, %Y}, which has passed. Decline it, and the "
-    "guest can ask again with new dates."
+BOOKING_START_TOO_SOON = (
+    "The host needs until the day before to answer: choose a move-in date from {date:%B %-d, %Y}."
+)
+BOOKING_ANSWER_TIME_PASSED = (
+    "The time to answer this request ended on {deadline:%B %-d, %Y at %-I:%M %p}: it has "
+    "expired. The guest can ask again."
 )
 BOOKING_OWN_LISTING = "You cannot book your own space."
+BOOKING_OFFICE_WHOLE = "This private office is let whole: ask for all {desks} desks."
 BOOKING_DUPLICATE = "You have already asked for {desks} desk{s} here from {start:%B %-d, %Y}."
 MESSAGE_NOT_A_PARTY = "Only the guest and the host can write in this thread."
 MESSAGE_EMPTY = "Write a message first."
@@ -200,6 +203,8 @@ def booking_request(
         )
     if desks < 1:
         raise ValidationError(BOOKING_DESKS_TOO_FEW)
+    if listing.is_let_whole and desks != listing.desks:
+        raise ValidationError(BOOKING_OFFICE_WHOLE.format(desks=listing.desks))
     if months < listing.min_term_months:
         raise ValidationError(term_too_short_message(listing.min_term_months))
     if months > MAX_TERM_MONTHS:
@@ -211,6 +216,9 @@ def booking_request(
         raise ValidationError(BOOKING_START_TOO_FAR)
     if start < listing.available_from:
         raise ValidationError(BOOKING_START_TOO_EARLY.format(date=listing.available_from))
+    if not listing.instant_book and start <= first:
+        # A host answers by the end of the day before the move-in day: today is too late.
+        raise ValidationError(BOOKING_START_TOO_SOON.format(date=first + datetime.timedelta(1)))
     end = add_months(start, months)
     free = desks_free(listing=listing, start=start, months=months)  # under the listing's lock
     if desks > free:
@@ -253,17 +261,20 @@ def booking_approve(*, booking: Booking, host: User) -> Booking:
     """Approve a pending request, then decline (with a message and an email) the other pending
     requests on the listing that no longer fit.
 
-    Refuses a request on a listing that is no longer published, or whose start has passed.
+    Refuses a request on a listing that is no longer published, or whose answer-by time
+    (``Booking.answer_by``) has passed.
     Locks the listing row, then the booking, before counting, so concurrent approvals and
     requests cannot overbook.
     """
     booking = _lock_booking(booking)
     listing = booking.listing
     host_answer_check(booking=booking, user=host, answer="approved")
+    if timezone.now() >= booking.answer_by:
+        raise ValidationError(
+            BOOKING_ANSWER_TIME_PASSED.format(deadline=timezone.localtime(booking.answer_by))
+        )
     if not listing.is_published:
         raise ValidationError(BOOKING_APPROVE_UNPUBLISHED)
-    if booking.start < timezone.localdate():
-        raise ValidationError(BOOKING_APPROVE_START_PASSED.format(start=booking.start))
     free = desks_free(listing=listing, start=booking.start, months=booking.months)
     if booking.desks > free:
         raise ValidationError(desks_not_free_message(free))
@@ -307,7 +318,7 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
             [_email(booking, EmailKind.CANCELLED, to, event=event) for to in Recipient]
         )
         return booking
-    new_end = min(today + NOTICE_PERIOD, booking.end)
+    new_end = notice_end(booking=booking, today=today)
     booking.end = new_end
     booking.notice_given_at = timezone.now()
     event = _set_status(
@@ -338,7 +349,8 @@ def message_create(*, booking: Booking, author: User, body: str) -> Message:
 
 
 def booking_expire_stale(*, now: datetime.datetime | None = None) -> int:
-    """Expire requests left unanswered for 72 hours; return how many.
+    """Expire requests whose answer-by time has passed (``Booking.answer_by``: 72 hours, or
+    the end of the day before the move-in day if that is sooner); return how many.
 
     Idempotent and safe to run concurrently (e.g. every 10 minutes from a scheduler): rows
     another transaction is deciding right now are skipped (SKIP LOCKED) and picked up by the
@@ -348,7 +360,7 @@ def booking_expire_stale(*, now: datetime.datetime | None = None) -> int:
     with transaction.atomic():
         stale = list(
             Booking.objects.pending()
-            .filter(created_at__lt=now - EXPIRE_AFTER)
+            .filter(Q(created_at__lte=now - EXPIRE_AFTER) | Q(start__lte=timezone.localdate(now)))
             .select_for_update(skip_locked=True)
             .order_by("pk")
         )
@@ -357,7 +369,7 @@ def booking_expire_stale(*, now: datetime.datetime | None = None) -> int:
                 booking,
                 status=Booking.Status.EXPIRED,
                 actor=None,
-                note="No answer within 72 hours",
+                note="No answer in time",
             )
             for booking in stale
         ]

@@ -9,5 +9,6 @@ from .services import booking_expire_stale
 @cron("*/10 * * * *")
 @task
 def bookings_expire_stale() -> int:
-    """Every 10 minutes: requests unanswered for 72 hours expire and their guests are told."""
+    """Every 10 minutes: requests whose answer-by time passed (72 hours, or the
+    end of the day before the move-in day) expire and their guests are told."""
     return booking_expire_stale()

@@ -1,13 +1,16 @@
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from listings.models import Listing
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import BookingForm, DeclineForm, MessageForm
 
 # Every page here is about one person's bookings: never in a shared cache.
@@ -46,7 +49,12 @@ def booking_create(request, city, slug):
             if booking.is_approved:
                 messages.success(request, "Booked! The host has instant booking on.")
             else:
-                messages.success(request, "Request sent. The host has 72 hours to answer.")
+                deadline = timezone.localtime(booking.answer_by)
+                messages.success(
+                    request,
+                    f"Request sent. The host answers by {deadline:%B} {deadline.day}, "
+                    f"{deadline:%-I:%M %p}; if not, the request expires.",
+                )
             return redirect(booking)
     return render(
         request,
@@ -148,11 +156,27 @@ def booking_decline(request, pk):
 
 @private
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def booking_cancel(request, pk):
-    return _act(
-        request,
-        pk,
-        lambda booking: services.booking_cancel(booking=booking, by=request.user),
-        "Done. You and the host have been emailed.",
-    )
+    """GET: what withdrawing, cancelling or giving notice will do, and a button to confirm it
+    (it cannot be undone). POST: do it."""
+    if request.method == "POST":
+        return _act(
+            request,
+            pk,
+            lambda booking: services.booking_cancel(booking=booking, by=request.user),
+            "Done. You and the host have been emailed.",
+        )
+    booking = _booking_or_404(request, pk)
+    today = timezone.localdate()
+    try:
+        exit_ = rules.guest_exit(booking=booking, user=request.user, today=today)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect(booking)
+    context = {"booking": booking, "exit": exit_}
+    if exit_ == "notice":
+        end = rules.notice_end(booking=booking, today=today)
+        day = datetime.timedelta(days=1)
+        context.update(end=end, last_day=end - day, booked_last_day=booking.end - day)
+    return render(request, "bookings/booking_cancel.html", context)

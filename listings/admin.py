@@ -36,6 +36,7 @@ from .services import (
     listing_create,
     listing_delete,
     listing_desks_check,
+    listing_terms_check,
     listing_update,
     photo_create,
     photo_delete,
@@ -224,6 +225,14 @@ class ListingForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.instance.pk is not None:
+            # listing_update's rule, asked here for messages on the fields (see clean_desks).
+            terms = {k: cleaned.get(k) for k in ("available_from", "min_term_months")}
+            try:
+                listing_terms_check(listing=self.instance, **terms)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field, errors)
         city, neighborhood = cleaned.get("city"), cleaned.get("neighborhood")
         if city and neighborhood and neighborhood.city_id != city.pk:
             self.add_error("neighborhood", NEIGHBORHOOD_NOT_IN_CITY.format(city=city))

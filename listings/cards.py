@@ -59,6 +59,8 @@ def card(listing: Listing) -> dict:
         "space_type": listing.get_space_type_display(),
         "price": listing.price_label,
         "desks": listing.desks,
+        "whole": listing.is_let_whole,
+        "whole_price": listing.whole_price_label if listing.is_let_whole else "",
         "loading": LOADING_SLOT,
         # Only the card variant ships, never the original upload.
         "photo": photo is not None

@@ -164,6 +164,17 @@ class Listing(models.Model):
         return f"{self.price_per_desk.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
 
     @property
+    def whole_price_label(self) -> str:
+        """The monthly price of all the desks ("4,500"): a private office's price."""
+        whole = self.price_per_desk * self.desks
+        return f"{whole.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
+
+    @property
+    def is_let_whole(self):
+        """A private office is let as a whole: one team takes all its desks."""
+        return self.space_type == self.SpaceType.PRIVATE_OFFICE
+
+    @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED
 

@@ -30,10 +30,18 @@ from django.utils import timezone
 from PIL import Image, ImageOps
 
 from accounts.models import User
-from bookings.selectors import approved_desks_peak
+from bookings.selectors import approved_bookings_running, approved_desks_peak
 
 from .models import Amenity, City, Listing, Neighborhood, Photo
 
+LISTING_OPENS_AFTER_BOOKED = (
+    "Booking #{pk} starts on {start:%B %-d, %Y}: the space must be available from that day "
+    "or earlier."
+)
+LISTING_MIN_TERM_ABOVE_BOOKED = (
+    "Booking #{pk} runs for {months} month{s} from {start:%B %-d, %Y}: while it runs the "
+    "minimum term can be at most {months} month{s}."
+)
 LISTING_DESKS_BELOW_APPROVED = (
     "{approved} desks are already approved on {day:%B %-d, %Y}; "
     "a listing can't have fewer desks than that."
@@ -142,6 +150,33 @@ def listing_desks_check(*, listing: Listing, desks: int) -> None:
         )
 
 
+def listing_terms_check(
+    *,
+    listing: Listing,
+    available_from: datetime.date | None = None,
+    min_term_months: int | None = None,
+) -> None:
+    """Raise ValidationError (on the field) if a new "available from" comes after an approved
+    booking's start, or a new minimum term is longer than an approved booking that still runs:
+    the page would say "opens September 1" over months guests have booked. Like
+    listing_desks_check it takes the listing's row lock first."""
+    if listing.pk is None or (available_from is None and min_term_months is None):
+        return
+    locked = listing_lock(listing_id=listing.pk)
+    running = approved_bookings_running(listing=locked, on=timezone.localdate())
+    errors = {}
+    first = next((b for b in running if available_from and b.start < available_from), None)
+    if first is not None:
+        errors["available_from"] = LISTING_OPENS_AFTER_BOOKED.format(pk=first.pk, start=first.start)
+    short = next((b for b in running if min_term_months and b.months < min_term_months), None)
+    if short is not None:
+        errors["min_term_months"] = LISTING_MIN_TERM_ABOVE_BOOKED.format(
+            pk=short.pk, months=short.months, s="" if short.months == 1 else "s", start=short.start
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def listing_create(
     *,
@@ -195,7 +230,8 @@ def listing_update(*, listing: Listing, data: dict[str, Any]) -> Listing:
     """Change the fields named in ``data`` (any of ``LISTING_FIELDS``, and ``amenities``).
 
     Locks the listing row first; a new ``desks`` below what approved bookings hold from today
-    on is refused (ValidationError on ``desks``) with nothing saved. Returns the listing as
+    on, or an "available from" or minimum term that approved bookings contradict, is refused
+    (ValidationError on the field) with nothing saved. Returns the listing as
     saved (a fresh instance; ``listing`` is left as it was passed).
     """
     unknown = set(data) - {*LISTING_FIELDS, "amenities"}
@@ -204,6 +240,9 @@ def listing_update(*, listing: Listing, data: dict[str, Any]) -> Listing:
     locked = listing_lock(listing_id=listing.pk)
     if "desks" in data:
         listing_desks_check(listing=locked, desks=data["desks"])
+    terms = {k: data[k] for k in ("available_from", "min_term_months") if k in data}
+    if terms:
+        listing_terms_check(listing=locked, **terms)
     changes = {name: value for name, value in data.items() if name != "amenities"}
     for name, value in changes.items():
         setattr(locked, name, value)

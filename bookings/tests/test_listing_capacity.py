@@ -191,3 +191,62 @@ def test_a_capacity_cut_and_an_approval_at_once_never_overbook(postgres_only, ro
         assert (listing.desks, approved) == (2, 2)
     else:
         assert (listing.desks, approved) == (4, 4)
+
+
+# --- "available from" and the minimum term under approved bookings ------------------------
+
+
+@pytest.fixture
+def terms_booked(db):
+    today = timezone.localdate()
+    listing = ListingFactory(desks=6, min_term_months=1, available_from=today)
+    first = BookingFactory(
+        listing=listing, status="approved", desks=1, start=today + 30 * DAY, months=3
+    )
+    BookingFactory(listing=listing, status="requested", desks=1, start=today + 5 * DAY, months=1)
+    BookingFactory(listing=listing, status="approved", desks=1, start=today - 90 * DAY, months=1)
+    listing.first_booked = first
+    return listing
+
+
+def test_available_from_cannot_move_past_an_approved_booking(terms_booked):
+    first = terms_booked.first_booked
+    with pytest.raises(ValidationError) as exc:
+        listing_update(listing=terms_booked, data={"available_from": first.start + DAY})
+    start = first.start
+    assert exc.value.message_dict["available_from"] == [
+        f"Booking #{first.pk} starts on {start:%B} {start.day}, {start.year}: the space must "
+        "be available from that day or earlier."
+    ]
+    terms_booked.refresh_from_db()
+    assert terms_booked.available_from == timezone.localdate()
+    # Up to that day is fine: a pending request and an ended booking do not hold it back.
+    listing_update(listing=terms_booked, data={"available_from": first.start})
+
+
+def test_the_minimum_term_cannot_exceed_an_approved_booking_that_runs(terms_booked):
+    with pytest.raises(ValidationError) as exc:
+        listing_update(listing=terms_booked, data={"min_term_months": 6})
+    assert "runs for 3 months" in exc.value.message_dict["min_term_months"][0]
+    listing_update(listing=terms_booked, data={"min_term_months": 3})
+
+
+@pytest.mark.parametrize("site", ["host", "admin"])
+def test_the_listing_forms_say_which_booking_the_new_terms_contradict(terms_booked, site):
+    if site == "host":
+        client, extra = _as(host_enable(user=terms_booked.host)), {}
+    else:
+        client = _as(UserFactory(is_staff=True, is_superuser=True))
+        extra = {"host": terms_booked.host_id}
+    first = terms_booked.first_booked
+    later = (first.start + 10 * DAY).isoformat()
+    response = client.post(
+        f"/{site}/listings/listing/{terms_booked.pk}/change/",
+        _form(terms_booked, available_from=later, min_term_months="12", **extra),
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert f"Booking #{first.pk} starts on" in errors["available_from"][0]
+    assert "runs for 3 months" in errors["min_term_months"][0]
+    terms_booked.refresh_from_db()
+    assert terms_booked.min_term_months == 1

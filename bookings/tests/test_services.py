@@ -208,17 +208,46 @@ def test_approve_rejects_a_request_on_a_listing_no_longer_published(status, run_
     assert booking.status == Booking.Status.DECLINED
 
 
-def test_approve_rejects_a_request_whose_start_has_passed():
-    booking = BookingFactory(start=TODAY() - DAY)
+@pytest.mark.parametrize("starts_in_days", [-1, 0])
+def test_approve_refuses_once_the_day_before_the_start_is_over(starts_in_days):
+    booking = BookingFactory(start=TODAY() + starts_in_days * DAY)
     with pytest.raises(ValidationError) as exc:
         services.booking_approve(booking=booking, host=booking.listing.host)
-    assert refusal(exc) == services.BOOKING_APPROVE_START_PASSED.format(start=TODAY() - DAY)
-    assert str((TODAY() - DAY).year) in refusal(exc)
+    assert "The time to answer this request ended on" in refusal(exc)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.REQUESTED
-    # A request starting today has not passed yet.
-    today = BookingFactory(start=TODAY())
-    assert services.booking_approve(booking=today, host=today.listing.host).is_approved
+    # Starting tomorrow: the host still has until tonight's midnight.
+    tomorrow = BookingFactory(start=TODAY() + DAY)
+    assert services.booking_approve(booking=tomorrow, host=tomorrow.listing.host).is_approved
+
+
+def test_answer_by_is_72_hours_or_the_end_of_the_day_before_the_start():
+    far = BookingFactory(start=TODAY() + 30 * DAY)
+    assert far.answer_by == far.created_at + datetime.timedelta(hours=72)
+    near = BookingFactory(start=TODAY() + 2 * DAY)
+    midnight = timezone.make_aware(datetime.datetime.combine(near.start, datetime.time.min))
+    assert near.answer_by == midnight
+    assert timezone.localtime(near.answer_by).hour == 0
+
+
+def test_a_request_for_tomorrow_expires_at_midnight_not_after_72_hours():
+    booking = BookingFactory(start=TODAY() + DAY)
+    before = timezone.make_aware(datetime.datetime.combine(TODAY(), datetime.time(23, 59)))
+    assert services.booking_expire_stale(now=before) == 0
+    at_midnight = timezone.make_aware(datetime.datetime.combine(TODAY() + DAY, datetime.time.min))
+    assert services.booking_expire_stale(now=at_midnight) == 1
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.EXPIRED
+
+
+def test_a_request_cannot_start_today_unless_the_space_books_instantly():
+    listing = ListingFactory(desks=4)
+    with pytest.raises(ValidationError) as exc:
+        request(listing, start=TODAY())
+    assert "The host needs until the day before to answer" in refusal(exc)
+    assert request(listing, start=TODAY() + DAY).is_pending
+    instant = ListingFactory(desks=4, instant_book=True)
+    assert request(instant, start=TODAY()).is_approved
 
 
 def test_approve_rejects_a_request_that_no_longer_fits():

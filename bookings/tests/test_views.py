@@ -1,8 +1,10 @@
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -298,7 +300,7 @@ def test_forged_booking_ids_get_404(client, name):
     assert client.get("/bookings/99999999999999999999999/").status_code == 404
 
 
-@pytest.mark.parametrize("name", ["message", "approve", "decline", "cancel"])
+@pytest.mark.parametrize("name", ["message", "approve", "decline"])
 def test_actions_only_accept_post(client, name):
     booking = BookingFactory()
     login(client, booking.listing.host)
@@ -461,3 +463,99 @@ def test_a_forged_request_key_is_ignored_not_an_error(client, key):
     data = {"desks": "1", "months": "1", "start": soon().isoformat(), "request_key": key}
     assert client.post(book_url(listing), data).status_code == 302
     assert Booking.objects.get().request_key == ""
+
+
+# --- confirm what cannot be undone ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "start_in_days", "heading", "says"),
+    [
+        ("requested", 7, "Withdraw your request?", "You can ask again later"),
+        ("approved", 7, "Cancel your booking?", "this cannot be undone"),
+        ("approved", -10, "Give 30 days' notice?", "your last day will be"),
+    ],
+    ids=["withdraw", "cancel", "notice"],
+)
+def test_cancel_withdraw_and_notice_ask_first_and_say_what_happens(
+    client, status, start_in_days, heading, says
+):
+    booking = BookingFactory(status=status, start=soon(start_in_days), months=3)
+    login(client, booking.guest)
+    detail = client.get(booking.get_absolute_url()).content.decode()
+    url = reverse("bookings:cancel", args=[booking.pk])
+    assert f'href="{url}"' in detail  # a link to the question, not a button that acts
+    page = client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200 and heading in html and says in html
+    booking.refresh_from_db()
+    assert booking.status == status and booking.notice_given_at is None  # asking did nothing
+    assert client.post(url).status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == "cancelled" or booking.notice_given_at is not None
+
+
+def test_the_notice_question_gives_the_new_last_day(client):
+    booking = BookingFactory(status="approved", start=soon(-10), months=6)
+    login(client, booking.guest)
+    html = client.get(reverse("bookings:cancel", args=[booking.pk])).content.decode()
+    last = timezone.localdate() + datetime.timedelta(days=29)
+    assert f"{last:%A}, {last:%B} {last.day}, {last.year}" in html
+
+
+def test_only_the_guest_is_asked(client):
+    booking = BookingFactory(status="approved")
+    login(client, booking.listing.host)
+    response = client.get(reverse("bookings:cancel", args=[booking.pk]), follow=True)
+    assert "Only the guest who made this booking can cancel it." in response.content.decode()
+    stranger = BookingFactory()
+    assert client.get(reverse("bookings:cancel", args=[stranger.pk])).status_code == 404
+
+
+# --- private offices are let whole ---------------------------------------------------------
+
+
+def test_a_private_office_is_requested_and_priced_whole(client):
+    office = ListingFactory(
+        space_type=Listing.SpaceType.PRIVATE_OFFICE, desks=4, price_per_desk="900.00"
+    )
+    login(client, UserFactory())
+    html = client.get(book_url(office), {"desks": "1"}).content.decode()
+    assert "Office for up to 4 (let whole)" in html
+    assert 'name="desks" value="4"' in html and "disabled" in html
+    # A forged post for one desk still asks for the whole office.
+    response = client.post(book_url(office), {"desks": "1", "months": "1", "start": soon()})
+    assert response.status_code == 302
+    booking = Booking.objects.get()
+    assert (booking.desks, booking.total) == (4, Decimal("3600.00"))
+
+
+def test_the_service_refuses_part_of_an_office():
+    from bookings import services
+
+    office = ListingFactory(space_type=Listing.SpaceType.PRIVATE_OFFICE, desks=4)
+    with pytest.raises(ValidationError) as exc:
+        services.booking_request(
+            guest=UserFactory(), listing=office, desks=1, start=soon(), months=1
+        )
+    assert exc.value.messages == ["This private office is let whole: ask for all 4 desks."]
+
+
+def test_offices_show_as_an_office_for_up_to_n_and_search_finds_them_by_size(client):
+    office = ListingFactory(
+        space_type=Listing.SpaceType.PRIVATE_OFFICE, desks=5, price_per_desk=Decimal("900.00")
+    )
+    detail = client.get(office.get_absolute_url()).content.decode()
+    assert "An office for up to 5, let whole: $4,500 a month" in detail
+    assert "Request the office" in detail
+    found = client.get("/spaces/", {"desks": "5"}).content.decode()
+    assert "office for up to 5" in found and "$4,500" in found
+    assert office.title not in client.get("/spaces/", {"desks": "6"}).content.decode()
+    # Once booked, it is full: nobody shares it.
+    BookingFactory(listing=office, desks=5, status="approved", start=soon(), months=2)
+    assert (
+        office.title
+        not in client.get(
+            "/spaces/", {"desks": "1", "move_in": soon().isoformat()}
+        ).content.decode()
+    )

@@ -56,8 +56,8 @@ law requires.</p>""",
     "cancellation-and-notice": (
         "Cancellation and notice",
         """<h2>Requests</h2>
-<p>A host answers a request within 72 hours, and before the day before the move-in date. A
-request that is not answered in time expires; nothing is owed. You can withdraw a request
+<p>A host answers a request within 72 hours, and at the latest by the end of the day before
+the move-in date. A request that is not answered in time expires; nothing is owed. You can withdraw a request
 at any time before it is answered.</p>
 <h2>Before the move-in date</h2>
 <p>You can cancel an approved booking at any time before its first day. The host is told at
