@@ -240,7 +240,7 @@ class Command(BaseCommand):
             return booking_services.booking_request(
                 guest=guest,
                 listing=listing,
-                desks=desks,
+                desks=listing.desks if listing.is_let_whole else desks,  # offices: whole
                 start=max(today + timedelta(days=days), listing.available_from),
                 months=max(listing.min_term_months, 3),
                 message=message,
