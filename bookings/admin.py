@@ -13,6 +13,7 @@ from accounts.admin_site import host_site
 from pivotdesk.admin_params import ForgedParamsMixin
 
 from . import selectors, services
+from .admin_archive import archive_listings_view
 from .models import Booking, BookingEvent, Message
 
 
@@ -85,6 +86,13 @@ class BookingAdminBase(ForgedParamsMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """Never write a booking from the admin form."""
+
+    def get_urls(self):
+        archive = self.admin_site.admin_view(lambda r: archive_listings_view(self, r))
+        return [
+            path("archive-spaces/", archive, name="bookings_booking_archive_listings"),
+            *super().get_urls(),
+        ]
 
 
 @admin.register(Booking)

@@ -15,6 +15,7 @@ from django.db.models import (
     F,
     Func,
     Prefetch,
+    Q,
     QuerySet,
     Value,
     When,
@@ -80,6 +81,25 @@ def approved_bookings_running(*, listing: Listing, on: datetime.date) -> list[Bo
         .order_by("start", "pk")
         .only("pk", "start", "end", "months", "desks")
     )
+
+
+def withdrawal_preview(*, listings: Iterable[Listing]) -> dict[int, dict[str, list[Booking]]]:
+    """For each listing: the pending requests archiving it would decline and the approved
+    bookings whose guests would be told (not ended), with their guests. Two queries."""
+    ids = [listing.pk for listing in listings]
+    preview: dict[int, dict[str, list[Booking]]] = {pk: {"declined": [], "told": []} for pk in ids}
+    today = timezone.localdate()
+    for booking in (
+        Booking.objects.filter(listing_id__in=ids)
+        .filter(
+            Q(status=Booking.Status.REQUESTED) | Q(status=Booking.Status.APPROVED, end__gt=today)
+        )
+        .select_related("guest")
+        .order_by("start", "pk")
+    ):
+        kind = "declined" if booking.is_pending else "told"
+        preview[booking.listing_id][kind].append(booking)
+    return preview
 
 
 def desks_free(*, listing: Listing, start: datetime.date, months: int) -> int:

@@ -10,6 +10,7 @@ listing lock (``listing_lock``) before it lowers capacity.
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,12 +20,17 @@ from django.utils import timezone
 
 from accounts.models import User
 from listings.models import Listing
-from listings.services import listing_lock
+from listings.services import listing_archive, listing_lock
 
 from .emails import BookingEmail, EmailKind, Recipient, booking_emails_enqueue
 from .models import EXPIRE_AFTER, Booking, BookingEvent, Message, add_months
 from .rules import MAX_LEAD_MONTHS, guest_exit, host_answer_check, move_in_range, notice_end
-from .selectors import approved_intervals, desks_free, peak_desks
+from .selectors import (
+    approved_bookings_running,
+    approved_intervals,
+    desks_free,
+    peak_desks,
+)
 
 MAX_TERM_MONTHS = 36
 
@@ -69,6 +75,17 @@ BOOKING_DUPLICATE = "You have already asked for {desks} desk{s} here from {start
 MESSAGE_NOT_A_PARTY = "Only the guest and the host can write in this thread."
 MESSAGE_EMPTY = "Write a message first."
 
+LISTING_NOT_YOURS = "Only the host of this space can archive it."
+WITHDRAWN_NOTE = "Declined: the space is no longer listed"
+WITHDRAWN_DECLINE_MESSAGE = (
+    "Sorry — this space is no longer listed on PivotDesk, so your request could not be "
+    "accepted. Search for another space: many have desks free from your date."
+)
+WITHDRAWN_BOOKING_STANDS = (
+    "This space is no longer listed on PivotDesk, but your booking stands as agreed: "
+    "{desks} desk{s} from {start:%B %-d, %Y} to {last:%B %-d, %Y}. Your booking page and this "
+    "thread stay here."
+)
 AUTO_DECLINE_NOTE = "Declined automatically: the desks were booked for part of this term."
 AUTO_DECLINE_MESSAGE = (
     "Sorry — another booking was just approved and the desks you asked for are no longer "
@@ -377,3 +394,52 @@ def booking_expire_stale(*, now: datetime.datetime | None = None) -> int:
             [_email(e.booking, EmailKind.EXPIRED, Recipient.GUEST, event=e) for e in expired]
         )
     return len(stale)
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """What archiving a listing did to its bookings."""
+
+    listing: Listing
+    declined: list[Booking]
+    told: list[Booking]
+
+
+@transaction.atomic
+def listing_withdraw(*, listing: Listing, by: User) -> Withdrawal:
+    """Archive ``listing`` and settle its bookings: pending requests are declined, with a
+    message in their thread and an email; guests with approved bookings that have not ended
+    are told by a message and an email that their booking stands (its page stays theirs).
+
+    Locks the listing row first, so no request or approval slips in between. ``by`` is the
+    listing's host (or an operator).
+    """
+    locked = _lock_listing(listing.pk)
+    if by.pk != locked.host_id and not by.is_superuser:
+        raise ValidationError(LISTING_NOT_YOURS)
+    archived = listing_archive(listing=locked)
+    emails = []
+    declined = list(
+        Booking.objects.pending()
+        .select_for_update()
+        .filter(listing_id=locked.pk)
+        .order_by("created_at", "pk")
+    )
+    for booking in declined:
+        event = _set_status(booking, status=Booking.Status.DECLINED, actor=by, note=WITHDRAWN_NOTE)
+        Message.objects.create(
+            booking=booking, author_id=locked.host_id, body=WITHDRAWN_DECLINE_MESSAGE
+        )
+        emails.append(_email(booking, EmailKind.DECLINED, Recipient.GUEST, event=event))
+    told = approved_bookings_running(listing=locked, on=timezone.localdate())
+    for booking in told:
+        body = WITHDRAWN_BOOKING_STANDS.format(
+            desks=booking.desks,
+            s=pluralize(booking.desks),
+            start=booking.start,
+            last=booking.end - datetime.timedelta(days=1),
+        )
+        message = Message.objects.create(booking=booking, author_id=locked.host_id, body=body)
+        emails.append(_email(booking, EmailKind.MESSAGE_NEW, Recipient.GUEST, message=message))
+    booking_emails_enqueue(emails)
+    return Withdrawal(listing=archived, declined=declined, told=told)

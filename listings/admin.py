@@ -19,10 +19,13 @@ import json
 from decimal import Decimal
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from accounts.admin_site import host_site
 from pivotdesk.admin_params import ForgedParamsMixin, outside_integer_range
@@ -32,10 +35,10 @@ from .models import Amenity, City, Listing, Neighborhood, Photo
 from .services import (
     LISTING_FIELDS,
     image_validate,
-    listing_archive,
     listing_create,
     listing_delete,
     listing_desks_check,
+    listing_status_check,
     listing_terms_check,
     listing_update,
     photo_create,
@@ -228,11 +231,15 @@ class ListingForm(forms.ModelForm):
         if self.instance.pk is not None:
             # listing_update's rule, asked here for messages on the fields (see clean_desks).
             terms = {k: cleaned.get(k) for k in ("available_from", "min_term_months")}
-            try:
-                listing_terms_check(listing=self.instance, **terms)
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    self.add_error(field, errors)
+            for check, kwargs in (
+                (listing_terms_check, terms),
+                (listing_status_check, {"status": cleaned.get("status")}),
+            ):
+                try:
+                    check(listing=self.instance, **kwargs)
+                except ValidationError as exc:
+                    for field, errors in exc.message_dict.items():
+                        self.add_error(field, errors)
         city, neighborhood = cleaned.get("city"), cleaned.get("neighborhood")
         if city and neighborhood and neighborhood.city_id != city.pk:
             self.add_error("neighborhood", NEIGHBORHOOD_NOT_IN_CITY.format(city=city))
@@ -264,13 +271,11 @@ class ListingForm(forms.ModelForm):
 
 @admin.action(description="Archive the selected listings (hide them from search)")
 def archive_listings(modeladmin, request, queryset):
-    archived = 0
-    for listing in queryset.exclude(status=Listing.Status.ARCHIVED):
-        listing_archive(listing=listing)
-        archived += 1
-    modeladmin.message_user(
-        request, f"Archived {archived} listing{'s' if archived != 1 else ''}.", messages.SUCCESS
-    )
+    """To a page that says what archiving does to the spaces' bookings, and asks (it is the
+    bookings app's: archiving declines requests and tells guests)."""
+    ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+    url = reverse(f"{modeladmin.admin_site.name}:bookings_booking_archive_listings")
+    return HttpResponseRedirect(f"{url}?{urlencode({'ids': ids})}")
 
 
 class ListingAdminBase(ForgedParamsMixin, admin.ModelAdmin):

@@ -101,8 +101,11 @@ class ListingPage:
     amenities: list[Amenity]
 
 
-def listing_page(*, city_slug: str, slug: str, version: int | None) -> ListingPage | None:
+def listing_page(
+    *, city_slug: str, slug: str, version: int | None, published_only: bool = True
+) -> ListingPage | None:
     """The published listing at /spaces/<city_slug>/<slug>/ and what its page shows, or None.
+    With ``published_only=False`` an unlisted one too (its guests still see its page).
 
     Three queries: the listing with its host, its photos, its amenities' ids. The city, the
     neighborhood and the amenities themselves come from the search form's per-process copies
@@ -116,9 +119,9 @@ def listing_page(*, city_slug: str, slug: str, version: int | None) -> ListingPa
         city = City.objects.filter(slug=city_slug).first()
         if city is None:
             return None
+    listings = Listing.objects.published() if published_only else Listing.objects.all()
     listing = (
-        Listing.objects.published()
-        .select_related("host")
+        listings.select_related("host")
         .defer("search_vector")
         .filter(city_id=city.pk, slug=slug)
         .first()

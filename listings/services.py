@@ -30,10 +30,18 @@ from django.utils import timezone
 from PIL import Image, ImageOps
 
 from accounts.models import User
-from bookings.selectors import approved_bookings_running, approved_desks_peak
+from bookings.selectors import (
+    approved_bookings_running,
+    approved_desks_peak,
+    withdrawal_preview,
+)
 
 from .models import Amenity, City, Listing, Neighborhood, Photo
 
+LISTING_ARCHIVE_WITH_BOOKINGS = (
+    "This space has requests or bookings: archive it from the list of spaces (select it, then "
+    "Archive), which says what happens to them and tells the guests."
+)
 LISTING_OPENS_AFTER_BOOKED = (
     "Booking #{pk} starts on {start:%B %-d, %Y}: the space must be available from that day "
     "or earlier."
@@ -150,6 +158,17 @@ def listing_desks_check(*, listing: Listing, desks: int) -> None:
         )
 
 
+def listing_status_check(*, listing: Listing, status: str) -> None:
+    """Raise ValidationError (on ``status``) when a form would archive a space that has
+    requests or running bookings: archiving those goes through bookings.services
+    .listing_withdraw, which settles them."""
+    if listing.pk is None or status != Listing.Status.ARCHIVED or listing.status == status:
+        return
+    preview = withdrawal_preview(listings=[listing])[listing.pk]
+    if preview["declined"] or preview["told"]:
+        raise ValidationError({"status": LISTING_ARCHIVE_WITH_BOOKINGS})
+
+
 def listing_terms_check(
     *,
     listing: Listing,
@@ -243,6 +262,8 @@ def listing_update(*, listing: Listing, data: dict[str, Any]) -> Listing:
     terms = {k: data[k] for k in ("available_from", "min_term_months") if k in data}
     if terms:
         listing_terms_check(listing=locked, **terms)
+    if "status" in data:
+        listing_status_check(listing=locked, status=data["status"])
     changes = {name: value for name, value in data.items() if name != "amenities"}
     for name, value in changes.items():
         setattr(locked, name, value)

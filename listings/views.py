@@ -162,9 +162,17 @@ def city_detail(request, city):
 
 
 def listing_detail(request, city, slug):
-    page = selectors.listing_page(
-        city_slug=city, slug=slug, version=request_content_version(request)
-    )
+    version = request_content_version(request)
+    page = selectors.listing_page(city_slug=city, slug=slug, version=version)
+    your_bookings = None
+    if page is None and request.user.is_authenticated:
+        # No longer listed: still the page of the guests who have a booking here.
+        page = selectors.listing_page(
+            city_slug=city, slug=slug, version=version, published_only=False
+        )
+        your_bookings = page and guest_bookings_on(user=request.user, listing=page.listing)
+        if not your_bookings:
+            page = None
     if page is None:
         raise Http404("No published listing here.")
     listing = page.listing
@@ -178,7 +186,10 @@ def listing_detail(request, city, slug):
             "listing": listing,
             "photos": photos,
             "availability": listing_availability(listing=listing),
-            "your_bookings": guest_bookings_on(user=request.user, listing=listing),
+            "your_bookings": your_bookings
+            if your_bookings is not None
+            else guest_bookings_on(user=request.user, listing=listing),
+            "unlisted": not listing.is_published,
             "amenities": page.amenities,
             "book_url": f"{listing.get_absolute_url()}book/{_query(prefill)}",
             "pins": seo.map_pins([listing]),

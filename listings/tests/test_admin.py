@@ -172,7 +172,12 @@ def test_the_archive_action_takes_listings_off_the_site():
         "/host/listings/listing/",
         {"action": "archive_listings", "_selected_action": [str(listing.pk)]},
     )
-    assert response.status_code == 302
+    assert response.status_code == 302  # to the page that says what it does, and asks
+    listing.refresh_from_db()
+    assert listing.status == Listing.Status.PUBLISHED
+    confirm = client.get(response["Location"])
+    assert "Archive 1 space?" in confirm.content.decode()
+    client.post(response["Location"].split("?")[0], {"ids": str(listing.pk)})
     listing.refresh_from_db()
     assert listing.status == Listing.Status.ARCHIVED
 
