@@ -162,3 +162,29 @@ def bulk_listings(n: int, *, start: int = 0) -> None:
     )
     # bulk_create sends no signals: as seed_demo does, retire what was cached before.
     content_version_bump()
+
+
+def listing_change_form(listing, **overrides) -> dict[str, str]:
+    """The listing change form of /host/ or /admin/ as the browser posts it, no photos."""
+    data = {
+        "title": listing.title,
+        "slug": listing.slug,
+        "status": listing.status,
+        "space_type": listing.space_type,
+        "description": listing.description,
+        "city": listing.city_id,
+        "neighborhood": listing.neighborhood_id,
+        "address": listing.address,
+        "latitude": str(listing.latitude),
+        "longitude": str(listing.longitude),
+        "desks": str(listing.desks),
+        "price_per_desk": str(listing.price_per_desk),
+        "min_term_months": str(listing.min_term_months),
+        "available_from": listing.available_from.isoformat(),
+        "photos-TOTAL_FORMS": "0",
+        "photos-INITIAL_FORMS": "0",
+        "photos-MIN_NUM_FORMS": "0",
+        "photos-MAX_NUM_FORMS": "1000",
+    }
+    data.update(overrides)
+    return data
