@@ -10,7 +10,7 @@ import std;
 import xkey;
 
 # The app (gunicorn). The probe lets a sick origin be met with stale copies (grace).
-backend app {
+backend default {
     .host = "127.0.0.1";
     .port = "8000";
     .connect_timeout = 2s;
@@ -31,7 +31,7 @@ acl purgers {
 }
 
 sub vcl_recv {
-    set req.backend_hint = app;
+    set req.backend_hint = default;
 
     # A tag header from a client means nothing here: tags come from the origin only.
     unset req.http.Surrogate-Key;
