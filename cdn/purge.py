@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
-from .tags import ALL, TAG, change_tags, listing_tag
+from .tags import ALL, TAG, change_tags, clean, listing_tag
 
 log = logging.getLogger(__name__)
 BACKENDS = ("", "varnish", "cloudfront")
@@ -86,7 +86,7 @@ def cdn_purge_enqueue(*, tags: list[str], listing_paths: dict[str, str] | None =
         return
     from .tasks import cdn_purge
 
-    tags = [tag for tag in dict.fromkeys(tags) if TAG.match(tag)]
+    tags = [tag for tag in dict.fromkeys(map(clean, tags)) if TAG.match(tag)]
     paths = tag_paths(tags, listing_paths or {})
     if tags:
         cdn_purge.enqueue(tags=tags, paths=paths)

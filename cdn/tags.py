@@ -24,6 +24,12 @@ VIEW_TAGS = {
 }
 
 
+def clean(tag: str) -> str:
+    """``tag`` as a CDN takes it: ``[a-z0-9-]``, at most 100 characters (a slug's ``_`` or
+    capitals become ``-`` and small letters, the same on the page and in the purge)."""
+    return re.sub(r"[^a-z0-9-]", "-", str(tag).lower())[:100]
+
+
 def listing_tag(listing_id: int) -> str:
     return f"listing-{listing_id}"
 
@@ -47,7 +53,7 @@ def page_tags(request) -> list[str]:
     elif view_name and view_name.startswith("pages:"):
         tags.append(f"page-{view_name.removeprefix('pages:')}")
     tags += getattr(request, "cdn_tags", [])
-    return [tag for tag in dict.fromkeys(tags) if TAG.match(tag)]
+    return [tag for tag in dict.fromkeys(map(clean, tags)) if TAG.match(tag)]
 
 
 def _listing_change(listing) -> list[str]:

@@ -57,3 +57,11 @@ def test_a_malformed_city_in_the_path_never_makes_a_tag(client, site):
     response = client.get("/spaces/Boulder%20x/")
     assert response.status_code == 404
     assert "Surrogate-Key" not in response
+
+
+def test_a_slug_with_capitals_or_underscores_gives_the_same_tag_on_page_and_purge():
+    from cdn.tags import TAG, clean
+
+    assert clean("city-Fort_Collins") == "city-fort-collins"
+    assert TAG.match(clean("page-" + "x" * 300))
+    assert clean("all; rm -rf") == "all--rm--rf"

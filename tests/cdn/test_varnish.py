@@ -12,13 +12,13 @@ from listings.services import listing_update
 pytestmark = [pytest.mark.slow]
 
 
-def purge_from(varnish, source: str, **headers):
+def purge_from(varnish, source: str, method: str = "PURGE", **headers):
     """A PURGE sent from ``source`` (any 127.x address is this machine's loopback)."""
     conn = http.client.HTTPConnection(
         "127.0.0.1", varnish.port, timeout=10, source_address=(source, 0)
     )
     try:
-        conn.request("PURGE", "/", headers=headers)
+        conn.request(method, "/", headers=headers)
         return conn.getresponse().status
     finally:
         conn.close()
@@ -113,6 +113,8 @@ def test_purges_only_from_the_configured_addresses_with_well_formed_tags(varnish
 
     assert purge_from(varnish, "127.0.0.2", **{"xkey-purge": "all"}) == 403
     assert purge_from(varnish, "127.0.0.2", **{"xkey-softpurge": "all"}) == 403
+    assert purge_from(varnish, "127.0.0.2", method="BAN", **{"xkey-purge": "all"}) == 403
+    assert varnish.get(path, headers={"xkey-purge": "all"}).headers["X-Cache"] == "HIT"
     assert purge_from(varnish, "127.0.0.1", **{"xkey-purge": "all; rm -rf"}) == 400
     assert purge_from(varnish, "127.0.0.1", **{"xkey-purge": ""}) == 400
     assert_hit(varnish.get(path))
