@@ -10,13 +10,14 @@ PYTHON ?= $(shell for c in python3.13 python3.14 python3 python python3.12; do \
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	echo $$c; break; fi; done)
 
-.PHONY: help python venv install install-dev run test test-all lint format spike clean
+.PHONY: help python venv install install-dev run test test-all lint format spike spike-cdn clean
 
 help:
 	@echo "make run    - set up .venv, migrate, seed demo data, serve http://127.0.0.1:$(PORT) with a worker and the clock (Procfile.dev)"
 	@echo "make test   - ruff check, ruff format --check, pytest without the slow drills (Postgres/Redis if DATABASE_URL/REDIS_URL are set)"
 	@echo "make test-all - the same with the slow drills (browsers, servers); what CI runs"
 	@echo "make spike  - load drill: gunicorn + Postgres + Redis + Locust, report in loadtest/report/"
+	@echo "make spike-cdn - the same visitors through Varnish (deploy/varnish), report in loadtest/report-cdn/"
 
 # Checked whatever chose it (PYTHON=... on the command line or in the environment too).
 python:
@@ -84,3 +85,8 @@ clean:
 # Procfile starts it, Locust ramping to 1,000 visitors, the bare-Django ceiling. ~5 minutes.
 spike: install-dev
 	bash loadtest/spike.sh
+
+# The same drill through Varnish with the repo's VCL, the limit (same bytes from a file
+# through the same Varnish) and a host's edit timed through the cache.
+spike-cdn: install-dev
+	bash loadtest/spike_cdn.sh

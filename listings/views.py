@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from bookings.selectors import guest_bookings_on, listing_availability, move_in_range
+from cdn.tags import tag_listings
 from pivotdesk.pagecache import release_id, request_content_version
 
 from . import selectors, seo
@@ -79,12 +80,14 @@ def _page_url(path, params, number):
 
 def home(request):
     cities = list(selectors.cities_with_counts())
+    featured = selectors.featured_by_city(cities=cities)
+    tag_listings(request, [listing for _, listings in featured for listing in listings])
     return render(
         request,
         "listings/home.html",
         {
             "cities": cities,
-            "featured": selectors.featured_by_city(cities=cities),
+            "featured": featured,
             "canonical": seo.absolute_url("/"),
             "move_in_range": move_in_range(today=timezone.localdate()),
         },
@@ -102,6 +105,7 @@ def search(request):
     listings = selectors.with_places(
         list(page.object_list), cities=filters.cities, neighborhoods=filters.neighborhoods
     )
+    tag_listings(request, listings)
     # The team size and date, for "Request desks" on the listing pages this search leads to
     # (static/js/prefill.js keeps them for the visit; card links stay exactly the listing's).
     prefill = [(k, v) for k, v in params if k in ("desks", "move_in")]
@@ -140,6 +144,7 @@ def city_detail(request, city):
             "-created_at", "-id"
         )[:CITY_PAGE_CARDS]
     )
+    tag_listings(request, listings)
     neighborhoods = list(selectors.city_neighborhoods(city=city))
     total = sum(hood.published_count for hood in neighborhoods)
     og_image = next(
@@ -176,6 +181,7 @@ def listing_detail(request, city, slug):
     if page is None:
         raise Http404("No published listing here.")
     listing = page.listing
+    tag_listings(request, [listing])
     # The gallery's first photo is og:image's: both come from seo.shown_photos.
     photos = seo.shown_photos(page.photos)
     prefill = RequestPrefillForm(request.GET or None).params()

@@ -16,15 +16,15 @@ HOST_PUBLIC_FIELDS = frozenset({"name", "company", "email"})
 BOOKING_PUBLIC_STATUSES = frozenset({"approved", "cancelled"})
 
 
-def content_changed(sender, raw=False, using=None, action=None, **kwargs):
+def content_changed(sender, instance=None, raw=False, using=None, action=None, **kwargs):
     if raw or (action is not None and not action.startswith("post_")):
         return  # loaddata; m2m_changed fires pre_ and post_, one is enough
-    public_content_changed(using=using)
+    public_content_changed(using=using, instance=instance)
 
 
 def booking_changed(sender, instance, raw=False, using=None, **kwargs):
     if not raw and instance.status in BOOKING_PUBLIC_STATUSES:
-        public_content_changed(using=using)
+        public_content_changed(using=using, instance=instance)
 
 
 def host_changed(sender, instance, created, update_fields=None, raw=False, using=None, **kwargs):
@@ -34,7 +34,7 @@ def host_changed(sender, instance, created, update_fields=None, raw=False, using
     if update_fields is not None and not HOST_PUBLIC_FIELDS.intersection(update_fields):
         return
     if apps.get_model("listings", "Listing").objects.filter(host_id=instance.pk).exists():
-        public_content_changed(using=using)
+        public_content_changed(using=using, instance=instance)
 
 
 def connect() -> None:

@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "pivotdesk.middleware_cache.TextGZipMiddleware",  # after WhiteNoise: pages, not files
+    "cdn.middleware.SurrogateKeyMiddleware",  # sees the Cache-Control that goes out
     "pivotdesk.middleware_cache.CacheHeadersMiddleware",  # before SessionMiddleware
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -395,11 +396,20 @@ PAGE_CACHE_RETRY_AFTER_ERROR_S = 1.0  # after 3 Redis errors in a row, skip it t
 QUEUE_TIMEOUT_MS = env.int("QUEUE_TIMEOUT_MS", default=10000)
 QUEUE_RETRY_AFTER_S = env.int("QUEUE_RETRY_AFTER_S", default=5)
 
+# --- A CDN in front (docs/CDN.md) --------------------------------------------------------
+# Who is told when public pages change: "" (nobody; s-maxage bounds staleness), "varnish"
+# (PURGE by tag to each of CDN_PURGE_URLS) or "cloudfront" (an invalidation by path).
+CDN_PURGE = env.str("CDN_PURGE", default="")
+if CDN_PURGE not in ("", "varnish", "cloudfront"):
+    raise ImproperlyConfigured(f"CDN_PURGE={CDN_PURGE!r}: use '', 'varnish' or 'cloudfront'")
+CDN_PURGE_URLS = env.list("CDN_PURGE_URLS", default=[])
+CDN_CLOUDFRONT_DISTRIBUTION_ID = env.str("CDN_CLOUDFRONT_DISTRIBUTION_ID", default="")
+
 # --- Tasks: background work (docs/OPERATIONS.md "Background work") ---------------------
 # Django's Tasks framework on the database (django-tasks-db): a job is a row written in the
 # caller's transaction, so it exists only if that commits. `worker:` runs them
 # (`manage.py db_worker`), `clock:` enqueues the periodic ones (`manage.py crontask`).
-INSTALLED_APPS += ["django_tasks_db", "crontask", "jobs"]
+INSTALLED_APPS += ["django_tasks_db", "crontask", "jobs", "cdn"]
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A failed job runs again after TASKS_RETRY_DELAY_S, then 4× longer each time (capped at
 # TASKS_RETRY_DELAY_MAX_S), TASKS_MAX_ATTEMPTS in all; then it stays failed in /admin/.

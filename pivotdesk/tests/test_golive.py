@@ -41,6 +41,7 @@ BUCKET = "pivotdesk-media-golive"
 S3_BACKEND = "storages.backends.s3.S3Storage"
 ROW = re.compile(r"^(?P<check>\S.*?)\s{2,}(?P<status>ok|WARNING|BLOCKER)\s+(?P<detail>.*)$")
 ALL_CHECKS = {
+    "CDN",
     "trusted proxies",
     "worker",
     "DEBUG",
@@ -163,6 +164,20 @@ def test_ready_configuration_exits_0_with_every_row_ok(ready, smtp):
         f"SMTP 127.0.0.1:{smtp.port} answers (plain, timeout 5 s), "
         "from hello@pivotdesk.example.com",
     )
+
+
+def test_the_cdn_row_says_whether_purges_are_configured_and_how_the_last_went(ready):
+    from cdn.tasks import cdn_purge
+
+    assert golive()[1]["CDN"][0] == "ok"
+    ready.CDN_PURGE = "varnish"
+    ready.CDN_PURGE_URLS = ["http://127.0.0.1:9/"]  # nothing listens: the purge fails
+    assert golive()[1]["CDN"] == ("ok", "varnish; no purge has run yet")
+    job = cdn_purge.enqueue(tags=["home"], paths=["/"]).db_result
+    job.claim("golive-test-worker")
+    job.set_failed(ConnectionError("refused"))
+    status, detail = golive()[1]["CDN"]
+    assert status == "WARNING" and "last purge failed" in detail and "refused" in detail
 
 
 def test_beta_gate_still_on_is_a_warning_not_a_blocker(ready):

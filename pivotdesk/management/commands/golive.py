@@ -17,9 +17,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http.request import validate_host
+from django.tasks import TaskResultStatus
 from django.utils import timezone
 from sentry_sdk.utils import BadDsn, Dsn
 
+from cdn.selectors import last_purge
 from jobs.selectors import queue_health
 from pivotdesk.health import cache_ok
 
@@ -246,6 +248,19 @@ def check_worker() -> Row:
     return Row("worker", OK, detail)
 
 
+def check_cdn() -> Row:
+    """A CDN purged on every change, or none (s-maxage bounds staleness): docs/CDN.md."""
+    if not settings.CDN_PURGE:
+        return Row("CDN", OK, "no purge configured: shared copies stale up to s-maxage")
+    job = last_purge()
+    if job is None:
+        return Row("CDN", OK, f"{settings.CDN_PURGE}; no purge has run yet")
+    if job.status == TaskResultStatus.SUCCESSFUL:
+        return Row("CDN", OK, f"{settings.CDN_PURGE}; last purge ok {_ago(job.finished_at)}")
+    error = (job.traceback.strip().splitlines() or [""])[-1][:120]
+    return Row("CDN", WARNING, f"{settings.CDN_PURGE}; last purge failed: {error}")
+
+
 def load_gunicorn_config(path: Path):
     spec = importlib.util.spec_from_file_location("_golive_gunicorn_conf", path)
     module = importlib.util.module_from_spec(spec)
@@ -336,7 +351,7 @@ class Command(BaseCommand):
         rows = [check_debug(), check_secret_key(), check_allowed_hosts(), check_https()]
         rows.append(check_site_url())
         rows += [check_database(), check_statement_timeout(), check_cache(), check_media()]
-        rows += [check_email(), check_worker(), check_sentry()]
+        rows += [check_email(), check_worker(), check_sentry(), check_cdn()]
         try:
             conf = load_gunicorn_config(Path(gunicorn_config))
         except Exception as exc:
