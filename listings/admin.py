@@ -80,9 +80,17 @@ class PhotoForm(forms.ModelForm):
         fields = ["image", "caption", "position"]
         field_classes = {"image": PhotoImageField}
         widgets = {
+            # A tabular inline heads its columns with <th>, not <label>: each input names
+            # itself for screen readers (axe: "Form elements must have labels").
             "image": forms.ClearableFileInput(
-                attrs={"accept": "image/jpeg,image/png,image/webp", "class": "photo-upload"}
-            )
+                attrs={
+                    "accept": "image/jpeg,image/png,image/webp",
+                    "class": "photo-upload",
+                    "aria-label": "Photo file",
+                }
+            ),
+            "caption": forms.TextInput(attrs={"aria-label": "Photo caption"}),
+            "position": forms.NumberInput(attrs={"aria-label": "Photo order"}),
         }
 
     def __init__(self, *args, **kwargs):
