@@ -100,9 +100,17 @@ class PhotoForm(forms.ModelForm):
             self.fields["image"].disabled = True
 
 
+class PhotoFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:  # under a "Delete?" column head, not a <label>
+            form.fields["DELETE"].widget.attrs["aria-label"] = "Delete this photo"
+
+
 class PhotoInline(admin.TabularInline):
     model = Photo
     form = PhotoForm
+    formset = PhotoFormSet
     fields = ("preview", "image", "caption", "position")
     readonly_fields = ("preview",)
     ordering = ("position", "id")
