@@ -58,6 +58,9 @@ class HostAdminSite(AdminSite):
     index_title = "Your spaces"
     index_template = "admin/host_index.html"
     site_url = "/"
+    # A host has two lists (spaces, bookings), both on the home page and in the breadcrumbs;
+    # the sidebar would take 300 px from the bookings list.
+    enable_nav_sidebar = False
     login_form = HostLoginForm
     login_template = "admin/host_login.html"
 

@@ -122,6 +122,22 @@ class HostBookingAdmin(BookingAdminBase):
 
     list_display = ["booking", "space", "guest_name", "desks", "dates", "status", "answer"]
     list_display_links = ["booking"]
+    fields = readonly_fields = [
+        "listing",
+        "guest_name",
+        "status",
+        "desks",
+        "start",
+        "months",
+        "end",
+        "price",
+        "message",
+        "decided_at",
+        "notice_given_at",
+        "created_at",
+    ]
+    # The thread is shown (and answered) under the form: booking_change_form.html.
+    inlines = [BookingEventInline]
     # No listing filter: its choices would list every host's listings.
     list_filter = ["status"]
     date_hierarchy = None
@@ -147,6 +163,13 @@ class HostBookingAdmin(BookingAdminBase):
     def dates(self, obj):
         start, end = obj.start, obj.end
         return f"{start:%b} {start.day}, {start.year} – {end:%b} {end.day}, {end.year}"
+
+    @admin.display(description="Price")
+    def price(self, obj):
+        return (
+            f"${obj.price_per_desk:,.2f} per desk per month · ${obj.price_per_month:,.2f} per "
+            f"month · ${obj.total:,.2f} for the term"
+        )
 
     @admin.display(description="Answer by")
     def answer(self, obj):

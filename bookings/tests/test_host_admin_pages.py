@@ -46,6 +46,8 @@ def test_the_booking_page_says_booking_n_with_real_buttons(host_client):
     assert '<button type="submit" class="button booking-approve">Approve</button>' in html
     assert 'for="id_reason">Reason (optional, the guest reads it)</label>' in html
     assert 'for="id_body">Reply to the guest</label>' in html
+    price = booking.price_per_desk
+    assert f"${price:,.2f} per desk per month" in html and f"${booking.total:,.2f} for" in html
 
 
 def test_decline_with_a_reason_the_guest_reads(host_client, django_capture_on_commit_callbacks):
