@@ -112,7 +112,7 @@ def reply_to() -> str:
     """Booking emails come from a mailbox nobody reads: the thread is where the parties
     write (an address of the other party would show it before approval). Replies go to a
     no-reply address on the site's domain, and each email says so and links to the thread."""
-    return f"PivotDesk (replies are not read) <no-reply@{site_domain()}>"
+    return f"PivotDesk no-reply <no-reply@{site_domain()}>"
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def test_headers_reply_to_no_reply_and_message_id_on_the_sites_domain(
     [email] = mail.outbox
     message = email.message()
     assert message["Message-ID"].endswith("@desks.example.org>")
-    assert email.reply_to == ["PivotDesk (replies are not read) <no-reply@desks.example.org>"]
+    assert email.reply_to == ["PivotDesk no-reply <no-reply@desks.example.org>"]
     # Neither party's own address is given to the other before approval.
     assert big_booking.guest.email not in message["Reply-To"]
     assert email.subject == f"New message about booking #{big_booking.pk} at Pearl Loft"
@@ -130,3 +130,20 @@ def test_a_host_is_reminded_once_a_day_before_the_deadline(run_jobs):
     )
     assert "still waiting for your answer" in email.body
     assert fresh.listing.host.email not in {m.to[0] for m in mail.outbox}
+
+
+def test_reply_to_and_message_id_as_a_real_smtp_server_receives_them(run_jobs, settings):
+    from pivotdesk.tests.support import smtp_mailers, smtp_server
+
+    settings.SITE_URL = "https://desks.example.org"
+    booking = BookingFactory(listing=ListingFactory(title="Pearl Loft"))
+    services.booking_approve(booking=booking, host=booking.listing.host)
+    with smtp_server() as smtp:
+        settings.MAILERS = smtp_mailers(smtp.port, timeout=5)
+        run_jobs()
+    [received] = smtp.received
+    assert received["Reply-To"] == "PivotDesk no-reply <no-reply@desks.example.org>"
+    assert received["Message-ID"].endswith("@desks.example.org>")
+    assert received["Subject"].startswith("Approved: your desks at Pearl Loft from ")
+    text = received.get_body(("plain",)).get_content()
+    assert f"https://desks.example.org/bookings/{booking.pk}/#messages" in text
