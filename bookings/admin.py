@@ -12,6 +12,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from accounts.admin_site import host_site
@@ -120,7 +121,16 @@ class HostBookingAdmin(BookingAdminBase):
     what a host scans (fits 1280 px, cards on a phone), the booking page answers, declines
     with a reason and replies in the thread."""
 
-    list_display = ["booking", "space", "guest_name", "desks", "dates", "status", "answer"]
+    list_display = [
+        "booking",
+        "space",
+        "guest_name",
+        "desks",
+        "dates",
+        "status",
+        "answer",
+        "answer_buttons",
+    ]
     list_display_links = ["booking"]
     fields = readonly_fields = [
         "listing",
@@ -143,6 +153,7 @@ class HostBookingAdmin(BookingAdminBase):
     date_hierarchy = None
     actions = ["approve_selected", "decline_selected"]
     change_form_template = "bookings/admin/booking_change_form.html"
+    change_list_template = "bookings/admin/booking_change_list.html"
 
     class Media:
         css = {"all": ["bookings/admin.css"]}
@@ -177,6 +188,24 @@ class HostBookingAdmin(BookingAdminBase):
             return "—"
         at = timezone.localtime(obj.answer_by)
         return f"{at:%b} {at.day}, {date_format(at, 'g:i a')}"
+
+    @admin.display(description="Answer")
+    def answer_buttons(self, obj):
+        """Approve at once (a button of the page's own form for this row, outside the list's
+        form: booking_change_list.html); Decline opens the booking, which asks for a reason."""
+        if not obj.is_pending:
+            return ""
+        change = reverse(f"{self.admin_site.name}:bookings_booking_change", args=[obj.pk])
+        return format_html(
+            '<span class="booking-row-answer"><button type="submit" form="approve-{}" '
+            'class="button" aria-label="Approve #{}">Approve</button> <a href="{}#answer" '
+            'class="button booking-row-decline" aria-label="Decline #{} (with a reason)">'
+            "Decline</a></span>",
+            obj.pk,
+            obj.pk,
+            change,
+            obj.pk,
+        )
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"title": "Your bookings", **(extra_context or {})})

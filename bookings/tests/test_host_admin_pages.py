@@ -34,6 +34,13 @@ def test_the_list_says_your_bookings_and_shows_what_a_host_scans(host_client):
         assert f">{column}</a>" in html or f">{column}</span>" in html, column
     assert "Pearl Loft" in html and "Ada Byron" in html
     assert f"{booking.start:%b} {booking.start.day}, {booking.start.year} – " in html
+    # Approve in the row: a button of its own form, outside the list's form.
+    approve = reverse("host:bookings_booking_approve", args=[booking.pk])
+    assert f'<form id="approve-{booking.pk}" method="post" action="{approve}" hidden>' in html
+    assert f'form="approve-{booking.pk}"' in html
+    decided = BookingFactory(listing=host_client.listing, status=Booking.Status.APPROVED)
+    html = host_client.get(reverse("host:bookings_booking_changelist")).content.decode()
+    assert f'form="approve-{decided.pk}"' not in html
 
 
 def test_the_booking_page_says_booking_n_with_real_buttons(host_client):

@@ -123,8 +123,10 @@ def test_decline_with_a_reason_and_reply_from_the_booking_page(
     expect(page.get_by_role("button", name="Decline", exact=True)).to_have_count(0)
     expect(page).to_have_title(re.compile(r"^\(1\) Booking #"))  # one left waiting
 
-    page.goto(f"/host/bookings/booking/{second.pk}/change/")
-    page.get_by_role("button", name="Approve", exact=True).click()
+    # The last one, approved from the list's row.
+    page.goto("/host/bookings/booking/")
+    page.get_by_role("button", name=f"Approve #{second.pk}", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("Approved 1 booking request")
     second.refresh_from_db()
     assert second.status == Booking.Status.APPROVED
     expect(page.locator("#site-name .host-waiting")).to_have_count(0)
