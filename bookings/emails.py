@@ -134,7 +134,7 @@ class BookingEmail:
 
 
 def booking_email_render(email: BookingEmail) -> EmailMultiAlternatives | None:
-    """The message for ``email``, or None when the booking is gone."""
+    """The message for ``email``, or None when the booking is gone (or a reminder is moot)."""
     booking = (
         Booking.objects.select_related("listing", "listing__host", "listing__city", "guest")
         .filter(pk=email.booking_id)
@@ -142,6 +142,8 @@ def booking_email_render(email: BookingEmail) -> EmailMultiAlternatives | None:
     )
     if booking is None:
         return None
+    if email.kind == EmailKind.REMINDER and not booking.is_pending:
+        return None  # answered (or expired) between the reminder's queueing and its sending
     recipient = booking.listing.host if email.to == Recipient.HOST else booking.guest
     event = BookingEvent.objects.filter(pk=email.event_id).first() if email.event_id else None
     context = {

@@ -147,3 +147,14 @@ def test_reply_to_and_message_id_as_a_real_smtp_server_receives_them(run_jobs, s
     assert received["Subject"].startswith("Approved: your desks at Pearl Loft from ")
     text = received.get_body(("plain",)).get_content()
     assert f"https://desks.example.org/bookings/{booking.pk}/#messages" in text
+
+
+def test_a_reminder_answered_before_it_is_sent_is_not_sent(run_jobs):
+    waiting = BookingFactory(start=day(30))
+    Booking.objects.filter(pk=waiting.pk).update(
+        created_at=timezone.now() - datetime.timedelta(hours=50)
+    )
+    assert services.booking_remind_hosts() == 1
+    services.booking_approve(booking=waiting, host=waiting.listing.host)
+    run_jobs()
+    assert [m.subject.split(":")[0] for m in mail.outbox] == ["Approved"]
