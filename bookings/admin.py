@@ -150,7 +150,6 @@ class HostBookingAdmin(BookingAdminBase):
     inlines = [BookingEventInline]
     # No listing filter: its choices would list every host's listings.
     list_filter = ["status"]
-    date_hierarchy = None
     actions = ["approve_selected", "decline_selected"]
     change_form_template = "bookings/admin/booking_change_form.html"
     change_list_template = "bookings/admin/booking_change_list.html"

@@ -60,15 +60,16 @@ def booking_email_subject(
     booking: Booking, kind: EmailKind, to: Recipient, event: BookingEvent | None
 ) -> str:
     """The subject line, spoken to its reader: the guest reads what they did ("You gave
-    notice"), the host what the guest did. Always passed through ``header_text``."""
+    notice"), the host what the guest did. Always passed through ``header_text``. Short: a
+    subject longer than a header line is folded, and some readers show the fold's space."""
     title = header_text(booking.listing.title)
     host = to == Recipient.HOST
     withdrawn = event is not None and event.from_status == Booking.Status.REQUESTED
     match kind:
         case EmailKind.REQUEST_NEW if booking.is_approved:
-            subject = f"Booked: {_desks(booking.desks)} at {title} from {_day(booking.start)}"
+            subject = f"Booked: {_desks(booking.desks)} at {title}"
         case EmailKind.REQUEST_NEW:
-            subject = f"New request: {_desks(booking.desks)} at {title} from {_day(booking.start)}"
+            subject = f"New request: {_desks(booking.desks)} at {title}"
         case EmailKind.REMINDER:
             subject = (
                 f"Answer by {_answer_by(booking)}: request #{booking.pk} at {title} "
@@ -77,7 +78,7 @@ def booking_email_subject(
         case EmailKind.MESSAGE_NEW:
             subject = f"New message about booking #{booking.pk} at {title}"
         case EmailKind.APPROVED:
-            subject = f"Approved: your desks at {title} from {_day(booking.start)}"
+            subject = f"Approved: your desks at {title}"
         case EmailKind.DECLINED:
             subject = f"Declined: your request at {title}"
         case EmailKind.EXPIRED:

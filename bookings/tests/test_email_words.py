@@ -40,7 +40,7 @@ def test_approval_formats_money_and_dates_and_says_what_happens_next(big_booking
     services.booking_approve(booking=big_booking, host=big_booking.listing.host)
     run_jobs()
     [email] = sent_to(big_booking.guest.email)
-    assert email.subject == f"Approved: your desks at Pearl Loft from {words(big_booking.start)}"
+    assert email.subject == "Approved: your desks at Pearl Loft"
     html = email.alternatives[0][0]
     for body in (email.body, html):
         assert "$6,300.00" in body and "$1,050.00 per month" in body
@@ -108,7 +108,8 @@ def test_the_hosts_email_says_booked_for_an_instant_booking(instant, first_word,
     )
     run_jobs()
     [email] = sent_to(listing.host.email)
-    assert email.subject == f"{first_word}: 2 desks at Walnut Room from {words(booking.start)}"
+    assert email.subject == f"{first_word}: 2 desks at Walnut Room"
+    assert words(booking.start) in email.body
     assert ("Please answer by" in email.body) is not instant
 
 
@@ -144,7 +145,7 @@ def test_reply_to_and_message_id_as_a_real_smtp_server_receives_them(run_jobs, s
     [received] = smtp.received
     assert received["Reply-To"] == "PivotDesk no-reply <no-reply@desks.example.org>"
     assert received["Message-ID"].endswith("@desks.example.org>")
-    assert received["Subject"].startswith("Approved: your desks at Pearl Loft from ")
+    assert received["Subject"] == "Approved: your desks at Pearl Loft"
     text = received.get_body(("plain",)).get_content()
     assert f"https://desks.example.org/bookings/{booking.pk}/#messages" in text
 
