@@ -58,18 +58,35 @@ class HostAdminSite(AdminSite):
     index_title = "Your spaces"
     index_template = "admin/host_index.html"
     site_url = "/"
+    # A host has two lists (spaces, bookings), both on the home page and in the breadcrumbs;
+    # the sidebar would take 300 px from the bookings list.
+    enable_nav_sidebar = False
     login_form = HostLoginForm
     login_template = "admin/host_login.html"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._index_panels = []
+        self._title_counts = []
 
     def add_index_panel(self, panel):
         """``panel(request)`` returns a context dict for templates/admin/host_index_panel.html
         (title, items, empty, link, link_text), or None to show nothing."""
         self._index_panels.append(panel)
         return panel
+
+    def add_title_count(self, count):
+        """``count(request)`` returns how many things wait for the host (bookings: requests
+        to answer); the sum leads every page title of this site, e.g. "(2) Your bookings |
+        PivotDesk hosts" (templates/admin/base_site.html)."""
+        self._title_counts.append(count)
+        return count
+
+    def each_context(self, request):
+        context = super().each_context(request)
+        if self._title_counts and self.has_permission(request):
+            context["waiting_count"] = sum(count(request) for count in self._title_counts)
+        return context
 
     def index(self, request, extra_context=None):
         panels = [shown for panel in self._index_panels if (shown := panel(request))]

@@ -1,12 +1,18 @@
 """Bookings in both admins. Nothing here writes a status directly: the host's actions and
 buttons call the same services as the site, so the capacity rule and the history hold."""
 
+import functools
+
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from accounts.admin_site import host_site
@@ -58,6 +64,24 @@ BOOKING_FIELDS = [
 ]
 
 
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (optional, the guest reads it)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label="Reply to the guest",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": services.MESSAGE_EMPTY},
+    )
+
+
 class BookingAdminBase(ForgedParamsMixin, admin.ModelAdmin):
     list_display = ["id", "listing", "guest", "desks", "start", "end", "status", "created_at"]
     list_filter = ["status", "start"]
@@ -101,12 +125,104 @@ class BookingAdmin(BookingAdminBase):
 
 
 class HostBookingAdmin(BookingAdminBase):
-    """A host sees the bookings on their own listings and answers requests."""
+    """A host sees the bookings on their own listings and answers requests: the list is
+    what a host scans (fits 1280 px, cards on a phone), the booking page answers, declines
+    with a reason and replies in the thread."""
 
+    list_display = [
+        "booking",
+        "space",
+        "guest_name",
+        "desks",
+        "dates",
+        "status",
+        "answer",
+        "answer_buttons",
+    ]
+    list_display_links = ["booking"]
+    fields = readonly_fields = [
+        "listing",
+        "guest_name",
+        "status",
+        "desks",
+        "start",
+        "months",
+        "end",
+        "price",
+        "message",
+        "decided_at",
+        "notice_given_at",
+        "created_at",
+    ]
+    # The thread is shown (and answered) under the form: booking_change_form.html.
+    inlines = [BookingEventInline]
     # No listing filter: its choices would list every host's listings.
     list_filter = ["status"]
     actions = ["approve_selected", "decline_selected"]
     change_form_template = "bookings/admin/booking_change_form.html"
+    change_list_template = "bookings/admin/booking_change_list.html"
+
+    class Media:
+        css = {"all": ["bookings/admin.css"]}
+
+    @admin.display(description="Booking", ordering="pk")
+    def booking(self, obj):
+        return f"#{obj.pk}"
+
+    @admin.display(description="Space", ordering="listing__title")
+    def space(self, obj):
+        return obj.listing.title
+
+    @admin.display(description="Guest", ordering="guest__name")
+    def guest_name(self, obj):
+        return obj.guest.display_name
+
+    @admin.display(description="Dates", ordering="start")
+    def dates(self, obj):
+        start, end = obj.start, obj.end
+        return f"{start:%b} {start.day}, {start.year} – {end:%b} {end.day}, {end.year}"
+
+    @admin.display(description="Price")
+    def price(self, obj):
+        return (
+            f"${obj.price_per_desk:,.2f} per desk per month · ${obj.price_per_month:,.2f} per "
+            f"month · ${obj.total:,.2f} for the term"
+        )
+
+    @admin.display(description="Answer by")
+    def answer(self, obj):
+        if not obj.is_pending:
+            return "—"
+        at = timezone.localtime(obj.answer_by)
+        return f"{at:%b} {at.day}, {date_format(at, 'g:i a')}"
+
+    @admin.display(description="Answer")
+    def answer_buttons(self, obj):
+        """Approve at once (a button of the page's own form for this row, outside the list's
+        form: booking_change_list.html); Decline opens the booking, which asks for a reason."""
+        if not obj.is_pending:
+            return ""
+        change = reverse(f"{self.admin_site.name}:bookings_booking_change", args=[obj.pk])
+        return format_html(
+            '<span class="booking-row-answer"><button type="submit" form="approve-{}" '
+            'class="button" aria-label="Approve #{}">Approve</button> <a href="{}#answer" '
+            'class="button booking-row-decline" aria-label="Decline #{} (with a reason)">'
+            "Decline</a></span>",
+            obj.pk,
+            obj.pk,
+            change,
+            obj.pk,
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Your bookings", **(extra_context or {})})
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # "Booking #12", once: not "Change booking" over the booking's name again.
+        context = {"title": f"Booking #{object_id}", "subtitle": "", **(extra_context or {})}
+        if object_id is not None:
+            context["reply_form"] = ReplyForm()
+        return super().changeform_view(request, object_id, form_url, context)
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(listing__host=request.user)
@@ -174,6 +290,11 @@ class HostBookingAdmin(BookingAdminBase):
                 self.admin_site.admin_view(self.decline_view),
                 name="bookings_booking_decline",
             ),
+            path(
+                "<int:pk>/reply/",
+                self.admin_site.admin_view(self.reply_view),
+                name="bookings_booking_reply",
+            ),
             *super().get_urls(),
         ]
 
@@ -190,7 +311,45 @@ class HostBookingAdmin(BookingAdminBase):
         return require_POST(self._button)(request, pk, services.booking_approve, "Approved")
 
     def decline_view(self, request, pk):
-        return require_POST(self._button)(request, pk, services.booking_decline, "Declined")
+        """Decline, with the reason the host typed (optional; the guest reads it)."""
+        return require_POST(self._decline)(request, pk)
+
+    def _decline(self, request, pk):
+        form = DeclineForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, " ".join(form.errors["reason"]), messages.ERROR)
+            return HttpResponseRedirect(
+                reverse(f"{self.admin_site.name}:bookings_booking_change", args=[pk])
+            )
+        decline = functools.partial(services.booking_decline, reason=form.cleaned_data["reason"])
+        return self._button(request, pk, decline, "Declined")
+
+    def reply_view(self, request, pk):
+        return require_POST(self._reply)(request, pk)
+
+    def _reply(self, request, pk):
+        booking = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_change_permission(request, booking):
+            raise PermissionDenied
+        form = ReplyForm(request.POST)
+        if form.is_valid():
+            try:
+                services.message_create(
+                    booking=booking, author=request.user, body=form.cleaned_data["body"]
+                )
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"Sent to {booking.guest.display_name}; they get it by email too.",
+                    messages.SUCCESS,
+                )
+        else:
+            self.message_user(request, " ".join(form.errors["body"]), messages.ERROR)
+        return HttpResponseRedirect(
+            reverse(f"{self.admin_site.name}:bookings_booking_change", args=[booking.pk]) + "#reply"
+        )
 
 
 host_site.register(Booking, HostBookingAdmin)
@@ -222,3 +381,8 @@ def pending_requests_panel(request):
         + "?status__exact=requested",
         "link_text": "All open requests",
     }
+
+
+@host_site.add_title_count
+def pending_requests_count(request) -> int:
+    return selectors.pending_requests_for_host(host=request.user).count()

@@ -15,10 +15,13 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import models
 from django.tasks import task
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from jobs.services import email_send_once
-from pivotdesk.emails import header_text
+from pivotdesk.emails import header_text, site_domain
 
 from .models import Booking, BookingEvent, Message
 
@@ -33,6 +36,7 @@ class EmailKind(models.TextChoices):
     EXPIRED = "expired", "Expired"
     CANCELLED = "cancelled", "Cancelled"
     NOTICE = "notice", "Notice given"
+    REMINDER = "reminder", "Answer reminder"
 
 
 class Recipient(models.TextChoices):
@@ -40,15 +44,76 @@ class Recipient(models.TextChoices):
     GUEST = "guest", "Guest"
 
 
-SUBJECTS = {
-    EmailKind.REQUEST_NEW: "New request: {booking.desks} desk(s) at {title}",
-    EmailKind.MESSAGE_NEW: "New message about booking #{booking.pk}",
-    EmailKind.APPROVED: "Approved: your desks at {title}",
-    EmailKind.DECLINED: "Declined: your request at {title}",
-    EmailKind.EXPIRED: "Expired: your request at {title}",
-    EmailKind.CANCELLED: "Cancelled: booking #{booking.pk} at {title}",
-    EmailKind.NOTICE: "Notice given: booking #{booking.pk} at {title} ends {booking.end}",
-}
+def _money(amount) -> str:
+    return f"${amount:,.2f}"
+
+
+def _day(day) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def _desks(n: int) -> str:
+    return f"{n} desk{pluralize(n)}"
+
+
+def booking_email_subject(
+    booking: Booking, kind: EmailKind, to: Recipient, event: BookingEvent | None
+) -> str:
+    """The subject line, spoken to its reader: the guest reads what they did ("You gave
+    notice"), the host what the guest did. Always passed through ``header_text``. Short: a
+    subject longer than a header line is folded, and some readers show the fold's space."""
+    title = header_text(booking.listing.title)
+    host = to == Recipient.HOST
+    withdrawn = event is not None and event.from_status == Booking.Status.REQUESTED
+    match kind:
+        case EmailKind.REQUEST_NEW if booking.is_approved:
+            subject = f"Booked: {_desks(booking.desks)} at {title}"
+        case EmailKind.REQUEST_NEW:
+            subject = f"New request: {_desks(booking.desks)} at {title}"
+        case EmailKind.REMINDER:
+            subject = (
+                f"Answer by {_answer_by(booking)}: request #{booking.pk} at {title} "
+                "expires unanswered"
+            )
+        case EmailKind.MESSAGE_NEW:
+            subject = f"New message about booking #{booking.pk} at {title}"
+        case EmailKind.APPROVED:
+            subject = f"Approved: your desks at {title}"
+        case EmailKind.DECLINED:
+            subject = f"Declined: your request at {title}"
+        case EmailKind.EXPIRED:
+            subject = f"Expired: your request at {title}"
+        case EmailKind.CANCELLED if withdrawn:
+            subject = (
+                f"Withdrawn: request #{booking.pk} at {title}"
+                if host
+                else f"You withdrew your request at {title}"
+            )
+        case EmailKind.CANCELLED:
+            subject = (
+                f"Cancelled: booking #{booking.pk} at {title}"
+                if host
+                else f"You cancelled booking #{booking.pk} at {title}"
+            )
+        case EmailKind.NOTICE:
+            subject = (
+                f"Notice given: booking #{booking.pk} at {title} ends {_day(booking.end)}"
+                if host
+                else f"You gave notice: booking #{booking.pk} at {title} ends {_day(booking.end)}"
+            )
+    return header_text(subject)
+
+
+def _answer_by(booking: Booking) -> str:
+    at = timezone.localtime(booking.answer_by)
+    return f"{at:%B} {at.day}, {date_format(at, 'g:i a')}"
+
+
+def reply_to() -> str:
+    """Booking emails come from a mailbox nobody reads: the thread is where the parties
+    write (an address of the other party would show it before approval). Replies go to a
+    no-reply address on the site's domain, and each email says so and links to the thread."""
+    return f"PivotDesk no-reply <no-reply@{site_domain()}>"
 
 
 @dataclass(frozen=True)
@@ -70,7 +135,7 @@ class BookingEmail:
 
 
 def booking_email_render(email: BookingEmail) -> EmailMultiAlternatives | None:
-    """The message for ``email``, or None when the booking is gone."""
+    """The message for ``email``, or None when the booking is gone (or a reminder is moot)."""
     booking = (
         Booking.objects.select_related("listing", "listing__host", "listing__city", "guest")
         .filter(pk=email.booking_id)
@@ -78,6 +143,8 @@ def booking_email_render(email: BookingEmail) -> EmailMultiAlternatives | None:
     )
     if booking is None:
         return None
+    if email.kind == EmailKind.REMINDER and not booking.is_pending:
+        return None  # answered (or expired) between the reminder's queueing and its sending
     recipient = booking.listing.host if email.to == Recipient.HOST else booking.guest
     event = BookingEvent.objects.filter(pk=email.event_id).first() if email.event_id else None
     context = {
@@ -87,15 +154,18 @@ def booking_email_render(email: BookingEmail) -> EmailMultiAlternatives | None:
         if email.message_id
         else None,
         "note": event.note if event else "",
+        "for_host": email.to == Recipient.HOST,
+        "withdrawn": event is not None and event.from_status == Booking.Status.REQUESTED,
+        "answer_by": _answer_by(booking) if booking.is_pending else "",
+        "thread_url": f"{settings.SITE_URL}{booking.get_absolute_url()}#messages",
         "url": f"{settings.SITE_URL}{booking.get_absolute_url()}",
     }
-    subject = SUBJECTS[EmailKind(email.kind)].format(
-        booking=booking, title=header_text(booking.listing.title)
-    )
+    subject = booking_email_subject(booking, EmailKind(email.kind), Recipient(email.to), event)
     message = EmailMultiAlternatives(
-        subject=header_text(subject),
+        subject=subject,
         body=render_to_string(f"bookings/email/{email.kind}.txt", context),
         to=[recipient.email],
+        reply_to=[reply_to()],
     )
     message.attach_alternative(
         render_to_string(f"bookings/email/{email.kind}.html", context), "text/html"

@@ -19,6 +19,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.models import User
+from jobs.services import effect_once
 from listings.models import Listing
 from listings.services import listing_archive, listing_lock
 
@@ -443,3 +444,27 @@ def listing_withdraw(*, listing: Listing, by: User) -> Withdrawal:
         emails.append(_email(booking, EmailKind.MESSAGE_NEW, Recipient.GUEST, message=message))
     booking_emails_enqueue(emails)
     return Withdrawal(listing=archived, declined=declined, told=told)
+
+
+REMIND_BEFORE = datetime.timedelta(days=1)
+
+
+def booking_remind_hosts(*, now: datetime.datetime | None = None) -> int:
+    """Email each host whose request expires within a day a reminder; return how many were
+    queued. One reminder per request, ever: the reminder is queued with a once-only marker in
+    the same transaction, so a repeated or concurrent run queues nothing twice. A request
+    made less than a day before its deadline gets none (its new-request email is as fresh)."""
+    now = now or timezone.now()
+    due = [
+        booking
+        for booking in Booking.objects.pending().order_by("pk")
+        if booking.answer_by - REMIND_BEFORE <= now < booking.answer_by
+        and booking.answer_by - booking.created_at > REMIND_BEFORE
+    ]
+    queued = 0
+    for booking in due:
+        email = _email(booking, EmailKind.REMINDER, Recipient.HOST)
+        queued += effect_once(
+            key=f"{email.key}:queued", effect=lambda email=email: booking_emails_enqueue([email])
+        )
+    return queued

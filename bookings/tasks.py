@@ -3,7 +3,7 @@
 from crontask import cron
 from django.tasks import task
 
-from .services import booking_expire_stale
+from .services import booking_expire_stale, booking_remind_hosts
 
 
 @cron("*/10 * * * *")
@@ -12,3 +12,10 @@ def bookings_expire_stale() -> int:
     """Every 10 minutes: requests whose answer-by time passed (72 hours, or the
     end of the day before the move-in day) expire and their guests are told."""
     return booking_expire_stale()
+
+
+@cron("15 * * * *")
+@task
+def bookings_remind_hosts() -> int:
+    """Hourly: hosts whose requests expire within a day are reminded, once per request."""
+    return booking_remind_hosts()

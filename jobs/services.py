@@ -10,7 +10,6 @@ import datetime
 import hashlib
 import logging
 from collections.abc import Callable
-from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +19,8 @@ from django.db import IntegrityError, connection, transaction
 from django.tasks import TaskResult, TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
+
+from pivotdesk.emails import site_domain
 
 from .models import Effect
 
@@ -72,9 +73,10 @@ def email_send_once(*, key: str, message: EmailMessage) -> bool:
 
 
 def message_id(*, key: str) -> str:
-    """A Message-ID header made from an email's key, on the sender's domain."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
-    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+    """A Message-ID header made from an email's key, on the site's domain (SITE_URL): the
+    same key always gives the same Message-ID (``make_msgid`` would give a new one each
+    time, and a repeated email could not be recognised)."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{site_domain()}>"
 
 
 def retry_delay(*, attempt: int) -> datetime.timedelta:

@@ -84,9 +84,17 @@ class PhotoForm(forms.ModelForm):
         fields = ["image", "caption", "position"]
         field_classes = {"image": PhotoImageField}
         widgets = {
+            # A tabular inline heads its columns with <th>, not <label>: each input names
+            # itself for screen readers (axe: "Form elements must have labels").
             "image": forms.ClearableFileInput(
-                attrs={"accept": "image/jpeg,image/png,image/webp", "class": "photo-upload"}
-            )
+                attrs={
+                    "accept": "image/jpeg,image/png,image/webp",
+                    "class": "photo-upload",
+                    "aria-label": "Photo file",
+                }
+            ),
+            "caption": forms.TextInput(attrs={"aria-label": "Photo caption"}),
+            "position": forms.NumberInput(attrs={"aria-label": "Photo order"}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -96,9 +104,17 @@ class PhotoForm(forms.ModelForm):
             self.fields["image"].disabled = True
 
 
+class PhotoFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:  # under a "Delete?" column head, not a <label>
+            form.fields["DELETE"].widget.attrs["aria-label"] = "Delete this photo"
+
+
 class PhotoInline(admin.TabularInline):
     model = Photo
     form = PhotoForm
+    formset = PhotoFormSet
     fields = ("preview", "image", "caption", "position")
     readonly_fields = ("preview",)
     ordering = ("position", "id")

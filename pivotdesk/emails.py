@@ -4,7 +4,9 @@ a header only through ``header_text``, and fields that feed headers refuse line 
 of that listing would fail) or, worse, starts a header of the sender's choosing."""
 
 import re
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 # Every character str.splitlines() breaks on (CR, LF, VT, FF, FS, GS, RS, NEL, LS, PS), tabs,
@@ -25,3 +27,9 @@ def validate_single_line(value: str) -> None:
     """Model/form validator for fields that end up in an email header."""
     if _UNSAFE.search(value or ""):
         raise ValidationError(SINGLE_LINE, code="single_line")
+
+
+def site_domain() -> str:
+    """The site's host name (from SITE_URL): the domain of Message-IDs and the no-reply
+    address, so both name the site the email is about."""
+    return urlsplit(settings.SITE_URL).hostname or "localhost"

@@ -51,7 +51,7 @@ def test_host_admin_change_form_shows_history_and_buttons(host_client):
     response = host_client.get(reverse("host:bookings_booking_change", args=[booking.pk]))
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'id="events-group"' in html and 'id="messages-group"' in html
+    assert 'id="events-group"' in html and 'id="reply"' in html  # the thread, answerable
     assert 'name="_save"' not in html  # read-only: changes go through the services
     assert reverse("host:bookings_booking_approve", args=[booking.pk]) in html
     assert reverse("host:bookings_booking_decline", args=[booking.pk]) in html

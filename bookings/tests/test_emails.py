@@ -244,5 +244,6 @@ def test_email_kinds_and_recipients_are_choices():
         "expired",
         "cancelled",
         "notice",
+        "reminder",
     }
     assert set(Recipient.values) == {"host", "guest"}
