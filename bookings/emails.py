@@ -23,7 +23,7 @@ from django.utils.formats import date_format
 from jobs.services import email_send_once
 from pivotdesk.emails import header_text, site_domain
 
-from .models import Booking, BookingEvent, Message
+from .models import INSTANT_BOOK_NOTE, Booking, BookingEvent, Message
 
 
 class EmailKind(models.TextChoices):
@@ -57,7 +57,12 @@ def _desks(n: int) -> str:
 
 
 def booking_email_subject(
-    booking: Booking, kind: EmailKind, to: Recipient, event: BookingEvent | None
+    booking: Booking,
+    kind: EmailKind,
+    to: Recipient,
+    event: BookingEvent | None,
+    *,
+    instant: bool = False,
 ) -> str:
     """The subject line, spoken to its reader: the guest reads what they did ("You gave
     notice"), the host what the guest did. Always passed through ``header_text``. Short: a
@@ -66,7 +71,7 @@ def booking_email_subject(
     host = to == Recipient.HOST
     withdrawn = event is not None and event.from_status == Booking.Status.REQUESTED
     match kind:
-        case EmailKind.REQUEST_NEW if booking.is_approved:
+        case EmailKind.REQUEST_NEW if instant:
             subject = f"Booked: {_desks(booking.desks)} at {title}"
         case EmailKind.REQUEST_NEW:
             subject = f"New request: {_desks(booking.desks)} at {title}"
@@ -97,9 +102,9 @@ def booking_email_subject(
             )
         case EmailKind.NOTICE:
             subject = (
-                f"Notice given: booking #{booking.pk} at {title} ends {_day(booking.end)}"
+                f"Notice given: {title} ends {_day(booking.end)}"
                 if host
-                else f"You gave notice: booking #{booking.pk} at {title} ends {_day(booking.end)}"
+                else f"You gave notice: {title} ends {_day(booking.end)}"
             )
     return header_text(subject)
 
@@ -147,8 +152,14 @@ def booking_email_render(email: BookingEmail) -> EmailMultiAlternatives | None:
         return None  # answered (or expired) between the reminder's queueing and its sending
     recipient = booking.listing.host if email.to == Recipient.HOST else booking.guest
     event = BookingEvent.objects.filter(pk=email.event_id).first() if email.event_id else None
+    # Whether instant book approved it at once: from its history, not its status now (the
+    # host may have answered before this email went out).
+    instant = email.kind == EmailKind.REQUEST_NEW and (
+        booking.events.filter(to_status=Booking.Status.APPROVED, note=INSTANT_BOOK_NOTE).exists()
+    )
     context = {
         "booking": booking,
+        "instant": instant,
         "recipient": recipient,
         "message": Message.objects.select_related("author").filter(pk=email.message_id).first()
         if email.message_id
@@ -156,11 +167,13 @@ def booking_email_render(email: BookingEmail) -> EmailMultiAlternatives | None:
         "note": event.note if event else "",
         "for_host": email.to == Recipient.HOST,
         "withdrawn": event is not None and event.from_status == Booking.Status.REQUESTED,
-        "answer_by": _answer_by(booking) if booking.is_pending else "",
+        "answer_by": "" if instant else _answer_by(booking),
         "thread_url": f"{settings.SITE_URL}{booking.get_absolute_url()}#messages",
         "url": f"{settings.SITE_URL}{booking.get_absolute_url()}",
     }
-    subject = booking_email_subject(booking, EmailKind(email.kind), Recipient(email.to), event)
+    subject = booking_email_subject(
+        booking, EmailKind(email.kind), Recipient(email.to), event, instant=instant
+    )
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"bookings/email/{email.kind}.txt", context),

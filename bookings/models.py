@@ -12,6 +12,7 @@ from listings.models import Listing
 
 # A request the host has not answered by then expires (services.booking_expire_stale).
 EXPIRE_AFTER = datetime.timedelta(hours=72)
+INSTANT_BOOK_NOTE = "Instant book"  # the note on an approval made at once by instant book
 
 
 def answer_deadline_for_start(start: datetime.date) -> datetime.datetime:

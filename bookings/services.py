@@ -24,7 +24,14 @@ from listings.models import Listing
 from listings.services import listing_archive, listing_lock
 
 from .emails import BookingEmail, EmailKind, Recipient, booking_emails_enqueue
-from .models import EXPIRE_AFTER, Booking, BookingEvent, Message, add_months
+from .models import (
+    EXPIRE_AFTER,
+    INSTANT_BOOK_NOTE,
+    Booking,
+    BookingEvent,
+    Message,
+    add_months,
+)
 from .rules import MAX_LEAD_MONTHS, guest_exit, host_answer_check, move_in_range, notice_end
 from .selectors import (
     approved_bookings_running,
@@ -261,7 +268,7 @@ def booking_request(
     if listing.instant_book:
         # Still under the listing lock, and the count above already includes every approval.
         approved = _set_status(
-            booking, status=Booking.Status.APPROVED, actor=None, note="Instant book"
+            booking, status=Booking.Status.APPROVED, actor=None, note=INSTANT_BOOK_NOTE
         )
         emails.append(_email(booking, EmailKind.APPROVED, Recipient.GUEST, event=approved))
         # Requests made before the host turned instant book on may no longer fit.

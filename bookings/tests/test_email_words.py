@@ -76,10 +76,10 @@ def test_notice_speaks_to_the_guest_and_to_the_host(run_jobs):
     booking.refresh_from_db()
     [guest] = sent_to(booking.guest.email)
     [host] = sent_to(booking.listing.host.email)
-    assert guest.subject.startswith(f"You gave notice: booking #{booking.pk}")
+    assert guest.subject.startswith(f"You gave notice: {booking.listing.title} ends ")
     assert guest.subject.endswith(f"ends {words(booking.end)}")
     assert "You gave 30 days' notice" in guest.body
-    assert host.subject.startswith(f"Notice given: booking #{booking.pk}")
+    assert host.subject.startswith(f"Notice given: {booking.listing.title} ends ")
     assert f"{booking.guest.display_name} gave 30 days' notice" in host.body
 
 
