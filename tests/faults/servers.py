@@ -160,14 +160,24 @@ def production_env(**extra) -> dict:
     return env
 
 
-class Gunicorn:
-    """The app under gunicorn with the project's gunicorn.conf.py, on a free loopback port."""
+class LoopbackServer:
+    """A server process of ours on a free loopback port, used as ``with Server(...) as s:``:
+    started, waited for until ``probe`` answers (or it exits), stopped by pid. Subclasses
+    give ``name``, ``probe`` and ``command()``; the output goes to ``log_path``."""
 
-    def __init__(self, env: dict, log_path: Path):
+    name = "server"
+    probe = "/"
+    start_timeout = 30
+    cwd = None
+    env = None
+
+    def __init__(self, log_path: Path):
         self.port = free_port()
-        self.env = env
         self.log_path = log_path
         self.proc = None
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
 
     @property
     def base_url(self) -> str:
@@ -175,7 +185,7 @@ class Gunicorn:
 
     def _answers(self) -> bool:
         try:
-            requests.get(self.base_url + "/robots.txt", timeout=1)
+            requests.get(self.base_url + self.probe, timeout=1)
             return True
         except requests.RequestException:
             return False
@@ -183,26 +193,20 @@ class Gunicorn:
     def __enter__(self):
         self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in __exit__
         self.proc = subprocess.Popen(
-            [str(PYTHON_BIN / "gunicorn"), "--config", "gunicorn.conf.py",
-             "--bind", f"127.0.0.1:{self.port}", "--chdir", str(BASE_DIR),
-             "pivotdesk.wsgi:application"],
-            cwd=BASE_DIR,
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            self.command(), cwd=self.cwd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         try:
             wait_for(
                 lambda: self.proc.poll() is not None or self._answers(),
-                timeout=30,
-                what="gunicorn answering",
+                timeout=self.start_timeout,
+                what=f"{self.name} answering",
             )
         except TimeoutError:
             self.__exit__()
             raise
         if self.proc.poll() is not None:
             self.log.close()
-            raise RuntimeError(f"gunicorn exited:\n{self.log_path.read_text()[-4000:]}")
+            raise RuntimeError(f"{self.name} exited:\n{self.log_path.read_text()[-4000:]}")
         return self
 
     def __exit__(self, *exc):
@@ -221,3 +225,20 @@ class Gunicorn:
     def logs(self) -> str:
         self.log.flush()
         return self.log_path.read_text()[-6000:]
+
+
+class Gunicorn(LoopbackServer):
+    """The app under gunicorn with the project's gunicorn.conf.py, on a free loopback port."""
+
+    name = "gunicorn"
+    probe = "/robots.txt"
+    cwd = BASE_DIR
+
+    def __init__(self, env: dict, log_path: Path):
+        super().__init__(log_path)
+        self.env = env
+
+    def command(self) -> list[str]:
+        return [str(PYTHON_BIN / "gunicorn"), "--config", "gunicorn.conf.py",
+                "--bind", f"127.0.0.1:{self.port}", "--chdir", str(BASE_DIR),
+                "pivotdesk.wsgi:application"]  # fmt: skip

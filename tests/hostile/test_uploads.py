@@ -13,6 +13,7 @@ from PIL import Image
 from accounts.services import host_enable
 from listings.models import Photo
 from listings.tests.factories import image_upload
+from listings.tests.helpers import listing_change_form
 
 
 def _png_bomb(width=30000, height=30000):
@@ -31,29 +32,10 @@ def _png_bomb(width=30000, height=30000):
 
 
 def _change_form(listing):
-    data = {
-        "title": listing.title,
-        "slug": listing.slug,
-        "status": listing.status,
-        "space_type": listing.space_type,
-        "description": listing.description,
-        "city": listing.city_id,
-        "neighborhood": listing.neighborhood_id,
-        "address": listing.address,
-        "latitude": str(listing.latitude),
-        "longitude": str(listing.longitude),
-        "desks": listing.desks,
-        "price_per_desk": str(listing.price_per_desk),
-        "min_term_months": listing.min_term_months,
-        "available_from": listing.available_from.isoformat(),
-        "photos-TOTAL_FORMS": "1",
-        "photos-INITIAL_FORMS": "0",
-        "photos-MIN_NUM_FORMS": "0",
-        "photos-MAX_NUM_FORMS": "1000",
-        "photos-0-caption": "our space",
-        "photos-0-position": "0",
-    }
-    return data
+    return listing_change_form(
+        listing,
+        **{"photos-TOTAL_FORMS": "1", "photos-0-caption": "our space", "photos-0-position": "0"},
+    )
 
 
 @pytest.fixture
