@@ -152,6 +152,7 @@ LISTING_FIELDSETS = (
                 "desks",
                 "price_per_desk",
                 "min_term_months",
+                "deposit_months",
                 "available_from",
                 "instant_book",
             )

@@ -4,6 +4,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -111,6 +112,11 @@ class Listing(models.Model):
         max_digits=8, decimal_places=2, help_text="USD per desk per month."
     )
     min_term_months = models.PositiveSmallIntegerField(default=1)
+    deposit_months = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(2)],
+        help_text="Deposit in months of rent (0, 1 or 2), refunded after the booking ends.",
+    )
     available_from = models.DateField()
     instant_book = models.BooleanField(
         default=False, help_text="Approve requests that fit at once, without waiting for you."
@@ -138,6 +144,9 @@ class Listing(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(min_term_months__gt=0), name="listing_min_term_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(deposit_months__lte=2), name="listing_deposit_at_most_two_months"
             ),
         ]
         indexes = [

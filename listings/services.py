@@ -70,6 +70,7 @@ LISTING_FIELDS = (
     "desks",
     "price_per_desk",
     "min_term_months",
+    "deposit_months",
     "available_from",
     "instant_book",
 )
@@ -213,6 +214,7 @@ def listing_create(
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
     min_term_months: int = 1,
+    deposit_months: int = 0,
     instant_book: bool = False,
     status: str = Listing.Status.DRAFT,
     amenities: list[Amenity] | None = None,
@@ -233,6 +235,7 @@ def listing_create(
         desks=desks,
         price_per_desk=price_per_desk,
         min_term_months=min_term_months,
+        deposit_months=deposit_months,
         available_from=available_from,
         instant_book=instant_book,
         status=status,

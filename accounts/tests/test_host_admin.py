@@ -45,6 +45,7 @@ def _listing_data(hood, photos=(), **overrides):
         "desks": "6",
         "price_per_desk": "275.00",
         "min_term_months": "1",
+        "deposit_months": "0",
         "available_from": "2026-12-01",
         "photos-TOTAL_FORMS": str(len(photos)),
         "photos-INITIAL_FORMS": str(sum(1 for p in photos if p.get("id"))),

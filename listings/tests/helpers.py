@@ -180,6 +180,7 @@ def listing_change_form(listing, **overrides) -> dict[str, str]:
         "desks": str(listing.desks),
         "price_per_desk": str(listing.price_per_desk),
         "min_term_months": str(listing.min_term_months),
+        "deposit_months": str(listing.deposit_months),
         "available_from": listing.available_from.isoformat(),
         "photos-TOTAL_FORMS": "0",
         "photos-INITIAL_FORMS": "0",

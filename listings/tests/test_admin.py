@@ -75,6 +75,7 @@ def test_a_host_adds_a_listing_with_a_photo_and_the_services_make_it():
         "desks": "5",
         "price_per_desk": "300",
         "min_term_months": "1",
+        "deposit_months": "0",
         "available_from": "2027-01-01",
         "photos-MIN_NUM_FORMS": "0",
         "photos-MAX_NUM_FORMS": "1000",

@@ -16,14 +16,31 @@ pytestmark = pytest.mark.django_db
         ("price_per_desk", Decimal("0")),
         ("price_per_desk", Decimal("-5")),
         ("min_term_months", 0),
+        ("deposit_months", 3),
     ],
 )
-def test_database_rejects_listing_without_positive_capacity_price_or_term(field, value):
+def test_database_rejects_listing_without_positive_capacity_price_or_term_or_a_big_deposit(
+    field, value
+):
     listing = ListingFactory()
     setattr(listing, field, value)
     with pytest.raises(IntegrityError), transaction.atomic():
         # update() skips model validation: the constraint itself must refuse it.
         Listing.objects.filter(pk=listing.pk).update(**{field: value})
+
+
+def test_deposit_over_two_months_is_a_field_error_and_shows_on_the_page(client):
+    from django.core.exceptions import ValidationError
+
+    listing = ListingFactory(deposit_months=2)
+    assert (
+        "2 months' rent, refunded after you leave"
+        in client.get(listing.get_absolute_url()).content.decode()
+    )
+    listing.deposit_months = 3
+    with pytest.raises(ValidationError) as exc:
+        listing.full_clean()
+    assert "deposit_months" in exc.value.message_dict
 
 
 def test_slug_is_unique_per_city_but_may_repeat_in_another_city():

@@ -61,6 +61,7 @@ def test_listing_written_in_host_admin_then_shown_publicly(world):
             "desks": "3",
             "price_per_desk": "300",
             "min_term_months": "1",
+            "deposit_months": "0",
             "available_from": timezone.localdate().isoformat(),
             "photos-TOTAL_FORMS": "0",
             "photos-INITIAL_FORMS": "0",

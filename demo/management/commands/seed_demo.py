@@ -192,6 +192,8 @@ class Command(BaseCommand):
                     "desks": desks,
                     "price_per_desk": Decimal(base_price + rng.randrange(0, 400, 25)),
                     "min_term_months": rng.choice([1, 1, 1, 2, 3, 6]),
+                    # Offices ask a month's deposit; desks none (no draw: the sequence stays).
+                    "deposit_months": 1 if space_type == "private_office" else 0,
                     "available_from": today + timedelta(days=rng.choice([-30, -7, 0, 14, 30, 60])),
                     "instant_book": rng.random() < 0.3,
                     "status": Listing.Status.PUBLISHED,
