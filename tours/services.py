@@ -125,6 +125,9 @@ def _place(
 ) -> Tour:
     """Check and save one tour. Caller holds the listing's row lock, inside a transaction."""
     _check_request(guest=guest, listing=listing, desks=desks, move_in=move_in)
+    if timezone.is_naive(starts_at):
+        raise ValidationError(TOUR_NOT_A_SLOT)
+    starts_at = starts_at.astimezone(datetime.UTC)  # real-time arithmetic across DST
     mine = Tour.objects.upcoming(now).filter(guest=guest, listing=listing).first()
     if mine is not None:
         raise ValidationError(TOUR_ALREADY.format(time=_when(mine.starts_at)), code="already")
@@ -253,6 +256,9 @@ def tour_move(
     now = now or timezone.now()
     tour = _lock_tour(tour)
     _check_change(tour=tour, by=by, now=now)
+    if timezone.is_naive(starts_at):
+        raise ValidationError(TOUR_NOT_A_SLOT)
+    starts_at = starts_at.astimezone(datetime.UTC)
     if starts_at == tour.starts_at:
         raise ValidationError(TOUR_SAME_TIME)
     _check_slot(listing=tour.listing, starts_at=starts_at, now=now, exclude_tour_id=tour.pk)

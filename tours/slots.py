@@ -36,7 +36,8 @@ def local_time(*, day: datetime.date, at: datetime.time) -> datetime.datetime | 
 
 def day_slots(*, day: datetime.date, hours: Iterable[TourHours]) -> list[datetime.datetime]:
     """Every slot start on ``day`` within ``hours`` (any weekday's rows; others are skipped),
-    as aware local datetimes in order."""
+    in order, as aware datetimes in UTC: Python adds and subtracts two datetimes of one
+    zone on the wall clock, so local ones would be an hour off across a change."""
     starts = []
     for row in hours:
         if row.weekday != day.weekday():
@@ -46,7 +47,7 @@ def day_slots(*, day: datetime.date, hours: Iterable[TourHours]) -> list[datetim
         while wall <= last:
             aware = local_time(day=day, at=wall.time())
             if aware is not None:
-                starts.append(aware)
+                starts.append(aware.astimezone(datetime.UTC))
             wall += SLOT
     return sorted(starts)
 
@@ -59,6 +60,7 @@ def gap_between(city_a: int, city_b: int) -> datetime.timedelta:
 def apart(a_start: datetime.datetime, a_city: int, b_start: datetime.datetime, b_city: int) -> bool:
     """Whether two tours (each one slot long) leave the travel gap between them."""
     gap = gap_between(a_city, b_city)
+    a_start, b_start = a_start.astimezone(datetime.UTC), b_start.astimezone(datetime.UTC)
     return b_start >= a_start + SLOT + gap or a_start >= b_start + SLOT + gap
 
 

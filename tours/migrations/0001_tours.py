@@ -6,80 +6,209 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('listings', '0005_listing_deposit_months'),
+        ("listings", "0005_listing_deposit_months"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TourAfternoon',
+            name="TourAfternoon",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('guest', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tour_afternoons', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "guest",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tour_afternoons",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-day', '-pk'],
+                "ordering": ["-day", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Tour',
+            name="Tour",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('desks', models.PositiveIntegerField()),
-                ('move_in', models.DateField(verbose_name='from')),
-                ('status', models.CharField(choices=[('booked', 'Booked'), ('cancelled', 'Cancelled')], default='booked', max_length=10)),
-                ('sequence', models.PositiveIntegerField(default=0)),
-                ('scheduled_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('cancelled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('guest', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tours', to=settings.AUTH_USER_MODEL)),
-                ('listing', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tours', to='listings.listing')),
-                ('afternoon', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tours', to='tours.tourafternoon')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                ("desks", models.PositiveIntegerField()),
+                ("move_in", models.DateField(verbose_name="from")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("booked", "Booked"), ("cancelled", "Cancelled")],
+                        default="booked",
+                        max_length=10,
+                    ),
+                ),
+                ("sequence", models.PositiveIntegerField(default=0)),
+                ("scheduled_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "cancelled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "guest",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tours",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "listing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tours",
+                        to="listings.listing",
+                    ),
+                ),
+                (
+                    "afternoon",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tours",
+                        to="tours.tourafternoon",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at', 'pk'],
-                'indexes': [models.Index(fields=['guest', 'starts_at'], name='tour_guest_time')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'booked')), fields=('listing', 'starts_at'), name='tour_one_per_slot'), models.CheckConstraint(condition=models.Q(('starts_at__lt', models.F('ends_at'))), name='tour_has_length'), models.CheckConstraint(condition=models.Q(('desks__gt', 0)), name='tour_desks_positive')],
+                "ordering": ["starts_at", "pk"],
+                "indexes": [models.Index(fields=["guest", "starts_at"], name="tour_guest_time")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "booked")),
+                        fields=("listing", "starts_at"),
+                        name="tour_one_per_slot",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("starts_at__lt", models.F("ends_at"))),
+                        name="tour_has_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("desks__gt", 0)), name="tour_desks_positive"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TourDayOff',
+            name="TourDayOff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('note', models.CharField(blank=True, max_length=120)),
-                ('listing', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tour_days_off', to='listings.listing')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("note", models.CharField(blank=True, max_length=120)),
+                (
+                    "listing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tour_days_off",
+                        to="listings.listing",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tour day off',
-                'verbose_name_plural': 'tour days off',
-                'ordering': ['listing', 'day'],
-                'constraints': [models.UniqueConstraint(fields=('listing', 'day'), name='tourdayoff_once_per_day')],
+                "verbose_name": "tour day off",
+                "verbose_name_plural": "tour days off",
+                "ordering": ["listing", "day"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("listing", "day"), name="tourdayoff_once_per_day"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TourHours',
+            name="TourHours",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')])),
-                ('starts', models.TimeField(help_text='Local time (Denver), on the hour or half hour.', verbose_name='from')),
-                ('ends', models.TimeField(help_text='Local time (Denver), on the hour or half hour.', verbose_name='to')),
-                ('listing', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tour_hours', to='listings.listing')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ]
+                    ),
+                ),
+                (
+                    "starts",
+                    models.TimeField(
+                        help_text="Local time (Denver), on the hour or half hour.",
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "ends",
+                    models.TimeField(
+                        help_text="Local time (Denver), on the hour or half hour.",
+                        verbose_name="to",
+                    ),
+                ),
+                (
+                    "listing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tour_hours",
+                        to="listings.listing",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tour hours',
-                'verbose_name_plural': 'tour hours',
-                'ordering': ['listing', 'weekday', 'starts'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('starts__lt', models.F('ends'))), name='tourhours_starts_first'), models.CheckConstraint(condition=models.Q(('weekday__lte', 6)), name='tourhours_weekday_range')],
+                "verbose_name": "tour hours",
+                "verbose_name_plural": "tour hours",
+                "ordering": ["listing", "weekday", "starts"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("starts__lt", models.F("ends"))),
+                        name="tourhours_starts_first",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("weekday__lte", 6)), name="tourhours_weekday_range"
+                    ),
+                ],
             },
         ),
     ]
