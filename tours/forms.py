@@ -37,14 +37,13 @@ def slot_label(moment: datetime.datetime) -> str:
     return f"{local:%-I:%M %p}"
 
 
-class SlotField(forms.CharField):
+class SlotField(forms.Field):
     """A slot's UTC instant (``slot_value``); cleans to an aware datetime."""
 
     def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
+        if value in self.empty_values:
             return None
-        moment = slot_parse(value)
+        moment = slot_parse(str(value))
         if moment is None:
             raise forms.ValidationError(NOT_A_TIME, code="invalid")
         return moment
@@ -68,7 +67,7 @@ class _WhatYouNeed(forms.Form):
 
 
 class TourForm(_WhatYouNeed):
-    starts_at = SlotField(label="Time", max_length=40)
+    starts_at = SlotField(label="Time")
 
     def __init__(self, *args, listing: Listing, **kwargs):
         kwargs.setdefault("initial", {})
@@ -80,7 +79,7 @@ class TourForm(_WhatYouNeed):
 
 
 class MoveForm(forms.Form):
-    starts_at = SlotField(label="New time", max_length=40)
+    starts_at = SlotField(label="New time")
 
 
 class AfternoonForm(forms.Form):

@@ -169,9 +169,9 @@ def tour_move(request, city, slug, pk):
 def tour_afternoon(request, city, slug):
     """The planner: this space and one to three others, one day → plans → book one."""
     listing = _listing_or_404(city, slug)
-    choices = selectors.tourable_listings(exclude_host=request.user, first=listing)[
-        :AFTERNOON_CHOICES
-    ]
+    choices = selectors.tourable_listings(
+        exclude_host=request.user, first=listing, limit=AFTERNOON_CHOICES
+    )
     if request.method == "POST":
         book = AfternoonBookForm(request.POST)
         if book.is_valid():
@@ -196,6 +196,8 @@ def tour_afternoon(request, city, slug):
                 )
                 return redirect("tours:mine")
         form = AfternoonForm(request.POST, choices=choices)
+        if not form.is_valid():  # a forged step one: the plan's own error says enough
+            form = AfternoonForm(choices=choices, initial={"spaces": [listing.pk]})
     else:
         form = AfternoonForm(
             request.GET or None,
