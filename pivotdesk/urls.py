@@ -11,6 +11,7 @@ urlpatterns = [
     *media.urlpatterns(),
     path("", include("listings.urls")),
     path("", include("bookings.urls")),
+    path("", include("tours.urls")),
     path("accounts/", include("accounts.urls")),
     path("host/", include("accounts.host_urls", namespace="host")),
     path("admin/", admin.site.urls),

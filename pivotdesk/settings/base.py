@@ -421,3 +421,12 @@ TASKS_RETRY_DELAY_MAX_S = env.float("TASKS_RETRY_DELAY_MAX_S", default=6 * 3600)
 TASKS_ABANDONED_AFTER_S = env.int("TASKS_ABANDONED_AFTER_S", default=300)
 # The clock's scheduler logs every run of its lock keeper at INFO (every 5 s).
 LOGGING["loggers"]["apscheduler.executors"] = {"level": "WARNING"}
+
+# --- Tours: tour hours, tours and tour afternoons (docs/TOURS.md) -------------------------
+INSTALLED_APPS += ["tours"]
+# Hosts set tour hours and days off for their listings and see, move and cancel their tours.
+HOST_PERMISSIONS += [
+    *(f"tours.{a}_tourhours" for a in ("view", "add", "change", "delete")),
+    *(f"tours.{a}_tourdayoff" for a in ("view", "add", "change", "delete")),
+    "tours.view_tour",
+]
