@@ -9,6 +9,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
 from listings.models import Listing
+from listings.selectors import listing_cost
 
 from . import rules, selectors, services
 from .forms import BookingForm, DeclineForm, MessageForm
@@ -63,6 +64,9 @@ def booking_create(request, city, slug):
             "form": form,
             "listing": listing,
             "quote": form.quote(),
+            "cost": listing_cost(
+                listing=listing, desks=(form.quote() or {}).get("desks", form.initial["desks"])
+            ),
             "price_cents": int(listing.price_per_desk * 100),
             "max_months": services.MAX_TERM_MONTHS,
         },

@@ -23,6 +23,7 @@ from bookings.selectors import listings_with_free_desks, move_in_range
 from pivotdesk.pagecache import request_content_version
 
 from .models import Listing
+from .pricing import with_all_in
 from .selectors import search_choices
 
 PAGE_SIZE = 24
@@ -34,14 +35,18 @@ MAX_QUERY_WORDS = 8
 SORT_PRICE = "price"
 SORT_PRICE_DESC = "-price"
 SORT_NEWEST = "newest"
+SORT_ALL_IN = "all_in"
 SORT_CHOICES = [
     (SORT_PRICE, "Price: low to high"),
     (SORT_PRICE_DESC, "Price: high to low"),
+    (SORT_ALL_IN, "All-in monthly cost: low to high"),
     (SORT_NEWEST, "Newest"),
 ]
 ORDERINGS = {
     SORT_PRICE: ("price_per_desk", "-created_at", "-id"),
     SORT_PRICE_DESC: ("-price_per_desk", "-created_at", "-id"),
+    # listings.pricing.with_all_in's annotation, for the desks asked.
+    SORT_ALL_IN: ("all_in_cents", "-created_at", "-id"),
     SORT_NEWEST: ("-created_at", "-id"),
 }
 
@@ -167,7 +172,7 @@ class ListingFilter(django_filters.FilterSet):
         label="Sort by",
         choices=SORT_CHOICES,
         empty_label=None,
-        error_messages={"invalid_choice": "Sort by price, -price or newest."},
+        error_messages={"invalid_choice": "Sort by price, -price, all_in or newest."},
     )
 
     class Meta:
@@ -225,6 +230,7 @@ class ListingFilter(django_filters.FilterSet):
             queryset, desks=data.get("desks"), move_in=data.get("move_in")
         )
         queryset = self.filter_text(queryset, data.get("q") or "")
+        queryset = with_all_in(queryset, desks=data.get("desks"))
         return self.sort_queryset(queryset, data.get("sort") or "", text=bool(data.get("q")))
 
     def filter_passthrough(self, queryset, name, value):
