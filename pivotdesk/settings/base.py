@@ -421,3 +421,12 @@ TASKS_RETRY_DELAY_MAX_S = env.float("TASKS_RETRY_DELAY_MAX_S", default=6 * 3600)
 TASKS_ABANDONED_AFTER_S = env.int("TASKS_ABANDONED_AFTER_S", default=300)
 # The clock's scheduler logs every run of its lock keeper at INFO (every 5 s).
 LOGGING["loggers"]["apscheduler.executors"] = {"level": "WARNING"}
+
+# --- Deciding on a space: extras, reviews, answer times (docs/DECIDING.md) --------------
+# Hosts keep their listings' monthly extras inline in /host/ (never another host's).
+HOST_PERMISSIONS += [
+    "listings.view_listingextra",
+    "listings.add_listingextra",
+    "listings.change_listingextra",
+    "listings.delete_listingextra",
+]
