@@ -67,6 +67,9 @@ def card(listing: Listing) -> dict:
         "desks": listing.desks,
         "whole": listing.is_let_whole,
         "whole_price": listing.whole_price_label if listing.is_let_whole else "",
+        "rating": f"{listing.rating_average:.1f}" if listing.rating_count else "",
+        "reviews": listing.rating_count,
+        "answers": listing.answer_badge,
         "loading": LOADING_SLOT,
         "all_in": ALL_IN_SLOT,
         # Only the card variant ships, never the original upload.

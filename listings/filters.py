@@ -7,6 +7,7 @@ database, choices are checked against what exists, text is length-limited and NU
 """
 
 import datetime
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import django_filters
@@ -49,6 +50,9 @@ ORDERINGS = {
     SORT_ALL_IN: ("all_in_cents", "-created_at", "-id"),
     SORT_NEWEST: ("-created_at", "-id"),
 }
+
+# The search's minimum guests' rating (Listing.rating_average, kept by bookings.reviews).
+MIN_RATING_CHOICES = [("4.5", "4.5 and up"), ("4", "4 and up"), ("3", "3 and up")]
 
 NEIGHBORHOOD_NOT_IN_CITY = "{neighborhood} is not in {city}."
 MOVE_IN_OUT_OF_RANGE = "Choose a move-in date from {first:%B %-d, %Y} to {last:%B %-d, %Y}."
@@ -167,6 +171,13 @@ class ListingFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_passthrough", label="Keywords", max_length=MAX_QUERY_LENGTH
     )
+    min_rating = django_filters.ChoiceFilter(
+        method="filter_min_rating",
+        label="Guests' rating",
+        choices=MIN_RATING_CHOICES,
+        empty_label="Any rating",
+        error_messages={"invalid_choice": "Choose a rating of 3, 4 or 4.5 and up."},
+    )
     sort = django_filters.ChoiceFilter(
         method="filter_passthrough",
         label="Sort by",
@@ -250,6 +261,10 @@ class ListingFilter(django_filters.FilterSet):
         if desks or move_in:
             queryset = listings_with_free_desks(queryset, desks=desks, move_in=move_in)
         return queryset
+
+    def filter_min_rating(self, queryset, name, value):
+        # Listings without reviews have no average: a minimum leaves them out.
+        return queryset.filter(rating_average__gte=Decimal(value))
 
     def filter_amenities(self, queryset, name, value):
         # Every chosen amenity must be there. One EXISTS per distinct slug: no duplicate
@@ -394,6 +409,7 @@ class ListingFilter(django_filters.FilterSet):
             "type": dict(Listing.SpaceType.choices),
             "amenities": {a.slug: a.name for a in self.amenity_list},
             "sort": dict(SORT_CHOICES),
+            "min_rating": {value: f"Rated {label}" for value, label in MIN_RATING_CHOICES},
         }
         active = []
         for index, (name, value) in enumerate(params):

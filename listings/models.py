@@ -62,6 +62,10 @@ class Amenity(models.Model):
         return self.name
 
 
+# A host's answer-time badge shows once they had this many requests in the last 90 days.
+ANSWER_BADGE_MIN_REQUESTS = 3
+
+
 class ListingQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Listing.Status.PUBLISHED)
@@ -196,6 +200,25 @@ class Listing(models.Model):
         """The monthly price of all the desks ("4,500"): a private office's price."""
         whole = self.price_per_desk * self.desks
         return f"{whole.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
+
+    @property
+    def answer_badge(self) -> str:
+        """ "Usually answers within 4 hours", once the host had ANSWER_BADGE_MIN_REQUESTS
+        requests in the last 90 days (``answer_*``, kept by bookings.answers); else ""."""
+        minutes = self.answer_median_minutes
+        if self.answer_requests < ANSWER_BADGE_MIN_REQUESTS or minutes is None:
+            return ""
+        if minutes <= 60:
+            within = "an hour"
+        elif minutes <= 23 * 60:
+            hours = -(-minutes // 60)  # rounded up: "within" must hold
+            within = f"{hours} hours"
+        elif minutes <= 24 * 60:
+            within = "a day"
+        else:
+            days = -(-minutes // (24 * 60))
+            within = f"{days} days"
+        return f"Usually answers within {within}"
 
     @property
     def is_let_whole(self):

@@ -9,7 +9,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from bookings.selectors import guest_bookings_on, listing_availability, move_in_range
+from bookings.selectors import (
+    guest_bookings_on,
+    listing_availability,
+    listing_reviews,
+    move_in_range,
+)
 from cdn.tags import tag_listings
 from pivotdesk.pagecache import release_id, request_content_version
 
@@ -187,6 +192,7 @@ def listing_detail(request, city, slug):
     tag_listings(request, [listing])
     # The gallery's first photo is og:image's: both come from seo.shown_photos.
     photos = seo.shown_photos(page.photos)
+    reviews = listing_reviews(listing=listing, page=request.GET.get("reviews"))
     return render(
         request,
         "listings/listing_detail.html",
@@ -206,7 +212,8 @@ def listing_detail(request, city, slug):
             "map": map_config(),
             "canonical": seo.absolute_url(listing.get_absolute_url()),
             "og_image": seo.hero_url(photos),
-            "jsonld": seo.listing_jsonld(listing, photos),
+            "jsonld": seo.listing_jsonld(listing, photos, reviews=reviews.object_list),
+            "reviews": reviews,
             "osm_url": (
                 "https://www.openstreetmap.org/"
                 f"?mlat={listing.latitude}&mlon={listing.longitude}"

@@ -18,6 +18,7 @@ PAGES = [
     "&max_price=900&move_in=2030-01-01&amenities=wifi&amenities=coffee&q=desks&sort=price",
     "/spaces/?q=sunny+coffee&page=2",
     "/spaces/?desks=abc&sort=nonsense&page=999999",
+    "/spaces/?desks=3&sort=all_in&page=2",
     "/spaces/boulder/",
     "/spaces/denver/",
     "/spaces/boulder/bright-team-desks-0/",

@@ -430,3 +430,8 @@ HOST_PERMISSIONS += [
     "listings.change_listingextra",
     "listings.delete_listingextra",
 ]
+# Hosts read the reviews of their spaces and reply once (never delete one).
+HOST_PERMISSIONS += ["bookings.view_review", "bookings.change_review"]
+# Cached pages read these too: the search's minimum rating, a listing's page of reviews.
+PAGE_CACHE_PAGES["listings:search"] = (*PAGE_CACHE_PAGES["listings:search"], "min_rating")
+PAGE_CACHE_PAGES["listings:detail"] = (*PAGE_CACHE_PAGES["listings:detail"], "reviews")
