@@ -3,6 +3,7 @@
 from crontask import cron
 from django.tasks import task
 
+from .reviews import reviews_invite
 from .services import booking_expire_stale, booking_remind_hosts
 
 
@@ -19,3 +20,11 @@ def bookings_expire_stale() -> int:
 def bookings_remind_hosts() -> int:
     """Hourly: hosts whose requests expire within a day are reminded, once per request."""
     return booking_remind_hosts()
+
+
+@cron("0 10 * * *")
+@task
+def bookings_invite_reviews() -> int:
+    """Daily: guests whose booking has run a month (or ended) are invited to review it,
+    once per booking."""
+    return reviews_invite()
