@@ -3,6 +3,7 @@
 from crontask import cron
 from django.tasks import task
 
+from .answers import host_answers_refresh
 from .reviews import reviews_invite
 from .services import booking_expire_stale, booking_remind_hosts
 
@@ -28,3 +29,10 @@ def bookings_invite_reviews() -> int:
     """Daily: guests whose booking has run a month (or ended) are invited to review it,
     once per booking."""
     return reviews_invite()
+
+
+@cron("40 * * * *")
+@task
+def bookings_host_answers_refresh() -> int:
+    """Hourly: how fast each host answers (the 90-day window moves on with the clock)."""
+    return host_answers_refresh()

@@ -369,28 +369,34 @@ def listing_rating_set(*, listing_id: int, average, count: int) -> None:
     public_content_changed(instance=Listing.objects.select_related("city").get(pk=listing_id))
 
 
+# (requests that needed an answer, median minutes to answer or None, share answered in %)
+AnswerStats = tuple[int, int | None, int]
+
+
+def _answer_fields(figures: AnswerStats) -> dict:
+    requests, median_minutes, share_percent = figures
+    return {
+        "answer_requests": requests,
+        "answer_median_minutes": median_minutes,
+        "answer_share_percent": share_percent,
+    }
+
+
 @transaction.atomic
-def host_answer_stats_set(
-    *, host_id: int, requests: int, median_minutes: int | None, share_percent: int
-) -> bool:
-    """Store how fast ``host_id`` answers on each of their listings; tell public pages when
-    that changes what they show. Returns whether anything changed."""
-    changed = (
-        Listing.objects.filter(host_id=host_id)
-        .exclude(
-            answer_requests=requests,
-            answer_median_minutes=median_minutes,
-            answer_share_percent=share_percent,
-        )
-        .update(
-            answer_requests=requests,
-            answer_median_minutes=median_minutes,
-            answer_share_percent=share_percent,
-        )
-    )
+def host_answer_stats_set(*, stats: dict[int, AnswerStats], reset_others: bool = False) -> int:
+    """Store how fast each host in ``stats`` (host id: figures) answers, on their listings;
+    with ``reset_others``, hosts not in ``stats`` go back to none. Public pages are told
+    when a figure changed. Returns how many listings changed."""
+    changed = 0
+    for host_id, figures in stats.items():
+        values = _answer_fields(figures)
+        changed += Listing.objects.filter(host_id=host_id).exclude(**values).update(**values)
+    if reset_others:
+        none = _answer_fields((0, None, 0))
+        changed += Listing.objects.exclude(host_id__in=list(stats)).exclude(**none).update(**none)
     if changed:
         public_content_changed()
-    return bool(changed)
+    return changed
 
 
 # --- Photos ------------------------------------------------------------------------------
