@@ -17,13 +17,14 @@ from django.db import models
 from django.tasks import task
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from jobs.services import email_send_once
 from pivotdesk.emails import header_text, site_domain
 
-from .models import INSTANT_BOOK_NOTE, Booking, BookingEvent, Message
+from .models import INSTANT_BOOK_NOTE, Booking, BookingEvent, Message, Review
 
 
 class EmailKind(models.TextChoices):
@@ -37,6 +38,8 @@ class EmailKind(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
     NOTICE = "notice", "Notice given"
     REMINDER = "reminder", "Answer reminder"
+    REVIEW_INVITE = "review_invite", "Review invitation"
+    REVIEW_NEW = "review_new", "New review"
 
 
 class Recipient(models.TextChoices):
@@ -80,6 +83,10 @@ def booking_email_subject(
                 f"Answer by {_answer_by(booking)}: request #{booking.pk} at {title} "
                 "expires unanswered"
             )
+        case EmailKind.REVIEW_INVITE:
+            subject = f"How was {title}? Review your space"
+        case EmailKind.REVIEW_NEW:
+            subject = f"New review of {title}"
         case EmailKind.MESSAGE_NEW:
             subject = f"New message about booking #{booking.pk} at {title}"
         case EmailKind.APPROVED:
@@ -112,6 +119,14 @@ def booking_email_subject(
 def _answer_by(booking: Booking) -> str:
     at = timezone.localtime(booking.answer_by)
     return f"{at:%B} {at.day}, {date_format(at, 'g:i a')}"
+
+
+def review_path(booking: Booking) -> str:
+    """Where the guest reviews ``booking`` (needs its listing's city)."""
+    return reverse(
+        "bookings:review",
+        kwargs={"city": booking.listing.city.slug, "slug": booking.listing.slug, "pk": booking.pk},
+    )
 
 
 def reply_to() -> str:
@@ -150,6 +165,10 @@ def booking_email_render(email: BookingEmail) -> EmailMultiAlternatives | None:
         return None
     if email.kind == EmailKind.REMINDER and not booking.is_pending:
         return None  # answered (or expired) between the reminder's queueing and its sending
+    about_review = email.kind in (EmailKind.REVIEW_INVITE, EmailKind.REVIEW_NEW)
+    review = Review.objects.filter(booking_id=booking.pk).first() if about_review else None
+    if email.kind == EmailKind.REVIEW_INVITE and review is not None:
+        return None  # reviewed before the invitation went out
     recipient = booking.listing.host if email.to == Recipient.HOST else booking.guest
     event = BookingEvent.objects.filter(pk=email.event_id).first() if email.event_id else None
     # Whether instant book approved it at once: from its history, not its status now (the
@@ -165,6 +184,8 @@ def booking_email_render(email: BookingEmail) -> EmailMultiAlternatives | None:
         if email.message_id
         else None,
         "note": event.note if event else "",
+        "review": review,
+        "review_url": f"{settings.SITE_URL}{review_path(booking)}",
         "for_host": email.to == Recipient.HOST,
         "withdrawn": event is not None and event.from_status == Booking.Status.REQUESTED,
         "answer_by": "" if instant else _answer_by(booking),

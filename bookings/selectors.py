@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -26,8 +27,8 @@ from django.utils import timezone
 from accounts.models import User
 from listings.models import Listing
 
-from .models import Booking, BookingEvent, Message, add_months
-from .rules import guest_exit, host_answer_check, move_in_range
+from .models import Booking, BookingEvent, Message, Review, add_months
+from .rules import guest_exit, host_answer_check, move_in_range, review_check
 
 __all__ = ["move_in_range"]  # a rule listings' search asks too
 
@@ -342,4 +343,41 @@ def booking_actions(
         actions.add(guest_exit(booking=booking, user=user, today=today))
     except ValidationError:
         pass
+    try:
+        review_check(booking=booking, user=user, today=today)
+    except ValidationError:
+        pass
+    else:
+        actions.add("review")
     return actions
+
+
+# --- Reviews -----------------------------------------------------------------------------
+
+REVIEWS_PER_PAGE = 10
+
+
+def listing_reviews(*, listing: Listing, page: str | None) -> Page:
+    """The shown reviews of ``listing``, newest first, page ``page`` (garbage: the first, past
+    the end: the last). One query; none for a listing without reviews:
+    the count is the listing's own ``rating_count`` (kept by bookings.reviews)."""
+    reviews = Review.objects.shown().filter(listing_id=listing.pk).order_by("-created_at", "-id")
+    paginator = Paginator(reviews, REVIEWS_PER_PAGE)
+    paginator.count = listing.rating_count  # Paginator would otherwise ask the database
+    if not listing.rating_count:
+        return paginator.page(1)  # allow_empty_first_page: no query
+    return paginator.get_page((page or "")[:12])
+
+
+def guest_booking_to_review(*, user: User, pk: int, city: str, slug: str) -> QuerySet[Booking]:
+    """``user``'s booking ``pk`` on the listing at /spaces/<city>/<slug>/ (else empty)."""
+    return Booking.objects.filter(
+        pk=pk, guest_id=user.pk, listing__city__slug=city, listing__slug=slug
+    ).select_related("listing", "listing__city")
+
+
+def host_reviews(*, host: User) -> QuerySet[Review]:
+    """Reviews of ``host``'s spaces (hidden ones too: the host sees what was hidden)."""
+    return Review.objects.filter(listing__host=host).select_related(
+        "listing", "listing__city", "guest", "booking"
+    )

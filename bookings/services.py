@@ -23,6 +23,7 @@ from jobs.services import effect_once
 from listings.models import Listing
 from listings.services import listing_archive, listing_lock
 
+from .answers import host_answers_refresh_job
 from .emails import BookingEmail, EmailKind, Recipient, booking_emails_enqueue
 from .models import (
     EXPIRE_AFTER,
@@ -128,6 +129,9 @@ def _set_status(
         booking.decided_at = timezone.now()
     booking.full_clean()
     booking.save()
+    if previous == Booking.Status.REQUESTED and status != Booking.Status.CANCELLED:
+        # An answer or an expiry: how fast this host answers may have changed.
+        host_answers_refresh_job.enqueue(host_id=booking.listing.host_id)
     return BookingEvent.objects.create(
         booking=booking, from_status=previous, to_status=status, actor=actor, note=note[:500]
     )

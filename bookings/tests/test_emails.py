@@ -245,5 +245,7 @@ def test_email_kinds_and_recipients_are_choices():
         "cancelled",
         "notice",
         "reminder",
+        "review_invite",
+        "review_new",
     }
     assert set(Recipient.values) == {"host", "guest"}

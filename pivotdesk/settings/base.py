@@ -430,3 +430,17 @@ HOST_PERMISSIONS += [
     *(f"tours.{a}_tourdayoff" for a in ("view", "add", "change", "delete")),
     "tours.view_tour",
 ]
+
+# --- Deciding on a space: extras, reviews, answer times (docs/DECIDING.md) --------------
+# Hosts keep their listings' monthly extras inline in /host/ (never another host's).
+HOST_PERMISSIONS += [
+    "listings.view_listingextra",
+    "listings.add_listingextra",
+    "listings.change_listingextra",
+    "listings.delete_listingextra",
+]
+# Hosts read the reviews of their spaces and reply once (never delete one).
+HOST_PERMISSIONS += ["bookings.view_review", "bookings.change_review"]
+# Cached pages read these too: the search's minimum rating, a listing's page of reviews.
+PAGE_CACHE_PAGES["listings:search"] = (*PAGE_CACHE_PAGES["listings:search"], "min_rating")
+PAGE_CACHE_PAGES["listings:detail"] = (*PAGE_CACHE_PAGES["listings:detail"], "reviews")
