@@ -386,3 +386,6 @@ def pending_requests_panel(request):
 @host_site.add_title_count
 def pending_requests_count(request) -> int:
     return selectors.pending_requests_for_host(host=request.user).count()
+
+
+from . import admin_changes  # noqa: E402, F401 (desk changes in both admins)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_filters",
     "accounts",
     "listings",
+    "teams",  # team accounts: bookings builds on them
     "bookings",
     "pages",  # terms, privacy, contact, policies: edited in /admin/
     "demo",  # seed_demo: builds on listings and bookings
@@ -421,3 +422,10 @@ TASKS_RETRY_DELAY_MAX_S = env.float("TASKS_RETRY_DELAY_MAX_S", default=6 * 3600)
 TASKS_ABANDONED_AFTER_S = env.int("TASKS_ABANDONED_AFTER_S", default=300)
 # The clock's scheduler logs every run of its lock keeper at INFO (every 5 s).
 LOGGING["loggers"]["apscheduler.executors"] = {"level": "WARNING"}
+
+
+# --- Team accounts (teams app) ---------------------------------------------------------------
+# How long a team invite link works, in seconds, from when its email is made.
+TEAM_INVITE_MAX_AGE = env.int("TEAM_INVITE_MAX_AGE", default=7 * 24 * 60 * 60)
+# Hosts answer desk-change requests in /host/.
+HOST_PERMISSIONS += ["bookings.view_bookingchange", "bookings.change_bookingchange"]
