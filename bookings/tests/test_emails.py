@@ -245,5 +245,8 @@ def test_email_kinds_and_recipients_are_choices():
         "cancelled",
         "notice",
         "reminder",
+        "change_request",
+        "change_approved",
+        "change_declined",
     }
     assert set(Recipient.values) == {"host", "guest"}
