@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("listings.urls")),
     path("", include("bookings.urls")),
     path("", include("tours.urls")),
+    path("accounts/teams/", include("teams.urls")),
     path("accounts/", include("accounts.urls")),
     path("host/", include("accounts.host_urls", namespace="host")),
     path("admin/", admin.site.urls),

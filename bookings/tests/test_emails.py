@@ -247,5 +247,8 @@ def test_email_kinds_and_recipients_are_choices():
         "reminder",
         "review_invite",
         "review_new",
+        "change_request",
+        "change_approved",
+        "change_declined",
     }
     assert set(Recipient.values) == {"host", "guest"}

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_filters",
     "accounts",
     "listings",
+    "teams",  # team accounts: bookings builds on them
     "bookings",
     "pages",  # terms, privacy, contact, policies: edited in /admin/
     "demo",  # seed_demo: builds on listings and bookings
@@ -444,3 +445,10 @@ HOST_PERMISSIONS += ["bookings.view_review", "bookings.change_review"]
 # Cached pages read these too: the search's minimum rating, a listing's page of reviews.
 PAGE_CACHE_PAGES["listings:search"] = (*PAGE_CACHE_PAGES["listings:search"], "min_rating")
 PAGE_CACHE_PAGES["listings:detail"] = (*PAGE_CACHE_PAGES["listings:detail"], "reviews")
+
+
+# --- Team accounts (teams app) ---------------------------------------------------------------
+# How long a team invite link works, in seconds, from when its email is made.
+TEAM_INVITE_MAX_AGE = env.int("TEAM_INVITE_MAX_AGE", default=7 * 24 * 60 * 60)
+# Hosts answer desk-change requests in /host/.
+HOST_PERMISSIONS += ["bookings.view_bookingchange", "bookings.change_bookingchange"]
