@@ -421,3 +421,8 @@ TASKS_RETRY_DELAY_MAX_S = env.float("TASKS_RETRY_DELAY_MAX_S", default=6 * 3600)
 TASKS_ABANDONED_AFTER_S = env.int("TASKS_ABANDONED_AFTER_S", default=300)
 # The clock's scheduler logs every run of its lock keeper at INFO (every 5 s).
 LOGGING["loggers"]["apscheduler.executors"] = {"level": "WARNING"}
+
+# --- Saved searches and alerts (alerts app; docs/ALERTS.md) ------------------------------
+INSTALLED_APPS += ["alerts"]
+# How long an alert email's unsubscribe link works (seconds); an older one says to log in.
+ALERTS_UNSUBSCRIBE_MAX_AGE = env.int("ALERTS_UNSUBSCRIBE_MAX_AGE", default=180 * 24 * 3600)
