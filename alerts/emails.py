@@ -59,9 +59,11 @@ def alert_email_render(alert: Alert) -> EmailMultiAlternatives | None:
 def alert_email_send(*, alert_id: int) -> bool:
     """The job: send one alert email unless it was sent; return whether it went now. A mail
     server that refuses or hangs raises, and the job is retried (the alert waits, never lost)."""
-    alert = Alert.objects.select_related("saved_search", "saved_search__user").filter(
-        pk=alert_id
-    ).first()
+    alert = (
+        Alert.objects.select_related("saved_search", "saved_search__user")
+        .filter(pk=alert_id)
+        .first()
+    )
     if alert is None:
         return False
     message = alert_email_render(alert)

@@ -30,9 +30,7 @@ class SavedSearch(models.Model):
         blank=True,
         help_text="The search's valid filters as /spaces/ writes them (empty: every space).",
     )
-    frequency = models.CharField(
-        max_length=6, choices=Frequency.choices, default=Frequency.DAILY
-    )
+    frequency = models.CharField(max_length=6, choices=Frequency.choices, default=Frequency.DAILY)
     checked_period = models.CharField(
         max_length=10,
         blank=True,
@@ -78,9 +76,7 @@ class Alert(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["saved_search", "period"], name="alert_once_per_period"
-            )
+            models.UniqueConstraint(fields=["saved_search", "period"], name="alert_once_per_period")
         ]
 
     def __str__(self):
@@ -92,9 +88,7 @@ class AlertedListing(models.Model):
     was saved). Removed when the listing stops matching, so it is news again if it matches
     again (desks freed, price lowered)."""
 
-    saved_search = models.ForeignKey(
-        SavedSearch, on_delete=models.CASCADE, related_name="alerted"
-    )
+    saved_search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="alerted")
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+")
     alert = models.ForeignKey(
         Alert, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -104,9 +98,7 @@ class AlertedListing(models.Model):
     class Meta:
         ordering = ["saved_search", "listing"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["saved_search", "listing"], name="alertedlisting_once"
-            )
+            models.UniqueConstraint(fields=["saved_search", "listing"], name="alertedlisting_once")
         ]
 
     def __str__(self):

@@ -46,9 +46,7 @@ def search_matches(*, query: str, limit: int = MATCHES_CONSIDERED) -> list[int]:
     date included), newest first. Three small queries for the filter's choices and one for
     the matches, whatever their number."""
     filters = search_filters(query=query)
-    return list(
-        filters.qs.order_by("-created_at", "-id").values_list("pk", flat=True)[:limit]
-    )
+    return list(filters.qs.order_by("-created_at", "-id").values_list("pk", flat=True)[:limit])
 
 
 def saved_searches_for_user(*, user: User) -> QuerySet[SavedSearch]:

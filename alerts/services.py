@@ -172,4 +172,3 @@ def alerts_send(*, now: datetime.datetime | None = None) -> int:
             queued += saved_search_alert(saved_search_id=pk, today=today) is not None
         after = due[-1]
     return queued
-

@@ -74,7 +74,6 @@ def saved_search_new(request):
     )
 
 
-
 def _own(request, pk: int):
     saved = saved_search_for_user(user=request.user, pk=pk)
     if saved is None:

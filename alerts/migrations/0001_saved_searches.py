@@ -6,80 +6,158 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('listings', '0005_listing_deposit_months'),
+        ("listings", "0005_listing_deposit_months"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(max_length=10)),
-                ('listing_ids', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.CharField(max_length=10)),
+                ("listing_ids", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SavedSearch',
+            name="SavedSearch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('query', models.CharField(blank=True, help_text="The search's valid filters as /spaces/ writes them (empty: every space).", max_length=2000)),
-                ('frequency', models.CharField(choices=[('daily', 'Daily'), ('weekly', 'Weekly'), ('off', 'No email')], default='daily', max_length=6)),
-                ('checked_period', models.CharField(blank=True, help_text='The last day (YYYY-MM-DD) or week (YYYY-Www) its alert was worked out.', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='saved_searches', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "query",
+                    models.CharField(
+                        blank=True,
+                        help_text="The search's valid filters as /spaces/ writes them (empty: every space).",
+                        max_length=2000,
+                    ),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[("daily", "Daily"), ("weekly", "Weekly"), ("off", "No email")],
+                        default="daily",
+                        max_length=6,
+                    ),
+                ),
+                (
+                    "checked_period",
+                    models.CharField(
+                        blank=True,
+                        help_text="The last day (YYYY-MM-DD) or week (YYYY-Www) its alert was worked out.",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="saved_searches",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'saved searches',
-                'ordering': ['name', 'id'],
+                "verbose_name_plural": "saved searches",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AlertedListing',
+            name="AlertedListing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('alert', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='alerts.alert')),
-                ('listing', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='listings.listing')),
-                ('saved_search', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerted', to='alerts.savedsearch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "alert",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="alerts.alert",
+                    ),
+                ),
+                (
+                    "listing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="listings.listing",
+                    ),
+                ),
+                (
+                    "saved_search",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerted",
+                        to="alerts.savedsearch",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['saved_search', 'listing'],
+                "ordering": ["saved_search", "listing"],
             },
         ),
         migrations.AddField(
-            model_name='alert',
-            name='saved_search',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='alerts.savedsearch'),
+            model_name="alert",
+            name="saved_search",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="alerts",
+                to="alerts.savedsearch",
+            ),
         ),
         migrations.AddIndex(
-            model_name='savedsearch',
-            index=models.Index(fields=['frequency', 'checked_period'], name='savedsearch_due'),
+            model_name="savedsearch",
+            index=models.Index(fields=["frequency", "checked_period"], name="savedsearch_due"),
         ),
         migrations.AddConstraint(
-            model_name='savedsearch',
-            constraint=models.UniqueConstraint(fields=('user', 'query'), name='savedsearch_once_per_user'),
+            model_name="savedsearch",
+            constraint=models.UniqueConstraint(
+                fields=("user", "query"), name="savedsearch_once_per_user"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='savedsearch',
-            constraint=models.CheckConstraint(condition=models.Q(('frequency__in', ['daily', 'weekly', 'off'])), name='savedsearch_frequency_known'),
+            model_name="savedsearch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("frequency__in", ["daily", "weekly", "off"])),
+                name="savedsearch_frequency_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alertedlisting',
-            constraint=models.UniqueConstraint(fields=('saved_search', 'listing'), name='alertedlisting_once'),
+            model_name="alertedlisting",
+            constraint=models.UniqueConstraint(
+                fields=("saved_search", "listing"), name="alertedlisting_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.UniqueConstraint(fields=('saved_search', 'period'), name='alert_once_per_period'),
+            model_name="alert",
+            constraint=models.UniqueConstraint(
+                fields=("saved_search", "period"), name="alert_once_per_period"
+            ),
         ),
     ]

@@ -92,7 +92,9 @@ def test_an_alert_lists_new_matches_once_and_nothing_already_sent(places):
     assert alert.listing_ids == [new.pk]
     assert old.pk not in alert.listing_ids
     # The next day nothing is new: no alert.
-    assert saved_search_alert(saved_search_id=saved.pk, today=MONDAY + datetime.timedelta(1)) is None
+    assert (
+        saved_search_alert(saved_search_id=saved.pk, today=MONDAY + datetime.timedelta(1)) is None
+    )
     newer = ListingFactory(neighborhood=places["pearl"])
     alert = saved_search_alert(saved_search_id=saved.pk, today=MONDAY + datetime.timedelta(2))
     assert alert.listing_ids == [newer.pk]
@@ -150,7 +152,9 @@ def test_a_listing_that_stops_matching_and_comes_back_is_news_again(places):
     saved = SavedSearchFactory(query="city=boulder")
     assert saved_search_alert(saved_search_id=saved.pk, today=MONDAY).listing_ids == [listing.pk]
     Listing.objects.filter(pk=listing.pk).update(status=Listing.Status.ARCHIVED)
-    assert saved_search_alert(saved_search_id=saved.pk, today=MONDAY + datetime.timedelta(1)) is None
+    assert (
+        saved_search_alert(saved_search_id=saved.pk, today=MONDAY + datetime.timedelta(1)) is None
+    )
     assert not AlertedListing.objects.filter(saved_search=saved).exists()
     Listing.objects.filter(pk=listing.pk).update(status=Listing.Status.PUBLISHED)
     alert = saved_search_alert(saved_search_id=saved.pk, today=MONDAY + datetime.timedelta(2))
