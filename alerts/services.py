@@ -172,3 +172,14 @@ def alerts_send(*, now: datetime.datetime | None = None) -> int:
             queued += saved_search_alert(saved_search_id=pk, today=today) is not None
         after = due[-1]
     return queued
+
+
+DEMO_SEARCH_NAME = "Boulder, 2+ desks"
+DEMO_SEARCH_QUERY = "city=boulder&desks=2"
+
+
+def demo_saved_search(*, guest: User) -> SavedSearch | None:
+    """The demo guest's saved search (seed_demo), unless they have one already."""
+    if SavedSearch.objects.filter(user=guest).exists():
+        return None
+    return saved_search_create(user=guest, name=DEMO_SEARCH_NAME, query=DEMO_SEARCH_QUERY)

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from accounts.services import host_enable
+from alerts.services import demo_saved_search
 from bookings import services as booking_services
 from bookings.emails import booking_emails_muted
 from bookings.models import Booking
@@ -46,6 +47,7 @@ class Command(BaseCommand):
             hosts, guest = self._people()
         created = self._demo_listings(rng, cities, amenities, hosts)
         self._demo_bookings(guest, hosts)
+        demo_saved_search(guest=guest)
         added = self._bulk_listings(listings, cities, amenities, hosts) if listings else 0
         if added:
             # bulk_create sends no signals: make cached pages and cards stale ourselves.
