@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("bookings.urls")),
     path("accounts/searches/", include("alerts.urls")),
     path("accounts/", include("accounts.urls")),
+    path("host/calendar/", include("calendars.urls")),
     path("host/", host_site.urls),
     path("admin/", admin.site.urls),
     # SEO (listings): the sitemap index, its sections (pages, cities, listings; paginated

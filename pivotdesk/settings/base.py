@@ -426,3 +426,8 @@ LOGGING["loggers"]["apscheduler.executors"] = {"level": "WARNING"}
 INSTALLED_APPS += ["alerts"]
 # How long an alert email's unsubscribe link works (seconds); an older one says to log in.
 ALERTS_UNSUBSCRIBE_MAX_AGE = env.int("ALERTS_UNSUBSCRIBE_MAX_AGE", default=180 * 24 * 3600)
+
+# --- Host calendar feeds (calendars app; docs/ALERTS.md) -----------------------------------
+INSTALLED_APPS += ["calendars"]
+# How long a feed stays in the cache at most (s); any change to it retires it sooner.
+CALENDAR_FEED_CACHE_SECONDS = env.int("CALENDAR_FEED_CACHE_SECONDS", default=3600)
