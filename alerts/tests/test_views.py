@@ -252,3 +252,13 @@ def test_a_mail_outage_delays_the_alert_and_it_arrives_once_with_its_headers(
     assert received["Subject"] == "1 new space for “Pearl”"
     assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert received["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/accounts/searches/")
+
+
+def test_the_clock_runs_the_alerts_every_morning():
+    import crontask
+
+    import alerts.tasks
+
+    assert alerts.tasks.alerts_send_due
+    jobs = {job.name: str(job.trigger) for job in crontask.scheduler.get_jobs()}
+    assert "hour='7'" in jobs["alerts_send_due"] and "minute='0'" in jobs["alerts_send_due"]

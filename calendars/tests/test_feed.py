@@ -194,3 +194,11 @@ def test_one_more_source_is_one_more_function(host, listing, monkeypatch):
     monkeypatch.setattr("calendars.selectors.FEED_SOURCES", [*FEED_SOURCES, tours])
     feed = calendar_feed_get_or_create(host=host)
     assert "tour-1@test" in _events(Client().get(_path(feed)))
+
+
+def test_the_secret_is_masked_in_the_request_log(host):
+    from pivotdesk.requestlog import masked_path
+
+    feed = calendar_feed_get_or_create(host=host)
+    assert feed.token not in masked_path(_path(feed))
+    assert masked_path(_path(feed)) == "/host/calendar/***.ics"
