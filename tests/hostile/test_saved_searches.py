@@ -49,8 +49,8 @@ def test_the_save_page_with_garbage_filters(world, query):
 @settings(HOSTILE)
 @given(token=nasty)
 def test_unsubscribe_tokens(world, token):
-    token = token.replace("/", "")
-    if not token:
+    token = token.replace("/", "").replace("?", "").replace("#", "")
+    if not token or token in {".", ".."}:
         return
     for method in ("get", "post"):
         response = getattr(Client(), method)(f"/accounts/searches/unsubscribe/{token}/")
