@@ -36,11 +36,6 @@ def search_query_normalized(*, query: str) -> str:
     return saved_query(search_filters(query=query))
 
 
-def search_labels(*, query: str) -> list[str]:
-    """What each filter of ``query`` means, in words ("Boulder", "3+ desks", ...)."""
-    return [item["label"] for item in search_filters(query=query).active_filters()]
-
-
 def search_matches(*, query: str, limit: int = MATCHES_CONSIDERED) -> list[int]:
     """The ids of the published listings ``query`` finds now (free desks from its move-in
     date included), newest first. Three small queries for the filter's choices and one for
