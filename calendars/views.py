@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -30,7 +31,7 @@ def _settings(request):
     context = {
         **host_site.each_context(request),
         "title": "Your calendar feed",
-        "feed_url": request.build_absolute_uri(feed.get_absolute_url()),
+        "feed_url": settings.SITE_URL + feed.get_absolute_url(),  # never the request's Host
         "feed": feed,
     }
     return render(request, "calendars/calendar_settings.html", context)
