@@ -6,7 +6,7 @@ import datetime
 from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 
 from accounts.models import User
 from listings.filters import ListingFilter
@@ -19,9 +19,11 @@ from .models import Alert, SavedSearch
 MATCHES_CONSIDERED = 500
 
 
-def search_filters(*, query: str) -> ListingFilter:
-    """The search page's filters bound to ``query`` (a query string, possibly garbage)."""
-    return ListingFilter(QueryDict(query))
+def search_filters(*, query: str, request: HttpRequest | None = None) -> ListingFilter:
+    """The search page's filters bound to ``query`` (a query string, possibly garbage). With
+    ``request``, the filter's choices come from the process's copy for the request's content
+    version, as on the search page: a page showing many saved searches asks for them once."""
+    return ListingFilter(QueryDict(query), request=request)
 
 
 def saved_query(filters: ListingFilter) -> str:

@@ -35,7 +35,7 @@ def _labels(filters) -> list[str]:
 @login_required
 def saved_search_list(request):
     searches = [
-        {"search": search, "labels": _labels(search_filters(query=search.query))}
+        {"search": search, "labels": _labels(search_filters(query=search.query, request=request))}
         for search in saved_searches_for_user(user=request.user)
     ]
     return render(request, "alerts/savedsearch_list.html", {"searches": searches})
@@ -48,7 +48,7 @@ def saved_search_new(request):
     same for every visitor, so cached pages stay shared); POST saves it."""
     if request.method == "POST":
         form = SavedSearchCreateForm(request.POST)
-        filters = search_filters(query=request.POST.get("query", "")[:4000])
+        filters = search_filters(query=request.POST.get("query", "")[:4000], request=request)
         notes = []
         if form.is_valid():
             try:
@@ -59,7 +59,7 @@ def saved_search_new(request):
                 messages.success(request, f"Saved “{saved.name}”.")
                 return redirect("alerts:list")
     else:
-        filters = search_filters(query=request.GET.urlencode())
+        filters = search_filters(query=request.GET.urlencode(), request=request)
         notes = filters.notes()
         form = SavedSearchCreateForm(
             initial={
@@ -97,7 +97,7 @@ def saved_search_edit(request, pk: int):
         else:
             messages.success(request, "Your saved search is updated.")
             return redirect("alerts:list")
-    labels = _labels(search_filters(query=saved.query))
+    labels = _labels(search_filters(query=saved.query, request=request))
     return render(
         request, "alerts/savedsearch_edit.html", {"form": form, "saved": saved, "labels": labels}
     )

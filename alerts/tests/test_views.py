@@ -2,7 +2,9 @@ import datetime
 
 import pytest
 from django.core import mail, signing
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
@@ -262,3 +264,19 @@ def test_the_clock_runs_the_alerts_every_morning():
     assert alerts.tasks.alerts_send_due
     jobs = {job.name: str(job.trigger) for job in crontask.scheduler.get_jobs()}
     assert "hour='7'" in jobs["alerts_send_due"] and "minute='0'" in jobs["alerts_send_due"]
+
+
+def test_the_saved_searches_page_costs_the_same_queries_for_one_or_many(pearl):
+    guest = UserFactory()
+    client = _as(guest)
+    SavedSearchFactory(user=guest, query="city=boulder")
+    client.get("/accounts/searches/")  # the process's copy of the search choices
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/accounts/searches/").status_code == 200
+    for n in range(6):
+        SavedSearchFactory(user=guest, query=f"city=boulder&desks={n + 2}")
+    client.get("/accounts/searches/")
+    with CaptureQueriesContext(connection) as seven:
+        page = client.get("/accounts/searches/")
+    assert page.content.decode().count("Boulder · ") == 6
+    assert len(seven) == len(one)
