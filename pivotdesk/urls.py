@@ -13,7 +13,9 @@ urlpatterns = [
     path("", include("bookings.urls")),
     path("", include("tours.urls")),
     path("accounts/teams/", include("teams.urls")),
+    path("accounts/searches/", include("alerts.urls")),
     path("accounts/", include("accounts.urls")),
+    path("host/calendar/", include("calendars.urls")),
     path("host/", include("accounts.host_urls", namespace="host")),
     path("admin/", admin.site.urls),
     path("", include("listings.seo_urls")),  # sitemap.xml, sitemap-<section>.xml, robots.txt

@@ -446,9 +446,18 @@ HOST_PERMISSIONS += ["bookings.view_review", "bookings.change_review"]
 PAGE_CACHE_PAGES["listings:search"] = (*PAGE_CACHE_PAGES["listings:search"], "min_rating")
 PAGE_CACHE_PAGES["listings:detail"] = (*PAGE_CACHE_PAGES["listings:detail"], "reviews")
 
-
 # --- Team accounts (teams app) ---------------------------------------------------------------
 # How long a team invite link works, in seconds, from when its email is made.
 TEAM_INVITE_MAX_AGE = env.int("TEAM_INVITE_MAX_AGE", default=7 * 24 * 60 * 60)
 # Hosts answer desk-change requests in /host/.
 HOST_PERMISSIONS += ["bookings.view_bookingchange", "bookings.change_bookingchange"]
+
+# --- Saved searches and alerts (alerts app; docs/ALERTS.md) ------------------------------
+INSTALLED_APPS += ["alerts"]
+# How long an alert email's unsubscribe link works (seconds); an older one says to log in.
+ALERTS_UNSUBSCRIBE_MAX_AGE = env.int("ALERTS_UNSUBSCRIBE_MAX_AGE", default=180 * 24 * 3600)
+
+# --- Host calendar feeds (calendars app; docs/ALERTS.md) -----------------------------------
+INSTALLED_APPS += ["calendars"]
+# How long a feed stays in the cache at most (s); any change to it retires it sooner.
+CALENDAR_FEED_CACHE_SECONDS = env.int("CALENDAR_FEED_CACHE_SECONDS", default=3600)

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from accounts.services import host_enable
+from alerts.services import demo_saved_search
 from bookings import services as booking_services
 from bookings.emails import booking_emails_muted
 from bookings.models import Booking
@@ -50,7 +51,7 @@ class Command(BaseCommand):
         created = self._demo_listings(rng, cities, amenities, hosts)
         self._demo_bookings(guest, hosts)
         self._demo_tour_hours(hosts)
-
+        demo_saved_search(guest=guest)
         self.stdout.write(seed_demo_team(guest=guest, host=hosts[0]))
         added = self._bulk_listings(listings, cities, amenities, hosts) if listings else 0
         if added:
