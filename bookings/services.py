@@ -22,6 +22,7 @@ from accounts.models import User
 from jobs.services import effect_once
 from listings.models import Listing
 from listings.services import listing_archive, listing_lock
+from listings.signals import desks_freed
 
 from .emails import BookingEmail, EmailKind, Recipient, booking_emails_enqueue
 from .models import (
@@ -29,6 +30,7 @@ from .models import (
     INSTANT_BOOK_NOTE,
     Booking,
     BookingEvent,
+    Hold,
     Message,
     add_months,
 )
@@ -182,6 +184,36 @@ def _decline_what_no_longer_fits(
     return declined
 
 
+def booking_terms_check(*, listing: Listing, desks: int, start: datetime.date, months: int) -> None:
+    """Raise ValidationError unless ``desks`` desks from ``start`` for ``months`` months is
+    something ``listing`` lets (whether they are free is not asked here). A request and a
+    place on the waitlist ask the same."""
+    if desks < 1:
+        raise ValidationError(BOOKING_DESKS_TOO_FEW)
+    if listing.is_let_whole and desks != listing.desks:
+        raise ValidationError(BOOKING_OFFICE_WHOLE.format(desks=listing.desks))
+    if months < listing.min_term_months:
+        raise ValidationError(term_too_short_message(listing.min_term_months))
+    if months > MAX_TERM_MONTHS:
+        raise ValidationError(BOOKING_TERM_TOO_LONG)
+    first, last = move_in_range(today=timezone.localdate())
+    if start < first:
+        raise ValidationError(BOOKING_START_IN_PAST)
+    if start > last:
+        raise ValidationError(BOOKING_START_TOO_FAR)
+    if start < listing.available_from:
+        raise ValidationError(BOOKING_START_TOO_EARLY.format(date=listing.available_from))
+    if not listing.instant_book and start <= first:
+        # A host answers by the end of the day before the move-in day: today is too late.
+        raise ValidationError(BOOKING_START_TOO_SOON.format(date=first + datetime.timedelta(1)))
+
+
+def first_start_day(*, listing: Listing, today: datetime.date) -> datetime.date:
+    """The earliest move-in day ``booking_terms_check`` lets on ``today``."""
+    soonest = today if listing.instant_book else today + datetime.timedelta(1)
+    return max(soonest, listing.available_from)
+
+
 @transaction.atomic
 def booking_request(
     *,
@@ -226,28 +258,11 @@ def booking_request(
             code="duplicate",
             params={"booking_id": same.pk},
         )
-    if desks < 1:
-        raise ValidationError(BOOKING_DESKS_TOO_FEW)
-    if listing.is_let_whole and desks != listing.desks:
-        raise ValidationError(BOOKING_OFFICE_WHOLE.format(desks=listing.desks))
-    if months < listing.min_term_months:
-        raise ValidationError(term_too_short_message(listing.min_term_months))
-    if months > MAX_TERM_MONTHS:
-        raise ValidationError(BOOKING_TERM_TOO_LONG)
-    first, last = move_in_range(today=timezone.localdate())
-    if start < first:
-        raise ValidationError(BOOKING_START_IN_PAST)
-    if start > last:
-        raise ValidationError(BOOKING_START_TOO_FAR)
-    if start < listing.available_from:
-        raise ValidationError(BOOKING_START_TOO_EARLY.format(date=listing.available_from))
-    if not listing.instant_book and start <= first:
-        # A host answers by the end of the day before the move-in day: today is too late.
-        raise ValidationError(BOOKING_START_TOO_SOON.format(date=first + datetime.timedelta(1)))
+    booking_terms_check(listing=listing, desks=desks, start=start, months=months)
     end = add_months(start, months)
     free = desks_free(listing=listing, start=start, months=months)  # under the listing's lock
     if desks > free:
-        raise ValidationError(desks_not_free_message(free))
+        raise ValidationError(desks_not_free_message(free), code="not_free")
 
     booking = Booking(
         listing=listing,
@@ -338,10 +353,13 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
     booking = _lock_booking(booking)
     today = timezone.localdate()
     if guest_exit(booking=booking, user=by, today=today) == "cancel":
+        held_desks = booking.is_approved  # a request holds none
         event = _set_status(booking, status=Booking.Status.CANCELLED, actor=by)
         booking_emails_enqueue(
             [_email(booking, EmailKind.CANCELLED, to, event=event) for to in Recipient]
         )
+        if held_desks:
+            desks_freed.send(sender=Booking, listing_id=booking.listing_id)
         return booking
     new_end = notice_end(booking=booking, today=today)
     booking.end = new_end
@@ -353,6 +371,7 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
         note=f"30 days' notice given: ends {new_end:%Y-%m-%d}",
     )
     booking_emails_enqueue([_email(booking, EmailKind.NOTICE, to, event=event) for to in Recipient])
+    desks_freed.send(sender=Booking, listing_id=booking.listing_id)
     return booking
 
 
@@ -475,3 +494,123 @@ def booking_remind_hosts(*, now: datetime.datetime | None = None) -> int:
             key=f"{email.key}:queued", effect=lambda email=email: booking_emails_enqueue([email])
         )
     return queued
+
+
+# --- Holds: desks set aside for one guest (a waitlist offer) -------------------------------
+
+HOLD_NOT_YOURS = "This offer is for someone else."
+HOLD_NOT_HELD = "This offer has been {status}: the desks are no longer held for you."
+HOLD_EXPIRED = "This offer lapsed at {at:%B %-d, %Y, %-I:%M %p}: the desks went back to the line."
+HOLD_NOT_DUE = "This hold has not lapsed yet."
+
+
+def _lock_hold(hold: Hold) -> Hold:
+    """Lock the listing, then the hold, and return the hold fresh. Inside transaction.atomic."""
+    listing = _lock_listing(hold.listing_id)
+    locked = Hold.objects.select_for_update().get(pk=hold.pk)
+    locked.listing = listing
+    return locked
+
+
+def hold_check(*, hold: Hold, guest: User, now: datetime.datetime) -> None:
+    """Raise ValidationError unless ``guest`` may take up ``hold`` at ``now``: it is theirs,
+    still held, and has not lapsed (the clock starts when they are told)."""
+    if hold.guest_id != guest.pk:
+        raise ValidationError(HOLD_NOT_YOURS, code="not_yours")
+    if not hold.is_held:
+        raise ValidationError(
+            HOLD_NOT_HELD.format(status=hold.get_status_display().lower()), code="gone"
+        )
+    if hold.expires_at is not None and now >= hold.expires_at:
+        raise ValidationError(
+            HOLD_EXPIRED.format(at=timezone.localtime(hold.expires_at)), code="gone"
+        )
+
+
+@transaction.atomic
+def hold_create(
+    *, listing: Listing, guest: User, desks: int, start: datetime.date, months: int
+) -> Hold:
+    """Hold ``desks`` desks of ``listing`` for ``guest`` from ``start`` for ``months`` months.
+
+    Locks the listing row and counts free desks under the lock, with the same count a
+    request is checked against (``desks_free``, which counts holds): ValidationError when
+    they are not free. The hold counts against capacity until it is taken up, declined or
+    lapses; its lapse time is set once the guest has been told (``hold_clock_start``).
+    """
+    listing = _lock_listing(listing.pk)
+    free = desks_free(listing=listing, start=start, months=months)
+    if desks > free:
+        raise ValidationError(desks_not_free_message(free), code="not_free")
+    hold = Hold(
+        listing=listing,
+        guest=guest,
+        desks=desks,
+        start=start,
+        months=months,
+        end=add_months(start, months),
+    )
+    hold.full_clean()
+    hold.save()
+    return hold
+
+
+def hold_clock_start(*, hold: Hold, expires_at: datetime.datetime) -> bool:
+    """Set when ``hold`` lapses, once (a repeated call changes nothing); return whether it
+    was set now. Called when the guest has been told, not when the hold was made."""
+    return bool(
+        Hold.objects.filter(pk=hold.pk, status=Hold.Status.HELD, expires_at__isnull=True).update(
+            expires_at=expires_at, updated_at=timezone.now()
+        )
+    )
+
+
+@transaction.atomic
+def hold_book(*, hold: Hold, guest: User, message: str = "") -> Booking:
+    """Turn ``hold`` into a request (an approved booking on an instant-book listing) through
+    ``booking_request``, in one transaction under the listing's lock: the hold stops counting
+    and the request counts in its place, so no one else can take the desks in between.
+    ValidationError (nothing changed) when ``hold_check`` or the request refuses."""
+    hold = _lock_hold(hold)
+    hold_check(hold=hold, guest=guest, now=timezone.now())
+    hold.status = Hold.Status.BOOKED
+    hold.full_clean()
+    hold.save()
+    booking = booking_request(
+        guest=guest,
+        listing=hold.listing,
+        desks=hold.desks,
+        start=hold.start,
+        months=hold.months,
+        message=message,
+    )
+    hold.booking = booking
+    hold.save(update_fields=["booking", "updated_at"])
+    return booking
+
+
+@transaction.atomic
+def hold_release(
+    *, hold: Hold, status: str, guest: User | None = None, now: datetime.datetime | None = None
+) -> Hold:
+    """End ``hold`` without a booking: ``Hold.Status.DECLINED`` by its ``guest``, or
+    ``Hold.Status.LAPSED`` once its time is up. Locks the listing, then the hold; its desks
+    are free again (``desks_freed`` is sent). ValidationError when not allowed."""
+    hold = _lock_hold(hold)
+    now = now or timezone.now()
+    if status == Hold.Status.DECLINED:
+        hold_check(hold=hold, guest=guest, now=now)
+    elif status == Hold.Status.LAPSED:
+        if not hold.is_held:
+            raise ValidationError(
+                HOLD_NOT_HELD.format(status=hold.get_status_display().lower()), code="gone"
+            )
+        if hold.expires_at is None or now < hold.expires_at:
+            raise ValidationError(HOLD_NOT_DUE)
+    else:
+        raise ValueError(f"hold_release cannot set {status!r}")
+    hold.status = status
+    hold.full_clean()
+    hold.save()
+    desks_freed.send(sender=Hold, listing_id=hold.listing_id)
+    return hold

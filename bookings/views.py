@@ -35,6 +35,7 @@ def booking_create(request, city, slug):
         slug=slug,
     )
     form = BookingForm(request.POST or None, listing=listing, prefill=request.GET)
+    not_free = False  # the answer offers the waitlist instead
     if form.is_valid():
         try:
             booking = services.booking_request(
@@ -44,6 +45,7 @@ def booking_create(request, city, slug):
             if exc.code == "duplicate":
                 messages.info(request, f"{exc.message} Here it is.")
                 return redirect("bookings:detail", pk=exc.params["booking_id"])
+            not_free = exc.code == "not_free"
             form.add_error(None, exc)
         else:
             if booking.is_approved:
@@ -65,6 +67,7 @@ def booking_create(request, city, slug):
             "quote": form.quote(),
             "price_cents": int(listing.price_per_desk * 100),
             "max_months": services.MAX_TERM_MONTHS,
+            "not_free": not_free,
         },
     )
 

@@ -15,6 +15,7 @@ urlpatterns = [
     *media.urlpatterns(),
     path("", include("listings.urls")),
     path("", include("bookings.urls")),
+    path("", include("waitlist.urls")),
     path("accounts/", include("accounts.urls")),
     path("host/", host_site.urls),
     path("admin/", admin.site.urls),

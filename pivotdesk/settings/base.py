@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "accounts",
     "listings",
     "bookings",
+    "waitlist",  # waitlists on full listings, offers of freed desks (held under the lock)
     "pages",  # terms, privacy, contact, policies: edited in /admin/
     "demo",  # seed_demo: builds on listings and bookings
     "pivotdesk",  # cache-invalidation signals, golive
@@ -421,3 +422,7 @@ TASKS_RETRY_DELAY_MAX_S = env.float("TASKS_RETRY_DELAY_MAX_S", default=6 * 3600)
 TASKS_ABANDONED_AFTER_S = env.int("TASKS_ABANDONED_AFTER_S", default=300)
 # The clock's scheduler logs every run of its lock keeper at INFO (every 5 s).
 LOGGING["loggers"]["apscheduler.executors"] = {"level": "WARNING"}
+
+# --- Waitlist (docs/WAITLIST.md) ---------------------------------------------------------
+# Hosts see the lines on their own spaces in /host/, read-only.
+HOST_PERMISSIONS += ["waitlist.view_waitlistentry"]
