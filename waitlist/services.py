@@ -39,6 +39,7 @@ WAITLIST_ALREADY = (
     "You are already on this waitlist, for {desks} desk{s} from {start:%B %-d, %Y}. Leave it "
     "first to ask for something else."
 )
+WAITLIST_TOO_MANY_DESKS = "This space has {desks} desk{s}: it can never offer more."
 WAITLIST_DESKS_FREE = "Those desks are free now: request them instead of joining the waitlist."
 WAITLIST_NOT_YOURS = "This is not your place in line."
 WAITLIST_CLOSED = "You are no longer in this line ({status})."
@@ -76,6 +77,10 @@ def waitlist_join(
             params={"entry_id": already.pk},
         )
     booking_terms_check(listing=listing, desks=desks, start=start, months=months)
+    if desks > listing.desks:
+        raise ValidationError(
+            WAITLIST_TOO_MANY_DESKS.format(desks=listing.desks, s=pluralize(listing.desks))
+        )
     if desks <= desks_free(listing=listing, start=start, months=months):
         raise ValidationError(WAITLIST_DESKS_FREE, code="free")
     entry = WaitlistEntry(listing=listing, guest=guest, desks=desks, start=start, months=months)
@@ -91,7 +96,7 @@ def offer_start(*, entry: WaitlistEntry, today: datetime.date) -> datetime.date:
 
 
 @transaction.atomic
-def offers_make(*, listing_id: int) -> list[WaitlistEntry]:
+def offers_make(*, listing_id: int, today: datetime.date | None = None) -> list[WaitlistEntry]:
     """Offer what is free on a listing to its line, first come first offered: each waiting
     entry whose desks are free for its term gets a hold and an offer email; one that wants
     more than is free is passed over and keeps its place. Returns the entries offered.
@@ -102,7 +107,7 @@ def offers_make(*, listing_id: int) -> list[WaitlistEntry]:
     listing = listing_lock(listing_id=listing_id)
     if not listing.is_published:
         return []
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     last = move_in_range(today=today)[1]
     offered = []
     line = (
@@ -215,9 +220,9 @@ def offers_lapse(*, now: datetime.datetime | None = None) -> int:
     return lapsed
 
 
-def offers_make_everywhere() -> int:
+def offers_make_everywhere(*, today: datetime.date | None = None) -> int:
     """Offer free desks on every listing with a line; return how many offers were made.
     Catches what no event announces: a booking's term running out, the day an entry's
     move-in rolls forward to."""
     listing_ids = WaitlistEntry.objects.waiting().values_list("listing_id", flat=True).distinct()
-    return sum(len(offers_make(listing_id=pk)) for pk in sorted(set(listing_ids)))
+    return sum(len(offers_make(listing_id=pk, today=today)) for pk in sorted(set(listing_ids)))
