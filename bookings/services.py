@@ -23,6 +23,7 @@ from jobs.services import effect_once
 from listings.models import Listing
 from listings.services import listing_archive, listing_lock
 from listings.signals import desks_freed
+from pivotdesk.pagecache import public_content_changed
 
 from .emails import BookingEmail, EmailKind, Recipient, booking_emails_enqueue
 from .models import (
@@ -552,6 +553,7 @@ def hold_create(
     )
     hold.full_clean()
     hold.save()
+    public_content_changed(instance=listing)  # its free desks, on its page and in search
     return hold
 
 
@@ -586,6 +588,7 @@ def hold_book(*, hold: Hold, guest: User, message: str = "") -> Booking:
     )
     hold.booking = booking
     hold.save(update_fields=["booking", "updated_at"])
+    public_content_changed(instance=hold.listing)
     return booking
 
 
@@ -612,5 +615,6 @@ def hold_release(
     hold.status = status
     hold.full_clean()
     hold.save()
+    public_content_changed(instance=hold.listing)
     desks_freed.send(sender=Hold, listing_id=hold.listing_id)
     return hold
