@@ -18,6 +18,7 @@ from bookings.emails import booking_emails_muted
 from bookings.models import Booking
 from demo import data
 from demo.photos import office_jpeg
+from demo.waitlist import seed_waitlist
 from listings.models import Amenity, City, Listing, Neighborhood, Photo
 from listings.services import PHOTO_FILE_FIELDS, listing_create, photo_copy, photo_create
 from pivotdesk.pagecache import content_version_bump
@@ -46,6 +47,8 @@ class Command(BaseCommand):
             hosts, guest = self._people()
         created = self._demo_listings(rng, cities, amenities, hosts)
         self._demo_bookings(guest, hosts)
+        if said := seed_waitlist(guest=guest, hosts=hosts):
+            self.stdout.write(f"  {said}")
         added = self._bulk_listings(listings, cities, amenities, hosts) if listings else 0
         if added:
             # bulk_create sends no signals: make cached pages and cards stale ourselves.
