@@ -6,6 +6,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
 from accounts.admin_site import host_site
+from bookings.models import Hold
 from pivotdesk.admin_params import ForgedParamsMixin
 
 from . import selectors
@@ -42,6 +43,38 @@ class WaitlistAdminBase(ForgedParamsMixin, admin.ModelAdmin):
 @admin.register(WaitlistEntry)
 class WaitlistAdmin(WaitlistAdminBase):
     """Operators see every line."""
+
+
+@admin.register(Hold)
+class HoldAdmin(ForgedParamsMixin, admin.ModelAdmin):
+    """Operators see every hold (a waitlist offer's desks), read-only: holds change through
+    the waitlist's pages and the clock's sweep."""
+
+    list_display = ["id", "listing", "guest", "desks", "start", "end", "status", "expires_at"]
+    list_filter = ["status"]
+    list_select_related = ["listing", "guest"]
+    search_fields = ["guest__email", "listing__title"]
+    fields = readonly_fields = [
+        "listing",
+        "guest",
+        "desks",
+        "start",
+        "months",
+        "end",
+        "status",
+        "expires_at",
+        "booking",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class HostWaitlistAdmin(WaitlistAdminBase):
