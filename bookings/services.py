@@ -131,9 +131,35 @@ def _set_status(
         booking.decided_at = timezone.now()
     booking.full_clean()
     booking.save()
+    if previous == Booking.Status.REQUESTED and status != previous:
+        _hold_settle(booking)
     return BookingEvent.objects.create(
         booking=booking, from_status=previous, to_status=status, actor=actor, note=note[:500]
     )
+
+
+# What becomes of a hold kept for a request (a waitlist offer taken up) when it is answered.
+HOLD_AFTER_REQUEST = {
+    Booking.Status.APPROVED: Hold.Status.BOOKED,
+    Booking.Status.DECLINED: Hold.Status.DECLINED,
+    Booking.Status.CANCELLED: Hold.Status.DECLINED,
+    Booking.Status.EXPIRED: Hold.Status.LAPSED,
+}
+
+
+def _hold_settle(booking: Booking) -> None:
+    """A request made from a hold has been answered (or withdrawn, or expired): the hold
+    that kept its desks while the host decided ends. If the desks did not become the
+    booking's, they are free again. Caller holds the listing's lock (every writer of a
+    booking's status does)."""
+    held = Hold.objects.active().filter(booking=booking).first()
+    if held is None:
+        return
+    held.status = HOLD_AFTER_REQUEST[booking.status]
+    held.save(update_fields=["status", "updated_at"])
+    if not booking.is_approved:
+        public_content_changed(instance=booking.listing)
+        desks_freed.send(sender=Hold, listing_id=booking.listing_id)
 
 
 def _lock_listing(listing_id: int) -> Listing:
@@ -316,6 +342,11 @@ def booking_approve(*, booking: Booking, host: User) -> Booking:
         )
     if not listing.is_published:
         raise ValidationError(BOOKING_APPROVE_UNPUBLISHED)
+    # A hold kept for this request counts no more: the approval counts in its place (a
+    # refusal below rolls this back with everything else).
+    Hold.objects.active().filter(booking=booking).update(
+        status=Hold.Status.BOOKED, updated_at=timezone.now()
+    )
     free = desks_free(listing=listing, start=booking.start, months=booking.months)
     if booking.desks > free:
         raise ValidationError(desks_not_free_message(free))
@@ -570,11 +601,13 @@ def hold_clock_start(*, hold: Hold, expires_at: datetime.datetime) -> bool:
 @transaction.atomic
 def hold_book(*, hold: Hold, guest: User, message: str = "") -> Booking:
     """Turn ``hold`` into a request (an approved booking on an instant-book listing) through
-    ``booking_request``, in one transaction under the listing's lock: the hold stops counting
-    and the request counts in its place, so no one else can take the desks in between.
+    ``booking_request``, in one transaction under the listing's lock, so no one else can take
+    the desks in between. A request keeps the hold until the host answers it: approved, the
+    booking counts in its place; declined, withdrawn or expired, the desks are free again.
     ValidationError (nothing changed) when ``hold_check`` or the request refuses."""
     hold = _lock_hold(hold)
     hold_check(hold=hold, guest=guest, now=timezone.now())
+    # Not counted while the request is counted against it...
     hold.status = Hold.Status.BOOKED
     hold.full_clean()
     hold.save()
@@ -587,8 +620,11 @@ def hold_book(*, hold: Hold, guest: User, message: str = "") -> Booking:
         message=message,
     )
     hold.booking = booking
-    hold.save(update_fields=["booking", "updated_at"])
-    public_content_changed(instance=hold.listing)
+    if booking.is_pending:
+        # ...then kept for the request until the host answers it (``_hold_settle``), so
+        # the desks are not offered to the next guest in line meanwhile.
+        hold.status = Hold.Status.HELD
+    hold.save(update_fields=["booking", "status", "updated_at"])
     return booking
 
 

@@ -218,12 +218,50 @@ def test_taking_up_an_offer_turns_the_hold_into_a_request(run_jobs, instant_book
     assert (booking.desks, booking.start, booking.months) == (1, entry.hold.start, 1)
     assert status(entry) == WaitlistEntry.Status.BOOKED
     hold = Hold.objects.get(pk=entry.hold_id)
-    assert hold.status == Hold.Status.BOOKED and hold.booking == booking
+    assert hold.booking == booking
+    # Booked at once, or held for the request until the host answers.
+    assert hold.status == (Hold.Status.BOOKED if instant_book else Hold.Status.HELD)
+    assert desks_free(listing=listing, start=booking.start, months=1) == 0
     run_jobs()
+    assert waitlist_offers_sweep.call() == 0
     # The desks did not go round the line: the guest behind still waits.
     assert status(behind) == WaitlistEntry.Status.WAITING
-    if instant_book:
-        assert desks_free(listing=listing, start=booking.start, months=1) == 0
+
+
+def test_the_host_approves_a_request_made_from_an_offer(run_jobs):
+    listing, entry, behind = offered(run_jobs)
+    booking = services.offer_accept(entry=entry, guest=entry.guest)
+    booking_services.booking_approve(booking=booking, host=listing.host)
+    booking.refresh_from_db()
+    assert booking.is_approved
+    assert Hold.objects.get(pk=entry.hold_id).status == Hold.Status.BOOKED
+    assert desks_free(listing=listing, start=booking.start, months=1) == 0
+    run_jobs()
+    assert status(behind) == WaitlistEntry.Status.WAITING
+
+
+def _decline(booking, host):
+    booking_services.booking_decline(booking=booking, host=host)
+
+
+def _withdraw(booking, host):
+    booking_services.booking_cancel(booking=booking, by=booking.guest)
+
+
+def _expire(booking, host):
+    booking_services.booking_expire_stale(now=timezone.now() + datetime.timedelta(days=4))
+
+
+@pytest.mark.parametrize("answer", [_decline, _withdraw, _expire], ids=lambda f: f.__name__)
+def test_a_request_made_from_an_offer_and_not_approved_frees_the_desks_for_the_line(
+    run_jobs, answer
+):
+    listing, entry, behind = offered(run_jobs)
+    booking = services.offer_accept(entry=entry, guest=entry.guest)
+    answer(booking, listing.host)
+    assert Hold.objects.get(pk=entry.hold_id).status != Hold.Status.HELD
+    run_jobs()
+    assert status(behind) == WaitlistEntry.Status.OFFERED
 
 
 def test_an_offer_is_taken_up_once_and_only_by_its_guest(run_jobs):

@@ -173,7 +173,7 @@ def test_the_offer_link_shows_the_offer_and_takes_it_up(client):
     booking = Booking.objects.get(guest=entry.guest)
     assert response.status_code == 302 and response["Location"] == booking.get_absolute_url()
     assert booking.message == "See you!" and booking.is_pending
-    assert state(entry) == ("booked", "booked", 1)
+    assert state(entry) == ("booked", "held", 1)  # held for the request until it is answered
 
 
 def test_the_offer_link_used_twice_is_gone_and_changes_nothing(client):
