@@ -4,6 +4,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
+from listings.models import Listing
 
 from .models import WaitlistEntry
 
@@ -43,6 +44,18 @@ def waitlist_for_host(*, host: User) -> QuerySet[WaitlistEntry]:
         .select_related("listing", "guest", "hold")
         .annotate(ahead=ahead_in_line())
         .order_by("listing__title", "listing_id", "created_at", "pk")
+    )
+
+
+def waitlist_open_entry(*, user: User, listing: Listing) -> WaitlistEntry | None:
+    """``user``'s place in ``listing``'s line (waiting or holding an offer), with ``ahead``,
+    or None. One query."""
+    return (
+        WaitlistEntry.objects.open()
+        .filter(guest=user, listing=listing)
+        .select_related("listing", "listing__city", "hold")
+        .annotate(ahead=ahead_in_line())
+        .first()
     )
 
 

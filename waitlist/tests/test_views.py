@@ -255,3 +255,15 @@ def test_the_host_sees_the_waitlists_of_their_own_spaces_only(client):
         client.get(reverse("host:waitlist_waitlistentry_change", args=[first.pk])).status_code
         == 200
     )
+
+
+def test_the_listing_page_shows_a_guest_their_place_and_a_visitor_nothing_of_it(client):
+    listing = full_listing()
+    WaitlistEntryFactory(listing=listing)
+    mine = WaitlistEntryFactory(listing=listing, desks=2)
+    client.force_login(mine.guest)
+    page = client.get(listing.get_absolute_url()).content.decode()
+    assert "You are number <strong>2</strong> in line here for 2 desks" in page
+    client.logout()
+    page = client.get(listing.get_absolute_url()).content.decode()
+    assert "in line here" not in page and "Join the waitlist" in page
