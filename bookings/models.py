@@ -325,3 +325,63 @@ class BookingChange(models.Model):
     @property
     def is_growth(self):
         return self.desks > self.from_desks
+
+
+class HoldQuerySet(models.QuerySet):
+    def active(self):
+        """Holds that count against capacity: offered and not yet taken, declined or lapsed."""
+        return self.filter(status=Hold.Status.HELD)
+
+    def overlapping(self, start: datetime.date, end: datetime.date):
+        return self.filter(start__lt=end, end__gt=start)
+
+
+class Hold(models.Model):
+    """Desks set aside for one guest for a while (a waitlist offer): while ``HELD`` they
+    count against capacity exactly like an approved booking (bookings.selectors), so no one
+    else can take them. ``expires_at`` is empty until the guest has been told (the offer's
+    email went out); the hold lapses after it. Writes go through bookings.services."""
+
+    class Status(models.TextChoices):
+        HELD = "held", "Held"
+        BOOKED = "booked", "Taken up"
+        DECLINED = "declined", "Declined"
+        LAPSED = "lapsed", "Lapsed"
+
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="holds")
+    guest = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="holds"
+    )
+    desks = models.PositiveIntegerField()
+    start = models.DateField()
+    months = models.PositiveSmallIntegerField()
+    end = models.DateField(help_text="First day the desks are no longer held.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty until the guest has been told of the hold."
+    )
+    booking = models.OneToOneField(
+        Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="hold"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = HoldQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(desks__gt=0), name="hold_desks_positive"),
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="hold_start_before_end"),
+        ]
+        indexes = [
+            models.Index(fields=["listing", "status", "start", "end"], name="hold_capacity"),
+            models.Index(fields=["status", "expires_at"], name="hold_status_expires"),
+        ]
+
+    def __str__(self):
+        return f"Hold #{self.pk}: {self.desks} desk{pluralize(self.desks)} from {self.start}"
+
+    @property
+    def is_held(self):
+        return self.status == self.Status.HELD

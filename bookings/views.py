@@ -38,6 +38,7 @@ def booking_create(request, city, slug):
     form = BookingForm(
         request.POST or None, listing=listing, prefill=request.GET, user=request.user
     )
+    not_free = False  # the answer offers the waitlist instead
     if form.is_valid():
         try:
             booking = services.booking_request(
@@ -47,6 +48,7 @@ def booking_create(request, city, slug):
             if exc.code == "duplicate":
                 messages.info(request, f"{exc.message} Here it is.")
                 return redirect("bookings:detail", pk=exc.params["booking_id"])
+            not_free = exc.code == "not_free"
             form.add_error(None, exc)
         else:
             if booking.is_approved:
@@ -71,6 +73,7 @@ def booking_create(request, city, slug):
             ),
             "price_cents": int(listing.price_per_desk * 100),
             "max_months": services.MAX_TERM_MONTHS,
+            "not_free": not_free,
         },
     )
 

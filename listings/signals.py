@@ -1,13 +1,26 @@
-"""Cache invalidation only: a saved change to what public pages show of a listing, its photos,
-places, amenities or host says so (``pivotdesk.pagecache.public_content_changed``).
-update() and bulk_create() send no signals: their callers call it themselves."""
+"""Listings' signals.
+
+Cache invalidation: a saved change to what public pages show of a listing, its photos, places,
+amenities or host says so (``pivotdesk.pagecache.public_content_changed``). update() and
+bulk_create() send no signals: their callers call it themselves.
+
+``desks_freed`` (``listing_id``), for apps built on top: something may have left desks free
+on a listing that were not free before — a booking cancelled or cut short by notice, a request
+declined or expired, a waitlist offer declined or lapsed, the host adding desks or opening the
+space earlier. It is sent inside the writer's transaction, after the write; a receiver must do
+no more than queue a job (a job row commits or rolls back with the write), never mail or count
+desks.
+"""
 
 from django.conf import settings
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
 
 from pivotdesk.pagecache import public_content_changed
 
 from .models import Amenity, City, Listing, Neighborhood, Photo
+
+desks_freed = Signal()
 
 # What public pages show of a listing's host ("Hosted by", JSON-LD seller).
 HOST_PUBLIC_FIELDS = frozenset({"name", "company", "email"})

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("tours.urls")),
     path("accounts/teams/", include("teams.urls")),
     path("accounts/searches/", include("alerts.urls")),
+    path("", include("waitlist.urls")),
     path("accounts/", include("accounts.urls")),
     path("host/calendar/", include("calendars.urls")),
     path("host/", include("accounts.host_urls", namespace="host")),

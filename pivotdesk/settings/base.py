@@ -42,9 +42,10 @@ INSTALLED_APPS = [
     "listings",
     "teams",  # team accounts: bookings builds on them
     "bookings",
+    "waitlist",  # waitlists on full listings, offers of freed desks (held under the lock)
     "pages",  # terms, privacy, contact, policies: edited in /admin/
     "demo",  # seed_demo: builds on listings and bookings
-    "pivotdesk",  # cache-invalidation signals, golive
+    "pivotdesk",  # golive, template tags
 ]
 
 MIDDLEWARE = [
@@ -461,3 +462,7 @@ ALERTS_UNSUBSCRIBE_MAX_AGE = env.int("ALERTS_UNSUBSCRIBE_MAX_AGE", default=180 *
 INSTALLED_APPS += ["calendars"]
 # How long a feed stays in the cache at most (s); any change to it retires it sooner.
 CALENDAR_FEED_CACHE_SECONDS = env.int("CALENDAR_FEED_CACHE_SECONDS", default=3600)
+
+# --- Waitlist (docs/WAITLIST.md) ---------------------------------------------------------
+# Hosts see the lines on their own spaces in /host/, read-only.
+HOST_PERMISSIONS += ["waitlist.view_waitlistentry"]
