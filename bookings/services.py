@@ -39,6 +39,7 @@ from .selectors import (
     desks_free,
     peak_desks,
 )
+from .signals import booking_approved
 
 MAX_TERM_MONTHS = 36
 
@@ -271,6 +272,7 @@ def booking_request(
             booking, status=Booking.Status.APPROVED, actor=None, note=INSTANT_BOOK_NOTE
         )
         emails.append(_email(booking, EmailKind.APPROVED, Recipient.GUEST, event=approved))
+        booking_approved.send(sender=Booking, booking=booking)
         # Requests made before the host turned instant book on may no longer fit.
         declined = _decline_what_no_longer_fits(listing=listing, approved=booking, actor=None)
         emails += [
@@ -304,6 +306,7 @@ def booking_approve(*, booking: Booking, host: User) -> Booking:
     if booking.desks > free:
         raise ValidationError(desks_not_free_message(free))
     approved = _set_status(booking, status=Booking.Status.APPROVED, actor=host)
+    booking_approved.send(sender=Booking, booking=booking)
     declined = _decline_what_no_longer_fits(listing=listing, approved=booking, actor=host)
     booking_emails_enqueue(
         [
@@ -475,3 +478,25 @@ def booking_remind_hosts(*, now: datetime.datetime | None = None) -> int:
             key=f"{email.key}:queued", effect=lambda email=email: booking_emails_enqueue([email])
         )
     return queued
+
+
+RELEASE_NOT_APPROVED = "Only an approved booking can be released."
+
+
+@transaction.atomic
+def booking_release(*, booking: Booking, by: User | None, note: str) -> Booking:
+    """End an approved booking early for a reason the platform decided (unpaid rent): it is
+    cancelled, its desks are free again from now, and ``note`` goes into the thread from the
+    host, emailed to the guest. The caller checks who may release and when (payments
+    allows it after rent has been due 7 days). Locks the listing, then the booking."""
+    booking = _lock_booking(booking)
+    if not booking.is_approved:
+        raise ValidationError(RELEASE_NOT_APPROVED)
+    _set_status(booking, status=Booking.Status.CANCELLED, actor=by, note=note)
+    message = Message.objects.create(
+        booking=booking, author_id=booking.listing.host_id, body=note[:5000]
+    )
+    booking_emails_enqueue(
+        [_email(booking, EmailKind.MESSAGE_NEW, Recipient.GUEST, message=message)]
+    )
+    return booking

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("listings.urls")),
     path("", include("bookings.urls")),
     path("accounts/", include("accounts.urls")),
+    path("payments/", include("payments.urls")),
     path("host/", host_site.urls),
     path("admin/", admin.site.urls),
     # SEO (listings): the sitemap index, its sections (pages, cities, listings; paginated

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "accounts",
     "listings",
     "bookings",
+    "payments",  # rent, deposits, receipts, host ledgers (Stripe): builds on bookings
     "pages",  # terms, privacy, contact, policies: edited in /admin/
     "demo",  # seed_demo: builds on listings and bookings
     "pivotdesk",  # cache-invalidation signals, golive
@@ -421,3 +422,14 @@ TASKS_RETRY_DELAY_MAX_S = env.float("TASKS_RETRY_DELAY_MAX_S", default=6 * 3600)
 TASKS_ABANDONED_AFTER_S = env.int("TASKS_ABANDONED_AFTER_S", default=300)
 # The clock's scheduler logs every run of its lock keeper at INFO (every 5 s).
 LOGGING["loggers"]["apscheduler.executors"] = {"level": "WARNING"}
+
+# --- Payments: rent and deposits through Stripe (docs/OPERATIONS.md "Payments") -----------
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# localstripe's address in tests and `make run`; unset: Stripe itself.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_TIMEOUT_S = env.float("STRIPE_TIMEOUT_S", default=10)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+PLATFORM_FEE_PERCENT = env.int("PLATFORM_FEE_PERCENT", default=10)
+HOST_PERMISSIONS += ["payments.view_charge"]  # their own charges and monthly statement
