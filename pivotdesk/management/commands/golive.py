@@ -331,6 +331,28 @@ def check_statement_timeout() -> Row:
     return Row("statement timeout", OK, shown)
 
 
+def check_stripe_keys() -> Row:
+    """Rent is charged with these: missing keys, test keys or a fake Stripe block."""
+    secret, public = settings.STRIPE_SECRET_KEY, settings.STRIPE_PUBLISHABLE_KEY
+    if not secret or not public:
+        return Row("Stripe keys", BLOCKER, "set STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY")
+    if not secret.startswith(("sk_live_", "rk_live_")) or not public.startswith("pk_live_"):
+        return Row("Stripe keys", BLOCKER, "test keys: set the live keys from the dashboard")
+    if settings.STRIPE_API_BASE:
+        return Row("Stripe keys", BLOCKER, f"STRIPE_API_BASE={settings.STRIPE_API_BASE}: unset it")
+    return Row("Stripe keys", OK, "live keys, api.stripe.com")
+
+
+def check_stripe_webhook() -> Row:
+    if not settings.STRIPE_WEBHOOK_SECRET.startswith("whsec_"):
+        return Row(
+            "Stripe webhook",
+            BLOCKER,
+            "set STRIPE_WEBHOOK_SECRET (whsec_...) from the endpoint for /payments/stripe/webhook/",
+        )
+    return Row("Stripe webhook", OK, "signing secret set")
+
+
 def check_beta_gate() -> Row:
     if settings.BASIC_AUTH:
         return Row("beta gate", WARNING, f"on (BASIC_AUTH): {GATE_WARNING}")
@@ -360,6 +382,7 @@ class Command(BaseCommand):
             rows += [Row(name, BLOCKER, detail) for name in names]
         else:
             rows += [check_workers(conf), check_gunicorn_timeout(conf), check_trusted_proxies(conf)]
+        rows += [check_stripe_keys(), check_stripe_webhook()]
         rows.append(check_beta_gate())
 
         width = max(len(row.check) for row in rows)
