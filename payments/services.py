@@ -42,7 +42,7 @@ from .models import (
 )
 from .rules import cents_to_text, fee_cents, monthly_rent_cents, period_rent_cents, term_periods
 from .selectors import deposit_paid_charge_for
-from .stripe_api import stripe_client
+from .stripe_api import configured, stripe_client
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +143,10 @@ def card_setup_finish(*, user: User, setup_intent_id: str) -> Customer:
 def charge_first_on_approval(sender, *, booking: Booking, **kwargs) -> None:
     """``bookings.signals.booking_approved`` receiver: inside the approving transaction,
     enqueue the job that charges the first month and the deposit. The job row commits or
-    rolls back with the approval; Stripe is called by the worker, after the commit."""
+    rolls back with the approval; Stripe is called by the worker, after the commit. Nothing
+    happens while Stripe is not configured (no keys)."""
+    if not configured():
+        return  # payments are off without keys (golive blocks that in production)
     from .tasks import payments_booking_collect
 
     payments_booking_collect.enqueue(booking_id=booking.pk)
@@ -327,6 +330,8 @@ def charge_rent(*, today: datetime.date | None = None) -> int:
     """The daily run: every approved booking's months owed by ``today`` are written and
     charged, due charges retried on their day, ended bookings' deposits refunded. Returns
     how many charges were attempted. Idempotent and safe to run concurrently."""
+    if not configured():
+        return 0
     today = today or timezone.localdate()
     # A booking that ended more than a month ago has had every row written already.
     recent = (

@@ -12,12 +12,15 @@ from payments.selectors import (
     deposit_paid_charge_for,
 )
 from payments.services import release_allowed
+from payments.stripe_api import configured
 
 register = template.Library()
 
 
 @register.inclusion_tag("payments/includes/booking_payments.html")
 def booking_payments(booking, user):
+    if not configured():
+        return {"off": True}
     is_host = user.pk == booking.listing.host_id
     charges = list(booking_charges(booking=booking))
     settlement = getattr(booking, "deposit_settlement", None) if charges else None

@@ -190,3 +190,13 @@ def test_no_card_on_file_is_payment_due_not_an_error(localstripe, run_jobs):
     run_jobs()
     charge = Charge.objects.get(booking=booking)
     assert charge.status == Charge.Status.DUE and charge.last_error == "No card on file."
+
+
+def test_without_stripe_keys_payments_are_off(settings, run_jobs):
+    settings.STRIPE_SECRET_KEY = settings.STRIPE_PUBLISHABLE_KEY = ""
+    listing = ListingFactory()
+    booking = BookingFactory(listing=listing)
+    booking_approve(booking=booking, host=listing.host)
+    run_jobs()
+    assert charge_rent() == 0
+    assert not Charge.objects.exists()
