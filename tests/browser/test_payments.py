@@ -23,7 +23,7 @@ def _log_in(page, email, url="/accounts/login/"):
 def test_card_approval_receipt_and_statement(
     new_context,
     site_data,
-    localstripe,
+    localstripe,  # noqa: F811
     run_jobs,
     shot,
     page_problems,  # noqa: F811
