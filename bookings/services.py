@@ -39,7 +39,7 @@ from .selectors import (
     desks_free,
     peak_desks,
 )
-from .signals import booking_approved
+from .signals import booking_approved, booking_cancelled_before_start
 
 MAX_TERM_MONTHS = 36
 
@@ -341,7 +341,10 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
     booking = _lock_booking(booking)
     today = timezone.localdate()
     if guest_exit(booking=booking, user=by, today=today) == "cancel":
+        was_approved = booking.is_approved
         event = _set_status(booking, status=Booking.Status.CANCELLED, actor=by)
+        if was_approved:
+            booking_cancelled_before_start.send(sender=Booking, booking=booking)
         booking_emails_enqueue(
             [_email(booking, EmailKind.CANCELLED, to, event=event) for to in Recipient]
         )

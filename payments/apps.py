@@ -7,8 +7,11 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self):
-        from bookings.signals import booking_approved
+        from bookings.signals import booking_approved, booking_cancelled_before_start
 
-        from .services import charge_first_on_approval
+        from .services import charge_first_on_approval, refund_on_cancel_before_start
 
         booking_approved.connect(charge_first_on_approval, dispatch_uid="payments-first-charge")
+        booking_cancelled_before_start.connect(
+            refund_on_cancel_before_start, dispatch_uid="payments-cancel-refund"
+        )

@@ -69,6 +69,7 @@ class Charge(models.Model):
         PAID = "paid", "Paid"
         DUE = "due", "Payment due"  # declined or Stripe unreachable; retried
         VOID = "void", "Void"  # the booking was released before it was paid
+        REFUNDED = "refunded", "Refunded"  # cancelled before the start: all paid back
 
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="charges")
     period_start = models.DateField()
@@ -84,6 +85,8 @@ class Charge(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     payment_intent_id = models.CharField(max_length=255, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    refund_id = models.CharField(max_length=255, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -22,13 +22,17 @@ def booking_charges(*, booking: Booking) -> QuerySet[Charge]:
 
 
 def booking_payment_state(*, booking: Booking) -> str:
-    """What the booking page says: "due", "refunded" (deposit back), "paid", or ""."""
+    """What the booking page says: "due", "refunded" (the deposit, or everything after a
+    cancellation, went back), "paid", or "" (nothing charged yet)."""
     charges = list(booking_charges(booking=booking).values_list("status", flat=True))
     if Charge.Status.DUE in charges:
         return "due"
-    if DepositSettlement.objects.filter(
-        booking=booking, status=DepositSettlement.Status.REFUNDED
-    ).exists():
+    if (
+        Charge.Status.REFUNDED in charges
+        or DepositSettlement.objects.filter(
+            booking=booking, status=DepositSettlement.Status.REFUNDED
+        ).exists()
+    ):
         return "refunded"
     if charges and all(s in (Charge.Status.PAID, Charge.Status.VOID) for s in charges):
         return "paid"

@@ -347,6 +347,62 @@ def charge_rent(*, today: datetime.date | None = None) -> int:
     return attempted
 
 
+# --- Cancelled before the start: everything paid goes back ----------------------------------
+
+
+def refund_on_cancel_before_start(sender, *, booking: Booking, **kwargs) -> None:
+    """``bookings.signals.booking_cancelled_before_start`` receiver: unpaid charges become
+    void and a job refunds the paid ones (rent and deposit), after the cancel commits."""
+    Charge.objects.filter(booking=booking).unpaid().update(
+        status=Charge.Status.VOID, next_attempt_at=None, updated_at=timezone.now()
+    )
+    if Charge.objects.filter(booking=booking).paid().exists():
+        from .tasks import payments_booking_refund
+
+        payments_booking_refund.enqueue(booking_id=booking.pk)
+
+
+def booking_refund(*, booking_id: int) -> list[Charge]:
+    """Refund in full each paid charge of a booking cancelled before its start, once: the
+    row is locked for the call, a refund already made for it (metadata) is found before a
+    new one is asked for. Raises on a Stripe error (the job is retried)."""
+    refunded = []
+    paid = Charge.objects.paid().filter(
+        booking_id=booking_id, booking__status=Booking.Status.CANCELLED
+    )
+    for pk in paid.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            charge = (
+                Charge.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=Charge.Status.PAID)
+                .first()
+            )
+            if charge is None:
+                continue
+            client = stripe_client()
+            existing = client.v1.refunds.list(params={"payment_intent": charge.payment_intent_id})
+            refund = next(
+                (
+                    r
+                    for r in existing.data
+                    if (r.to_dict().get("metadata") or {}).get("charge_id") == str(charge.pk)
+                ),
+                None,
+            ) or client.v1.refunds.create(
+                params={
+                    "payment_intent": charge.payment_intent_id,
+                    "metadata": {"charge_id": str(charge.pk)},
+                },
+                options={"idempotency_key": f"charge-refund-{charge.pk}"},
+            )
+            charge.status = Charge.Status.REFUNDED
+            charge.refund_id = refund.id
+            charge.refunded_at = timezone.now()
+            charge.save()
+            refunded.append(charge)
+    return refunded
+
+
 # --- Release after unpaid rent --------------------------------------------------------------
 
 

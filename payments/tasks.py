@@ -4,7 +4,7 @@ refunds, and the daily rent run (enqueued by the clock; also `manage.py charge_r
 from crontask import cron
 from django.tasks import task
 
-from .services import booking_collect, charge_attempt, charge_rent, deposit_refund
+from .services import booking_collect, booking_refund, charge_attempt, charge_rent, deposit_refund
 
 
 @task
@@ -17,6 +17,12 @@ def payments_booking_collect(*, booking_id: int) -> int:
 def payments_charge_attempt(*, charge_id: int) -> bool:
     """Try one due charge again (the guest saved a new card)."""
     return charge_attempt(charge_id=charge_id) is not None
+
+
+@task
+def payments_booking_refund(*, booking_id: int) -> int:
+    """A booking cancelled before its start: refund what was paid."""
+    return len(booking_refund(booking_id=booking_id))
 
 
 @task

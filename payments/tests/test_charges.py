@@ -200,3 +200,22 @@ def test_without_stripe_keys_payments_are_off(settings, run_jobs):
     run_jobs()
     assert charge_rent() == 0
     assert not Charge.objects.exists()
+
+
+def test_cancelling_before_the_start_refunds_rent_and_deposit(localstripe, run_jobs):
+    listing = ListingFactory(deposit_months=1)
+    booking = BookingFactory(listing=listing, desks=1, months=2)
+    save_card(localstripe, booking.guest)
+    booking_approve(booking=booking, host=listing.host)
+    run_jobs()
+    charge = Charge.objects.get(booking=booking)
+    assert charge.status == Charge.Status.PAID
+
+    booking_cancel(booking=booking, by=booking.guest)
+    run_jobs()
+    run_jobs()  # a second run refunds nothing more
+    charge.refresh_from_db()
+    assert charge.status == Charge.Status.REFUNDED
+    refunds = localstripe.get("/v1/refunds", payment_intent=charge.payment_intent_id)["data"]
+    assert [r["amount"] for r in refunds] == [70000]
+    assert charge_rent() == 0  # nothing is charged for a cancelled booking
