@@ -6,12 +6,13 @@ import csv
 import datetime
 
 from django.contrib import admin
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
 from accounts.admin_site import host_site
+from accounts.models import User
 
 from .models import Charge, Customer, DepositSettlement, WebhookEvent
 from .rules import cents_to_text
@@ -88,7 +89,15 @@ class ChargeAdminBase(ReadOnlyAdmin):
 
     def statement_view(self, request):
         month = statement_month(request.GET.get("month"))
-        host = None if self.statement_for_all else request.user
+        host = request.user
+        if self.statement_for_all:  # operators: every host's, or one host's with ?host=<id>
+            raw = request.GET.get("host", "")
+            host = None
+            if raw:
+                if raw.isdigit() and len(raw) < 12:
+                    host = User.objects.filter(pk=int(raw)).first()
+                if host is None:
+                    raise Http404("No such host.")
         statement = host_statement(host=host, month=month)
         if request.GET.get("format") == "csv":
             return statement_csv(statement, f"pivotdesk-statement-{month:%Y-%m}.csv")
@@ -96,7 +105,7 @@ class ChargeAdminBase(ReadOnlyAdmin):
         following = (month + datetime.timedelta(days=32)).replace(day=1)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Statement for {month:%B %Y}",
+            "title": f"Statement for {month:%B %Y}" + (f": {host}" if host else ""),
             "statement": statement,
             "month": month,
             "previous": f"{previous:%Y-%m}",

@@ -449,7 +449,8 @@ def deposit_settle(
     settlement row commits first; the refund is made by a job (``deposit_refund``)."""
     if host is not None and host.pk != booking.listing.host_id:
         raise ValidationError(DEPOSIT_NOT_HOST)
-    if booking.end > (today or timezone.localdate()):
+    # A released booking (cancelled after payments) is over too; a running one is not.
+    if booking.status == Booking.Status.APPROVED and booking.end > (today or timezone.localdate()):
         raise ValidationError(DEPOSIT_NOT_ENDED)
     paid = deposit_paid_charge_for(booking=booking)
     if paid is None:
@@ -519,17 +520,26 @@ def deposit_refund(*, settlement_id: int) -> DepositSettlement | None:
 
 
 def deposits_refund_due(*, today: datetime.date) -> int:
-    """Deposits of bookings that ended ``DEPOSIT_REFUND_AFTER_DAYS`` ago and that the host
-    has not settled go back whole; returns how many were settled."""
+    """Deposits of bookings that ended (or were released) ``DEPOSIT_REFUND_AFTER_DAYS`` ago
+    and that the host has not settled go back whole; returns how many were settled."""
     cutoff = today - datetime.timedelta(days=DEPOSIT_REFUND_AFTER_DAYS)
+    released_by = datetime.datetime.combine(
+        cutoff, datetime.time.max, tzinfo=timezone.get_current_timezone()
+    )
     ended = (
         Booking.objects.filter(
-            end__lte=cutoff,
             deposit_settlement__isnull=True,
             charges__status=Charge.Status.PAID,
             charges__deposit_cents__gt=0,
         )
-        .exclude(status=Booking.Status.CANCELLED)
+        .filter(
+            Q(status=Booking.Status.APPROVED, end__lte=cutoff)
+            | Q(
+                status=Booking.Status.CANCELLED,
+                events__to_status=Booking.Status.CANCELLED,
+                events__at__lte=released_by,
+            )
+        )
         .distinct()
         .order_by("pk")
     )

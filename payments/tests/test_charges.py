@@ -219,3 +219,18 @@ def test_cancelling_before_the_start_refunds_rent_and_deposit(localstripe, run_j
     refunds = localstripe.get("/v1/refunds", payment_intent=charge.payment_intent_id)["data"]
     assert [r["amount"] for r in refunds] == [70000]
     assert charge_rent() == 0  # nothing is charged for a cancelled booking
+
+
+def test_a_released_booking_gets_its_deposit_back_5_days_later(localstripe):
+    booking = running_booking(started_days_ago=20, months=3)
+    save_card(localstripe, booking.guest)
+    booking_collect(booking_id=booking.pk, today=booking.start)
+    from bookings.services import booking_release
+
+    booking_release(booking=booking, by=booking.listing.host, note="Released")
+    today = timezone.localdate()
+    charge_rent(today=today + datetime.timedelta(days=4))
+    assert not DepositSettlement.objects.exists()
+    charge_rent(today=today + datetime.timedelta(days=5))
+    settlement = DepositSettlement.objects.get(booking=booking)
+    assert (settlement.status, settlement.refund_cents) == ("refunded", 70000)

@@ -169,7 +169,12 @@ def test_operators_see_every_charge_in_admin(client, paid):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     assert paid.number in client.get("/admin/payments/charge/").content.decode()
     statement = client.get("/admin/payments/charge/statement/")
-    assert statement.status_code == 200
+    assert statement.status_code == 200 and b"$700.00" in statement.content
+    host = paid.booking.listing.host
+    one = client.get("/admin/payments/charge/statement/", {"host": host.pk})
+    assert str(host).encode() in one.content and b"$700.00" in one.content
+    for forged in ("99999", "x", "9" * 40):
+        assert client.get("/admin/payments/charge/statement/", {"host": forged}).status_code == 404
     for page in ("depositsettlement", "customer", "webhookevent"):
         assert client.get(f"/admin/payments/{page}/").status_code == 200
 
