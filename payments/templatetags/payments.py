@@ -44,3 +44,11 @@ def booking_payments(booking, user):
         and settlement is None
         and booking.end <= timezone.localdate(),
     }
+
+
+@register.inclusion_tag("payments/includes/card_note.html")
+def card_note(user):
+    """On the request form: the card rent will be charged to, or a link to add one."""
+    if not configured():
+        return {"off": True}
+    return {"card": card_on_file(user=user)}

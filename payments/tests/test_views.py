@@ -97,7 +97,8 @@ def test_the_guest_reads_a_printable_invoice(client, paid):
 def test_someone_elses_invoice_is_404(client, paid):
     client.force_login(UserFactory())
     assert client.get(paid.get_absolute_url()).status_code == 404
-    assert client.get("/payments/invoices/999999999/").status_code == 404
+    for pk in ("999999999", "99999999999999999999"):
+        assert client.get(f"/payments/invoices/{pk}/").status_code == 404
 
 
 def test_the_booking_page_shows_paid_and_the_host_sees_the_card_on_file(client, paid):
@@ -184,3 +185,15 @@ def test_future_month_param_is_fine(client, paid):
     url = reverse("host:payments_charge_statement")
     nxt = (datetime.date.today() + datetime.timedelta(days=400)).strftime("%Y-%m")
     assert client.get(url, {"month": nxt}).status_code == 200
+
+
+def test_the_request_form_names_the_card_rent_goes_to(client, localstripe):
+    from listings.tests.factories import ListingFactory
+
+    listing = ListingFactory()
+    guest = UserFactory()
+    client.force_login(guest)
+    url = listing.get_absolute_url() + "book/"
+    assert b"add a card</a>" in client.get(url).content
+    save_card(localstripe, guest)
+    assert b"your Visa ending 4242 once the host approves" in client.get(url).content
