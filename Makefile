@@ -45,12 +45,18 @@ $(VENV)/.honcho: requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-# web (runserver), worker (the jobs: emails) and clock (periodic jobs), as the Procfile
-# runs them on the platform; Ctrl-C stops all three.
+# Payments on a laptop: localstripe (Procfile.dev's stripe:) with test keys; pay with 4242 4242 4242 4242.
+LOCAL_STRIPE = STRIPE_API_BASE=$${STRIPE_API_BASE:-http://127.0.0.1:8420} \
+	STRIPE_SECRET_KEY=$${STRIPE_SECRET_KEY:-sk_test_localstripe} \
+	STRIPE_PUBLISHABLE_KEY=$${STRIPE_PUBLISHABLE_KEY:-pk_test_localstripe} \
+	STRIPE_WEBHOOK_SECRET=$${STRIPE_WEBHOOK_SECRET:-whsec_localstripe}
+
+# web (runserver), worker (the jobs: emails), clock (periodic jobs) as the Procfile runs
+# them on the platform, and stripe (localstripe); Ctrl-C stops them all.
 run: install $(VENV)/.honcho
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
-	DEBUG=$${DEBUG:-1} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start -p $(PORT)
+	DEBUG=$${DEBUG:-1} PATH="$(CURDIR)/$(BIN):$$PATH" $(LOCAL_STRIPE) $(BIN)/honcho -f Procfile.dev start -p $(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -53,6 +53,7 @@ from .selectors import (
     desks_free,
     peak_desks,
 )
+from .signals import booking_approved, booking_cancelled_before_start
 
 MAX_TERM_MONTHS = 36
 
@@ -331,6 +332,7 @@ def booking_request(
             booking, status=Booking.Status.APPROVED, actor=None, note=INSTANT_BOOK_NOTE
         )
         emails.append(_email(booking, EmailKind.APPROVED, Recipient.GUEST, event=approved))
+        booking_approved.send(sender=Booking, booking=booking)
         # Requests made before the host turned instant book on may no longer fit.
         declined = _decline_what_no_longer_fits(listing=listing, approved=booking, actor=None)
         emails += [
@@ -369,6 +371,7 @@ def booking_approve(*, booking: Booking, host: User) -> Booking:
     if booking.desks > free:
         raise ValidationError(desks_not_free_message(free))
     approved = _set_status(booking, status=Booking.Status.APPROVED, actor=host)
+    booking_approved.send(sender=Booking, booking=booking)
     declined = _decline_what_no_longer_fits(listing=listing, approved=booking, actor=host)
     booking_emails_enqueue(
         [
@@ -403,12 +406,14 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
     booking = _lock_booking(booking)
     today = timezone.localdate()
     if guest_exit(booking=booking, user=by, today=today) == "cancel":
-        held_desks = booking.is_approved  # a request holds none
+        was_approved = booking.is_approved  # a request holds no desks
         event = _set_status(booking, status=Booking.Status.CANCELLED, actor=by)
+        if was_approved:
+            booking_cancelled_before_start.send(sender=Booking, booking=booking)
         booking_emails_enqueue(
             [_email(booking, EmailKind.CANCELLED, to, event=event) for to in Recipient]
         )
-        if held_desks:
+        if was_approved:
             desks_freed.send(sender=Booking, listing_id=booking.listing_id)
         return booking
     new_end = notice_end(booking=booking, today=today)
@@ -561,6 +566,29 @@ def booking_remind_hosts(*, now: datetime.datetime | None = None) -> int:
             key=f"{email.key}:queued", effect=lambda email=email: booking_emails_enqueue([email])
         )
     return queued
+
+
+RELEASE_NOT_APPROVED = "Only an approved booking can be released."
+
+
+@transaction.atomic
+def booking_release(*, booking: Booking, by: User | None, note: str) -> Booking:
+    """End an approved booking early for a reason the platform decided (unpaid rent): it is
+    cancelled, its desks are free again from now, and ``note`` goes into the thread from the
+    host, emailed to the guest. The caller checks who may release and when (payments
+    allows it after rent has been due 7 days). Locks the listing, then the booking."""
+    booking = _lock_booking(booking)
+    if not booking.is_approved:
+        raise ValidationError(RELEASE_NOT_APPROVED)
+    _set_status(booking, status=Booking.Status.CANCELLED, actor=by, note=note)
+    message = Message.objects.create(
+        booking=booking, author_id=booking.listing.host_id, body=note[:5000]
+    )
+    booking_emails_enqueue(
+        [_email(booking, EmailKind.MESSAGE_NEW, Recipient.GUEST, message=message)]
+    )
+    desks_freed.send(sender=Booking, listing_id=booking.listing_id)
+    return booking
 
 
 # --- Holds: desks set aside for one guest (a waitlist offer) -------------------------------

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("waitlist.urls")),
     path("accounts/", include("accounts.urls")),
     path("host/calendar/", include("calendars.urls")),
+    path("payments/", include("payments.urls")),
     path("host/", include("accounts.host_urls", namespace="host")),
     path("admin/", admin.site.urls),
     path("", include("listings.seo_urls")),  # sitemap.xml, sitemap-<section>.xml, robots.txt

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "teams",  # team accounts: bookings builds on them
     "bookings",
     "waitlist",  # waitlists on full listings, offers of freed desks (held under the lock)
+    "payments",  # rent, deposits, receipts, host ledgers (Stripe): builds on bookings
     "pages",  # terms, privacy, contact, policies: edited in /admin/
     "demo",  # seed_demo: builds on listings and bookings
     "pivotdesk",  # golive, template tags
@@ -466,3 +467,14 @@ CALENDAR_FEED_CACHE_SECONDS = env.int("CALENDAR_FEED_CACHE_SECONDS", default=360
 # --- Waitlist (docs/WAITLIST.md) ---------------------------------------------------------
 # Hosts see the lines on their own spaces in /host/, read-only.
 HOST_PERMISSIONS += ["waitlist.view_waitlistentry"]
+
+# --- Payments: rent and deposits through Stripe (docs/OPERATIONS.md "Payments") -----------
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# localstripe's address in tests and `make run`; unset: Stripe itself.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_TIMEOUT_S = env.float("STRIPE_TIMEOUT_S", default=10)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+PLATFORM_FEE_PERCENT = env.int("PLATFORM_FEE_PERCENT", default=10)
+HOST_PERMISSIONS += ["payments.view_charge"]  # their own charges and monthly statement

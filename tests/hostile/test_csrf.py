@@ -15,10 +15,12 @@ pytestmark = pytest.mark.django_db
 # Admin sites are Django's own (CSRF-protected); their login and one change page are checked below.
 SKIP_NAMESPACES = {"admin", "host"}
 # Views that take a POST with no session by design, each with what protects it instead: they
-# must still refuse a POST without their own proof.
+# must still refuse a POST without their own proof (a signature or a signed token: 400).
 CSRF_EXEMPT = {
     # RFC 8058 one-click unsubscribe: the mail provider POSTs; the signed token is the proof.
     "/accounts/searches/unsubscribe/1/": {400},
+    # Called by Stripe, not a browser: a signature instead.
+    "/payments/stripe/webhook/": {400},
 }
 
 
