@@ -66,9 +66,10 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# pytest-xdist: two workers when nothing is configured (SQLite and the in-memory cache are
-# per worker); one process against Redis, whose test database each worker would flush.
-PYTEST_WORKERS ?= $(if $(REDIS_URL),0,2)
+# pytest-xdist: two workers, each with its own database and cache (SQLite and the in-memory
+# cache are per process; with DATABASE_URL/REDIS_URL, pytest-django names a test database per
+# worker and pivotdesk/settings/test.py picks a Redis database per worker).
+PYTEST_WORKERS ?= 2
 # `make test` leaves out the drills marked slow (real servers, browsers, collectstatic; about
 # two minutes on their own); `make test-all` and .ci/run run everything.
 PYTEST_MARKERS ?= not slow
