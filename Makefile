@@ -37,9 +37,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@ $(VENV)/.runtime
 
-# honcho runs Procfile.dev for `make run`; the one pin is in requirements-dev.txt.
+# honcho runs Procfile.dev for `make run`, localstripe is its fake Stripe; both pins are in
+# requirements-dev.txt.
 $(VENV)/.honcho: requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet "$$(grep -i '^honcho==' requirements-dev.txt)"
+	$(BIN)/pip install --quiet "$$(grep -i '^honcho==' requirements-dev.txt)" \
+		"$$(grep -i '^localstripe==' requirements-dev.txt)"
 	@touch $@
 
 install: $(VENV)/.runtime

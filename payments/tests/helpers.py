@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.utils import timezone
+
 from bookings.models import Booking, add_months
 from bookings.tests.factories import BookingFactory
 from listings.tests.factories import ListingFactory
@@ -20,7 +22,7 @@ def save_card(localstripe, user, number: str = CARD_OK):
 def running_booking(*, started_days_ago: int, months: int = 6, desks: int = 2, deposit=1):
     """An approved booking that started ``started_days_ago`` days ago ($350/desk)."""
     listing = ListingFactory(deposit_months=deposit)
-    start = datetime.date.today() - datetime.timedelta(days=started_days_ago)
+    start = timezone.localdate() - datetime.timedelta(days=started_days_ago)
     return BookingFactory(
         listing=listing,
         desks=desks,

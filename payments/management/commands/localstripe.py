@@ -1,6 +1,7 @@
 """`manage.py localstripe`: for `make run` only — localstripe (a fake Stripe with a
 Stripe.js mock) on STRIPE_API_BASE's port, with its webhooks sent to this site."""
 
+import signal
 import subprocess
 import sys
 import time
@@ -20,6 +21,8 @@ class Command(BaseCommand):
         parts = urlsplit(base)
         if not base or parts.hostname not in ("127.0.0.1", "localhost"):
             raise CommandError("Set STRIPE_API_BASE to a loopback address (make run does).")
+        # honcho stops its processes with SIGTERM: stop localstripe with us.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         child = subprocess.Popen([sys.executable, "-m", "localstripe", "--port", str(parts.port)])
         try:
             url = f"{base}/_config/webhooks/pivotdesk"
