@@ -4,7 +4,7 @@ refunds, and the daily rent run (enqueued by the clock; also `manage.py charge_r
 from crontask import cron
 from django.tasks import task
 
-from .services import booking_collect, booking_refund, charge_attempt, charge_rent, deposit_refund
+from .collect import booking_collect, booking_refund, charge_attempt, charge_rent, deposit_refund
 
 
 @task

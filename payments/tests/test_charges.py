@@ -11,17 +11,11 @@ from bookings.models import Booking, add_months
 from bookings.services import booking_approve, booking_cancel, booking_request
 from bookings.tests.factories import BookingFactory
 from listings.tests.factories import ListingFactory
+from payments.collect import booking_collect, charge_attempt, charge_rent
 from payments.models import Charge, DepositSettlement
 from payments.rules import period_rent_cents
 from payments.selectors import booking_payment_state
-from payments.services import (
-    RELEASE_NOTE,
-    booking_collect,
-    booking_release_unpaid,
-    charge_attempt,
-    charge_rent,
-    deposit_settle,
-)
+from payments.services import RELEASE_NOTE, booking_release_unpaid, deposit_settle
 
 from .helpers import running_booking, save_card
 from .localstripe import CARD_DECLINED_ON_CHARGE

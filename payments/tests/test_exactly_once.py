@@ -14,8 +14,8 @@ from django.utils import timezone
 from bookings.models import Booking, add_months
 from bookings.tests.factories import BookingFactory
 from listings.tests.factories import ListingFactory
+from payments.collect import charge_attempt, charge_intent_params, charge_rent, charges_schedule
 from payments.models import Charge, Customer
-from payments.services import charge_attempt, charge_intent_params, charge_rent, charges_schedule
 from payments.stripe_api import stripe_client
 
 from .helpers import running_booking, save_card

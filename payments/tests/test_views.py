@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from payments.collect import booking_collect
 from payments.models import Charge, Customer, DepositSettlement
-from payments.services import booking_collect
 
 from .helpers import running_booking, save_card
 

@@ -8,8 +8,8 @@ import time
 import pytest
 from django.utils import timezone
 
+from payments.collect import charges_schedule
 from payments.models import Charge, WebhookEvent
-from payments.services import charges_schedule
 
 from .helpers import running_booking, save_card
 from .localstripe import WEBHOOK_SECRET
@@ -121,7 +121,7 @@ def test_localstripe_delivers_signed_events_to_the_endpoint(localstripe, live_se
     localstripe.webhook(f"{live_server.url}{URL}")
     booking = running_booking(started_days_ago=2, months=2, deposit=0)
     save_card(localstripe, booking.guest)
-    from payments.services import booking_collect
+    from payments.collect import booking_collect
 
     booking_collect(booking_id=booking.pk)
     deadline = time.monotonic() + 10

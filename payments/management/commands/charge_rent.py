@@ -4,7 +4,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from payments.services import charge_rent
+from payments.collect import charge_rent
 
 
 class Command(BaseCommand):
