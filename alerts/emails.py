@@ -19,6 +19,9 @@ from .links import unsubscribe_url
 from .models import Alert, SavedSearch
 from .selectors import alert_listings
 
+# An email lists at most this many spaces; the rest are a link to the search away.
+EMAIL_LISTINGS_SHOWN = 20
+
 
 def alert_email_render(alert: Alert) -> EmailMultiAlternatives | None:
     """The email for ``alert``; None when its search was deleted or turned off since, or no
@@ -33,7 +36,9 @@ def alert_email_render(alert: Alert) -> EmailMultiAlternatives | None:
     context = {
         "saved_search": saved,
         "user": saved.user,
-        "listings": listings,
+        "listings": listings[:EMAIL_LISTINGS_SHOWN],
+        "count": len(listings),
+        "more": max(len(listings) - EMAIL_LISTINGS_SHOWN, 0),
         "site_url": settings.SITE_URL,
         "search_url": settings.SITE_URL + saved.search_url,
         "manage_url": settings.SITE_URL + reverse("alerts:list"),

@@ -12,7 +12,7 @@ def calendar_panel(request):
         "items": [
             {
                 "url": reverse("calendars:settings"),
-                "text": "Bookings, notice dates and answer-by times in your own calendar app",
+                "text": "Bookings, notices, answer-by times and tours in your own calendar app",
             }
         ],
         "link": reverse("calendars:settings"),

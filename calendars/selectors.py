@@ -1,9 +1,9 @@
 """What a host's calendar feed shows, gathered from every source of dated events.
 
 Each source is a function ``(host, today) -> Iterable[CalendarEvent]`` in ``FEED_SOURCES``,
-running a constant number of queries; a new kind of event (tours) is one more function
-there. The feed's cache (calendars.feed) is invalidated by calendars.signals when the rows a
-source reads change: a new source says which models in ``signals.SENDERS``.
+running a constant number of queries; a new kind of event is one more function there. The
+feed's cache (calendars.feed) is invalidated by calendars.signals when the rows a source
+reads change: a new source adds its models to ``signals.SENDERS``.
 """
 
 import datetime
@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking
+from pivotdesk.emails import site_domain
+from tours.models import Tour
 
 # Bookings that ended longer ago than this are left out: a calendar keeps its own history.
 PAST_DAYS = 365
@@ -48,6 +50,10 @@ def _host_bookings(host: User, today: datetime.date) -> list[Booking]:
     )
 
 
+def _who(guest: User) -> str:
+    return f"{guest.display_name} ({guest.company})" if guest.company else guest.display_name
+
+
 def _desks(booking: Booking) -> str:
     return f"{booking.desks} desk{pluralize(booking.desks)}"
 
@@ -56,10 +62,10 @@ def booking_events(host: User, today: datetime.date) -> Iterable[CalendarEvent]:
     """Each approved booking as an all-day span from its start to its end (after a notice,
     the new end), and the day its guest gave notice. Pending requests' answer-by times.
     One query."""
-    domain = settings.SITE_URL.split("://", 1)[-1]
+    domain = site_domain()
     for booking in _host_bookings(host, today):
         url = settings.SITE_URL + booking.get_absolute_url()
-        who = f"{booking.guest.display_name} ({booking.guest.company})".replace(" ()", "")
+        who = _who(booking.guest)
         title = booking.listing.title
         if booking.is_approved:
             yield CalendarEvent(
@@ -97,8 +103,35 @@ def booking_events(host: User, today: datetime.date) -> Iterable[CalendarEvent]:
             )
 
 
+def tour_events(host: User, today: datetime.date) -> Iterable[CalendarEvent]:
+    """Each booked tour of the host's spaces, at its time. One query. (Its UID is not the
+    invitation's: the feed is a calendar of its own beside the one the invitation went to.)"""
+    domain = site_domain()
+    since = timezone.make_aware(
+        datetime.datetime.combine(today - datetime.timedelta(days=PAST_DAYS), datetime.time.min)
+    )
+    tours = (
+        Tour.objects.booked()
+        .filter(listing__host=host, ends_at__gte=since)
+        .select_related("listing", "listing__city", "guest")
+        .order_by("starts_at", "pk")
+    )
+    for tour in tours:
+        yield CalendarEvent(
+            uid=f"tour-{tour.pk}-feed@{domain}",
+            summary=f"Tour: {_who(tour.guest)} at {tour.listing.title}",
+            start=tour.starts_at,
+            end=tour.ends_at,
+            stamp=tour.updated_at,
+            description=f"Looking for {tour.desks} desk{pluralize(tour.desks)} from "
+            f"{tour.move_in:%B %-d, %Y}.",
+            url=settings.SITE_URL + tour.get_absolute_url(),
+        )
+
+
 FEED_SOURCES: list[Callable[[User, datetime.date], Iterable[CalendarEvent]]] = [
     booking_events,
+    tour_events,
 ]
 
 

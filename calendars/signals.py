@@ -1,6 +1,6 @@
-"""Feed cache invalidation (only that): a saved or deleted booking or listing retires its
-host's cached feed (calendars.feed). update() sends no signal: bookings.services changes a
-booking's status and dates with save()."""
+"""Feed cache invalidation (only that): a saved or deleted booking, tour or listing retires
+its host's cached feed (calendars.feed). update() sends no signal: bookings.services and
+tours.services change status and times with save()."""
 
 from django.db.models.signals import post_delete, post_save
 
@@ -10,6 +10,7 @@ from .feed import feed_changed
 SENDERS = {
     "bookings.Booking": lambda booking: booking.listing.host_id,
     "listings.Listing": lambda listing: listing.host_id,
+    "tours.Tour": lambda tour: tour.listing.host_id,
 }
 
 

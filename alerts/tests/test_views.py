@@ -280,3 +280,17 @@ def test_the_saved_searches_page_costs_the_same_queries_for_one_or_many(pearl):
         page = client.get("/accounts/searches/")
     assert page.content.decode().count("Boulder · ") == 6
     assert len(seven) == len(one)
+
+
+def test_a_long_alert_lists_twenty_and_links_to_the_rest(pearl, run_jobs):
+    from alerts.emails import EMAIL_LISTINGS_SHOWN
+
+    SavedSearchFactory(name="Everything", query="")
+    for _ in range(EMAIL_LISTINGS_SHOWN + 3):
+        ListingFactory(neighborhood=pearl)
+    assert alerts_send() == 1
+    run_jobs()
+    [email] = mail.outbox
+    assert email.subject == f"{EMAIL_LISTINGS_SHOWN + 3} new spaces for “Everything”"
+    assert email.body.count("\n- ") == EMAIL_LISTINGS_SHOWN
+    assert "…and 3 more: http://127.0.0.1:8000/spaces/" in email.body

@@ -179,21 +179,21 @@ def test_guests_and_visitors_have_no_calendar_page(host):
 
 
 def test_one_more_source_is_one_more_function(host, listing, monkeypatch):
-    """Tours (or anything dated) join the feed by adding a source to FEED_SOURCES."""
+    """Anything dated joins the feed by adding a source to FEED_SOURCES."""
     start = timezone.make_aware(datetime.datetime(2027, 5, 4, 10, 0))
 
-    def tours(host_, today):
+    def open_days(host_, today):
         yield CalendarEvent(
-            uid="tour-1@test",
-            summary="Tour",
+            uid="open-day-1@test",
+            summary="Open day",
             start=start,
             end=start + datetime.timedelta(minutes=30),
             stamp=start,
         )
 
-    monkeypatch.setattr("calendars.selectors.FEED_SOURCES", [*FEED_SOURCES, tours])
+    monkeypatch.setattr("calendars.selectors.FEED_SOURCES", [*FEED_SOURCES, open_days])
     feed = calendar_feed_get_or_create(host=host)
-    assert "tour-1@test" in _events(Client().get(_path(feed)))
+    assert "open-day-1@test" in _events(Client().get(_path(feed)))
 
 
 def test_the_secret_is_masked_in_the_request_log(host):
@@ -202,3 +202,25 @@ def test_the_secret_is_masked_in_the_request_log(host):
     feed = calendar_feed_get_or_create(host=host)
     assert feed.token not in masked_path(_path(feed))
     assert masked_path(_path(feed)) == "/host/calendar/***.ics"
+
+
+def test_booked_tours_are_in_the_feed_and_a_cancelled_one_leaves_on_the_next_poll(
+    host, listing, django_capture_on_commit_callbacks
+):
+    from tours.models import Tour
+    from tours.services import tour_cancel
+    from tours.tests.factories import TourFactory
+
+    guest = UserFactory(name="Tess Tour", company="")
+    tour = TourFactory(listing=listing, guest=guest, desks=3)
+    TourFactory(listing=listing, status=Tour.Status.CANCELLED, starts_at=tour.ends_at)
+    feed = calendar_feed_get_or_create(host=host)
+    events = _events(Client().get(_path(feed)))
+    [event] = [e for uid, e in events.items() if uid.startswith("tour-")]
+    assert event["SUMMARY"] == "Tour: Tess Tour at Pearl Loft"
+    assert event.decoded("DTSTART") == tour.starts_at
+    assert event.decoded("DTEND") == tour.ends_at
+    with django_capture_on_commit_callbacks(execute=True):
+        tour_cancel(tour=tour, by=guest, now=tour.starts_at - datetime.timedelta(days=3))
+    events = _events(Client().get(_path(feed)))
+    assert not [uid for uid in events if uid.startswith("tour-")]
