@@ -4,9 +4,9 @@ listings for cards and pages, refreshed by the clock and when a request is answe
 import datetime
 
 import pytest
+from django.core.wsgi import get_wsgi_application
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.core.wsgi import get_wsgi_application
 from django.utils import timezone
 
 from bookings import services

@@ -17,6 +17,7 @@ from bookings import services as booking_services
 from bookings.emails import booking_emails_muted
 from bookings.models import Booking
 from demo import data
+from demo.deciding import seed_deciding
 from demo.photos import office_jpeg
 from listings.models import Amenity, City, Listing, Neighborhood, Photo
 from listings.services import PHOTO_FILE_FIELDS, listing_create, photo_copy, photo_create
@@ -46,6 +47,7 @@ class Command(BaseCommand):
             hosts, guest = self._people()
         created = self._demo_listings(rng, cities, amenities, hosts)
         self._demo_bookings(guest, hosts)
+        seed_deciding(host=hosts[0])  # extras, reviews, answer times
         added = self._bulk_listings(listings, cities, amenities, hosts) if listings else 0
         if added:
             # bulk_create sends no signals: make cached pages and cards stale ourselves.
