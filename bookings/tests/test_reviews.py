@@ -323,3 +323,16 @@ def test_reviews_are_paginated_newest_first_in_constant_queries(client, django_a
         # listing, photos, amenity ids, extras, availability, and this page of reviews: one
         # query whatever their number (the count is the listing's own)
         client.get(f"{listing.get_absolute_url()}?reviews=2")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_reviews_of_one_booking_make_one(postgres_only):
+    from bookings.tests.test_concurrency import run_together
+
+    booking = stayed()
+    outcomes = run_together([lambda: write(booking, text=f"Take {n}") for n in range(6)])
+    assert sum(isinstance(o, Review) for o in outcomes) == 1
+    assert all("already reviewed" in str(o) for o in outcomes if isinstance(o, ValidationError))
+    listing = Listing.objects.get(pk=booking.listing_id)
+    assert (Review.objects.count(), listing.rating_count) == (1, 1)
