@@ -331,7 +331,7 @@ def test_two_simultaneous_reviews_of_one_booking_make_one(postgres_only):
     from bookings.tests.test_concurrency import run_together
 
     booking = stayed()
-    outcomes = run_together([lambda: write(booking, text=f"Take {n}") for n in range(6)])
+    outcomes = run_together([lambda n=n: write(booking, text=f"Take {n}") for n in range(6)])
     assert sum(isinstance(o, Review) for o in outcomes) == 1
     assert all("already reviewed" in str(o) for o in outcomes if isinstance(o, ValidationError))
     listing = Listing.objects.get(pk=booking.listing_id)
