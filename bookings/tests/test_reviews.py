@@ -141,6 +141,7 @@ def test_the_guest_reviews_from_the_booking_page_and_the_listing_page_shows_it(c
     assert data["aggregateRating"]["reviewCount"] == 1
     assert data["review"][0]["reviewRating"]["ratingValue"] == 5
     assert data["review"][0]["author"]["name"] == "Maya"
+    assert data["review"][0]["datePublished"] == timezone.localdate().isoformat()
 
     run_jobs()
     [email] = [m for m in mail.outbox if m.to == [booking.listing.host.email]]
