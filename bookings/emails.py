@@ -23,6 +23,7 @@ from django.utils.formats import date_format
 
 from jobs.services import email_send_once
 from pivotdesk.emails import header_text, site_domain
+from teams.selectors import member_role, team_admin
 
 from .models import INSTANT_BOOK_NOTE, Booking, BookingEvent, Message, Review
 
@@ -40,6 +41,10 @@ class EmailKind(models.TextChoices):
     REMINDER = "reminder", "Answer reminder"
     REVIEW_INVITE = "review_invite", "Review invitation"
     REVIEW_NEW = "review_new", "New review"
+
+    CHANGE_REQUEST = "change_request", "Desk change asked for"
+    CHANGE_APPROVED = "change_approved", "Desk change approved"
+    CHANGE_DECLINED = "change_declined", "Desk change declined"
 
 
 class Recipient(models.TextChoices):
@@ -113,6 +118,16 @@ def booking_email_subject(
                 if host
                 else f"You gave notice: {title} ends {_day(booking.end)}"
             )
+        case EmailKind.CHANGE_REQUEST:
+            subject = (
+                f"Change asked for: booking #{booking.pk} at {title}"
+                if host
+                else f"You asked to change booking #{booking.pk} at {title}"
+            )
+        case EmailKind.CHANGE_APPROVED:
+            subject = f"Change approved: booking #{booking.pk} at {title}"
+        case EmailKind.CHANGE_DECLINED:
+            subject = f"Change declined: booking #{booking.pk} at {title}"
     return header_text(subject)
 
 
@@ -170,6 +185,10 @@ def booking_email_render(email: BookingEmail) -> EmailMultiAlternatives | None:
     if email.kind == EmailKind.REVIEW_INVITE and review is not None:
         return None  # reviewed before the invitation went out
     recipient = booking.listing.host if email.to == Recipient.HOST else booking.guest
+    if email.to == Recipient.GUEST and booking.team_id is not None:
+        # A team booking's guest side is its maker while a member, else the team's admin.
+        if member_role(team_id=booking.team_id, user=booking.guest) is None:
+            recipient = team_admin(team_id=booking.team_id) or booking.guest
     event = BookingEvent.objects.filter(pk=email.event_id).first() if email.event_id else None
     # Whether instant book approved it at once: from its history, not its status now (the
     # host may have answered before this email went out).
@@ -191,6 +210,7 @@ def booking_email_render(email: BookingEmail) -> EmailMultiAlternatives | None:
         "answer_by": "" if instant else _answer_by(booking),
         "thread_url": f"{settings.SITE_URL}{booking.get_absolute_url()}#messages",
         "url": f"{settings.SITE_URL}{booking.get_absolute_url()}",
+        "host_url": f"{settings.SITE_URL}{reverse('host:bookings_bookingchange_changelist')}",
     }
     subject = booking_email_subject(
         booking, EmailKind(email.kind), Recipient(email.to), event, instant=instant

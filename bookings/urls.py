@@ -13,4 +13,5 @@ urlpatterns = [
     path("bookings/<int:pk>/approve/", views.booking_approve, name="approve"),
     path("bookings/<int:pk>/decline/", views.booking_decline, name="decline"),
     path("bookings/<int:pk>/cancel/", views.booking_cancel, name="cancel"),
+    path("bookings/<int:pk>/change/", views.booking_change, name="change"),
 ]

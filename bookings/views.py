@@ -11,8 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from listings.models import Listing
 from listings.selectors import listing_cost
 
-from . import reviews, rules, selectors, services
-from .forms import BookingForm, DeclineForm, MessageForm, ReviewForm
+from . import changes, reviews, rules, selectors, services
+from .forms import BookingForm, ChangeForm, DeclineForm, MessageForm, ReviewForm
 
 # Every page here is about one person's bookings: never in a shared cache.
 private = cache_control(private=True, no_cache=True)
@@ -35,7 +35,10 @@ def booking_create(request, city, slug):
         city__slug=city,
         slug=slug,
     )
-    form = BookingForm(request.POST or None, listing=listing, prefill=request.GET)
+    form = BookingForm(
+        request.POST or None, listing=listing, prefill=request.GET, user=request.user
+    )
+    not_free = False  # the answer offers the waitlist instead
     if form.is_valid():
         try:
             booking = services.booking_request(
@@ -45,6 +48,7 @@ def booking_create(request, city, slug):
             if exc.code == "duplicate":
                 messages.info(request, f"{exc.message} Here it is.")
                 return redirect("bookings:detail", pk=exc.params["booking_id"])
+            not_free = exc.code == "not_free"
             form.add_error(None, exc)
         else:
             if booking.is_approved:
@@ -69,6 +73,7 @@ def booking_create(request, city, slug):
             ),
             "price_cents": int(listing.price_per_desk * 100),
             "max_months": services.MAX_TERM_MONTHS,
+            "not_free": not_free,
         },
     )
 
@@ -77,21 +82,31 @@ def booking_create(request, city, slug):
 @login_required
 def booking_list(request):
     bookings = list(selectors.bookings_for_user(user=request.user))
-    as_guest = [b for b in bookings if b.guest_id == request.user.pk]
     as_host = [b for b in bookings if b.listing.host_id == request.user.pk]
-    return render(request, "bookings/booking_list.html", {"as_guest": as_guest, "as_host": as_host})
+    as_guest = [b for b in bookings if b.team_id is None and b.guest_id == request.user.pk]
+    as_team = [b for b in bookings if b.team_id is not None and b not in as_host]
+    return render(
+        request,
+        "bookings/booking_list.html",
+        {"as_guest": as_guest, "as_host": as_host, "as_team": as_team},
+    )
 
 
-def _detail(request, booking, message_form=None, status=200):
+def _detail(request, booking, message_form=None, change_form=None, status=200):
+    actions = selectors.booking_actions(booking=booking, user=request.user)
     return render(
         request,
         "bookings/booking_detail.html",
         {
             "booking": booking,
-            "actions": selectors.booking_actions(booking=booking, user=request.user),
+            "actions": actions,
             "is_host": booking.listing.host_id == request.user.pk,
             "message_form": message_form or MessageForm(),
             "decline_form": DeclineForm(),
+            "change_form": change_form or ChangeForm(initial={"desks": booking.desks}),
+            "change_from": rules.next_month_start(booking=booking, today=timezone.localdate())
+            if "change" in actions
+            else None,
         },
         status=status,
     )
@@ -119,6 +134,26 @@ def booking_message(request, pk):
         else:
             return redirect(booking)
     return _detail(request, booking, message_form=form)
+
+
+@private
+@login_required
+@require_POST
+def booking_change(request, pk):
+    """Ask the host to grow or shrink the booking from its next booking month."""
+    booking = _booking_or_404(request, pk)
+    form = ChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            changes.booking_change_request(
+                booking=booking, by=request.user, desks=form.cleaned_data["desks"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Change sent to the host. You'll get their answer by email.")
+            return redirect(booking)
+    return _detail(request, booking, change_form=form, status=400)
 
 
 def _act(request, pk, action, success):

@@ -4,16 +4,13 @@ constant number of queries whatever the number of listings."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
+from django_filters import FilterSet
 
 from .models import Amenity, City, Listing, ListingExtra, Neighborhood, Photo
 from .pricing import AllIn, with_all_in
-
-if TYPE_CHECKING:
-    from .filters import ListingFilter
 
 
 def photos_in_order() -> Prefetch:
@@ -62,7 +59,7 @@ def search_choices(*, version: int | None) -> tuple[list[City], list[Neighborhoo
     return choices
 
 
-def listing_search(*, filters: ListingFilter) -> QuerySet[Listing]:
+def listing_search(*, filters: FilterSet) -> QuerySet[Listing]:
     """Published listings matching a bound ``ListingFilter``: give a page of them its city
     and neighborhood with ``with_places`` and it is ready for cards.
 

@@ -38,6 +38,7 @@ from bookings.selectors import (
 from pivotdesk.pagecache import public_content_changed
 
 from .models import Amenity, City, Listing, ListingExtra, Neighborhood, Photo
+from .signals import desks_freed
 
 LISTING_ARCHIVE_WITH_BOOKINGS = (
     "This space has requests or bookings: archive it from the list of spaces (select it, then "
@@ -53,7 +54,7 @@ LISTING_MIN_TERM_ABOVE_BOOKED = (
 )
 LISTING_DESKS_BELOW_APPROVED = (
     "{approved} desks are already approved on {day:%B %-d, %Y}; "
-    "a listing can't have fewer desks than that."
+    "a listing can't have fewer desks than that (desks held for a waitlist offer count too)."
 )
 # What listing_update may change; ``host`` too, for operators moving a listing.
 LISTING_FIELDS = (
@@ -269,13 +270,28 @@ def listing_update(*, listing: Listing, data: dict[str, Any]) -> Listing:
     if "status" in data:
         listing_status_check(listing=locked, status=data["status"])
     changes = {name: value for name, value in data.items() if name != "amenities"}
+    before = (locked.desks, locked.available_from, locked.min_term_months, locked.status)
     for name, value in changes.items():
         setattr(locked, name, value)
     locked.full_clean()
     locked.save()
     if "amenities" in data:
         locked.amenities.set(data["amenities"])
+    if _opens_room(before, locked):
+        desks_freed.send(sender=Listing, listing_id=locked.pk)
     return locked
+
+
+def _opens_room(before: tuple, listing: Listing) -> bool:
+    """Whether a change may let a listing take what it could not: more desks, open earlier,
+    a shorter minimum term, or published again."""
+    desks, available_from, min_term_months, status = before
+    return (
+        listing.desks > desks
+        or listing.available_from < available_from
+        or listing.min_term_months < min_term_months
+        or (listing.is_published and status != listing.status)
+    )
 
 
 def _listing_set_status(listing: Listing, status: str) -> Listing:

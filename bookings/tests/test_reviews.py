@@ -320,9 +320,9 @@ def test_reviews_are_paginated_newest_first_in_constant_queries(client, django_a
     assert client.get(f"{listing.get_absolute_url()}?reviews=abc").status_code == 200
     assert client.get(f"{listing.get_absolute_url()}?reviews=99999").status_code == 200
     client.get(listing.get_absolute_url())  # warm the per-process copies
-    with django_assert_num_queries(6):
-        # listing, photos, amenity ids, extras, availability, and this page of reviews: one
-        # query whatever their number (the count is the listing's own)
+    with django_assert_num_queries(7):
+        # listing, photos, amenity ids, extras, availability, tour hours, and this page of
+        # reviews: one query whatever their number (the count is the listing's own)
         client.get(f"{listing.get_absolute_url()}?reviews=2")
 
 

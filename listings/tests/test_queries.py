@@ -55,9 +55,9 @@ def test_pages_with_django_assert_num_queries(client, django_assert_num_queries)
         "/spaces/?city=denver&amenities=wifi": 6,  # 3 choices, count, page, photos
         "/spaces/boulder/": 4,  # city, listings, photos, neighborhoods
         # listing+host (with its all-in cost), photos, amenity ids, monthly extras,
-        # availability (one query for 12 months); the city, neighborhood and amenities come
-        # from the copies the search above made
-        "/spaces/boulder/bright-team-desks-0/": 5,
+        # availability (one query for 12 months), the tour hours (tours' include); the
+        # city, neighborhood and amenities come from the copies the search above made
+        "/spaces/boulder/bright-team-desks-0/": 6,
     }
     for url, count in expected.items():
         with django_assert_num_queries(count):
