@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.utils import timezone
 
 from .models import Listing, Photo
 
@@ -54,7 +55,7 @@ def listing_jsonld(listing: Listing, photos: list[Photo], *, reviews: Iterable =
             {
                 "@type": "Review",
                 "author": {"@type": "Person", "name": review.guest_name},
-                "datePublished": review.created_at.date().isoformat(),
+                "datePublished": timezone.localdate(review.created_at).isoformat(),
                 "reviewBody": review.text,
                 "reviewRating": {
                     "@type": "Rating",

@@ -331,16 +331,15 @@ EXTRA_KIND_TAKEN = "This space already offers {kind}: change that one instead."
 
 
 def _extras_required_refresh(listing: Listing) -> None:
-    """Caller holds the listing's row lock: write the sum of its required extras."""
-    total = sum(
+    """Caller holds the listing's row lock: write the sum of its required extras. Saved
+    even when the sum stays: the listing page lists optional extras too, and the save
+    (updated_at, the listing's signal) retires its cached card and pages."""
+    listing.extras_required_cents = sum(
         ListingExtra.objects.filter(listing_id=listing.pk, required=True).values_list(
             "price_cents", flat=True
         )
     )
-    if listing.extras_required_cents != total:
-        listing.extras_required_cents = total
-        # A plain save: updated_at retires the listing's cached card, the signal the pages.
-        listing.save(update_fields=["extras_required_cents", "updated_at"])
+    listing.save(update_fields=["extras_required_cents", "updated_at"])
 
 
 @transaction.atomic

@@ -141,6 +141,7 @@ def test_the_guest_reviews_from_the_booking_page_and_the_listing_page_shows_it(c
     assert data["aggregateRating"]["reviewCount"] == 1
     assert data["review"][0]["reviewRating"]["ratingValue"] == 5
     assert data["review"][0]["author"]["name"] == "Maya"
+    assert data["review"][0]["datePublished"] == timezone.localdate().isoformat()
 
     run_jobs()
     [email] = [m for m in mail.outbox if m.to == [booking.listing.host.email]]
@@ -323,3 +324,16 @@ def test_reviews_are_paginated_newest_first_in_constant_queries(client, django_a
         # listing, photos, amenity ids, extras, availability, tour hours, and this page of
         # reviews: one query whatever their number (the count is the listing's own)
         client.get(f"{listing.get_absolute_url()}?reviews=2")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_reviews_of_one_booking_make_one(postgres_only):
+    from bookings.tests.test_concurrency import run_together
+
+    booking = stayed()
+    outcomes = run_together([lambda n=n: write(booking, text=f"Take {n}") for n in range(6)])
+    assert sum(isinstance(o, Review) for o in outcomes) == 1
+    assert all("already reviewed" in str(o) for o in outcomes if isinstance(o, ValidationError))
+    listing = Listing.objects.get(pk=booking.listing_id)
+    assert (Review.objects.count(), listing.rating_count) == (1, 1)

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from accounts.models import User
-from bookings.models import Booking, Message
+from bookings.models import Booking, Message, Review
 from bookings.tests.factories import BookingFactory
 from listings.models import Amenity, City, Listing, Neighborhood, Photo
 
@@ -71,6 +71,7 @@ def test_seed_demo_still_finishes_when_desks_were_taken_by_hand():
     call_command("seed_demo")
     demo = Booking.objects.filter(guest__email="guest@pivotdesk.test")
     first_space = demo.order_by("pk").first().listing
+    Review.objects.all().delete()  # reviews keep their bookings
     Booking.objects.all().delete()
     BookingFactory(
         listing=first_space,
@@ -140,3 +141,18 @@ def test_seed_demo_puts_the_demo_guest_in_a_waitlist_once():
     assert entry.guest.email == "guest@pivotdesk.test"
     assert entry.listing.host.email == "host@pivotdesk.test"
     assert entry.status == WaitlistEntry.Status.WAITING and waitlist_place(entry=entry) == 1
+
+
+def test_seed_demo_shows_extras_reviews_and_answer_times(client):
+    from listings.models import ListingExtra
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert ListingExtra.objects.count() == 5
+    assert Review.objects.count() == 3
+    reviewed = Review.objects.first().listing
+    assert reviewed.rating_count == 3
+    page = client.get(reviewed.get_absolute_url()).text
+    assert "Reviews from guests who stayed" in page and "The host replied" in page
+    assert "a month all-in" in page and "Parking" in page
+    assert "Usually answers within" in page

@@ -241,3 +241,15 @@ def test_a_host_cannot_edit_another_hosts_extra_by_forging_its_id(client):
     extra.refresh_from_db()
     assert list(ListingExtra.objects.all()) == [extra]
     assert extra.price_cents == 100 and extra.listing_id == theirs.pk
+
+
+def test_a_new_optional_extra_shows_on_the_cached_listing_page(
+    django_capture_on_commit_callbacks,
+):
+    page_cache = PageCache(get_wsgi_application())
+    listing = ListingFactory()
+    url = listing.get_absolute_url()
+    assert "Locker" not in wsgi_get(page_cache, url).text
+    with django_capture_on_commit_callbacks(execute=True):
+        listing_extra_save(listing=listing, kind=LOCKER, required=False, price_cents=1500)
+    assert "Locker</dt><dd>$15 a month · optional" in wsgi_get(page_cache, url).text

@@ -18,6 +18,7 @@ from bookings import services as booking_services
 from bookings.emails import booking_emails_muted
 from bookings.models import Booking
 from demo import data
+from demo.deciding import seed_deciding
 from demo.photos import office_jpeg
 from demo.teams import seed_demo_team
 from demo.waitlist import seed_waitlist
@@ -56,6 +57,7 @@ class Command(BaseCommand):
         self.stdout.write(seed_demo_team(guest=guest, host=hosts[0]))
         if said := seed_waitlist(guest=guest, hosts=hosts):
             self.stdout.write(f"  {said}")
+        seed_deciding(host=hosts[0])  # extras, reviews, answer times
         added = self._bulk_listings(listings, cities, amenities, hosts) if listings else 0
         if added:
             # bulk_create sends no signals: make cached pages and cards stale ourselves.
