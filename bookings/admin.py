@@ -391,4 +391,5 @@ def pending_requests_count(request) -> int:
     return selectors.pending_requests_for_host(host=request.user).count()
 
 
-from . import admin_changes  # noqa: E402, F401 (desk changes in both admins)
+# Registered by importing them: desk changes and reviews in both admins.
+from . import admin_changes, admin_reviews  # noqa: E402, F401

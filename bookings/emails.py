@@ -25,7 +25,7 @@ from jobs.services import email_send_once
 from pivotdesk.emails import header_text, site_domain
 from teams.selectors import member_role, team_admin
 
-from .models import INSTANT_BOOK_NOTE, Booking, BookingEvent, Message
+from .models import INSTANT_BOOK_NOTE, Booking, BookingEvent, Message, Review
 
 
 class EmailKind(models.TextChoices):
@@ -39,6 +39,9 @@ class EmailKind(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
     NOTICE = "notice", "Notice given"
     REMINDER = "reminder", "Answer reminder"
+    REVIEW_INVITE = "review_invite", "Review invitation"
+    REVIEW_NEW = "review_new", "New review"
+
     CHANGE_REQUEST = "change_request", "Desk change asked for"
     CHANGE_APPROVED = "change_approved", "Desk change approved"
     CHANGE_DECLINED = "change_declined", "Desk change declined"
@@ -85,6 +88,10 @@ def booking_email_subject(
                 f"Answer by {_answer_by(booking)}: request #{booking.pk} at {title} "
                 "expires unanswered"
             )
+        case EmailKind.REVIEW_INVITE:
+            subject = f"How was {title}? Review your space"
+        case EmailKind.REVIEW_NEW:
+            subject = f"New review of {title}"
         case EmailKind.MESSAGE_NEW:
             subject = f"New message about booking #{booking.pk} at {title}"
         case EmailKind.APPROVED:
@@ -129,6 +136,14 @@ def _answer_by(booking: Booking) -> str:
     return f"{at:%B} {at.day}, {date_format(at, 'g:i a')}"
 
 
+def review_path(booking: Booking) -> str:
+    """Where the guest reviews ``booking`` (needs its listing's city)."""
+    return reverse(
+        "bookings:review",
+        kwargs={"city": booking.listing.city.slug, "slug": booking.listing.slug, "pk": booking.pk},
+    )
+
+
 def reply_to() -> str:
     """Booking emails come from a mailbox nobody reads: the thread is where the parties
     write (an address of the other party would show it before approval). Replies go to a
@@ -165,6 +180,10 @@ def booking_email_render(email: BookingEmail) -> EmailMultiAlternatives | None:
         return None
     if email.kind == EmailKind.REMINDER and not booking.is_pending:
         return None  # answered (or expired) between the reminder's queueing and its sending
+    about_review = email.kind in (EmailKind.REVIEW_INVITE, EmailKind.REVIEW_NEW)
+    review = Review.objects.filter(booking_id=booking.pk).first() if about_review else None
+    if email.kind == EmailKind.REVIEW_INVITE and review is not None:
+        return None  # reviewed before the invitation went out
     recipient = booking.listing.host if email.to == Recipient.HOST else booking.guest
     if email.to == Recipient.GUEST and booking.team_id is not None:
         # A team booking's guest side is its maker while a member, else the team's admin.
@@ -184,6 +203,8 @@ def booking_email_render(email: BookingEmail) -> EmailMultiAlternatives | None:
         if email.message_id
         else None,
         "note": event.note if event else "",
+        "review": review,
+        "review_url": f"{settings.SITE_URL}{review_path(booking)}",
         "for_host": email.to == Recipient.HOST,
         "withdrawn": event is not None and event.from_status == Booking.Status.REQUESTED,
         "answer_by": "" if instant else _answer_by(booking),

@@ -145,6 +145,37 @@ class DeclineForm(forms.Form):
     reason = forms.CharField(required=False, max_length=2000)
 
 
+STAR_CHOICES = [(n, f"{n} star{pluralize(n)}") for n in range(1, 6)]
+
+
+def _stars(label: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=STAR_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose from 1 to 5 stars."},
+    )
+
+
+class ReviewForm(forms.Form):
+    overall = _stars("Overall")
+    space = _stars("The space")
+    host = _stars("The host")
+    value = _stars("Value for money")
+    text = forms.CharField(
+        label="Your review",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Up to 2,000 characters. Shown on the space's page with your first name.",
+    )
+
+
+class ReplyForm(forms.Form):
+    reply = forms.CharField(label="Your public reply", max_length=2000, widget=forms.Textarea)
+
+
 class ChangeForm(forms.Form):
     """desks — the keyword argument of changes.booking_change_request."""
 

@@ -15,7 +15,7 @@ from accounts.models import User
 from teams.models import Membership
 from teams.selectors import member_role
 
-from .models import Booking, add_months
+from .models import Booking, Review, add_months
 
 MAX_LEAD_MONTHS = 24  # how far ahead a term may start
 NOTICE_PERIOD = datetime.timedelta(days=30)
@@ -38,6 +38,15 @@ CHANGE_NO_NEXT_MONTH = "This booking has no booking month left to change: it end
 CHANGE_LET_WHOLE = "A private office is let whole: its desks cannot change."
 BOOKING_ALREADY_ENDED = "This booking has already ended."
 BOOKING_NOTICE_ALREADY_GIVEN = "Notice has already been given; the booking ends on {end}."
+
+# Reviews (bookings.reviews): from verified guests only, once per booking.
+REVIEW_NOT_YOUR_BOOKING = "Only the guest of this booking can review it."
+REVIEW_NOT_APPROVED = "Only a booking that went ahead can be reviewed."
+REVIEW_TOO_EARLY = "You can review this space from {date:%B %-d, %Y}, after your first month."
+REVIEW_ALREADY = "You have already reviewed this booking."
+REPLY_NOT_YOUR_LISTING = "Only the host of this space can reply to its reviews."
+REPLY_ALREADY = "You have already replied to this review."
+REPLY_EMPTY = "Write your reply first."
 
 HostAnswer = Literal["approved", "declined"]
 GuestExit = Literal["cancel", "notice"]
@@ -156,3 +165,28 @@ def notice_end(*, booking: Booking, today: datetime.date) -> datetime.date:
     """The first free day of a running booking whose guest gives notice ``today``: 30 days on,
     never later than the booked end."""
     return min(today + NOTICE_PERIOD, booking.end)
+
+
+def reviewable_from(booking: Booking) -> datetime.date:
+    """The first day ``booking``'s guest may review it: a month after the start, or the
+    end if notice made it shorter."""
+    return min(add_months(booking.start, 1), booking.end)
+
+
+def review_check(*, booking: Booking, user: User, today: datetime.date) -> None:
+    """Raise ValidationError unless ``user`` may review ``booking`` on ``today``."""
+    if user.pk != booking.guest_id:
+        raise ValidationError(REVIEW_NOT_YOUR_BOOKING)
+    if not booking.is_approved:
+        raise ValidationError(REVIEW_NOT_APPROVED)
+    if today < reviewable_from(booking):
+        raise ValidationError(REVIEW_TOO_EARLY.format(date=reviewable_from(booking)))
+    if Review.objects.filter(booking_id=booking.pk).exists():
+        raise ValidationError(REVIEW_ALREADY, code="duplicate")
+
+
+def reply_check(*, review: Review, user: User) -> None:
+    if user.pk != review.listing.host_id:
+        raise ValidationError(REPLY_NOT_YOUR_LISTING)
+    if review.replied_at is not None:
+        raise ValidationError(REPLY_ALREADY, code="duplicate")

@@ -9,9 +9,10 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
 from listings.models import Listing
+from listings.selectors import listing_cost
 
-from . import changes, rules, selectors, services
-from .forms import BookingForm, ChangeForm, DeclineForm, MessageForm
+from . import changes, reviews, rules, selectors, services
+from .forms import BookingForm, ChangeForm, DeclineForm, MessageForm, ReviewForm
 
 # Every page here is about one person's bookings: never in a shared cache.
 private = cache_control(private=True, no_cache=True)
@@ -37,6 +38,7 @@ def booking_create(request, city, slug):
     form = BookingForm(
         request.POST or None, listing=listing, prefill=request.GET, user=request.user
     )
+    not_free = False  # the answer offers the waitlist instead
     if form.is_valid():
         try:
             booking = services.booking_request(
@@ -46,6 +48,7 @@ def booking_create(request, city, slug):
             if exc.code == "duplicate":
                 messages.info(request, f"{exc.message} Here it is.")
                 return redirect("bookings:detail", pk=exc.params["booking_id"])
+            not_free = exc.code == "not_free"
             form.add_error(None, exc)
         else:
             if booking.is_approved:
@@ -65,8 +68,12 @@ def booking_create(request, city, slug):
             "form": form,
             "listing": listing,
             "quote": form.quote(),
+            "cost": listing_cost(
+                listing=listing, desks=(form.quote() or {}).get("desks", form.initial["desks"])
+            ),
             "price_cents": int(listing.price_per_desk * 100),
             "max_months": services.MAX_TERM_MONTHS,
+            "not_free": not_free,
         },
     )
 
@@ -212,3 +219,29 @@ def booking_cancel(request, pk):
         day = datetime.timedelta(days=1)
         context.update(end=end, last_day=end - day, booked_last_day=booking.end - day)
     return render(request, "bookings/booking_cancel.html", context)
+
+
+@private
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_create(request, city, slug, pk):
+    """The guest reviews their booking ``pk`` on this space: once, after a month. Anyone
+    else's booking, or one on another space, is a 404."""
+    booking = get_object_or_404(
+        selectors.guest_booking_to_review(user=request.user, pk=pk, city=city, slug=slug)
+    )
+    try:
+        rules.review_check(booking=booking, user=request.user, today=timezone.localdate())
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect(booking)
+    form = ReviewForm(request.POST or None)
+    if form.is_valid():
+        try:
+            review = reviews.review_create(booking=booking, guest=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Thank you: your review is on the space's page.")
+            return redirect(review)
+    return render(request, "bookings/review_form.html", {"form": form, "booking": booking})

@@ -245,6 +245,8 @@ def test_email_kinds_and_recipients_are_choices():
         "cancelled",
         "notice",
         "reminder",
+        "review_invite",
+        "review_new",
         "change_request",
         "change_approved",
         "change_declined",

@@ -115,3 +115,28 @@ def test_seed_demo_bulk_listings_leave_fresh_planner_statistics():
         )
         (estimated,) = cursor.fetchone()
     assert estimated == Listing.objects.count()
+
+
+def test_seed_demo_gives_a_few_listings_tour_hours_once():
+    from tours.models import TourHours
+    from tours.selectors import tour_upcoming_days
+
+    call_command("seed_demo")
+    toured = Listing.objects.filter(tour_hours__isnull=False).distinct()
+    assert 3 <= toured.count() <= 7
+    assert any(tour_upcoming_days(listing=listing) for listing in toured)
+    before = TourHours.objects.count()
+    call_command("seed_demo")
+    assert TourHours.objects.count() == before
+
+
+def test_seed_demo_puts_the_demo_guest_in_a_waitlist_once():
+    from waitlist.models import WaitlistEntry
+    from waitlist.selectors import waitlist_place
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    [entry] = WaitlistEntry.objects.all()
+    assert entry.guest.email == "guest@pivotdesk.test"
+    assert entry.listing.host.email == "host@pivotdesk.test"
+    assert entry.status == WaitlistEntry.Status.WAITING and waitlist_place(entry=entry) == 1
