@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from listings.services import listing_lock
+from listings.signals import desks_freed
 
 from .emails import BookingEmail, EmailKind, Recipient, booking_emails_enqueue
 from .models import Booking, BookingChange, BookingEvent
@@ -188,6 +189,8 @@ def booking_change_approve(*, change: BookingChange, host: User) -> Booking:
         note=f"Continues booking #{booking.pk} with {described} (was {change.from_desks})",
     )
     _emails(booking, EmailKind.CHANGE_APPROVED, event)
+    if change.desks < change.from_desks:
+        desks_freed.send(sender=BookingChange, listing_id=booking.listing_id)
     return continuation
 
 
