@@ -49,6 +49,8 @@ class MessageInline(ReadOnlyInline):
 BOOKING_FIELDS = [
     "listing",
     "guest",
+    "team",
+    "continues",
     "status",
     "desks",
     "start",
@@ -143,6 +145,7 @@ class HostBookingAdmin(BookingAdminBase):
     fields = readonly_fields = [
         "listing",
         "guest_name",
+        "team",
         "status",
         "desks",
         "start",

@@ -16,10 +16,16 @@ from django.utils import timezone
 
 from accounts.models import User
 from listings.services import listing_lock
+from listings.signals import desks_freed
 
 from .emails import BookingEmail, EmailKind, Recipient, booking_emails_enqueue
 from .models import Booking, BookingChange, BookingEvent
-from .rules import BOOKING_NOT_YOUR_LISTING, change_check
+from .rules import (
+    BOOKING_NOT_YOUR_LISTING,
+    CHANGE_NOT_RUNNING,
+    CHANGE_NOTICE_GIVEN,
+    change_check,
+)
 from .selectors import desks_free_between
 
 CHANGE_SAME_DESKS = "The booking already has {desks} desk{s}: choose another number."
@@ -135,8 +141,10 @@ def booking_change_approve(*, change: BookingChange, host: User) -> Booking:
     day = change.effective_from
     if day <= timezone.localdate():
         raise ValidationError(CHANGE_DATE_PASSED.format(day=day))
-    if not booking.is_approved or booking.notice_given_at is not None or not day < booking.end:
-        raise ValidationError(CHANGE_NOT_PENDING)
+    if booking.notice_given_at is not None:
+        raise ValidationError(CHANGE_NOTICE_GIVEN)
+    if not booking.is_approved or not day < booking.end:
+        raise ValidationError(CHANGE_NOT_RUNNING)
     if Booking.objects.filter(continues=booking).exists():
         raise ValidationError(CHANGE_NOT_PENDING)
     _growth_check(booking=booking, desks=change.desks, day=day)
@@ -181,6 +189,8 @@ def booking_change_approve(*, change: BookingChange, host: User) -> Booking:
         note=f"Continues booking #{booking.pk} with {described} (was {change.from_desks})",
     )
     _emails(booking, EmailKind.CHANGE_APPROVED, event)
+    if change.desks < change.from_desks:
+        desks_freed.send(sender=BookingChange, listing_id=booking.listing_id)
     return continuation
 
 

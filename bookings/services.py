@@ -445,6 +445,7 @@ def _notice_before_continuation(*, booking: Booking, by: User, end: datetime.dat
     event = _set_status(before, status=Booking.Status.APPROVED, actor=by, note=note)
     _set_status(booking, status=Booking.Status.CANCELLED, actor=by, note=note)
     booking_emails_enqueue([_email(before, EmailKind.NOTICE, to, event=event) for to in Recipient])
+    desks_freed.send(sender=Booking, listing_id=booking.listing_id)
     return before
 
 

@@ -335,3 +335,34 @@ def test_two_growth_approvals_racing_for_the_last_desks_never_overbook(postgres_
         for b in Booking.objects.approved().filter(listing=listing).overlapping(day, day + DAY)
     )
     assert per_day == 6
+
+
+@pytest.mark.django_db
+def test_notice_given_after_asking_blocks_the_approval():
+    booking = running()
+    change = changes.booking_change_request(booking=booking, by=booking.guest, desks=3)
+    services.booking_cancel(booking=booking, by=booking.guest)
+    with pytest.raises(ValidationError) as exc:
+        changes.booking_change_approve(change=change, host=booking.listing.host)
+    assert refusal(exc) == rules.CHANGE_NOTICE_GIVEN
+    assert not Booking.objects.filter(continues=booking).exists()
+
+
+def test_an_approved_shrink_offers_the_freed_desks_to_the_waitlist(run_jobs):
+    from waitlist import services as waitlist_services
+    from waitlist.models import WaitlistEntry
+
+    listing = ListingFactory(desks=4)
+    booking = running(listing, desks=4, months=12)
+    entry = waitlist_services.waitlist_join(
+        guest=UserFactory(),
+        listing=listing,
+        desks=2,
+        start=add_months(booking.start, 2),
+        months=1,
+    )
+    change = changes.booking_change_request(booking=booking, by=booking.guest, desks=2)
+    changes.booking_change_approve(change=change, host=listing.host)
+    run_jobs()
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.OFFERED
