@@ -45,12 +45,18 @@ $(VENV)/.honcho: requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-# web (runserver), worker (the jobs: emails) and clock (periodic jobs), as the Procfile
-# runs them on the platform; Ctrl-C stops all three.
+# Payments on a laptop: localstripe (Procfile.dev's stripe:) with test keys; pay with 4242 4242 4242 4242.
+LOCAL_STRIPE = STRIPE_API_BASE=$${STRIPE_API_BASE:-http://127.0.0.1:8420} \
+	STRIPE_SECRET_KEY=$${STRIPE_SECRET_KEY:-sk_test_localstripe} \
+	STRIPE_PUBLISHABLE_KEY=$${STRIPE_PUBLISHABLE_KEY:-pk_test_localstripe} \
+	STRIPE_WEBHOOK_SECRET=$${STRIPE_WEBHOOK_SECRET:-whsec_localstripe}
+
+# web (runserver), worker (the jobs: emails), clock (periodic jobs) as the Procfile runs
+# them on the platform, and stripe (localstripe); Ctrl-C stops them all.
 run: install $(VENV)/.honcho
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
-	DEBUG=$${DEBUG:-1} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start -p $(PORT)
+	DEBUG=$${DEBUG:-1} PATH="$(CURDIR)/$(BIN):$$PATH" $(LOCAL_STRIPE) $(BIN)/honcho -f Procfile.dev start -p $(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -60,9 +66,10 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# pytest-xdist: two workers when nothing is configured (SQLite and the in-memory cache are
-# per worker); one process against Redis, whose test database each worker would flush.
-PYTEST_WORKERS ?= $(if $(REDIS_URL),0,2)
+# pytest-xdist: two workers, each with its own database and cache (SQLite and the in-memory
+# cache are per process; with DATABASE_URL/REDIS_URL, pytest-django names a test database per
+# worker and pivotdesk/settings/test.py picks a Redis database per worker).
+PYTEST_WORKERS ?= 2
 # `make test` leaves out the drills marked slow (real servers, browsers, collectstatic; about
 # two minutes on their own); `make test-all` and .ci/run run everything.
 PYTEST_MARKERS ?= not slow

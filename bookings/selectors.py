@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -26,8 +27,8 @@ from django.utils import timezone
 from accounts.models import User
 from listings.models import Listing
 
-from .models import Booking, BookingEvent, Message, add_months
-from .rules import guest_exit, host_answer_check, move_in_range
+from .models import Booking, BookingChange, BookingEvent, Hold, Message, Review, add_months
+from .rules import change_check, guest_exit, host_answer_check, move_in_range, review_check
 
 __all__ = ["move_in_range"]  # a rule listings' search asks too
 
@@ -63,13 +64,21 @@ def peak_desks_day(
 def approved_intervals(
     *, listing: Listing, start: datetime.date, end: datetime.date
 ) -> list[Interval]:
-    """(start, end, desks) of the approved bookings on ``listing`` overlapping [start, end)."""
-    return list(
+    """(start, end, desks) of what takes desks on ``listing`` over [start, end): its approved
+    bookings and its active holds (waitlist offers), which count alike. One query."""
+    booked = (
         Booking.objects.approved()
         .filter(listing_id=listing.pk)
         .overlapping(start, end)
         .values_list("start", "end", "desks")
     )
+    held = (
+        Hold.objects.active()
+        .filter(listing_id=listing.pk)
+        .overlapping(start, end)
+        .values_list("start", "end", "desks")
+    )
+    return list(booked.order_by().union(held.order_by(), all=True).order_by())
 
 
 def approved_bookings_running(*, listing: Listing, on: datetime.date) -> list[Booking]:
@@ -103,12 +112,18 @@ def withdrawal_preview(*, listings: Iterable[Listing]) -> dict[int, dict[str, li
 
 
 def desks_free(*, listing: Listing, start: datetime.date, months: int) -> int:
-    """The fewest desks free on any day of the term: capacity minus the approved desks.
+    """The fewest desks free on any day of the term: capacity minus the approved and held
+    desks.
 
     One query. Callers that act on the answer must hold a row lock on the listing
     (bookings.services does), or the answer may be stale by the time they write.
     """
-    end = add_months(start, months)
+    return desks_free_between(listing=listing, start=start, end=add_months(start, months))
+
+
+def desks_free_between(*, listing: Listing, start: datetime.date, end: datetime.date) -> int:
+    """The fewest desks free on any day of [start, end): capacity minus the approved desks.
+    One query; the same locking contract as ``desks_free``."""
     intervals = approved_intervals(listing=listing, start=start, end=end)
     return max(listing.desks - peak_desks(intervals, start=start, end=end), 0)
 
@@ -116,9 +131,9 @@ def desks_free(*, listing: Listing, start: datetime.date, months: int) -> int:
 def approved_desks_peak(
     *, listing: Listing, start: datetime.date
 ) -> tuple[int, datetime.date | None]:
-    """The most desks approved bookings hold on ``listing`` on any single day from ``start``
-    on, and the first such day (None when none are approved). A booking that has ended by
-    ``start`` does not count. One query.
+    """The most desks approved bookings and active holds take on ``listing`` on any single
+    day from ``start`` on, and the first such day (None when none are). A booking that has
+    ended by ``start`` does not count. One query.
 
     The least capacity the listing can have. Callers that act on the answer (a capacity
     change) must hold a row lock on the listing, as bookings.services does for approvals.
@@ -195,11 +210,13 @@ def minimum_term_end(move_in: datetime.date) -> Func | Case:
 
 class _NoShortage(Func):
     """True where no day of the listing's term (``move_in`` to ``term_end``) has fewer than
-    ``desks`` desks free after the approved bookings.
+    ``desks`` desks free after the approved bookings and the active holds.
 
     The peak of overlapping bookings over a term is reached on the term's first day or on the
     first day of one of the bookings, so checking those days is enough: for each approved
-    booking overlapping the term, the desks booked on max(its start, move_in) must leave room.
+    booking (or hold) overlapping the term, the desks taken on max(its start, move_in) must
+    leave room. Bookings and holds are read as one table (``UNION ALL``), the rows
+    ``approved_intervals`` reads for one listing.
 
     Written as SQL: the same correlated subqueries built with the ORM (outer references,
     aliases, a Subquery inside a Coalesce) cost 4-6 ms of Python per search to build and
@@ -207,12 +224,17 @@ class _NoShortage(Func):
     """
 
     output_field = BooleanField()
+    taken_template = (
+        "(SELECT {listing}, {start}, {end}, {desks} FROM {table} WHERE {status} = %s"
+        " UNION ALL SELECT {h_listing}, {h_start}, {h_end}, {h_desks} FROM {h_table}"
+        " WHERE {h_status} = %s)"
+    )
     sql_template = (
-        "NOT EXISTS (SELECT 1 FROM {table} pd_b"
-        " WHERE pd_b.{status} = %s AND pd_b.{listing} = {pk}"
+        "NOT EXISTS (SELECT 1 FROM {taken} pd_b"
+        " WHERE pd_b.{listing} = {pk}"
         " AND pd_b.{start} < {term_end} AND pd_b.{end} > %s"
-        " AND (SELECT COALESCE(SUM(pd_u.{desks}), 0) FROM {table} pd_u"
-        " WHERE pd_u.{status} = %s AND pd_u.{listing} = pd_b.{listing}"
+        " AND (SELECT COALESCE(SUM(pd_u.{desks}), 0) FROM {taken} pd_u"
+        " WHERE pd_u.{listing} = pd_b.{listing}"
         " AND pd_u.{start} <= {greatest}(pd_b.{start}, %s)"
         " AND pd_u.{end} > {greatest}(pd_b.{start}, %s))"
         " > {capacity} - %s)"
@@ -226,13 +248,25 @@ class _NoShortage(Func):
         (pk, pk_params), (capacity, capacity_params), (term_end, term_end_params) = (
             compiler.compile(expression) for expression in self.get_source_expressions()
         )
+        fields = ("listing", "status", "start", "end", "desks")
         names = {
-            name: connection.ops.quote_name(Booking._meta.get_field(name).column)
-            for name in ("listing", "status", "start", "end", "desks")
+            name: connection.ops.quote_name(Booking._meta.get_field(name).column) for name in fields
         }
+        # The derived table's columns are named after the booking's; the hold's have the
+        # same names today, but each is read from its own model.
+        hold_names = {
+            f"h_{name}": connection.ops.quote_name(Hold._meta.get_field(name).column)
+            for name in fields
+        }
+        taken = self.taken_template.format(
+            **names,
+            **hold_names,
+            table=connection.ops.quote_name(Booking._meta.db_table),
+            h_table=connection.ops.quote_name(Hold._meta.db_table),
+        )
         sql = self.sql_template.format(
             **names,
-            table=connection.ops.quote_name(Booking._meta.db_table),
+            taken=taken,
             # SQLite's two-argument MAX is its GREATEST.
             greatest="GREATEST" if connection.vendor == "postgresql" else "MAX",
             pk=pk,
@@ -240,13 +274,13 @@ class _NoShortage(Func):
             capacity=capacity,
         )
         move_in = connection.ops.adapt_datefield_value(self.move_in)
-        approved = Booking.Status.APPROVED.value
+        taken_params = (Booking.Status.APPROVED.value, Hold.Status.HELD.value)
         params = (
-            approved,
+            *taken_params,
             *pk_params,
             *term_end_params,
             move_in,
-            approved,
+            *taken_params,
             move_in,
             move_in,
             *capacity_params,
@@ -259,8 +293,8 @@ def listings_with_free_desks(
     queryset: QuerySet[Listing], *, desks: int | None, move_in: datetime.date | None
 ) -> QuerySet[Listing]:
     """Listings with at least ``desks`` desks free on every day from ``move_in`` for the
-    listing's minimum term (capped), counting approved bookings. Adds no query: the check is
-    a correlated subquery (``_NoShortage``).
+    listing's minimum term (capped), counting approved bookings and active holds. Adds no
+    query: the check is a correlated subquery (``_NoShortage``).
     """
     desks = max(desks or 1, 1)
     today = timezone.localdate()
@@ -277,7 +311,7 @@ def bookings_for_user(*, user: User) -> QuerySet[Booking]:
     """A guest's bookings and, for a host, the bookings on their spaces; newest first."""
     return (
         Booking.objects.visible_to(user)
-        .select_related("listing", "listing__city", "listing__host", "guest")
+        .select_related("listing", "listing__city", "listing__host", "guest", "team")
         .order_by("-created_at", "-id")
     )
 
@@ -314,9 +348,11 @@ def booking_for_viewer(*, user: User, pk: int) -> QuerySet[Booking]:
         Booking.objects.visible_to(user)
         .filter(pk=pk)
         .select_related("listing", "listing__city", "listing__host", "guest")
+        .select_related("team", "continues")
         .prefetch_related(
             Prefetch("messages", queryset=Message.objects.select_related("author")),
             Prefetch("events", queryset=BookingEvent.objects.select_related("actor")),
+            Prefetch("changes", queryset=BookingChange.objects.select_related("requested_by")),
         )
     )
 
@@ -342,4 +378,58 @@ def booking_actions(
         actions.add(guest_exit(booking=booking, user=user, today=today))
     except ValidationError:
         pass
+    try:
+        review_check(booking=booking, user=user, today=today)
+    except ValidationError:
+        pass
+    else:
+        actions.add("review")
+    try:
+        change_check(booking=booking, user=user, today=today)
+    except ValidationError:
+        pass
+    else:
+        actions.add("change")
     return actions
+
+
+# --- Reviews -----------------------------------------------------------------------------
+
+REVIEWS_PER_PAGE = 10
+
+
+def listing_reviews(*, listing: Listing, page: str | None) -> Page:
+    """The shown reviews of ``listing``, newest first, page ``page`` (garbage: the first, past
+    the end: the last). One query; none for a listing without reviews:
+    the count is the listing's own ``rating_count`` (kept by bookings.reviews)."""
+    reviews = Review.objects.shown().filter(listing_id=listing.pk).order_by("-created_at", "-id")
+    paginator = Paginator(reviews, REVIEWS_PER_PAGE)
+    paginator.count = listing.rating_count  # Paginator would otherwise ask the database
+    if not listing.rating_count:
+        return paginator.page(1)  # allow_empty_first_page: no query
+    return paginator.get_page((page or "")[:12])
+
+
+def guest_booking_to_review(*, user: User, pk: int, city: str, slug: str) -> QuerySet[Booking]:
+    """``user``'s booking ``pk`` on the listing at /spaces/<city>/<slug>/ (else empty)."""
+    return Booking.objects.filter(
+        pk=pk, guest_id=user.pk, listing__city__slug=city, listing__slug=slug
+    ).select_related("listing", "listing__city")
+
+
+def host_reviews(*, host: User) -> QuerySet[Review]:
+    """Reviews of ``host``'s spaces (hidden ones too: the host sees what was hidden)."""
+    return Review.objects.filter(listing__host=host).select_related(
+        "listing", "listing__city", "guest", "booking"
+    )
+
+
+def pending_changes_for_host(*, host: User) -> QuerySet[BookingChange]:
+    """Desk-change requests on ``host``'s spaces waiting for an answer, soonest first."""
+    return (
+        BookingChange.objects.filter(
+            status=BookingChange.Status.REQUESTED, booking__listing__host=host
+        )
+        .select_related("booking", "booking__listing", "booking__team", "requested_by")
+        .order_by("effective_from", "created_at", "id")
+    )

@@ -22,23 +22,38 @@ from accounts.models import User
 from jobs.services import effect_once
 from listings.models import Listing
 from listings.services import listing_archive, listing_lock
+from listings.signals import desks_freed
+from pivotdesk.pagecache import public_content_changed
+from teams.models import Team
+from teams.selectors import member_role
 
+from .answers import host_answers_refresh_job
 from .emails import BookingEmail, EmailKind, Recipient, booking_emails_enqueue
 from .models import (
     EXPIRE_AFTER,
     INSTANT_BOOK_NOTE,
     Booking,
     BookingEvent,
+    Hold,
     Message,
     add_months,
 )
-from .rules import MAX_LEAD_MONTHS, guest_exit, host_answer_check, move_in_range, notice_end
+from .rules import (
+    MAX_LEAD_MONTHS,
+    MESSAGE_NOT_A_PARTY,  # noqa: F401 (re-exported: part of this module's messages)
+    guest_exit,
+    host_answer_check,
+    move_in_range,
+    notice_end,
+    thread_writer_check,
+)
 from .selectors import (
     approved_bookings_running,
     approved_intervals,
     desks_free,
     peak_desks,
 )
+from .signals import booking_approved, booking_cancelled_before_start
 
 MAX_TERM_MONTHS = 36
 
@@ -78,9 +93,9 @@ BOOKING_ANSWER_TIME_PASSED = (
     "expired. The guest can ask again."
 )
 BOOKING_OWN_LISTING = "You cannot book your own space."
+BOOKING_NOT_IN_TEAM = "You can only book for a team you are a member of."
 BOOKING_OFFICE_WHOLE = "This private office is let whole: ask for all {desks} desks."
 BOOKING_DUPLICATE = "You have already asked for {desks} desk{s} here from {start:%B %-d, %Y}."
-MESSAGE_NOT_A_PARTY = "Only the guest and the host can write in this thread."
 MESSAGE_EMPTY = "Write a message first."
 
 LISTING_NOT_YOURS = "Only the host of this space can archive it."
@@ -128,9 +143,38 @@ def _set_status(
         booking.decided_at = timezone.now()
     booking.full_clean()
     booking.save()
+    if previous == Booking.Status.REQUESTED and status != previous:
+        _hold_settle(booking)
+    if previous == Booking.Status.REQUESTED and status != Booking.Status.CANCELLED:
+        # An answer or an expiry: how fast this host answers may have changed.
+        host_answers_refresh_job.enqueue(host_id=booking.listing.host_id)
     return BookingEvent.objects.create(
         booking=booking, from_status=previous, to_status=status, actor=actor, note=note[:500]
     )
+
+
+# What becomes of a hold kept for a request (a waitlist offer taken up) when it is answered.
+HOLD_AFTER_REQUEST = {
+    Booking.Status.APPROVED: Hold.Status.BOOKED,
+    Booking.Status.DECLINED: Hold.Status.DECLINED,
+    Booking.Status.CANCELLED: Hold.Status.DECLINED,
+    Booking.Status.EXPIRED: Hold.Status.LAPSED,
+}
+
+
+def _hold_settle(booking: Booking) -> None:
+    """A request made from a hold has been answered (or withdrawn, or expired): the hold
+    that kept its desks while the host decided ends. If the desks did not become the
+    booking's, they are free again. Caller holds the listing's lock (every writer of a
+    booking's status does)."""
+    held = Hold.objects.active().filter(booking=booking).first()
+    if held is None:
+        return
+    held.status = HOLD_AFTER_REQUEST[booking.status]
+    held.save(update_fields=["status", "updated_at"])
+    if not booking.is_approved:
+        public_content_changed(instance=booking.listing)
+        desks_freed.send(sender=Hold, listing_id=booking.listing_id)
 
 
 def _lock_listing(listing_id: int) -> Listing:
@@ -182,6 +226,36 @@ def _decline_what_no_longer_fits(
     return declined
 
 
+def booking_terms_check(*, listing: Listing, desks: int, start: datetime.date, months: int) -> None:
+    """Raise ValidationError unless ``desks`` desks from ``start`` for ``months`` months is
+    something ``listing`` lets (whether they are free is not asked here). A request and a
+    place on the waitlist ask the same."""
+    if desks < 1:
+        raise ValidationError(BOOKING_DESKS_TOO_FEW)
+    if listing.is_let_whole and desks != listing.desks:
+        raise ValidationError(BOOKING_OFFICE_WHOLE.format(desks=listing.desks))
+    if months < listing.min_term_months:
+        raise ValidationError(term_too_short_message(listing.min_term_months))
+    if months > MAX_TERM_MONTHS:
+        raise ValidationError(BOOKING_TERM_TOO_LONG)
+    first, last = move_in_range(today=timezone.localdate())
+    if start < first:
+        raise ValidationError(BOOKING_START_IN_PAST)
+    if start > last:
+        raise ValidationError(BOOKING_START_TOO_FAR)
+    if start < listing.available_from:
+        raise ValidationError(BOOKING_START_TOO_EARLY.format(date=listing.available_from))
+    if not listing.instant_book and start <= first:
+        # A host answers by the end of the day before the move-in day: today is too late.
+        raise ValidationError(BOOKING_START_TOO_SOON.format(date=first + datetime.timedelta(1)))
+
+
+def first_start_day(*, listing: Listing, today: datetime.date) -> datetime.date:
+    """The earliest move-in day ``booking_terms_check`` lets on ``today``."""
+    soonest = today if listing.instant_book else today + datetime.timedelta(1)
+    return max(soonest, listing.available_from)
+
+
 @transaction.atomic
 def booking_request(
     *,
@@ -192,6 +266,7 @@ def booking_request(
     months: int,
     message: str = "",
     request_key: str = "",
+    team: Team | None = None,
 ) -> Booking:
     """Request ``desks`` desks from ``start`` for ``months`` months.
 
@@ -226,28 +301,13 @@ def booking_request(
             code="duplicate",
             params={"booking_id": same.pk},
         )
-    if desks < 1:
-        raise ValidationError(BOOKING_DESKS_TOO_FEW)
-    if listing.is_let_whole and desks != listing.desks:
-        raise ValidationError(BOOKING_OFFICE_WHOLE.format(desks=listing.desks))
-    if months < listing.min_term_months:
-        raise ValidationError(term_too_short_message(listing.min_term_months))
-    if months > MAX_TERM_MONTHS:
-        raise ValidationError(BOOKING_TERM_TOO_LONG)
-    first, last = move_in_range(today=timezone.localdate())
-    if start < first:
-        raise ValidationError(BOOKING_START_IN_PAST)
-    if start > last:
-        raise ValidationError(BOOKING_START_TOO_FAR)
-    if start < listing.available_from:
-        raise ValidationError(BOOKING_START_TOO_EARLY.format(date=listing.available_from))
-    if not listing.instant_book and start <= first:
-        # A host answers by the end of the day before the move-in day: today is too late.
-        raise ValidationError(BOOKING_START_TOO_SOON.format(date=first + datetime.timedelta(1)))
+    if team is not None and member_role(team_id=team.pk, user=guest) is None:
+        raise ValidationError(BOOKING_NOT_IN_TEAM)
+    booking_terms_check(listing=listing, desks=desks, start=start, months=months)
     end = add_months(start, months)
     free = desks_free(listing=listing, start=start, months=months)  # under the listing's lock
     if desks > free:
-        raise ValidationError(desks_not_free_message(free))
+        raise ValidationError(desks_not_free_message(free), code="not_free")
 
     booking = Booking(
         listing=listing,
@@ -260,6 +320,7 @@ def booking_request(
         total=listing.price_per_desk * desks * months,
         message=message.strip(),
         request_key=request_key,
+        team=team,
     )
     booking.full_clean()
     booking.save()
@@ -271,6 +332,7 @@ def booking_request(
             booking, status=Booking.Status.APPROVED, actor=None, note=INSTANT_BOOK_NOTE
         )
         emails.append(_email(booking, EmailKind.APPROVED, Recipient.GUEST, event=approved))
+        booking_approved.send(sender=Booking, booking=booking)
         # Requests made before the host turned instant book on may no longer fit.
         declined = _decline_what_no_longer_fits(listing=listing, approved=booking, actor=None)
         emails += [
@@ -300,10 +362,16 @@ def booking_approve(*, booking: Booking, host: User) -> Booking:
         )
     if not listing.is_published:
         raise ValidationError(BOOKING_APPROVE_UNPUBLISHED)
+    # A hold kept for this request counts no more: the approval counts in its place (a
+    # refusal below rolls this back with everything else).
+    Hold.objects.active().filter(booking=booking).update(
+        status=Hold.Status.BOOKED, updated_at=timezone.now()
+    )
     free = desks_free(listing=listing, start=booking.start, months=booking.months)
     if booking.desks > free:
         raise ValidationError(desks_not_free_message(free))
     approved = _set_status(booking, status=Booking.Status.APPROVED, actor=host)
+    booking_approved.send(sender=Booking, booking=booking)
     declined = _decline_what_no_longer_fits(listing=listing, approved=booking, actor=host)
     booking_emails_enqueue(
         [
@@ -338,12 +406,21 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
     booking = _lock_booking(booking)
     today = timezone.localdate()
     if guest_exit(booking=booking, user=by, today=today) == "cancel":
+        was_approved = booking.is_approved  # a request holds no desks
         event = _set_status(booking, status=Booking.Status.CANCELLED, actor=by)
+        if was_approved:
+            booking_cancelled_before_start.send(sender=Booking, booking=booking)
         booking_emails_enqueue(
             [_email(booking, EmailKind.CANCELLED, to, event=event) for to in Recipient]
         )
+        if was_approved:
+            desks_freed.send(sender=Booking, listing_id=booking.listing_id)
         return booking
     new_end = notice_end(booking=booking, today=today)
+    if new_end <= booking.start:
+        # A continuation (a desk change) that has not begun: notice ends the booking it
+        # continues, and the continuation never starts.
+        return _notice_before_continuation(booking=booking, by=by, end=new_end)
     booking.end = new_end
     booking.notice_given_at = timezone.now()
     event = _set_status(
@@ -353,14 +430,28 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
         note=f"30 days' notice given: ends {new_end:%Y-%m-%d}",
     )
     booking_emails_enqueue([_email(booking, EmailKind.NOTICE, to, event=event) for to in Recipient])
+    desks_freed.send(sender=Booking, listing_id=booking.listing_id)
     return booking
+
+
+def _notice_before_continuation(*, booking: Booking, by: User, end: datetime.date) -> Booking:
+    """Notice on ``booking``, a continuation that starts after ``end``: the booking it
+    continues ends on ``end`` instead, and ``booking`` is cancelled. Caller holds the locks
+    (listing, then ``booking``); the predecessor is locked here."""
+    before = Booking.objects.select_for_update().get(pk=booking.continues_id)
+    before.end = end
+    before.notice_given_at = timezone.now()
+    note = f"30 days' notice given: ends {end:%Y-%m-%d}"
+    event = _set_status(before, status=Booking.Status.APPROVED, actor=by, note=note)
+    _set_status(booking, status=Booking.Status.CANCELLED, actor=by, note=note)
+    booking_emails_enqueue([_email(before, EmailKind.NOTICE, to, event=event) for to in Recipient])
+    return before
 
 
 @transaction.atomic
 def message_create(*, booking: Booking, author: User, body: str) -> Message:
     """Add to the thread; the other party gets an email."""
-    if author.pk not in {booking.guest_id, booking.listing.host_id}:
-        raise ValidationError(MESSAGE_NOT_A_PARTY)
+    thread_writer_check(booking=booking, user=author)
     body = (body or "").strip()
     if not body:
         raise ValidationError(MESSAGE_EMPTY)
@@ -368,7 +459,7 @@ def message_create(*, booking: Booking, author: User, body: str) -> Message:
     message.full_clean()
     message.save()
     Booking.objects.filter(pk=booking.pk).update(updated_at=timezone.now())
-    to = Recipient.HOST if author.pk == booking.guest_id else Recipient.GUEST
+    to = Recipient.GUEST if author.pk == booking.listing.host_id else Recipient.HOST
     booking_emails_enqueue([_email(booking, EmailKind.MESSAGE_NEW, to, message=message)])
     return message
 
@@ -475,3 +566,154 @@ def booking_remind_hosts(*, now: datetime.datetime | None = None) -> int:
             key=f"{email.key}:queued", effect=lambda email=email: booking_emails_enqueue([email])
         )
     return queued
+
+
+RELEASE_NOT_APPROVED = "Only an approved booking can be released."
+
+
+@transaction.atomic
+def booking_release(*, booking: Booking, by: User | None, note: str) -> Booking:
+    """End an approved booking early for a reason the platform decided (unpaid rent): it is
+    cancelled, its desks are free again from now, and ``note`` goes into the thread from the
+    host, emailed to the guest. The caller checks who may release and when (payments
+    allows it after rent has been due 7 days). Locks the listing, then the booking."""
+    booking = _lock_booking(booking)
+    if not booking.is_approved:
+        raise ValidationError(RELEASE_NOT_APPROVED)
+    _set_status(booking, status=Booking.Status.CANCELLED, actor=by, note=note)
+    message = Message.objects.create(
+        booking=booking, author_id=booking.listing.host_id, body=note[:5000]
+    )
+    booking_emails_enqueue(
+        [_email(booking, EmailKind.MESSAGE_NEW, Recipient.GUEST, message=message)]
+    )
+    desks_freed.send(sender=Booking, listing_id=booking.listing_id)
+    return booking
+
+
+# --- Holds: desks set aside for one guest (a waitlist offer) -------------------------------
+
+HOLD_NOT_YOURS = "This offer is for someone else."
+HOLD_NOT_HELD = "This offer has been {status}: the desks are no longer held for you."
+HOLD_EXPIRED = "This offer lapsed at {at:%B %-d, %Y, %-I:%M %p}: the desks went back to the line."
+HOLD_NOT_DUE = "This hold has not lapsed yet."
+
+
+def _lock_hold(hold: Hold) -> Hold:
+    """Lock the listing, then the hold, and return the hold fresh. Inside transaction.atomic."""
+    listing = _lock_listing(hold.listing_id)
+    locked = Hold.objects.select_for_update().get(pk=hold.pk)
+    locked.listing = listing
+    return locked
+
+
+def hold_check(*, hold: Hold, guest: User, now: datetime.datetime) -> None:
+    """Raise ValidationError unless ``guest`` may take up ``hold`` at ``now``: it is theirs,
+    still held, and has not lapsed (the clock starts when they are told)."""
+    if hold.guest_id != guest.pk:
+        raise ValidationError(HOLD_NOT_YOURS, code="not_yours")
+    if not hold.is_held:
+        raise ValidationError(
+            HOLD_NOT_HELD.format(status=hold.get_status_display().lower()), code="gone"
+        )
+    if hold.expires_at is not None and now >= hold.expires_at:
+        raise ValidationError(
+            HOLD_EXPIRED.format(at=timezone.localtime(hold.expires_at)), code="gone"
+        )
+
+
+@transaction.atomic
+def hold_create(
+    *, listing: Listing, guest: User, desks: int, start: datetime.date, months: int
+) -> Hold:
+    """Hold ``desks`` desks of ``listing`` for ``guest`` from ``start`` for ``months`` months.
+
+    Locks the listing row and counts free desks under the lock, with the same count a
+    request is checked against (``desks_free``, which counts holds): ValidationError when
+    they are not free. The hold counts against capacity until it is taken up, declined or
+    lapses; its lapse time is set once the guest has been told (``hold_clock_start``).
+    """
+    listing = _lock_listing(listing.pk)
+    free = desks_free(listing=listing, start=start, months=months)
+    if desks > free:
+        raise ValidationError(desks_not_free_message(free), code="not_free")
+    hold = Hold(
+        listing=listing,
+        guest=guest,
+        desks=desks,
+        start=start,
+        months=months,
+        end=add_months(start, months),
+    )
+    hold.full_clean()
+    hold.save()
+    public_content_changed(instance=listing)  # its free desks, on its page and in search
+    return hold
+
+
+def hold_clock_start(*, hold: Hold, expires_at: datetime.datetime) -> bool:
+    """Set when ``hold`` lapses, once (a repeated call changes nothing); return whether it
+    was set now. Called when the guest has been told, not when the hold was made."""
+    return bool(
+        Hold.objects.filter(pk=hold.pk, status=Hold.Status.HELD, expires_at__isnull=True).update(
+            expires_at=expires_at, updated_at=timezone.now()
+        )
+    )
+
+
+@transaction.atomic
+def hold_book(*, hold: Hold, guest: User, message: str = "") -> Booking:
+    """Turn ``hold`` into a request (an approved booking on an instant-book listing) through
+    ``booking_request``, in one transaction under the listing's lock, so no one else can take
+    the desks in between. A request keeps the hold until the host answers it: approved, the
+    booking counts in its place; declined, withdrawn or expired, the desks are free again.
+    ValidationError (nothing changed) when ``hold_check`` or the request refuses."""
+    hold = _lock_hold(hold)
+    hold_check(hold=hold, guest=guest, now=timezone.now())
+    # Not counted while the request is counted against it...
+    hold.status = Hold.Status.BOOKED
+    hold.full_clean()
+    hold.save()
+    booking = booking_request(
+        guest=guest,
+        listing=hold.listing,
+        desks=hold.desks,
+        start=hold.start,
+        months=hold.months,
+        message=message,
+    )
+    hold.booking = booking
+    if booking.is_pending:
+        # ...then kept for the request until the host answers it (``_hold_settle``), so
+        # the desks are not offered to the next guest in line meanwhile.
+        hold.status = Hold.Status.HELD
+    hold.save(update_fields=["booking", "status", "updated_at"])
+    return booking
+
+
+@transaction.atomic
+def hold_release(
+    *, hold: Hold, status: str, guest: User | None = None, now: datetime.datetime | None = None
+) -> Hold:
+    """End ``hold`` without a booking: ``Hold.Status.DECLINED`` by its ``guest``, or
+    ``Hold.Status.LAPSED`` once its time is up. Locks the listing, then the hold; its desks
+    are free again (``desks_freed`` is sent). ValidationError when not allowed."""
+    hold = _lock_hold(hold)
+    now = now or timezone.now()
+    if status == Hold.Status.DECLINED:
+        hold_check(hold=hold, guest=guest, now=now)
+    elif status == Hold.Status.LAPSED:
+        if not hold.is_held:
+            raise ValidationError(
+                HOLD_NOT_HELD.format(status=hold.get_status_display().lower()), code="gone"
+            )
+        if hold.expires_at is None or now < hold.expires_at:
+            raise ValidationError(HOLD_NOT_DUE)
+    else:
+        raise ValueError(f"hold_release cannot set {status!r}")
+    hold.status = status
+    hold.full_clean()
+    hold.save()
+    public_content_changed(instance=hold.listing)
+    desks_freed.send(sender=Hold, listing_id=hold.listing_id)
+    return hold

@@ -128,3 +128,15 @@ def test_seed_demo_gives_a_few_listings_tour_hours_once():
     before = TourHours.objects.count()
     call_command("seed_demo")
     assert TourHours.objects.count() == before
+
+
+def test_seed_demo_puts_the_demo_guest_in_a_waitlist_once():
+    from waitlist.models import WaitlistEntry
+    from waitlist.selectors import waitlist_place
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    [entry] = WaitlistEntry.objects.all()
+    assert entry.guest.email == "guest@pivotdesk.test"
+    assert entry.listing.host.email == "host@pivotdesk.test"
+    assert entry.status == WaitlistEntry.Status.WAITING and waitlist_place(entry=entry) == 1

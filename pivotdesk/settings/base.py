@@ -40,10 +40,13 @@ INSTALLED_APPS = [
     "django_filters",
     "accounts",
     "listings",
+    "teams",  # team accounts: bookings builds on them
     "bookings",
+    "waitlist",  # waitlists on full listings, offers of freed desks (held under the lock)
+    "payments",  # rent, deposits, receipts, host ledgers (Stripe): builds on bookings
     "pages",  # terms, privacy, contact, policies: edited in /admin/
     "demo",  # seed_demo: builds on listings and bookings
-    "pivotdesk",  # cache-invalidation signals, golive
+    "pivotdesk",  # golive, template tags
 ]
 
 MIDDLEWARE = [
@@ -430,3 +433,48 @@ HOST_PERMISSIONS += [
     *(f"tours.{a}_tourdayoff" for a in ("view", "add", "change", "delete")),
     "tours.view_tour",
 ]
+
+# --- Deciding on a space: extras, reviews, answer times (docs/DECIDING.md) --------------
+# Hosts keep their listings' monthly extras inline in /host/ (never another host's).
+HOST_PERMISSIONS += [
+    "listings.view_listingextra",
+    "listings.add_listingextra",
+    "listings.change_listingextra",
+    "listings.delete_listingextra",
+]
+# Hosts read the reviews of their spaces and reply once (never delete one).
+HOST_PERMISSIONS += ["bookings.view_review", "bookings.change_review"]
+# Cached pages read these too: the search's minimum rating, a listing's page of reviews.
+PAGE_CACHE_PAGES["listings:search"] = (*PAGE_CACHE_PAGES["listings:search"], "min_rating")
+PAGE_CACHE_PAGES["listings:detail"] = (*PAGE_CACHE_PAGES["listings:detail"], "reviews")
+
+# --- Team accounts (teams app) ---------------------------------------------------------------
+# How long a team invite link works, in seconds, from when its email is made.
+TEAM_INVITE_MAX_AGE = env.int("TEAM_INVITE_MAX_AGE", default=7 * 24 * 60 * 60)
+# Hosts answer desk-change requests in /host/.
+HOST_PERMISSIONS += ["bookings.view_bookingchange", "bookings.change_bookingchange"]
+
+# --- Saved searches and alerts (alerts app; docs/ALERTS.md) ------------------------------
+INSTALLED_APPS += ["alerts"]
+# How long an alert email's unsubscribe link works (seconds); an older one says to log in.
+ALERTS_UNSUBSCRIBE_MAX_AGE = env.int("ALERTS_UNSUBSCRIBE_MAX_AGE", default=180 * 24 * 3600)
+
+# --- Host calendar feeds (calendars app; docs/ALERTS.md) -----------------------------------
+INSTALLED_APPS += ["calendars"]
+# How long a feed stays in the cache at most (s); any change to it retires it sooner.
+CALENDAR_FEED_CACHE_SECONDS = env.int("CALENDAR_FEED_CACHE_SECONDS", default=3600)
+
+# --- Waitlist (docs/WAITLIST.md) ---------------------------------------------------------
+# Hosts see the lines on their own spaces in /host/, read-only.
+HOST_PERMISSIONS += ["waitlist.view_waitlistentry"]
+
+# --- Payments: rent and deposits through Stripe (docs/OPERATIONS.md "Payments") -----------
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# localstripe's address in tests and `make run`; unset: Stripe itself.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_TIMEOUT_S = env.float("STRIPE_TIMEOUT_S", default=10)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+PLATFORM_FEE_PERCENT = env.int("PLATFORM_FEE_PERCENT", default=10)
+HOST_PERMISSIONS += ["payments.view_charge"]  # their own charges and monthly statement

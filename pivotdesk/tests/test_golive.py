@@ -41,6 +41,8 @@ BUCKET = "pivotdesk-media-golive"
 S3_BACKEND = "storages.backends.s3.S3Storage"
 ROW = re.compile(r"^(?P<check>\S.*?)\s{2,}(?P<status>ok|WARNING|BLOCKER)\s+(?P<detail>.*)$")
 ALL_CHECKS = {
+    "Stripe keys",
+    "Stripe webhook",
     "CDN",
     "trusted proxies",
     "worker",
@@ -113,6 +115,9 @@ def smtp():
 # --- in-process: one setting changed from a ready configuration -------------------------
 
 
+LIVE_STRIPE_KEYS = ("sk_live_golive", "pk_live_golive")
+
+
 @pytest.fixture
 def ready(db, settings, s3, smtp, monkeypatch):
     settings.DEBUG = False
@@ -131,6 +136,9 @@ def ready(db, settings, s3, smtp, monkeypatch):
     settings.SENTRY_DSN = "https://public@o1.ingest.sentry.io/1"
     settings.SENTRY_RELEASE = "4f9c2a1"
     settings.BASIC_AUTH = ""
+    settings.STRIPE_SECRET_KEY, settings.STRIPE_PUBLISHABLE_KEY = LIVE_STRIPE_KEYS
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_golive"
+    settings.STRIPE_API_BASE = ""
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     worker_took_a_job_just_now()
     return settings
@@ -309,6 +317,10 @@ IN_PROCESS_BLOCKERS = {
     "email-from-localhost": (_set(DEFAULT_FROM_EMAIL="webmaster@localhost"), "email"),
     "email-from-nobody": (_set(DEFAULT_FROM_EMAIL="PivotDesk"), "email"),
     "sentry-off": (_set(SENTRY_DSN=""), "Sentry"),
+    "stripe-keys-missing": (_set(STRIPE_SECRET_KEY=""), "Stripe keys"),
+    "stripe-test-keys": (_set(STRIPE_SECRET_KEY="sk_test_golive"), "Stripe keys"),
+    "stripe-fake-server": (_set(STRIPE_API_BASE="http://127.0.0.1:8420"), "Stripe keys"),
+    "stripe-webhook-secret-unset": (_set(STRIPE_WEBHOOK_SECRET=""), "Stripe webhook"),
     "sentry-dsn-invalid": (_set(SENTRY_DSN="not-a-dsn"), "Sentry"),
     "one-worker": (_env(WEB_CONCURRENCY="1"), "workers"),
     # gunicorn.conf.py reads WEB_CONCURRENCY too, and cannot load: gunicorn would not start.
@@ -366,6 +378,9 @@ def process_runs(services, s3, smtp, empty_database, django_db_setup, django_db_
         TRUSTED_PROXY_IPS="10.0.0.0/8",
         EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
         DEFAULT_FROM_EMAIL="PivotDesk <hello@pivotdesk.example.com>",
+        STRIPE_SECRET_KEY=LIVE_STRIPE_KEYS[0],
+        STRIPE_PUBLISHABLE_KEY=LIVE_STRIPE_KEYS[1],
+        STRIPE_WEBHOOK_SECRET="whsec_golive",
         **s3,
     )
     dead = f"postgres://pivotdesk@127.0.0.1:{closed_port()}/pivotdesk"

@@ -13,11 +13,14 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from accounts.services import host_enable
+from alerts.services import demo_saved_search
 from bookings import services as booking_services
 from bookings.emails import booking_emails_muted
 from bookings.models import Booking
 from demo import data
 from demo.photos import office_jpeg
+from demo.teams import seed_demo_team
+from demo.waitlist import seed_waitlist
 from listings.models import Amenity, City, Listing, Neighborhood, Photo
 from listings.services import PHOTO_FILE_FIELDS, listing_create, photo_copy, photo_create
 from pivotdesk.pagecache import content_version_bump
@@ -49,6 +52,10 @@ class Command(BaseCommand):
         created = self._demo_listings(rng, cities, amenities, hosts)
         self._demo_bookings(guest, hosts)
         self._demo_tour_hours(hosts)
+        demo_saved_search(guest=guest)
+        self.stdout.write(seed_demo_team(guest=guest, host=hosts[0]))
+        if said := seed_waitlist(guest=guest, hosts=hosts):
+            self.stdout.write(f"  {said}")
         added = self._bulk_listings(listings, cities, amenities, hosts) if listings else 0
         if added:
             # bulk_create sends no signals: make cached pages and cards stale ourselves.

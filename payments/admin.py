@@ -1,0 +1,163 @@
+"""Payments in both admins: operators see every charge, deposit, customer and webhook event
+(read-only: money moves through services); a host sees their own charges and the monthly
+statement with its CSV export at /host/payments/charge/statement/."""
+
+import csv
+import datetime
+
+from django.contrib import admin
+from django.http import Http404, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+
+from accounts.admin_site import host_site
+from accounts.models import User
+
+from .models import Charge, Customer, DepositSettlement, WebhookEvent
+from .rules import cents_to_text
+from .selectors import Statement, host_statement
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def statement_month(raw: str | None) -> datetime.date:
+    """``?month=YYYY-MM``; anything else is this month."""
+    try:
+        return datetime.date.fromisoformat(f"{raw}-01")
+    except (TypeError, ValueError):
+        return timezone.localdate().replace(day=1)
+
+
+def statement_csv(statement: Statement, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(["date", "invoice", "booking", "space", "period", "rent", "fee", "deposit"])
+    for charge in statement.charges:
+        writer.writerow(
+            [
+                timezone.localtime(charge.paid_at).date().isoformat(),
+                charge.number,
+                charge.booking_id,
+                charge.booking.listing.title,
+                f"{charge.period_start.isoformat()}/{charge.period_end.isoformat()}",
+                f"{charge.rent_cents / 100:.2f}",
+                f"{charge.fee_cents / 100:.2f}",
+                f"{charge.deposit_cents / 100:.2f}",
+            ]
+        )
+    for label, cents in (
+        ("rent collected", statement.rent_cents),
+        ("platform fee", -statement.fee_cents),
+        ("deposits held", statement.deposits_held_cents),
+        ("deposits refunded", statement.deposits_refunded_cents),
+        ("deposits kept", statement.deposits_kept_cents),
+        ("net owed", statement.net_cents),
+    ):
+        writer.writerow(["total", label, "", "", "", f"{cents / 100:.2f}", "", ""])
+    return response
+
+
+class ChargeAdminBase(ReadOnlyAdmin):
+    list_display = ["number", "booking", "period_start", "amount", "status", "paid_at"]
+    list_filter = ["status"]
+    statement_for_all = True
+
+    @admin.display(description="Amount")
+    def amount(self, obj):
+        return cents_to_text(obj.amount_cents)
+
+    def get_urls(self):
+        return [
+            path(
+                "statement/",
+                self.admin_site.admin_view(self.statement_view),
+                name="payments_charge_statement",
+            ),
+            *super().get_urls(),
+        ]
+
+    def statement_view(self, request):
+        month = statement_month(request.GET.get("month"))
+        host = request.user
+        if self.statement_for_all:  # operators: every host's, or one host's with ?host=<id>
+            raw = request.GET.get("host", "")
+            host = None
+            if raw:
+                if raw.isdigit() and len(raw) < 12:
+                    host = User.objects.filter(pk=int(raw)).first()
+                if host is None:
+                    raise Http404("No such host.")
+        statement = host_statement(host=host, month=month)
+        if request.GET.get("format") == "csv":
+            return statement_csv(statement, f"pivotdesk-statement-{month:%Y-%m}.csv")
+        previous = (month - datetime.timedelta(days=1)).replace(day=1)
+        following = (month + datetime.timedelta(days=32)).replace(day=1)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Statement for {month:%B %Y}" + (f": {host}" if host else ""),
+            "statement": statement,
+            "month": month,
+            "previous": f"{previous:%Y-%m}",
+            "following": f"{following:%Y-%m}",
+            "rows": [
+                ("Rent collected", cents_to_text(statement.rent_cents)),
+                ("Platform fee", cents_to_text(-statement.fee_cents)),
+                (
+                    "Deposits held (collected this month)",
+                    cents_to_text(statement.deposits_held_cents),
+                ),
+                ("Deposits refunded", cents_to_text(statement.deposits_refunded_cents)),
+                ("Deposits kept by you", cents_to_text(statement.deposits_kept_cents)),
+                ("Net owed to you", cents_to_text(statement.net_cents)),
+            ],
+            "charges": [
+                (c, cents_to_text(c.rent_cents), cents_to_text(c.fee_cents))
+                for c in statement.charges
+            ],
+        }
+        return TemplateResponse(request, "payments/admin/statement.html", context)
+
+
+@admin.register(Charge)
+class ChargeAdmin(ChargeAdminBase):
+    list_display = [*ChargeAdminBase.list_display, "attempts", "last_error"]
+    search_fields = ["booking__guest__email", "payment_intent_id"]
+
+
+class HostChargeAdmin(ChargeAdminBase):
+    statement_for_all = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(booking__listing__host=request.user)
+
+
+host_site.register(Charge, HostChargeAdmin)
+
+
+@admin.register(DepositSettlement)
+class DepositSettlementAdmin(ReadOnlyAdmin):
+    list_display = ["booking", "held_cents", "kept_cents", "status", "refunded_at"]
+    list_filter = ["status"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(ReadOnlyAdmin):
+    list_display = ["user", "stripe_id", "card_label", "card_saved_at"]
+    search_fields = ["user__email", "stripe_id"]
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ["stripe_id", "type", "created", "received_at", "outcome"]
+    search_fields = ["stripe_id"]

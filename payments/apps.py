@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class PaymentsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "payments"
+    verbose_name = "Payments"
+
+    def ready(self):
+        from bookings.signals import booking_approved, booking_cancelled_before_start
+
+        from .services import charge_first_on_approval, refund_on_cancel_before_start
+
+        booking_approved.connect(charge_first_on_approval, dispatch_uid="payments-first-charge")
+        booking_cancelled_before_start.connect(
+            refund_on_cancel_before_start, dispatch_uid="payments-cancel-refund"
+        )

@@ -1,0 +1,97 @@
+"""Payment emails, sent by the worker once each: a receipt per paid charge, "payment due"
+to the guest (with the link to update the card) and to the host, a deposit statement."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from jobs.services import email_send_once
+from pivotdesk.emails import header_text
+
+from .models import Charge, DepositSettlement
+from .rules import cents_to_text
+
+KINDS = ("receipt", "due_guest", "due_host", "deposit")
+
+
+@dataclass(frozen=True)
+class PaymentEmail:
+    kind: str
+    charge_id: int | None = None
+    settlement_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        """Once per cause: a charge's receipt, its first failure, a deposit's settlement."""
+        cause = f"charge:{self.charge_id}" if self.charge_id else f"deposit:{self.settlement_id}"
+        return f"payments:{cause}:{self.kind}"
+
+
+def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
+    if email.kind == "deposit":
+        settlement = (
+            DepositSettlement.objects.select_related("booking__guest", "booking__listing")
+            .filter(pk=email.settlement_id)
+            .first()
+        )
+        if settlement is None:
+            return None
+        booking = settlement.booking
+        context = {"settlement": settlement, "booking": booking}
+        to, subject = booking.guest, f"Your deposit for booking #{booking.pk}"
+        context["refund"] = cents_to_text(settlement.refund_cents)
+        context["kept"] = cents_to_text(settlement.kept_cents)
+    else:
+        charge = (
+            Charge.objects.select_related(
+                "booking__guest", "booking__listing__host", "booking__listing__city"
+            )
+            .filter(pk=email.charge_id)
+            .first()
+        )
+        if charge is None:
+            return None
+        booking = charge.booking
+        context = {
+            "charge": charge,
+            "booking": booking,
+            "amount": cents_to_text(charge.amount_cents),
+            "rent": cents_to_text(charge.rent_cents),
+            "deposit": cents_to_text(charge.deposit_cents),
+            "invoice_url": settings.SITE_URL + charge.get_absolute_url(),
+            "card_url": settings.SITE_URL + reverse("payments:card") + f"?booking={booking.pk}",
+        }
+        title = header_text(booking.listing.title)
+        if email.kind == "receipt":
+            to, subject = booking.guest, f"Receipt {charge.number}: {title}"
+        elif email.kind == "due_guest":
+            to, subject = booking.guest, f"Payment due: update your card for {title}"
+        else:
+            to = booking.listing.host
+            subject = f"Payment due on booking #{booking.pk} at {title}"
+    context["url"] = settings.SITE_URL + booking.get_absolute_url()
+    body = render_to_string(f"payments/email/{email.kind}.txt", context)
+    return EmailMessage(subject=header_text(subject), body=body, to=[to.email])
+
+
+@task
+def payment_email_send(*, kind: str, charge_id: int | None = None, settlement_id=None) -> bool:
+    """The job: send one payment email unless it went already."""
+    email = PaymentEmail(kind=kind, charge_id=charge_id, settlement_id=settlement_id)
+    message = payment_email_render(email)
+    if message is None:
+        return False
+    return email_send_once(key=email.key, message=message)
+
+
+def payment_emails_enqueue(emails: Sequence[PaymentEmail]) -> None:
+    """Queue one job per email inside the caller's transaction."""
+    for email in emails:
+        payment_email_send.enqueue(
+            kind=email.kind, charge_id=email.charge_id, settlement_id=email.settlement_id
+        )

@@ -1,0 +1,191 @@
+"""Money owed and paid for bookings: integer cents (USD) everywhere, never floats."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from bookings.models import Booking
+
+# Failed charges are tried again this many days after the first failure, then left due.
+RETRY_DAYS = (1, 3, 5)
+# A host may release a booking whose rent has been due this long.
+RELEASE_AFTER = datetime.timedelta(days=7)
+# The deposit goes back this many days after the end unless the host settled it sooner;
+# always inside the 7 days guests are promised.
+DEPOSIT_REFUND_AFTER_DAYS = 5
+
+
+class Customer(models.Model):
+    """A guest's Stripe customer and the card on file (what the guest may see of it)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stripe_customer"
+    )
+    stripe_id = models.CharField(max_length=255, unique=True)
+    payment_method_id = models.CharField(max_length=255, blank=True)
+    card_brand = models.CharField(max_length=32, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    card_exp = models.CharField(max_length=7, blank=True, help_text="MM/YYYY")
+    card_saved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.stripe_id} ({self.user})"
+
+    @property
+    def has_card(self) -> bool:
+        return bool(self.payment_method_id)
+
+    @property
+    def card_label(self) -> str:
+        if not self.has_card:
+            return ""
+        return f"{self.card_brand.title() or 'Card'} ending {self.card_last4}"
+
+
+class ChargeQuerySet(models.QuerySet):
+    def paid(self):
+        return self.filter(status=Charge.Status.PAID)
+
+    def unpaid(self):
+        return self.filter(status__in=[Charge.Status.PENDING, Charge.Status.DUE])
+
+    def for_host(self, host):
+        return self.filter(booking__listing__host=host)
+
+
+class Charge(models.Model):
+    """One booking-month's rent (the first also carries the deposit): at most one row per
+    (booking, period), written before Stripe is called, so a charge is never made twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"  # written, Stripe not yet answered yes or no
+        PAID = "paid", "Paid"
+        DUE = "due", "Payment due"  # declined or Stripe unreachable; retried
+        VOID = "void", "Void"  # the booking was released before it was paid
+        REFUNDED = "refunded", "Refunded"  # cancelled before the start: all paid back
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="charges")
+    period_start = models.DateField()
+    period_end = models.DateField(help_text="First day after the period.")
+    desks = models.PositiveIntegerField()
+    rent_cents = models.PositiveIntegerField()
+    deposit_cents = models.PositiveIntegerField(default=0)
+    fee_cents = models.PositiveIntegerField(help_text="The platform's fee on the rent.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    first_failed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    refund_id = models.CharField(max_length=255, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ChargeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["booking_id", "period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "period_start"], name="charge_once"),
+            models.CheckConstraint(
+                condition=Q(period_start__lt=F("period_end")), name="charge_period_forward"
+            ),
+            models.CheckConstraint(
+                condition=Q(rent_cents__gt=0) | Q(deposit_cents__gt=0),
+                name="charge_not_empty",
+            ),
+            models.CheckConstraint(
+                condition=Q(fee_cents__lte=F("rent_cents")), name="charge_fee_within_rent"
+            ),
+            models.UniqueConstraint(
+                fields=["payment_intent_id"],
+                condition=~Q(payment_intent_id=""),
+                name="charge_payment_intent_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="charge_due")]
+
+    def __str__(self):
+        return f"{self.number}: booking #{self.booking_id}, {self.period_start}"
+
+    def get_absolute_url(self):
+        return reverse("payments:invoice", kwargs={"pk": self.pk})
+
+    @property
+    def number(self) -> str:
+        """The invoice number the guest and host read: stable, one per charge."""
+        return f"PD-{self.pk:06d}"
+
+    @property
+    def amount_cents(self) -> int:
+        return self.rent_cents + self.deposit_cents
+
+    @property
+    def idempotency_key(self) -> str:
+        """Stripe's idempotency key: per (booking, period) and per attempt, so a rerun of
+        an attempt that may have reached Stripe gets Stripe's first answer back, and a
+        retry after a decline is a new attempt."""
+        return f"rent-{self.booking_id}-{self.period_start:%Y-%m-%d}-{self.attempts + 1}"
+
+
+class DepositSettlement(models.Model):
+    """What happened to a booking's deposit after the end: refunded, or part kept by the
+    host with a reason the guest sees."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Refund pending"
+        REFUNDED = "refunded", "Refunded"
+
+    booking = models.OneToOneField(
+        Booking, on_delete=models.PROTECT, related_name="deposit_settlement"
+    )
+    held_cents = models.PositiveIntegerField()
+    kept_cents = models.PositiveIntegerField(default=0)
+    reason = models.TextField(blank=True, max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    refund_id = models.CharField(max_length=255, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kept_cents__lte=F("held_cents")), name="deposit_kept_within_held"
+            ),
+            models.CheckConstraint(
+                condition=Q(kept_cents=0) | ~Q(reason=""), name="deposit_kept_has_reason"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Deposit of booking #{self.booking_id}: {self.get_status_display()}"
+
+    @property
+    def refund_cents(self) -> int:
+        return self.held_cents - self.kept_cents
+
+
+class WebhookEvent(models.Model):
+    """A Stripe event applied once: its id is stored with the outcome."""
+
+    stripe_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    created = models.DateTimeField(help_text="When Stripe made the event.")
+    received_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self):
+        return f"{self.type} {self.stripe_id}"

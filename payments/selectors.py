@@ -1,0 +1,116 @@
+"""Reads for payments: a booking's money, a guest's card, a host's ledger."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.models import User
+from bookings.models import Booking
+
+from .models import Charge, Customer, DepositSettlement
+
+
+def card_on_file(*, user: User) -> Customer | None:
+    customer = Customer.objects.filter(user=user).first()
+    return customer if customer is not None and customer.has_card else None
+
+
+def booking_charges(*, booking: Booking) -> QuerySet[Charge]:
+    return Charge.objects.filter(booking=booking).order_by("period_start")
+
+
+def booking_payment_state(*, booking: Booking) -> str:
+    """What the booking page says: "due", "refunded" (the deposit, or everything after a
+    cancellation, went back), "paid", or "" (nothing charged yet)."""
+    charges = list(booking_charges(booking=booking).values_list("status", flat=True))
+    if Charge.Status.DUE in charges:
+        return "due"
+    if (
+        Charge.Status.REFUNDED in charges
+        or DepositSettlement.objects.filter(
+            booking=booking, status=DepositSettlement.Status.REFUNDED
+        ).exists()
+    ):
+        return "refunded"
+    if charges and all(s in (Charge.Status.PAID, Charge.Status.VOID) for s in charges):
+        return "paid"
+    return ""
+
+
+def charge_visible(*, user: User, pk: int) -> Charge | None:
+    """A charge its guest, its host or an operator may see, or None."""
+    charges = Charge.objects.select_related(
+        "booking__listing__city", "booking__listing__host", "booking__guest"
+    )
+    if not user.is_superuser:
+        charges = charges.filter(Q(booking__guest=user) | Q(booking__listing__host=user))
+    return charges.filter(pk=pk).first()
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A host's month: charges paid in it, deposits refunded in it, and what they are owed."""
+
+    month: datetime.date
+    charges: list[Charge]
+    settlements: list[DepositSettlement]
+    rent_cents: int
+    fee_cents: int
+    deposits_held_cents: int
+    deposits_refunded_cents: int
+    deposits_kept_cents: int
+
+    @property
+    def net_cents(self) -> int:
+        """Owed to the host: rent less the platform's fee, plus deposits kept."""
+        return self.rent_cents - self.fee_cents + self.deposits_kept_cents
+
+
+def _month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    first = month.replace(day=1)
+    following = (first + datetime.timedelta(days=32)).replace(day=1)
+    tz = timezone.get_current_timezone()
+    return (
+        datetime.datetime.combine(first, datetime.time.min, tzinfo=tz),
+        datetime.datetime.combine(following, datetime.time.min, tzinfo=tz),
+    )
+
+
+def host_statement(*, host: User | None, month: datetime.date) -> Statement:
+    """One month (America/Denver) of ``host``'s money; ``host`` None: every host's."""
+    start, end = _month_bounds(month)
+    charges = Charge.objects.paid().filter(paid_at__gte=start, paid_at__lt=end)
+    settlements = DepositSettlement.objects.filter(
+        status=DepositSettlement.Status.REFUNDED, refunded_at__gte=start, refunded_at__lt=end
+    )
+    if host is not None:
+        charges = charges.for_host(host)
+        settlements = settlements.filter(booking__listing__host=host)
+    charges = charges.select_related("booking__listing", "booking__guest").order_by("paid_at")
+    settlements = settlements.select_related("booking__listing").order_by("refunded_at")
+    totals = charges.aggregate(
+        rent=Sum("rent_cents", default=0),
+        fee=Sum("fee_cents", default=0),
+        deposit=Sum("deposit_cents", default=0),
+    )
+    back = settlements.aggregate(
+        refunded=Sum("held_cents", default=0) - Sum("kept_cents", default=0),
+        kept=Sum("kept_cents", default=0),
+    )
+    return Statement(
+        month=start.date(),
+        charges=list(charges),
+        settlements=list(settlements),
+        rent_cents=totals["rent"],
+        fee_cents=totals["fee"],
+        deposits_held_cents=totals["deposit"],
+        deposits_refunded_cents=back["refunded"] or 0,
+        deposits_kept_cents=back["kept"],
+    )
+
+
+def deposit_paid_charge_for(*, booking: Booking) -> Charge | None:
+    """The paid charge that carried ``booking``'s deposit, if any."""
+    return Charge.objects.paid().filter(booking=booking, deposit_cents__gt=0).order_by("pk").first()

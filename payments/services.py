@@ -1,0 +1,604 @@
+"""Writes for payments: cards on file, rent and deposits charged once, refunds, webhooks.
+
+Exactly once per booking-month (docs/decisions/0062):
+1. the Charge row for (booking, period) is committed before Stripe is called (a unique
+   constraint makes a second row impossible);
+2. an attempt locks that row (``SELECT ... FOR UPDATE SKIP LOCKED``) for the whole Stripe
+   call, so a concurrent run skips it;
+3. before creating a PaymentIntent the attempt asks Stripe for one already made for this
+   row (its metadata names the row): a process killed after Stripe answered but before our
+   commit left a paid PaymentIntent behind, and the rerun records it instead of charging
+   again. Stripe's idempotency key (per booking, period and attempt) covers the same window
+   on Stripe's side.
+
+Stripe is never called inside a user's request that writes bookings: approval only enqueues
+a job (``charge_first_on_approval``), the worker charges after the approval commits. Lock
+order: the charge row only; bookings' own services take their listing, then booking locks.
+"""
+
+import datetime
+import logging
+
+import stripe
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from bookings.models import Booking
+from bookings.services import booking_release
+
+from .emails import PaymentEmail, payment_emails_enqueue
+from .models import (
+    DEPOSIT_REFUND_AFTER_DAYS,
+    RELEASE_AFTER,
+    RETRY_DAYS,
+    Charge,
+    Customer,
+    DepositSettlement,
+    WebhookEvent,
+)
+from .rules import cents_to_text, fee_cents, monthly_rent_cents, period_rent_cents, term_periods
+from .selectors import deposit_paid_charge_for
+from .stripe_api import configured, stripe_client
+
+logger = logging.getLogger(__name__)
+
+CARD_NOT_YOURS = "That card setup does not belong to your account."
+CARD_NOT_SAVED = "Your card was not saved: {error}"
+NO_CARD = "No card on file."
+RELEASE_NOT_HOST = "Only the host of this space can release the booking."
+RELEASE_TOO_SOON = "A booking can be released once its rent has been due for 7 days."
+RELEASE_NOTE = "Released by the host: rent was unpaid for 7 days. The desks are free again."
+DEPOSIT_NOT_HOST = "Only the host of this space can settle the deposit."
+DEPOSIT_NOT_ENDED = "The deposit is settled after the booking ends."
+DEPOSIT_ALREADY = "This deposit has already been settled."
+DEPOSIT_NONE = "This booking has no deposit paid."
+DEPOSIT_KEEP_TOO_MUCH = "You can keep at most the deposit held ({held})."
+DEPOSIT_REASON_NEEDED = "Write the reason for keeping part of the deposit: the guest sees it."
+STRIPE_UNREACHABLE = "Payments are not reachable right now; try again in a minute."
+RECONCILE_WINDOW = datetime.timedelta(minutes=10)
+
+
+# --- Cards ---------------------------------------------------------------------------------
+
+
+def customer_for(*, user: User) -> Customer:
+    """The guest's Stripe customer, made at Stripe the first time (outside any lock)."""
+    existing = Customer.objects.filter(user=user).first()
+    if existing is not None:
+        return existing
+    made = stripe_client().v1.customers.create(
+        params={"email": user.email, "metadata": {"user_id": str(user.pk)}},
+        options={"idempotency_key": f"customer-{user.pk}"},
+    )
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(user=user, stripe_id=made.id)
+    except IntegrityError:  # a second tab made it at the same moment
+        return Customer.objects.get(user=user)
+
+
+def card_setup_start(*, user: User) -> str:
+    """Start saving a card: a SetupIntent for off-session use; returns its client secret for
+    Stripe.js (Elements). Raises ValidationError when Stripe cannot be reached."""
+    try:
+        customer = customer_for(user=user)
+        intent = stripe_client().v1.setup_intents.create(
+            params={"customer": customer.stripe_id, "usage": "off_session"}
+        )
+    except stripe.StripeError as exc:
+        logger.warning("SetupIntent for user %s failed: %s", user.pk, exc)
+        raise ValidationError(STRIPE_UNREACHABLE) from exc
+    return intent.client_secret
+
+
+def card_setup_finish(*, user: User, setup_intent_id: str) -> Customer:
+    """Record the card a SetupIntent saved (asked of Stripe, never taken from the browser),
+    make it the customer's default, and try again any rent of this guest that is due."""
+    customer = Customer.objects.filter(user=user).first()
+    if customer is None or not setup_intent_id.startswith("seti_"):
+        raise ValidationError(CARD_NOT_YOURS)
+    client = stripe_client()
+    try:
+        intent = client.v1.setup_intents.retrieve(setup_intent_id)
+        if intent.customer != customer.stripe_id:
+            raise ValidationError(CARD_NOT_YOURS)
+        if intent.status != "succeeded" or not intent.payment_method:
+            raise ValidationError(CARD_NOT_SAVED.format(error=intent.status))
+        method = client.v1.payment_methods.retrieve(intent.payment_method)
+    except stripe.InvalidRequestError as exc:
+        raise ValidationError(CARD_NOT_YOURS) from exc
+    except stripe.StripeError as exc:
+        raise ValidationError(STRIPE_UNREACHABLE) from exc
+    card = method.to_dict().get("card") or {}
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer.payment_method_id = method.id
+        customer.card_brand = str(card.get("brand") or "")[:32]
+        customer.card_last4 = str(card.get("last4") or "")[:4]
+        month, year = card.get("exp_month"), card.get("exp_year")
+        customer.card_exp = f"{int(month):02d}/{year}" if month and year else ""
+        customer.card_saved_at = timezone.now()
+        customer.full_clean()
+        customer.save()
+        due = list(
+            Charge.objects.filter(booking__guest=user, status=Charge.Status.DUE).values_list(
+                "pk", flat=True
+            )
+        )
+        if due:
+            from .tasks import payments_charge_attempt
+
+            for pk in due:
+                transaction.on_commit(lambda pk=pk: payments_charge_attempt.enqueue(charge_id=pk))
+    return customer
+
+
+# --- Charges -------------------------------------------------------------------------------
+
+
+def charge_first_on_approval(sender, *, booking: Booking, **kwargs) -> None:
+    """``bookings.signals.booking_approved`` receiver: inside the approving transaction,
+    enqueue the job that charges the first month and the deposit. The job row commits or
+    rolls back with the approval; Stripe is called by the worker, after the commit. Nothing
+    happens while Stripe is not configured (no keys)."""
+    if not configured():
+        return  # payments are off without keys (golive blocks that in production)
+    from .tasks import payments_booking_collect
+
+    payments_booking_collect.enqueue(booking_id=booking.pk)
+
+
+@transaction.atomic
+def charges_schedule(*, booking: Booking, today: datetime.date) -> list[Charge]:
+    """Write the Charge rows now owed by an approved booking and return the new ones: the
+    first period at approval (with the deposit), each later one from its anniversary on,
+    never a period at or after the end. Safe to run any number of times, concurrently."""
+    if booking.status != Booking.Status.APPROVED:
+        return []
+    made = []
+    percent = settings.PLATFORM_FEE_PERCENT
+    written = set(Charge.objects.filter(booking=booking).values_list("period_start", flat=True))
+    for index, (start, end) in enumerate(term_periods(booking=booking)):
+        if index > 0 and start > today:
+            break
+        if start in written:
+            continue
+        rent = period_rent_cents(booking=booking, start=start, end=end)
+        deposit = (
+            monthly_rent_cents(booking=booking) * booking.listing.deposit_months
+            if index == 0
+            else 0
+        )
+        charge = Charge(
+            booking=booking,
+            period_start=start,
+            period_end=end,
+            desks=booking.desks,
+            rent_cents=rent,
+            deposit_cents=deposit,
+            fee_cents=fee_cents(rent_cents=rent, percent=percent),
+        )
+        try:
+            with transaction.atomic():
+                # The unique constraint is checked by the database, race-free.
+                charge.full_clean(validate_unique=False, validate_constraints=False)
+                charge.save()
+        except IntegrityError:
+            continue  # a concurrent run wrote this booking-month's row first
+        made.append(charge)
+    return made
+
+
+def _find_paid_intent(client, *, charge: Charge, customer: Customer):
+    """A PaymentIntent Stripe already charged for ``charge`` (an attempt that died before
+    recording it), or None. Looks at the customer's recent charges for our metadata."""
+    since = int((charge.created_at - RECONCILE_WINDOW).timestamp())
+    charges = client.v1.charges.list(
+        params={"customer": customer.stripe_id, "created": {"gt": since}, "limit": 100}
+    )
+    for made in (c.to_dict() for c in charges.data):
+        if made.get("status") != "succeeded" or not made.get("payment_intent"):
+            continue
+        intent = client.v1.payment_intents.retrieve(made["payment_intent"])
+        if (intent.to_dict().get("metadata") or {}).get("charge_id") == str(charge.pk):
+            return intent
+    return None
+
+
+def charge_intent_params(*, charge: Charge, customer: Customer) -> dict:
+    """The PaymentIntent for ``charge``: off-session on the card on file, confirmed at once,
+    its metadata naming the row so a lost answer can be found again."""
+    return {
+        "amount": charge.amount_cents,
+        "currency": "usd",
+        "customer": customer.stripe_id,
+        "payment_method": customer.payment_method_id,
+        "confirm": True,
+        "off_session": True,
+        "metadata": {
+            "charge_id": str(charge.pk),
+            "booking_id": str(charge.booking_id),
+            "period": charge.period_start.isoformat(),
+        },
+    }
+
+
+def _record_paid(charge: Charge, *, intent_id: str, now: datetime.datetime) -> None:
+    charge.status = Charge.Status.PAID
+    charge.payment_intent_id = intent_id
+    charge.paid_at = now
+    charge.next_attempt_at = None
+    charge.last_error = ""
+    charge.save()
+    payment_emails_enqueue([PaymentEmail(kind="receipt", charge_id=charge.pk)])
+
+
+def _record_failure(charge: Charge, *, error: str, now: datetime.datetime) -> None:
+    first = charge.first_failed_at is None
+    charge.status = Charge.Status.DUE
+    charge.first_failed_at = charge.first_failed_at or now
+    charge.last_error = error[:500]
+    retries_done = charge.attempts - 1  # the first attempt is not a retry
+    if retries_done < len(RETRY_DAYS):
+        charge.next_attempt_at = charge.first_failed_at + datetime.timedelta(
+            days=RETRY_DAYS[retries_done]
+        )
+    else:
+        charge.next_attempt_at = None  # no more automatic tries: a new card retries it
+    charge.save()
+    if first:
+        payment_emails_enqueue(
+            [
+                PaymentEmail(kind="due_guest", charge_id=charge.pk),
+                PaymentEmail(kind="due_host", charge_id=charge.pk),
+            ]
+        )
+
+
+def charge_attempt(*, charge_id: int, now: datetime.datetime | None = None) -> Charge | None:
+    """Try to collect one pending or due charge; return it, or None when another run holds
+    it (or it is settled). Never raises for a decline or an unreachable Stripe: the charge
+    is left due with its next try scheduled (days 1, 3 and 5 after the first failure)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        charge = (
+            Charge.objects.select_for_update(skip_locked=True)
+            .filter(pk=charge_id, status__in=[Charge.Status.PENDING, Charge.Status.DUE])
+            .first()
+        )
+        if charge is None:
+            return None
+        customer = Customer.objects.filter(user_id=charge.booking.guest_id).first()
+        charge.attempts += 1
+        if customer is None or not customer.has_card:
+            _record_failure(charge, error=NO_CARD, now=now)
+            return charge
+        client = stripe_client()
+        try:
+            intent = _find_paid_intent(client, charge=charge, customer=customer)
+            if intent is None:
+                intent = client.v1.payment_intents.create(
+                    params=charge_intent_params(charge=charge, customer=customer),
+                    options={"idempotency_key": charge.idempotency_key},
+                )
+        except stripe.CardError as exc:
+            _record_failure(charge, error=exc.user_message or str(exc), now=now)
+            return charge
+        except stripe.StripeError as exc:
+            logger.warning("Charge %s: Stripe did not answer: %s", charge.pk, exc)
+            _record_failure(charge, error=f"Payment service unavailable: {exc}", now=now)
+            return charge
+        if intent.status == "succeeded":
+            _record_paid(charge, intent_id=intent.id, now=now)
+        else:
+            _record_failure(charge, error=f"Payment {intent.status}", now=now)
+        return charge
+
+
+def charges_collect(*, booking_id: int | None = None) -> list[Charge]:
+    """Try every charge that is owed now (new, or due with its retry day come), of one
+    booking or of all approved ones; return those attempted."""
+    now = timezone.now()
+    owed = Charge.objects.filter(booking__status=Booking.Status.APPROVED).filter(
+        Q(status=Charge.Status.PENDING) | Q(status=Charge.Status.DUE, next_attempt_at__lte=now)
+    )
+    if booking_id is not None:
+        owed = owed.filter(booking_id=booking_id)
+    attempted = []
+    for pk in owed.order_by("pk").values_list("pk", flat=True):
+        charge = charge_attempt(charge_id=pk, now=now)
+        if charge is not None:
+            attempted.append(charge)
+    return attempted
+
+
+def booking_collect(*, booking_id: int, today: datetime.date | None = None) -> list[Charge]:
+    """Write what one booking owes up to ``today`` and try to collect it (the job enqueued
+    at approval)."""
+    booking = Booking.objects.select_related("listing").filter(pk=booking_id).first()
+    if booking is None:
+        return []
+    charges_schedule(booking=booking, today=today or timezone.localdate())
+    return charges_collect(booking_id=booking_id)
+
+
+def charge_rent(*, today: datetime.date | None = None) -> int:
+    """The daily run: every approved booking's months owed by ``today`` are written and
+    charged, due charges retried on their day, ended bookings' deposits refunded. Returns
+    how many charges were attempted. Idempotent and safe to run concurrently."""
+    if not configured():
+        return 0
+    today = today or timezone.localdate()
+    # A booking that ended more than a month ago has had every row written already.
+    recent = (
+        Booking.objects.approved()
+        .select_related("listing")
+        .filter(end__gt=today - datetime.timedelta(days=31))
+        .order_by("pk")
+    )
+    for booking in recent:
+        charges_schedule(booking=booking, today=today)
+    attempted = len(charges_collect())
+    deposits_refund_due(today=today)
+    return attempted
+
+
+# --- Cancelled before the start: everything paid goes back ----------------------------------
+
+
+def refund_on_cancel_before_start(sender, *, booking: Booking, **kwargs) -> None:
+    """``bookings.signals.booking_cancelled_before_start`` receiver: unpaid charges become
+    void and a job refunds the paid ones (rent and deposit), after the cancel commits."""
+    Charge.objects.filter(booking=booking).unpaid().update(
+        status=Charge.Status.VOID, next_attempt_at=None, updated_at=timezone.now()
+    )
+    if Charge.objects.filter(booking=booking).paid().exists():
+        from .tasks import payments_booking_refund
+
+        payments_booking_refund.enqueue(booking_id=booking.pk)
+
+
+def booking_refund(*, booking_id: int) -> list[Charge]:
+    """Refund in full each paid charge of a booking cancelled before its start, once: the
+    row is locked for the call, a refund already made for it (metadata) is found before a
+    new one is asked for. Raises on a Stripe error (the job is retried)."""
+    refunded = []
+    paid = Charge.objects.paid().filter(
+        booking_id=booking_id, booking__status=Booking.Status.CANCELLED
+    )
+    for pk in paid.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            charge = (
+                Charge.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=Charge.Status.PAID)
+                .first()
+            )
+            if charge is None:
+                continue
+            client = stripe_client()
+            existing = client.v1.refunds.list(params={"payment_intent": charge.payment_intent_id})
+            refund = next(
+                (
+                    r
+                    for r in existing.data
+                    if (r.to_dict().get("metadata") or {}).get("charge_id") == str(charge.pk)
+                ),
+                None,
+            ) or client.v1.refunds.create(
+                params={
+                    "payment_intent": charge.payment_intent_id,
+                    "metadata": {"charge_id": str(charge.pk)},
+                },
+                options={"idempotency_key": f"charge-refund-{charge.pk}"},
+            )
+            charge.status = Charge.Status.REFUNDED
+            charge.refund_id = refund.id
+            charge.refunded_at = timezone.now()
+            charge.save()
+            refunded.append(charge)
+    return refunded
+
+
+# --- Release after unpaid rent --------------------------------------------------------------
+
+
+def release_allowed(*, booking: Booking, now: datetime.datetime | None = None) -> bool:
+    """Whether the host may release ``booking``: approved, with a charge due 7 days."""
+    now = now or timezone.now()
+    return (
+        booking.status == Booking.Status.APPROVED
+        and Charge.objects.filter(
+            booking=booking, status=Charge.Status.DUE, first_failed_at__lte=now - RELEASE_AFTER
+        ).exists()
+    )
+
+
+@transaction.atomic
+def booking_release_unpaid(*, booking: Booking, host: User) -> Booking:
+    """The host releases a booking whose rent went unpaid 7 days: the desks free up, the
+    guest is told (bookings.services.booking_release), its unpaid charges are voided."""
+    if host.pk != booking.listing.host_id:
+        raise ValidationError(RELEASE_NOT_HOST)
+    if not release_allowed(booking=booking):
+        raise ValidationError(RELEASE_TOO_SOON)
+    released = booking_release(booking=booking, by=host, note=RELEASE_NOTE)
+    Charge.objects.filter(booking=booking).unpaid().update(
+        status=Charge.Status.VOID, next_attempt_at=None, updated_at=timezone.now()
+    )
+    return released
+
+
+# --- Deposits --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def deposit_settle(
+    *,
+    booking: Booking,
+    host: User | None,
+    keep_cents: int = 0,
+    reason: str = "",
+    today: datetime.date | None = None,
+) -> DepositSettlement:
+    """Decide the deposit after the end: the host keeps ``keep_cents`` (with a reason the
+    guest sees) and the rest goes back; ``host`` None is the automatic full refund. The
+    settlement row commits first; the refund is made by a job (``deposit_refund``)."""
+    if host is not None and host.pk != booking.listing.host_id:
+        raise ValidationError(DEPOSIT_NOT_HOST)
+    # A released booking (cancelled after payments) is over too; a running one is not.
+    if booking.status == Booking.Status.APPROVED and booking.end > (today or timezone.localdate()):
+        raise ValidationError(DEPOSIT_NOT_ENDED)
+    paid = deposit_paid_charge_for(booking=booking)
+    if paid is None:
+        raise ValidationError(DEPOSIT_NONE)
+    if DepositSettlement.objects.filter(booking=booking).exists():
+        raise ValidationError(DEPOSIT_ALREADY)
+    if keep_cents < 0 or keep_cents > paid.deposit_cents:
+        raise ValidationError(DEPOSIT_KEEP_TOO_MUCH.format(held=cents_to_text(paid.deposit_cents)))
+    reason = reason.strip()
+    if keep_cents and not reason:
+        raise ValidationError(DEPOSIT_REASON_NEEDED)
+    settlement = DepositSettlement(
+        booking=booking, held_cents=paid.deposit_cents, kept_cents=keep_cents, reason=reason
+    )
+    settlement.full_clean()
+    settlement.save()
+    from .tasks import payments_deposit_refund
+
+    transaction.on_commit(lambda: payments_deposit_refund.enqueue(settlement_id=settlement.pk))
+    return settlement
+
+
+def deposit_refund(*, settlement_id: int) -> DepositSettlement | None:
+    """Send a settlement's refund to Stripe once: the row is locked for the call, a refund
+    already made for it (metadata) is found before a new one is asked for, and Stripe's
+    idempotency key is per settlement. Raises on a Stripe error (the job is retried)."""
+    with transaction.atomic():
+        settlement = (
+            DepositSettlement.objects.select_for_update(skip_locked=True)
+            .filter(pk=settlement_id, status=DepositSettlement.Status.PENDING)
+            .first()
+        )
+        if settlement is None:
+            return None
+        now = timezone.now()
+        if settlement.refund_cents == 0:
+            settlement.status = DepositSettlement.Status.REFUNDED
+            settlement.refunded_at = now
+            settlement.save()
+            return settlement
+        paid = deposit_paid_charge_for(booking=settlement.booking)
+        client = stripe_client()
+        existing = client.v1.refunds.list(params={"payment_intent": paid.payment_intent_id})
+        refund = next(
+            (
+                r
+                for r in existing.data
+                if (r.to_dict().get("metadata") or {}).get("settlement_id") == str(settlement.pk)
+            ),
+            None,
+        )
+        if refund is None:
+            refund = client.v1.refunds.create(
+                params={
+                    "payment_intent": paid.payment_intent_id,
+                    "amount": settlement.refund_cents,
+                    "metadata": {"settlement_id": str(settlement.pk)},
+                },
+                options={"idempotency_key": f"deposit-{settlement.pk}"},
+            )
+        settlement.status = DepositSettlement.Status.REFUNDED
+        settlement.refund_id = refund.id
+        settlement.refunded_at = now
+        settlement.save()
+        payment_emails_enqueue([PaymentEmail(kind="deposit", settlement_id=settlement.pk)])
+        return settlement
+
+
+def deposits_refund_due(*, today: datetime.date) -> int:
+    """Deposits of bookings that ended (or were released) ``DEPOSIT_REFUND_AFTER_DAYS`` ago
+    and that the host has not settled go back whole; returns how many were settled."""
+    cutoff = today - datetime.timedelta(days=DEPOSIT_REFUND_AFTER_DAYS)
+    released_by = datetime.datetime.combine(
+        cutoff, datetime.time.max, tzinfo=timezone.get_current_timezone()
+    )
+    ended = (
+        Booking.objects.filter(
+            deposit_settlement__isnull=True,
+            charges__status=Charge.Status.PAID,
+            charges__deposit_cents__gt=0,
+        )
+        .filter(
+            Q(status=Booking.Status.APPROVED, end__lte=cutoff)
+            | Q(
+                status=Booking.Status.CANCELLED,
+                events__to_status=Booking.Status.CANCELLED,
+                events__at__lte=released_by,
+            )
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    settled = 0
+    for booking in ended:
+        try:
+            deposit_settle(booking=booking, host=None, today=today)
+        except ValidationError:
+            continue  # settled by the host meanwhile
+        settled += 1
+    pending = DepositSettlement.objects.filter(status=DepositSettlement.Status.PENDING)
+    for pk in pending.values_list("pk", flat=True):
+        try:
+            deposit_refund(settlement_id=pk)
+        except stripe.StripeError as exc:
+            logger.warning("Deposit refund %s failed, tried again tomorrow: %s", pk, exc)
+    return settled
+
+
+# --- Webhooks --------------------------------------------------------------------------------
+
+
+def webhook_apply(*, event: stripe.Event) -> str:
+    """Apply a verified Stripe event once (its id is stored); return what it did.
+
+    Events may come late, twice or out of order: a PaymentIntent that succeeded marks its
+    charge paid whatever came before; a failure never undoes a payment.
+    """
+    with transaction.atomic():
+        record, made = WebhookEvent.objects.get_or_create(
+            stripe_id=event.id,
+            defaults={
+                "type": event.type[:100],
+                "created": datetime.datetime.fromtimestamp(event.created, tz=datetime.UTC),
+            },
+        )
+        if not made:
+            return "already applied"
+        outcome = _webhook_outcome(event)
+        record.outcome = outcome[:200]
+        record.save(update_fields=["outcome"])
+    return outcome
+
+
+def _webhook_outcome(event: stripe.Event) -> str:
+    if not event.type.startswith("payment_intent."):
+        return "ignored"
+    intent = event.data.object.to_dict()
+    charge_id = (intent.get("metadata") or {}).get("charge_id", "")
+    if not str(charge_id).isdigit():
+        return "not ours"
+    charge = Charge.objects.select_for_update().filter(pk=int(charge_id)).first()
+    if charge is None or intent.get("amount") != charge.amount_cents:
+        return "no matching charge"
+    if event.type == "payment_intent.succeeded":
+        if charge.status == Charge.Status.PAID:
+            return "already paid"
+        if charge.status == Charge.Status.VOID:
+            return "void charge paid: refund by hand"
+        _record_paid(charge, intent_id=intent["id"], now=timezone.now())
+        return "paid"
+    return "noted"

@@ -1,0 +1,38 @@
+"""Payments' jobs: the first charge after an approval, retries after a new card, deposit
+refunds, and the daily rent run (enqueued by the clock; also `manage.py charge_rent`)."""
+
+from crontask import cron
+from django.tasks import task
+
+from .services import booking_collect, booking_refund, charge_attempt, charge_rent, deposit_refund
+
+
+@task
+def payments_booking_collect(*, booking_id: int) -> int:
+    """After an approval commits: charge the first month and the deposit."""
+    return len(booking_collect(booking_id=booking_id))
+
+
+@task
+def payments_charge_attempt(*, charge_id: int) -> bool:
+    """Try one due charge again (the guest saved a new card)."""
+    return charge_attempt(charge_id=charge_id) is not None
+
+
+@task
+def payments_booking_refund(*, booking_id: int) -> int:
+    """A booking cancelled before its start: refund what was paid."""
+    return len(booking_refund(booking_id=booking_id))
+
+
+@task
+def payments_deposit_refund(*, settlement_id: int) -> bool:
+    """Refund a settled deposit (a Stripe error raises: the job is retried)."""
+    return deposit_refund(settlement_id=settlement_id) is not None
+
+
+@cron("30 8 * * *")
+@task
+def payments_charge_rent() -> int:
+    """Daily: rent on each term's monthly anniversary, retries on days 1, 3, 5, deposits."""
+    return charge_rent()

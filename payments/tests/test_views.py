@@ -1,0 +1,199 @@
+"""The pages: saving a card, invoices, the host's release and deposit forms, statements."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from payments.models import Charge, Customer, DepositSettlement
+from payments.services import booking_collect
+
+from .helpers import running_booking, save_card
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def paid(localstripe):
+    """A booking that started 40 days ago ($700 a month, one month's deposit), its first
+    month and deposit paid."""
+    booking = running_booking(started_days_ago=40, months=1)
+    save_card(localstripe, booking.guest)
+    booking_collect(booking_id=booking.pk, today=booking.start)
+    return Charge.objects.get(booking=booking)
+
+
+def test_card_page_loads_stripe_js_from_the_configured_stripe(client, localstripe):
+    guest = UserFactory()
+    client.force_login(guest)
+    response = client.get(reverse("payments:card"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'src="{localstripe.base}/js.stripe.com/v3/"' in body
+    assert 'data-client-secret="seti_' in body
+    policy = response.headers["Content-Security-Policy"]
+    assert f"script-src 'self' {localstripe.base}" in policy
+    assert localstripe.base in policy.split("connect-src")[1].split(";")[0]
+
+
+def test_saving_a_card_records_it_from_stripe_not_the_browser(client, localstripe):
+    guest = UserFactory()
+    client.force_login(guest)
+    page = client.get(reverse("payments:card")).content.decode()
+    secret = page.split('data-client-secret="')[1].split('"')[0]
+    intent = localstripe.confirm_setup(secret)
+    response = client.post(reverse("payments:card"), {"setup_intent": intent["id"]})
+    assert response.status_code == 302
+    customer = Customer.objects.get(user=guest)
+    assert (customer.card_last4, customer.card_label) == ("4242", "Visa ending 4242")
+
+
+@pytest.mark.parametrize("forged", ["", "seti_nope", "x" * 5000, "pi_123", "seti_%00"])
+def test_a_forged_setup_intent_is_a_message_not_a_500(client, localstripe, forged):
+    guest = UserFactory()
+    client.force_login(guest)
+    client.get(reverse("payments:card"))
+    response = client.post(reverse("payments:card"), {"setup_intent": forged})
+    assert response.status_code == 200
+    assert b"does not belong to your account" in response.content
+    assert not Customer.objects.get(user=guest).has_card
+
+
+def test_another_guests_setup_intent_is_refused(client, localstripe):
+    other, guest = UserFactory(), UserFactory()
+    client.force_login(other)
+    page = client.get(reverse("payments:card")).content.decode()
+    secret = page.split('data-client-secret="')[1].split('"')[0]
+    intent = localstripe.confirm_setup(secret)
+    client.force_login(guest)
+    client.get(reverse("payments:card"))
+    response = client.post(reverse("payments:card"), {"setup_intent": intent["id"]})
+    assert b"does not belong to your account" in response.content
+    assert not Customer.objects.get(user=guest).has_card
+
+
+def test_the_card_page_without_stripe_says_so(client, localstripe, settings):
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    client.force_login(UserFactory())
+    response = client.get(reverse("payments:card"))
+    assert response.status_code == 200
+    assert b"not reachable" in response.content
+
+
+def test_the_guest_reads_a_printable_invoice(client, paid):
+    client.force_login(paid.booking.guest)
+    response = client.get(paid.get_absolute_url())
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert f"Invoice {paid.number}" in body
+    assert "$700.00" in body and "$1,400.00" in body
+    assert f"{paid.period_start:%B} {paid.period_start.day}, {paid.period_start.year}" in body
+
+
+def test_someone_elses_invoice_is_404(client, paid):
+    client.force_login(UserFactory())
+    assert client.get(paid.get_absolute_url()).status_code == 404
+    for pk in ("999999999", "99999999999999999999"):
+        assert client.get(f"/payments/invoices/{pk}/").status_code == 404
+
+
+def test_the_booking_page_shows_paid_and_the_host_sees_the_card_on_file(client, paid):
+    booking = paid.booking
+    client.force_login(booking.guest)
+    body = client.get(booking.get_absolute_url()).content.decode()
+    assert "status-pay-paid" in body and paid.number in body
+    client.force_login(booking.listing.host)
+    body = client.get(booking.get_absolute_url()).content.decode()
+    assert "Card on file: Visa ending 4242" in body
+
+
+def test_host_settles_the_deposit_with_a_reason_the_guest_sees(client, paid, run_jobs):
+    booking = paid.booking
+    url = reverse("payments:deposit", args=[booking.pk])
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
+    client.force_login(booking.listing.host)
+    response = client.post(url, {"keep": "800", "reason": ""})
+    assert response.status_code == 200 and b"at most the deposit held" in response.content
+    response = client.post(url, {"keep": "50", "reason": ""})
+    assert b"the guest sees it" in response.content
+    response = client.post(url, {"keep": "50.00", "reason": "Coffee machine descaling"})
+    assert response.status_code == 302
+    run_jobs()
+    settlement = DepositSettlement.objects.get(booking=booking)
+    assert (settlement.kept_cents, settlement.status) == (5000, "refunded")
+    client.force_login(booking.guest)
+    body = client.get(booking.get_absolute_url()).content.decode()
+    assert "Coffee machine descaling" in body and "$650.00 back to the guest" in body
+
+
+def test_release_is_for_the_host_after_7_days_only(client, paid):
+    booking = paid.booking
+    url = reverse("payments:release", args=[booking.pk])
+    client.force_login(booking.guest)
+    assert client.post(url).status_code == 404
+    client.force_login(booking.listing.host)
+    response = client.post(url, follow=True)
+    assert b"due for 7 days" in response.content
+    booking.refresh_from_db()
+    assert booking.is_approved
+
+
+def test_host_statement_and_csv(client, paid):
+    host = paid.booking.listing.host
+    client.force_login(host)
+    month = timezone.localtime(paid.paid_at).strftime("%Y-%m")
+    url = reverse("host:payments_charge_statement")
+    response = client.get(url, {"month": month})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Rent collected</th><td>$700.00" in body
+    assert "Platform fee</th><td>-$70.00" in body
+    assert "Net owed to you</th><td>$630.00" in body
+    rows = list(
+        csv.reader(io.StringIO(client.get(url, {"month": month, "format": "csv"}).content.decode()))
+    )
+    assert rows[1][1] == paid.number and rows[1][5:] == ["700.00", "70.00", "700.00"]
+    assert ["total", "net owed", "", "", "", "630.00", "", ""] in rows
+    # Another host's statement is empty; garbage months fall back to this one.
+    client.force_login(UserFactory(is_host=True, is_staff=True))
+    other = client.get(url, {"month": month}).content.decode()
+    assert "Nothing was paid this month" in other
+    assert client.get(url, {"month": "x" * 500}).status_code == 200
+
+
+def test_operators_see_every_charge_in_admin(client, paid):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert paid.number in client.get("/admin/payments/charge/").content.decode()
+    statement = client.get("/admin/payments/charge/statement/")
+    assert statement.status_code == 200 and b"$700.00" in statement.content
+    host = paid.booking.listing.host
+    one = client.get("/admin/payments/charge/statement/", {"host": host.pk})
+    assert str(host).encode() in one.content and b"$700.00" in one.content
+    for forged in ("99999", "x", "9" * 40):
+        assert client.get("/admin/payments/charge/statement/", {"host": forged}).status_code == 404
+    for page in ("depositsettlement", "customer", "webhookevent"):
+        assert client.get(f"/admin/payments/{page}/").status_code == 200
+
+
+def test_future_month_param_is_fine(client, paid):
+    client.force_login(paid.booking.listing.host)
+    url = reverse("host:payments_charge_statement")
+    nxt = (datetime.date.today() + datetime.timedelta(days=400)).strftime("%Y-%m")
+    assert client.get(url, {"month": nxt}).status_code == 200
+
+
+def test_the_request_form_names_the_card_rent_goes_to(client, localstripe):
+    from listings.tests.factories import ListingFactory
+
+    listing = ListingFactory()
+    guest = UserFactory()
+    client.force_login(guest)
+    url = listing.get_absolute_url() + "book/"
+    assert b"add a card</a>" in client.get(url).content
+    save_card(localstripe, guest)
+    assert b"your Visa ending 4242 once the host approves" in client.get(url).content

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("card/", views.card, name="card"),
+    path("invoices/<int:pk>/", views.invoice, name="invoice"),
+    path("bookings/<int:pk>/release/", views.release, name="release"),
+    path("bookings/<int:pk>/deposit/", views.deposit, name="deposit"),
+    path("stripe/webhook/", views.stripe_webhook, name="stripe-webhook"),
+]

@@ -1,0 +1,170 @@
+"""Payments pages: save a card, an invoice, the host's release and deposit forms, and the
+Stripe webhook."""
+
+import logging
+from urllib.parse import urlsplit
+
+import stripe
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csp import csp_override
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from bookings.models import Booking
+
+from .forms import DepositForm
+from .rules import cents_to_text
+from .selectors import card_on_file, charge_visible, deposit_paid_charge_for
+from .services import (
+    booking_release_unpaid,
+    card_setup_finish,
+    card_setup_start,
+    deposit_settle,
+    webhook_apply,
+)
+from .stripe_api import stripe_js_url
+
+logger = logging.getLogger(__name__)
+WEBHOOK_MAX_BYTES = 256 * 1024
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _card_csp() -> dict:
+    """The site's policy plus Stripe.js, its API and its frames (or localstripe's)."""
+    js = _origin(stripe_js_url())
+    api = (
+        _origin(settings.STRIPE_API_BASE) if settings.STRIPE_API_BASE else "https://api.stripe.com"
+    )
+    extra = {
+        "script-src": [js],
+        "connect-src": [api],
+        "frame-src": [js, "https://hooks.stripe.com"],
+    }
+    policy = {k: list(v) for k, v in settings.SECURE_CSP.items()}
+    for directive, origins in extra.items():
+        policy[directive] = [*policy.get(directive, []), *origins]
+    return policy
+
+
+def _booking_of(user, raw) -> Booking | None:
+    if not str(raw or "").isdigit() or len(str(raw)) > 12:
+        return None
+    return Booking.objects.filter(pk=int(raw), guest=user).first()
+
+
+@login_required
+def card(request):
+    """Save a card for off-session rent (Stripe Elements and a SetupIntent)."""
+    booking = _booking_of(request.user, request.POST.get("booking") or request.GET.get("booking"))
+    error = ""
+    if request.method == "POST":
+        try:
+            card_setup_finish(
+                user=request.user, setup_intent_id=str(request.POST.get("setup_intent", ""))[:255]
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, "Your card is saved.")
+            return redirect(booking or "bookings:list")
+    try:
+        client_secret = card_setup_start(user=request.user)
+    except ValidationError as exc:
+        client_secret, error = "", " ".join(exc.messages)
+    context = {
+        "booking": booking,
+        "client_secret": client_secret,
+        "card": card_on_file(user=request.user),
+        "error": error,
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        "stripe_js": stripe_js_url(),
+    }
+    response = csp_override(_card_csp())(render)(request, "payments/card_form.html", context)
+    return response
+
+
+@login_required
+def invoice(request, pk):
+    """A printable invoice for one charge: its guest, its host or an operator."""
+    charge = charge_visible(user=request.user, pk=pk)
+    if charge is None:
+        raise Http404("No such invoice.")
+    context = {
+        "charge": charge,
+        "rent": cents_to_text(charge.rent_cents),
+        "deposit": cents_to_text(charge.deposit_cents),
+        "total": cents_to_text(charge.amount_cents),
+    }
+    return render(request, "payments/invoice_detail.html", context)
+
+
+@login_required
+@require_POST
+def release(request, pk):
+    booking = get_object_or_404(Booking, pk=pk, listing__host=request.user)
+    try:
+        booking_release_unpaid(booking=booking, host=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Booking released: the desks are free again.")
+    return redirect(booking)
+
+
+@login_required
+def deposit(request, pk):
+    """The host settles the deposit after the end: refund it all, or keep part with a reason."""
+    booking = get_object_or_404(
+        Booking.objects.select_related("listing"), pk=pk, listing__host=request.user
+    )
+    paid = deposit_paid_charge_for(booking=booking)
+    if paid is None:
+        raise Http404("This booking has no deposit.")
+    form = DepositForm(request.POST or None, held_cents=paid.deposit_cents)
+    if form.is_valid():
+        try:
+            deposit_settle(
+                booking=booking,
+                host=request.user,
+                keep_cents=form.cleaned_data["keep_cents"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Deposit settled: the refund is on its way to the guest.")
+            return redirect(booking)
+    context = {"form": form, "booking": booking, "held": cents_to_text(paid.deposit_cents)}
+    return render(request, "payments/deposit_form.html", context)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Stripe's events: verified with the endpoint's secret, each applied once. Anything
+    unsigned, forged, replayed (outside Stripe's 5-minute tolerance) or malformed: 400."""
+    if len(request.body) > WEBHOOK_MAX_BYTES or not settings.STRIPE_WEBHOOK_SECRET:
+        return HttpResponseBadRequest("Rejected.")
+    try:
+        event = stripe.Webhook.construct_event(
+            request.body,
+            request.headers.get("Stripe-Signature", ""),
+            settings.STRIPE_WEBHOOK_SECRET,
+        )
+    except (ValueError, stripe.SignatureVerificationError):
+        return HttpResponseBadRequest("Rejected.")
+    try:
+        outcome = webhook_apply(event=event)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        logger.warning("Malformed Stripe event %s", getattr(event, "id", "?"))
+        return HttpResponseBadRequest("Malformed event.")
+    return HttpResponse(outcome, content_type="text/plain")

@@ -1,0 +1,75 @@
+"""Money in a real browser, against localstripe and its Stripe.js mock: a guest saves a
+card, the host approves, the guest reads the receipt, the host reads the statement."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from payments.tests.conftest import localstripe, localstripe_server  # noqa: F401
+
+from .conftest import GUEST_EMAIL, HOST_EMAIL, PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _log_in(page, email, url="/accounts/login/"):
+    page.goto(url)
+    page.get_by_label(re.compile("Email", re.I)).fill(email)
+    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("Log in", re.I)).click()
+
+
+def test_card_approval_receipt_and_statement(
+    new_context,
+    site_data,
+    localstripe,  # noqa: F811
+    run_jobs,
+    shot,
+    page_problems,  # noqa: F811
+):
+    from accounts.services import host_enable
+    from accounts.tests.factories import UserFactory
+    from bookings.tests.factories import BookingFactory
+
+    listing = site_data["listing"]
+    listing.deposit_months = 1  # set up as the host would in /host/
+    listing.save(update_fields=["deposit_months"])
+    guest = UserFactory(email=GUEST_EMAIL, name="Sam Okafor")
+    booking = BookingFactory(listing=listing, guest=guest, desks=2, months=3)
+    host_enable(user=site_data["host"])
+
+    page = new_context().new_page()
+    _log_in(page, GUEST_EMAIL)
+    page.goto(booking.get_absolute_url())
+    page.get_by_role("link", name="Add a card").click()
+    expect(page.get_by_role("heading", name="Your card for rent")).to_be_visible()
+    page.get_by_placeholder("number").fill("4242424242424242")
+    page.get_by_placeholder("exp_month").fill("12")
+    page.get_by_placeholder("exp_year").fill("30")
+    page.get_by_placeholder("cvc").fill("123")
+    page.get_by_placeholder("postal_code").fill("80302")
+    shot(page, "card")
+    page.get_by_role("button", name="Save card").click()
+    expect(page).to_have_url(re.compile(rf"/bookings/{booking.pk}/$"))
+    expect(page.locator(".card-on-file")).to_contain_text("Visa ending 4242")
+
+    host = new_context().new_page()
+    _log_in(host, HOST_EMAIL, url="/host/login/")
+    host.goto(f"/host/bookings/booking/{booking.pk}/change/")
+    expect(host.locator(".card-on-file")).to_contain_text("Card on file: Visa ending 4242")
+    host.get_by_role("button", name="Approve", exact=True).click()
+    run_jobs()  # the worker: the first month and the deposit, then the receipt
+
+    page.goto(booking.get_absolute_url())
+    expect(page.locator(".status-pay-paid")).to_have_text("Paid")
+    page.get_by_role("link", name=re.compile(r"^PD-\d+$")).click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Invoice PD-\d+$"))).to_be_visible()
+    expect(page.locator(".invoice-lines")).to_contain_text("$1,400.00")  # 2 x $350 + deposit
+    shot(page, "invoice")
+
+    host.goto("/host/payments/charge/statement/")
+    expect(host.locator(".statement-totals")).to_contain_text("Rent collected")
+    expect(host.locator(".statement-totals")).to_contain_text("$700.00")
+    shot(host, "statement")
+    assert page_problems == []

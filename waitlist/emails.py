@@ -1,0 +1,77 @@
+"""The offer email, sent by the worker. It is queued in the transaction that makes the offer
+(a job row: no offer without its email, no email for an offer rolled back) and sent once
+however often its job runs. The offer's 24 hours start when it has gone out: a mail outage
+delays an offer, it never shortens or loses it."""
+
+import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.models import Hold
+from bookings.services import hold_clock_start
+from jobs.services import email_send_once
+from pivotdesk.emails import header_text
+
+from .models import OFFER_HOLD, WaitlistEntry
+
+
+def offer_url(entry: WaitlistEntry) -> str:
+    """The one link of the offer email (absolute)."""
+    path = reverse(
+        "waitlist:offer",
+        kwargs={"city": entry.listing.city.slug, "slug": entry.listing.slug, "token": entry.token},
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def offer_email_render(entry: WaitlistEntry) -> EmailMultiAlternatives:
+    listing, hold = entry.listing, entry.hold
+    context = {
+        "entry": entry,
+        "listing": listing,
+        "hold": hold,
+        "guest": entry.guest,
+        "last_day": hold.end - datetime.timedelta(days=1),
+        "until": timezone.localtime(timezone.now() + OFFER_HOLD),
+        "hours": int(OFFER_HOLD.total_seconds() // 3600),
+        "url": offer_url(entry),
+        "waitlist_url": f"{settings.SITE_URL}{reverse('waitlist:mine')}",
+    }
+    message = EmailMultiAlternatives(
+        subject=header_text(f"Desks free for you at {listing.title}: yours to take for 24 hours"),
+        body=render_to_string("waitlist/email/offer.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[entry.guest.email],
+    )
+    message.attach_alternative(render_to_string("waitlist/email/offer.html", context), "text/html")
+    return message
+
+
+@task
+def offer_email_send(*, entry_id: int, hold_id: int) -> bool:
+    """The job: email the offer unless it went already, then start the hold's clock (once).
+    Nothing is sent for an offer no longer open (the guest left the line meanwhile). A mail
+    server that refuses or hangs raises, and the job is retried; the clock waits for it."""
+    entry = (
+        WaitlistEntry.objects.select_related("listing", "listing__city", "guest", "hold")
+        .filter(pk=entry_id, hold_id=hold_id, status=WaitlistEntry.Status.OFFERED)
+        .first()
+    )
+    if entry is None or entry.hold.status != Hold.Status.HELD:
+        return False
+    sent = email_send_once(
+        key=f"waitlist:{entry_id}:offer:hold:{hold_id}", message=offer_email_render(entry)
+    )
+    # Also when it went on an earlier run that died before this line: the clock starts once.
+    hold_clock_start(hold=entry.hold, expires_at=timezone.now() + OFFER_HOLD)
+    return sent
+
+
+def offer_email_enqueue(*, entry: WaitlistEntry) -> None:
+    """Queue the offer email; call inside the transaction that made the offer."""
+    offer_email_send.enqueue(entry_id=entry.pk, hold_id=entry.hold_id)
