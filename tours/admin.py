@@ -34,7 +34,9 @@ class _OwnListingsMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class HostTourHoursAdmin(_OwnListingsMixin, ForgedParamsMixin, admin.ModelAdmin):
+class TourHoursAdmin(ForgedParamsMixin, admin.ModelAdmin):
+    """Writes through the services: tour hours show on the listing's public page."""
+
     list_display = ["listing", "weekday", "starts", "ends"]
     list_filter = ["listing"]
     list_select_related = ["listing"]
@@ -51,7 +53,7 @@ class HostTourHoursAdmin(_OwnListingsMixin, ForgedParamsMixin, admin.ModelAdmin)
             services.tour_hours_delete(hours=hours)
 
 
-class HostTourDayOffAdmin(_OwnListingsMixin, ForgedParamsMixin, admin.ModelAdmin):
+class TourDayOffAdmin(ForgedParamsMixin, admin.ModelAdmin):
     list_display = ["listing", "day", "note"]
     list_filter = ["listing"]
     list_select_related = ["listing"]
@@ -66,6 +68,14 @@ class HostTourDayOffAdmin(_OwnListingsMixin, ForgedParamsMixin, admin.ModelAdmin
     def delete_queryset(self, request, queryset):
         for day_off in queryset:
             services.tour_day_off_delete(day_off=day_off)
+
+
+class HostTourHoursAdmin(_OwnListingsMixin, TourHoursAdmin):
+    pass
+
+
+class HostTourDayOffAdmin(_OwnListingsMixin, TourDayOffAdmin):
+    pass
 
 
 class UpcomingFilter(admin.SimpleListFilter):
@@ -221,5 +231,5 @@ class TourAdmin(ForgedParamsMixin, admin.ModelAdmin):
         return False
 
 
-admin.site.register(TourHours)
-admin.site.register(TourDayOff)
+admin.site.register(TourHours, TourHoursAdmin)
+admin.site.register(TourDayOff, TourDayOffAdmin)

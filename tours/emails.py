@@ -8,6 +8,7 @@ current invitation.
 """
 
 import datetime
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -21,6 +22,7 @@ from jobs.services import email_send_once
 from pivotdesk.emails import header_text, site_domain
 
 from .models import Tour
+from .selectors import request_prefill_url
 
 
 class TourEmailKind(models.TextChoices):
@@ -30,6 +32,7 @@ class TourEmailKind(models.TextChoices):
     MOVED = "moved", "Tour moved"
     CANCELLED = "cancelled", "Tour cancelled"
     REMINDER = "reminder", "Tour tomorrow"
+    FOLLOW_UP = "follow_up", "After the tour"  # to the guest: the pre-filled request form
 
 
 class TourRecipient(models.TextChoices):
@@ -89,6 +92,8 @@ def tour_email_subject(*, tour: Tour, kind: TourEmailKind, to: TourRecipient) ->
             subject = f"Tour cancelled: {title}, {when}"
         case TourEmailKind.REMINDER:
             subject = f"Tomorrow: tour of {title} at {at:%-I:%M %p}"
+        case TourEmailKind.FOLLOW_UP:
+            subject = f"After your tour: request desks at {title}"
     return header_text(subject)
 
 
@@ -103,7 +108,7 @@ def tour_email_render(
     )
     if tour is None or tour.sequence != sequence:
         return None
-    if kind == TourEmailKind.REMINDER and not tour.is_booked:
+    if kind in (TourEmailKind.REMINDER, TourEmailKind.FOLLOW_UP) and not tour.is_booked:
         return None
     for_host = to == TourRecipient.HOST
     context = {
@@ -115,6 +120,7 @@ def tour_email_render(
         "url": f"{settings.SITE_URL}{tour.get_absolute_url()}",
         "listing_url": f"{settings.SITE_URL}{tour.listing.get_absolute_url()}",
         "cancelled_by_host": tour.cancelled_by_id == tour.listing.host_id,
+        "request_url": f"{settings.SITE_URL}{request_prefill_url(tour=tour)}",
     }
     message = EmailMultiAlternatives(
         subject=tour_email_subject(tour=tour, kind=kind, to=to),
@@ -122,8 +128,9 @@ def tour_email_render(
         to=[context["recipient"].email],
         reply_to=[f"PivotDesk no-reply <no-reply@{site_domain()}>"],
     )
-    method = "CANCEL" if tour.status == Tour.Status.CANCELLED else "REQUEST"
-    message.attach("tour.ics", tour_ics(tour=tour, to=to), f"text/calendar; method={method}")
+    if kind != TourEmailKind.FOLLOW_UP:  # the tour is over: nothing for a calendar
+        method = "CANCEL" if tour.status == Tour.Status.CANCELLED else "REQUEST"
+        message.attach("tour.ics", tour_ics(tour=tour, to=to), f"text/calendar; method={method}")
     return message
 
 
@@ -139,9 +146,12 @@ def tour_email_send(*, tour_id: int, kind: str, to: str, sequence: int) -> bool:
     return email_send_once(key=key, message=message)
 
 
-def tour_emails_enqueue(*, tour: Tour, kind: TourEmailKind) -> None:
-    """One job per side (guest and host). Call inside the service's transaction."""
-    for to in TourRecipient:
+def tour_emails_enqueue(
+    *, tour: Tour, kind: TourEmailKind, to: Sequence[TourRecipient] = tuple(TourRecipient)
+) -> None:
+    """One job per side (guest and host, or those in ``to``). Call inside the service's
+    transaction."""
+    for recipient in to:
         tour_email_send.enqueue(
-            tour_id=tour.pk, kind=kind.value, to=to.value, sequence=tour.sequence
+            tour_id=tour.pk, kind=kind.value, to=recipient.value, sequence=tour.sequence
         )

@@ -82,10 +82,24 @@ class MoveForm(forms.Form):
     starts_at = SlotField(label="New time")
 
 
+class SpacesField(forms.ModelMultipleChoiceField):
+    """Listing ids; one no database integer can hold is an error, not an OverflowError."""
+
+    def clean(self, value):
+        for one in value or []:
+            if not str(one).isdigit() or len(str(one)) > 18:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": str(one)[:40]},
+                )
+        return super().clean(value)
+
+
 class AfternoonForm(forms.Form):
     """Step one of the planner: which spaces, which day."""
 
-    spaces = forms.ModelMultipleChoiceField(
+    spaces = SpacesField(
         queryset=Listing.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         label=f"Spaces to see ({AFTERNOON_MIN} to {AFTERNOON_MAX})",

@@ -22,7 +22,7 @@ from listings.models import Listing
 from listings.services import listing_lock
 from pivotdesk.pagecache import public_content_changed
 
-from .emails import TourEmailKind, tour_emails_enqueue
+from .emails import TourEmailKind, TourRecipient, tour_emails_enqueue
 from .models import SLOT, Tour, TourAfternoon, TourDayOff, TourHours
 from .selectors import guest_busy, tour_schedule
 from .slots import HORIZON_DAYS, apart, local_day
@@ -315,6 +315,26 @@ def tour_remind(*, now: datetime.datetime | None = None) -> int:
         queued += effect_once(
             key=f"tour:{tour.pk}:reminder:seq:{tour.sequence}:queued",
             effect=lambda tour=tour: tour_emails_enqueue(tour=tour, kind=TourEmailKind.REMINDER),
+        )
+    return queued
+
+
+FOLLOW_UP_WITHIN = datetime.timedelta(days=1)
+
+
+def tour_follow_up(*, now: datetime.datetime | None = None) -> int:
+    """After a tour: email its guest a link to the listing's request form, pre-filled with
+    the desks and move-in date they gave; return how many were queued. Once per tour (a
+    once-only marker), for tours that ended within the last day."""
+    now = now or timezone.now()
+    done = Tour.objects.booked().filter(ends_at__lte=now, ends_at__gt=now - FOLLOW_UP_WITHIN)
+    queued = 0
+    for tour in done.order_by("pk"):
+        queued += effect_once(
+            key=f"tour:{tour.pk}:follow_up:queued",
+            effect=lambda tour=tour: tour_emails_enqueue(
+                tour=tour, kind=TourEmailKind.FOLLOW_UP, to=[TourRecipient.GUEST]
+            ),
         )
     return queued
 

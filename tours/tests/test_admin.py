@@ -144,3 +144,22 @@ def test_another_hosts_tours_and_hours_are_404(host_client, other_host):
     assert response.status_code == 302  # the admin's "no such object": back to the list
     tour.refresh_from_db()
     assert tour.is_booked
+
+
+def test_operators_tour_hours_edits_refresh_public_pages_too(
+    client, django_capture_on_commit_callbacks
+):
+    from pivotdesk.pagecache import content_version
+
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(operator)
+    listing = ListingFactory()
+    before = content_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/tours/tourhours/add/",
+            {"listing": listing.pk, "weekday": 2, "starts": "09:00", "ends": "10:00"},
+        )
+    assert response.status_code == 302
+    assert TourHours.objects.get().listing == listing
+    assert content_version() > before

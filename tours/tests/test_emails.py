@@ -134,4 +134,21 @@ def test_the_clock_runs_the_reminders_hourly(db):
 
     jobs = {job.name: str(job.trigger) for job in crontask.scheduler.get_jobs()}
     assert "minute='20'" in jobs["tours_remind"]
+    assert "minute='40'" in jobs["tours_follow_up"]
     assert tasks.tours_remind.call() == 0
+
+
+def test_after_the_tour_the_guest_gets_the_prefilled_request_form_once(booked, run_jobs):
+    run_jobs()
+    mail.outbox.clear()
+    after = booked.ends_at + datetime.timedelta(hours=1)
+    assert services.tour_follow_up(now=booked.starts_at) == 0
+    assert services.tour_follow_up(now=after) == 1
+    assert services.tour_follow_up(now=after + datetime.timedelta(hours=1)) == 0
+    run_jobs()
+    (message,) = mail.outbox
+    assert message.to == ["gia@guests.test"]
+    assert message.subject == "After your tour: request desks at Loft on Pearl"
+    link = f"{booked.listing.get_absolute_url()}book/?desks=3&move_in={move_in().isoformat()}"
+    assert link in message.body
+    assert not message.attachments

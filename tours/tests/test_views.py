@@ -300,3 +300,9 @@ def test_forged_planner_queries_are_form_errors(guest_client, three_spaces, quer
     response = guest_client.get(url(three_spaces[0], "afternoon/"), query)
     assert response.status_code == 400
     assert response.context["plans"] == []
+
+
+@pytest.mark.parametrize("space", ["99999999999999999999999", "-1", "1.5", "١"])
+def test_planner_space_ids_no_database_can_hold_are_form_errors(guest_client, three_spaces, space):
+    response = guest_client.get(url(three_spaces[0], "afternoon/"), {"spaces": [space], "day": "x"})
+    assert response.status_code == 400
