@@ -386,3 +386,7 @@ def pending_requests_panel(request):
 @host_site.add_title_count
 def pending_requests_count(request) -> int:
     return selectors.pending_requests_for_host(host=request.user).count()
+
+
+# Registered by importing them: desk changes and reviews in both admins.
+from . import admin_changes, admin_reviews  # noqa: E402, F401

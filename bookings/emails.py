@@ -17,13 +17,15 @@ from django.db import models
 from django.tasks import task
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from jobs.services import email_send_once
 from pivotdesk.emails import header_text, site_domain
+from teams.selectors import member_role, team_admin
 
-from .models import INSTANT_BOOK_NOTE, Booking, BookingEvent, Message
+from .models import INSTANT_BOOK_NOTE, Booking, BookingEvent, Message, Review
 
 
 class EmailKind(models.TextChoices):
@@ -37,6 +39,12 @@ class EmailKind(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
     NOTICE = "notice", "Notice given"
     REMINDER = "reminder", "Answer reminder"
+    REVIEW_INVITE = "review_invite", "Review invitation"
+    REVIEW_NEW = "review_new", "New review"
+
+    CHANGE_REQUEST = "change_request", "Desk change asked for"
+    CHANGE_APPROVED = "change_approved", "Desk change approved"
+    CHANGE_DECLINED = "change_declined", "Desk change declined"
 
 
 class Recipient(models.TextChoices):
@@ -80,6 +88,10 @@ def booking_email_subject(
                 f"Answer by {_answer_by(booking)}: request #{booking.pk} at {title} "
                 "expires unanswered"
             )
+        case EmailKind.REVIEW_INVITE:
+            subject = f"How was {title}? Review your space"
+        case EmailKind.REVIEW_NEW:
+            subject = f"New review of {title}"
         case EmailKind.MESSAGE_NEW:
             subject = f"New message about booking #{booking.pk} at {title}"
         case EmailKind.APPROVED:
@@ -106,12 +118,30 @@ def booking_email_subject(
                 if host
                 else f"You gave notice: {title} ends {_day(booking.end)}"
             )
+        case EmailKind.CHANGE_REQUEST:
+            subject = (
+                f"Change asked for: booking #{booking.pk} at {title}"
+                if host
+                else f"You asked to change booking #{booking.pk} at {title}"
+            )
+        case EmailKind.CHANGE_APPROVED:
+            subject = f"Change approved: booking #{booking.pk} at {title}"
+        case EmailKind.CHANGE_DECLINED:
+            subject = f"Change declined: booking #{booking.pk} at {title}"
     return header_text(subject)
 
 
 def _answer_by(booking: Booking) -> str:
     at = timezone.localtime(booking.answer_by)
     return f"{at:%B} {at.day}, {date_format(at, 'g:i a')}"
+
+
+def review_path(booking: Booking) -> str:
+    """Where the guest reviews ``booking`` (needs its listing's city)."""
+    return reverse(
+        "bookings:review",
+        kwargs={"city": booking.listing.city.slug, "slug": booking.listing.slug, "pk": booking.pk},
+    )
 
 
 def reply_to() -> str:
@@ -150,7 +180,15 @@ def booking_email_render(email: BookingEmail) -> EmailMultiAlternatives | None:
         return None
     if email.kind == EmailKind.REMINDER and not booking.is_pending:
         return None  # answered (or expired) between the reminder's queueing and its sending
+    about_review = email.kind in (EmailKind.REVIEW_INVITE, EmailKind.REVIEW_NEW)
+    review = Review.objects.filter(booking_id=booking.pk).first() if about_review else None
+    if email.kind == EmailKind.REVIEW_INVITE and review is not None:
+        return None  # reviewed before the invitation went out
     recipient = booking.listing.host if email.to == Recipient.HOST else booking.guest
+    if email.to == Recipient.GUEST and booking.team_id is not None:
+        # A team booking's guest side is its maker while a member, else the team's admin.
+        if member_role(team_id=booking.team_id, user=booking.guest) is None:
+            recipient = team_admin(team_id=booking.team_id) or booking.guest
     event = BookingEvent.objects.filter(pk=email.event_id).first() if email.event_id else None
     # Whether instant book approved it at once: from its history, not its status now (the
     # host may have answered before this email went out).
@@ -165,11 +203,14 @@ def booking_email_render(email: BookingEmail) -> EmailMultiAlternatives | None:
         if email.message_id
         else None,
         "note": event.note if event else "",
+        "review": review,
+        "review_url": f"{settings.SITE_URL}{review_path(booking)}",
         "for_host": email.to == Recipient.HOST,
         "withdrawn": event is not None and event.from_status == Booking.Status.REQUESTED,
         "answer_by": "" if instant else _answer_by(booking),
         "thread_url": f"{settings.SITE_URL}{booking.get_absolute_url()}#messages",
         "url": f"{settings.SITE_URL}{booking.get_absolute_url()}",
+        "host_url": f"{settings.SITE_URL}{reverse('host:bookings_bookingchange_changelist')}",
     }
     subject = booking_email_subject(
         booking, EmailKind(email.kind), Recipient(email.to), event, instant=instant

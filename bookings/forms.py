@@ -8,6 +8,8 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from listings.models import Listing
+from teams.models import Team
+from teams.selectors import teams_for_user
 
 from .rules import move_in_range
 from .services import (
@@ -56,9 +58,18 @@ class BookingForm(forms.Form):
     )
     # One key per rendered form: submitting it twice makes one request (services.booking_request).
     request_key = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Only for members of a team: which team the desks are for (removed for everyone else).
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label="Just me",
+        label="Book for",
+        help_text="A team booking is seen by every member of the team.",
+    )
 
-    def __init__(self, *args, listing: Listing, prefill=None, **kwargs):
-        """``prefill`` is the search's query string (?desks=&move_in=); garbage is ignored."""
+    def __init__(self, *args, listing: Listing, prefill=None, user=None, **kwargs):
+        """``prefill`` is the search's query string (?desks=&move_in=); garbage is ignored.
+        ``user``'s teams are offered in "Book for"; without teams the field is left out."""
         initial = kwargs.pop("initial", {})
         initial.setdefault("months", listing.min_term_months)
         if prefill is not None:
@@ -72,6 +83,11 @@ class BookingForm(forms.Form):
         initial.setdefault("request_key", uuid.uuid4().hex)
         super().__init__(*args, initial=initial, **kwargs)
         self.listing = listing
+        teams = teams_for_user(user=user) if user is not None else Team.objects.none()
+        if user is not None and teams.exists():
+            self.fields["team"].queryset = teams
+        else:
+            del self.fields["team"]
         desks = self.fields["desks"]
         if listing.is_let_whole:
             # A private office is let whole: the desks are not the guest's to choose.
@@ -127,3 +143,45 @@ class MessageForm(forms.Form):
 
 class DeclineForm(forms.Form):
     reason = forms.CharField(required=False, max_length=2000)
+
+
+STAR_CHOICES = [(n, f"{n} star{pluralize(n)}") for n in range(1, 6)]
+
+
+def _stars(label: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=STAR_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose from 1 to 5 stars."},
+    )
+
+
+class ReviewForm(forms.Form):
+    overall = _stars("Overall")
+    space = _stars("The space")
+    host = _stars("The host")
+    value = _stars("Value for money")
+    text = forms.CharField(
+        label="Your review",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Up to 2,000 characters. Shown on the space's page with your first name.",
+    )
+
+
+class ReplyForm(forms.Form):
+    reply = forms.CharField(label="Your public reply", max_length=2000, widget=forms.Textarea)
+
+
+class ChangeForm(forms.Form):
+    """desks — the keyword argument of changes.booking_change_request."""
+
+    desks = forms.IntegerField(
+        label="Desks from the next booking month",
+        min_value=1,
+        max_value=10_000,
+        error_messages={"min_value": BOOKING_DESKS_TOO_FEW},
+    )

@@ -2,6 +2,7 @@ import calendar
 import datetime
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.template.defaultfilters import pluralize
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from listings.models import Listing
+from teams.models import Membership, Team
 
 # A request the host has not answered by then expires (services.booking_expire_stale).
 EXPIRE_AFTER = datetime.timedelta(hours=72)
@@ -42,8 +44,15 @@ class BookingQuerySet(models.QuerySet):
         return self.filter(start__lt=end, end__gt=start)
 
     def visible_to(self, user):
-        """What a user may see: bookings they made, and bookings on their listings."""
-        return self.filter(Q(guest=user) | Q(listing__host=user))
+        """What a user may see: their own bookings, their teams' bookings (while they are
+        members: a team booking is the team's, not its maker's), and bookings on their
+        listings. The one access rule every booking page, list and action goes through."""
+        return self.filter(
+            Q(guest=user, team__isnull=True)
+            # A subquery, not a join: one row per booking however many members a team has.
+            | Q(team__in=Membership.objects.filter(user=user).values("team_id"))
+            | Q(listing__host=user)
+        )
 
 
 class Booking(models.Model):
@@ -63,6 +72,22 @@ class Booking(models.Model):
     listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="bookings")
     guest = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        help_text="Booked for this team: its members see it; ``guest`` is who made it.",
+    )
+    continues = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="continuation",
+        help_text="The booking this one continues with another desk count (a desk change).",
     )
     desks = models.PositiveIntegerField()
     start = models.DateField()
@@ -174,6 +199,132 @@ class BookingEvent(models.Model):
 
     def __str__(self):
         return f"{self.from_status or 'new'} → {self.to_status} on booking #{self.booking_id}"
+
+
+class ReviewQuerySet(models.QuerySet):
+    def shown(self):
+        """Reviews public pages show: not hidden by an operator."""
+        return self.filter(hidden_at__isnull=True)
+
+
+class Review(models.Model):
+    """A guest's review of a space, one per booking, written once the booking has run a
+    month or ended (bookings.reviews). The host may reply once; operators may hide it with
+    a reason, and it stays (never deleted, never editable by the host)."""
+
+    STARS = [MinValueValidator(1), MaxValueValidator(5)]
+
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="review")
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="reviews")
+    guest = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews"
+    )
+    # What public pages show of the guest: a first name, taken when the review is written.
+    guest_name = models.CharField(max_length=80)
+    overall = models.PositiveSmallIntegerField(validators=STARS)
+    space = models.PositiveSmallIntegerField(validators=STARS)
+    host = models.PositiveSmallIntegerField("host", validators=STARS)
+    value = models.PositiveSmallIntegerField(validators=STARS)
+    text = models.CharField(max_length=2000, blank=True)
+    reply = models.CharField(max_length=2000, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__gte": 1, f"{name}__lte": 5}),
+                    name=f"review_{name}_stars",
+                )
+                for name in ("overall", "space", "host", "value")
+            ),
+            models.CheckConstraint(
+                condition=Q(hidden_at__isnull=True) | ~Q(hidden_reason=""),
+                name="review_hidden_with_a_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(replied_at__isnull=True) | ~Q(reply=""),
+                name="review_reply_with_text",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["listing", "hidden_at", "-created_at"], name="review_listing"),
+        ]
+
+    def __str__(self):
+        return f"{self.overall}★ review of booking #{self.booking_id}"
+
+    def get_absolute_url(self):
+        return f"{self.listing.get_absolute_url()}#review-{self.pk}"
+
+    @property
+    def is_hidden(self):
+        return self.hidden_at is not None
+
+
+class BookingChange(models.Model):
+    """A request to grow or shrink an approved booking from the first day of one of its
+    booking months (``effective_from``). Approved, it ends the booking that day and continues
+    it as a new linked booking with the new desk count (bookings.changes)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="changes")
+    desks = models.PositiveIntegerField(help_text="Desks from the effective date on.")
+    from_desks = models.PositiveIntegerField(help_text="Desks when it was asked for.")
+    effective_from = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="booking_changes"
+    )
+    reason = models.CharField(max_length=500, blank=True, help_text="The host's, if declined.")
+    continuation = models.OneToOneField(
+        Booking,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="made_by_change",
+        help_text="The booking that carries the new desk count, once approved.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(desks__gt=0), name="bookingchange_desks_positive"),
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=Q(status="requested"),
+                name="bookingchange_one_open",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"Booking #{self.booking_id}: {self.from_desks} → {self.desks} "
+            f"desk{pluralize(self.desks)} from {self.effective_from}"
+        )
+
+    def get_absolute_url(self):
+        return reverse("bookings:detail", kwargs={"pk": self.booking_id})
+
+    @property
+    def is_pending(self):
+        return self.status == self.Status.REQUESTED
+
+    @property
+    def is_growth(self):
+        return self.desks > self.from_desks
 
 
 class HoldQuerySet(models.QuerySet):

@@ -12,8 +12,10 @@ from typing import Literal
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
+from teams.models import Membership
+from teams.selectors import member_role
 
-from .models import Booking, add_months
+from .models import Booking, Review, add_months
 
 MAX_LEAD_MONTHS = 24  # how far ahead a term may start
 NOTICE_PERIOD = datetime.timedelta(days=30)
@@ -21,8 +23,30 @@ NOTICE_PERIOD = datetime.timedelta(days=30)
 BOOKING_BAD_TRANSITION = "A {status} booking cannot be {action}."
 BOOKING_NOT_YOUR_LISTING = "Only the host of this space can answer this request."
 BOOKING_NOT_YOUR_BOOKING = "Only the guest who made this booking can cancel it."
+BOOKING_NOT_YOUR_TEAM_BOOKING = (
+    "Only the team's admin or the member who made this booking can give notice on it, cancel "
+    "it or change its desks."
+)
+MESSAGE_NOT_A_PARTY = "Only the guest (or the guest's team) and the host can write in this thread."
+BOOKING_CONTINUED = (
+    "This booking continues as booking #{pk} from {start:%B %-d, %Y}: give notice or ask for "
+    "changes there."
+)
+CHANGE_NOT_RUNNING = "Only a booking that has started and not ended can change its desks."
+CHANGE_NOTICE_GIVEN = "Notice has been given on this booking: its desks can no longer change."
+CHANGE_NO_NEXT_MONTH = "This booking has no booking month left to change: it ends on {end}."
+CHANGE_LET_WHOLE = "A private office is let whole: its desks cannot change."
 BOOKING_ALREADY_ENDED = "This booking has already ended."
 BOOKING_NOTICE_ALREADY_GIVEN = "Notice has already been given; the booking ends on {end}."
+
+# Reviews (bookings.reviews): from verified guests only, once per booking.
+REVIEW_NOT_YOUR_BOOKING = "Only the guest of this booking can review it."
+REVIEW_NOT_APPROVED = "Only a booking that went ahead can be reviewed."
+REVIEW_TOO_EARLY = "You can review this space from {date:%B %-d, %Y}, after your first month."
+REVIEW_ALREADY = "You have already reviewed this booking."
+REPLY_NOT_YOUR_LISTING = "Only the host of this space can reply to its reviews."
+REPLY_ALREADY = "You have already replied to this review."
+REPLY_EMPTY = "Write your reply first."
 
 HostAnswer = Literal["approved", "declined"]
 GuestExit = Literal["cancel", "notice"]
@@ -47,8 +71,17 @@ def guest_exit(*, booking: Booking, user: User, today: datetime.date) -> GuestEx
     """How the guest may leave ``booking`` on ``today``: "cancel" a request, or an approved
     booking before it starts; "notice" (30 days) once it runs. Raises ValidationError when
     ``user`` is not its guest or neither is possible."""
-    if user.pk != booking.guest_id:
-        raise ValidationError(BOOKING_NOT_YOUR_BOOKING)
+    booking_manager_check(booking=booking, user=user)
+    continuation = continuation_of(booking)
+    if continuation is not None:
+        raise ValidationError(
+            BOOKING_CONTINUED.format(pk=continuation.pk, start=continuation.start)
+        )
+    if booking.continues_id is not None and booking.is_approved and today < booking.end:
+        # The desks run on from the booking it continues: leaving is notice, not a cancel.
+        if booking.notice_given_at is not None:
+            raise ValidationError(BOOKING_NOTICE_ALREADY_GIVEN.format(end=booking.end))
+        return "notice"
     if booking.is_pending or (booking.is_approved and today < booking.start):
         return "cancel"
     if not booking.is_approved:
@@ -58,6 +91,68 @@ def guest_exit(*, booking: Booking, user: User, today: datetime.date) -> GuestEx
     if booking.notice_given_at is not None:
         raise ValidationError(BOOKING_NOTICE_ALREADY_GIVEN.format(end=booking.end))
     return "notice"
+
+
+def booking_manager_check(*, booking: Booking, user: User) -> None:
+    """Raise ValidationError unless ``user`` may give notice on, cancel or change ``booking``:
+    its guest; for a team booking, the team's admin or the member who made it while they are
+    still a member."""
+    if booking.team_id is None:
+        if user.pk != booking.guest_id:
+            raise ValidationError(BOOKING_NOT_YOUR_BOOKING)
+        return
+    role = member_role(team_id=booking.team_id, user=user)
+    if role == Membership.Role.ADMIN or (role is not None and user.pk == booking.guest_id):
+        return
+    raise ValidationError(BOOKING_NOT_YOUR_TEAM_BOOKING)
+
+
+def thread_writer_check(*, booking: Booking, user: User) -> None:
+    """Raise ValidationError unless ``user`` may write in ``booking``'s thread: the host, the
+    guest of a personal booking, or any member of the booking's team."""
+    if user.pk == booking.listing.host_id:
+        return
+    if booking.team_id is None:
+        if user.pk == booking.guest_id:
+            return
+    elif member_role(team_id=booking.team_id, user=user) is not None:
+        return
+    raise ValidationError(MESSAGE_NOT_A_PARTY)
+
+
+def continuation_of(booking: Booking) -> Booking | None:
+    """The booking that continues ``booking`` after an approved desk change, if any."""
+    return Booking.objects.filter(continues_id=booking.pk).first()
+
+
+def next_month_start(*, booking: Booking, today: datetime.date) -> datetime.date | None:
+    """The first day of ``booking``'s next booking month after ``today`` (its months count
+    from its start), or None when the booking ends before one begins."""
+    months = 1
+    while (day := add_months(booking.start, months)) <= today:
+        months += 1
+    return day if day < booking.end else None
+
+
+def change_check(*, booking: Booking, user: User, today: datetime.date) -> datetime.date:
+    """Raise ValidationError unless ``user`` may ask to change ``booking``'s desks on
+    ``today``; return the day a change would take effect (the next booking month's first)."""
+    booking_manager_check(booking=booking, user=user)
+    if booking.listing.is_let_whole:
+        raise ValidationError(CHANGE_LET_WHOLE)
+    if not booking.is_approved or not booking.start <= today < booking.end:
+        raise ValidationError(CHANGE_NOT_RUNNING)
+    if booking.notice_given_at is not None:
+        raise ValidationError(CHANGE_NOTICE_GIVEN)
+    continuation = continuation_of(booking)
+    if continuation is not None:
+        raise ValidationError(
+            BOOKING_CONTINUED.format(pk=continuation.pk, start=continuation.start)
+        )
+    effective = next_month_start(booking=booking, today=today)
+    if effective is None:
+        raise ValidationError(CHANGE_NO_NEXT_MONTH.format(end=booking.end))
+    return effective
 
 
 def move_in_range(*, today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -70,3 +165,28 @@ def notice_end(*, booking: Booking, today: datetime.date) -> datetime.date:
     """The first free day of a running booking whose guest gives notice ``today``: 30 days on,
     never later than the booked end."""
     return min(today + NOTICE_PERIOD, booking.end)
+
+
+def reviewable_from(booking: Booking) -> datetime.date:
+    """The first day ``booking``'s guest may review it: a month after the start, or the
+    end if notice made it shorter."""
+    return min(add_months(booking.start, 1), booking.end)
+
+
+def review_check(*, booking: Booking, user: User, today: datetime.date) -> None:
+    """Raise ValidationError unless ``user`` may review ``booking`` on ``today``."""
+    if user.pk != booking.guest_id:
+        raise ValidationError(REVIEW_NOT_YOUR_BOOKING)
+    if not booking.is_approved:
+        raise ValidationError(REVIEW_NOT_APPROVED)
+    if today < reviewable_from(booking):
+        raise ValidationError(REVIEW_TOO_EARLY.format(date=reviewable_from(booking)))
+    if Review.objects.filter(booking_id=booking.pk).exists():
+        raise ValidationError(REVIEW_ALREADY, code="duplicate")
+
+
+def reply_check(*, review: Review, user: User) -> None:
+    if user.pk != review.listing.host_id:
+        raise ValidationError(REPLY_NOT_YOUR_LISTING)
+    if review.replied_at is not None:
+        raise ValidationError(REPLY_ALREADY, code="duplicate")

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -26,8 +27,8 @@ from django.utils import timezone
 from accounts.models import User
 from listings.models import Listing
 
-from .models import Booking, BookingEvent, Hold, Message, add_months
-from .rules import guest_exit, host_answer_check, move_in_range
+from .models import Booking, BookingChange, BookingEvent, Hold, Message, Review, add_months
+from .rules import change_check, guest_exit, host_answer_check, move_in_range, review_check
 
 __all__ = ["move_in_range"]  # a rule listings' search asks too
 
@@ -117,7 +118,12 @@ def desks_free(*, listing: Listing, start: datetime.date, months: int) -> int:
     One query. Callers that act on the answer must hold a row lock on the listing
     (bookings.services does), or the answer may be stale by the time they write.
     """
-    end = add_months(start, months)
+    return desks_free_between(listing=listing, start=start, end=add_months(start, months))
+
+
+def desks_free_between(*, listing: Listing, start: datetime.date, end: datetime.date) -> int:
+    """The fewest desks free on any day of [start, end): capacity minus the approved desks.
+    One query; the same locking contract as ``desks_free``."""
     intervals = approved_intervals(listing=listing, start=start, end=end)
     return max(listing.desks - peak_desks(intervals, start=start, end=end), 0)
 
@@ -305,7 +311,7 @@ def bookings_for_user(*, user: User) -> QuerySet[Booking]:
     """A guest's bookings and, for a host, the bookings on their spaces; newest first."""
     return (
         Booking.objects.visible_to(user)
-        .select_related("listing", "listing__city", "listing__host", "guest")
+        .select_related("listing", "listing__city", "listing__host", "guest", "team")
         .order_by("-created_at", "-id")
     )
 
@@ -342,9 +348,11 @@ def booking_for_viewer(*, user: User, pk: int) -> QuerySet[Booking]:
         Booking.objects.visible_to(user)
         .filter(pk=pk)
         .select_related("listing", "listing__city", "listing__host", "guest")
+        .select_related("team", "continues")
         .prefetch_related(
             Prefetch("messages", queryset=Message.objects.select_related("author")),
             Prefetch("events", queryset=BookingEvent.objects.select_related("actor")),
+            Prefetch("changes", queryset=BookingChange.objects.select_related("requested_by")),
         )
     )
 
@@ -370,4 +378,58 @@ def booking_actions(
         actions.add(guest_exit(booking=booking, user=user, today=today))
     except ValidationError:
         pass
+    try:
+        review_check(booking=booking, user=user, today=today)
+    except ValidationError:
+        pass
+    else:
+        actions.add("review")
+    try:
+        change_check(booking=booking, user=user, today=today)
+    except ValidationError:
+        pass
+    else:
+        actions.add("change")
     return actions
+
+
+# --- Reviews -----------------------------------------------------------------------------
+
+REVIEWS_PER_PAGE = 10
+
+
+def listing_reviews(*, listing: Listing, page: str | None) -> Page:
+    """The shown reviews of ``listing``, newest first, page ``page`` (garbage: the first, past
+    the end: the last). One query; none for a listing without reviews:
+    the count is the listing's own ``rating_count`` (kept by bookings.reviews)."""
+    reviews = Review.objects.shown().filter(listing_id=listing.pk).order_by("-created_at", "-id")
+    paginator = Paginator(reviews, REVIEWS_PER_PAGE)
+    paginator.count = listing.rating_count  # Paginator would otherwise ask the database
+    if not listing.rating_count:
+        return paginator.page(1)  # allow_empty_first_page: no query
+    return paginator.get_page((page or "")[:12])
+
+
+def guest_booking_to_review(*, user: User, pk: int, city: str, slug: str) -> QuerySet[Booking]:
+    """``user``'s booking ``pk`` on the listing at /spaces/<city>/<slug>/ (else empty)."""
+    return Booking.objects.filter(
+        pk=pk, guest_id=user.pk, listing__city__slug=city, listing__slug=slug
+    ).select_related("listing", "listing__city")
+
+
+def host_reviews(*, host: User) -> QuerySet[Review]:
+    """Reviews of ``host``'s spaces (hidden ones too: the host sees what was hidden)."""
+    return Review.objects.filter(listing__host=host).select_related(
+        "listing", "listing__city", "guest", "booking"
+    )
+
+
+def pending_changes_for_host(*, host: User) -> QuerySet[BookingChange]:
+    """Desk-change requests on ``host``'s spaces waiting for an answer, soonest first."""
+    return (
+        BookingChange.objects.filter(
+            status=BookingChange.Status.REQUESTED, booking__listing__host=host
+        )
+        .select_related("booking", "booking__listing", "booking__team", "requested_by")
+        .order_by("effective_from", "created_at", "id")
+    )

@@ -24,7 +24,10 @@ from listings.models import Listing
 from listings.services import listing_archive, listing_lock
 from listings.signals import desks_freed
 from pivotdesk.pagecache import public_content_changed
+from teams.models import Team
+from teams.selectors import member_role
 
+from .answers import host_answers_refresh_job
 from .emails import BookingEmail, EmailKind, Recipient, booking_emails_enqueue
 from .models import (
     EXPIRE_AFTER,
@@ -35,7 +38,15 @@ from .models import (
     Message,
     add_months,
 )
-from .rules import MAX_LEAD_MONTHS, guest_exit, host_answer_check, move_in_range, notice_end
+from .rules import (
+    MAX_LEAD_MONTHS,
+    MESSAGE_NOT_A_PARTY,  # noqa: F401 (re-exported: part of this module's messages)
+    guest_exit,
+    host_answer_check,
+    move_in_range,
+    notice_end,
+    thread_writer_check,
+)
 from .selectors import (
     approved_bookings_running,
     approved_intervals,
@@ -81,9 +92,9 @@ BOOKING_ANSWER_TIME_PASSED = (
     "expired. The guest can ask again."
 )
 BOOKING_OWN_LISTING = "You cannot book your own space."
+BOOKING_NOT_IN_TEAM = "You can only book for a team you are a member of."
 BOOKING_OFFICE_WHOLE = "This private office is let whole: ask for all {desks} desks."
 BOOKING_DUPLICATE = "You have already asked for {desks} desk{s} here from {start:%B %-d, %Y}."
-MESSAGE_NOT_A_PARTY = "Only the guest and the host can write in this thread."
 MESSAGE_EMPTY = "Write a message first."
 
 LISTING_NOT_YOURS = "Only the host of this space can archive it."
@@ -133,6 +144,9 @@ def _set_status(
     booking.save()
     if previous == Booking.Status.REQUESTED and status != previous:
         _hold_settle(booking)
+    if previous == Booking.Status.REQUESTED and status != Booking.Status.CANCELLED:
+        # An answer or an expiry: how fast this host answers may have changed.
+        host_answers_refresh_job.enqueue(host_id=booking.listing.host_id)
     return BookingEvent.objects.create(
         booking=booking, from_status=previous, to_status=status, actor=actor, note=note[:500]
     )
@@ -251,6 +265,7 @@ def booking_request(
     months: int,
     message: str = "",
     request_key: str = "",
+    team: Team | None = None,
 ) -> Booking:
     """Request ``desks`` desks from ``start`` for ``months`` months.
 
@@ -285,6 +300,8 @@ def booking_request(
             code="duplicate",
             params={"booking_id": same.pk},
         )
+    if team is not None and member_role(team_id=team.pk, user=guest) is None:
+        raise ValidationError(BOOKING_NOT_IN_TEAM)
     booking_terms_check(listing=listing, desks=desks, start=start, months=months)
     end = add_months(start, months)
     free = desks_free(listing=listing, start=start, months=months)  # under the listing's lock
@@ -302,6 +319,7 @@ def booking_request(
         total=listing.price_per_desk * desks * months,
         message=message.strip(),
         request_key=request_key,
+        team=team,
     )
     booking.full_clean()
     booking.save()
@@ -394,6 +412,10 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
             desks_freed.send(sender=Booking, listing_id=booking.listing_id)
         return booking
     new_end = notice_end(booking=booking, today=today)
+    if new_end <= booking.start:
+        # A continuation (a desk change) that has not begun: notice ends the booking it
+        # continues, and the continuation never starts.
+        return _notice_before_continuation(booking=booking, by=by, end=new_end)
     booking.end = new_end
     booking.notice_given_at = timezone.now()
     event = _set_status(
@@ -407,11 +429,24 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
     return booking
 
 
+def _notice_before_continuation(*, booking: Booking, by: User, end: datetime.date) -> Booking:
+    """Notice on ``booking``, a continuation that starts after ``end``: the booking it
+    continues ends on ``end`` instead, and ``booking`` is cancelled. Caller holds the locks
+    (listing, then ``booking``); the predecessor is locked here."""
+    before = Booking.objects.select_for_update().get(pk=booking.continues_id)
+    before.end = end
+    before.notice_given_at = timezone.now()
+    note = f"30 days' notice given: ends {end:%Y-%m-%d}"
+    event = _set_status(before, status=Booking.Status.APPROVED, actor=by, note=note)
+    _set_status(booking, status=Booking.Status.CANCELLED, actor=by, note=note)
+    booking_emails_enqueue([_email(before, EmailKind.NOTICE, to, event=event) for to in Recipient])
+    return before
+
+
 @transaction.atomic
 def message_create(*, booking: Booking, author: User, body: str) -> Message:
     """Add to the thread; the other party gets an email."""
-    if author.pk not in {booking.guest_id, booking.listing.host_id}:
-        raise ValidationError(MESSAGE_NOT_A_PARTY)
+    thread_writer_check(booking=booking, user=author)
     body = (body or "").strip()
     if not body:
         raise ValidationError(MESSAGE_EMPTY)
@@ -419,7 +454,7 @@ def message_create(*, booking: Booking, author: User, body: str) -> Message:
     message.full_clean()
     message.save()
     Booking.objects.filter(pk=booking.pk).update(updated_at=timezone.now())
-    to = Recipient.HOST if author.pk == booking.guest_id else Recipient.GUEST
+    to = Recipient.GUEST if author.pk == booking.listing.host_id else Recipient.HOST
     booking_emails_enqueue([_email(booking, EmailKind.MESSAGE_NEW, to, message=message)])
     return message
 

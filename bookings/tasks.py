@@ -3,6 +3,8 @@
 from crontask import cron
 from django.tasks import task
 
+from .answers import host_answers_refresh
+from .reviews import reviews_invite
 from .services import booking_expire_stale, booking_remind_hosts
 
 
@@ -19,3 +21,18 @@ def bookings_expire_stale() -> int:
 def bookings_remind_hosts() -> int:
     """Hourly: hosts whose requests expire within a day are reminded, once per request."""
     return booking_remind_hosts()
+
+
+@cron("0 10 * * *")
+@task
+def bookings_invite_reviews() -> int:
+    """Daily: guests whose booking has run a month (or ended) are invited to review it,
+    once per booking."""
+    return reviews_invite()
+
+
+@cron("40 * * * *")
+@task
+def bookings_host_answers_refresh() -> int:
+    """Hourly: how fast each host answers (the 90-day window moves on with the clock)."""
+    return host_answers_refresh()

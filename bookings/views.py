@@ -9,9 +9,10 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
 from listings.models import Listing
+from listings.selectors import listing_cost
 
-from . import rules, selectors, services
-from .forms import BookingForm, DeclineForm, MessageForm
+from . import changes, reviews, rules, selectors, services
+from .forms import BookingForm, ChangeForm, DeclineForm, MessageForm, ReviewForm
 
 # Every page here is about one person's bookings: never in a shared cache.
 private = cache_control(private=True, no_cache=True)
@@ -34,7 +35,9 @@ def booking_create(request, city, slug):
         city__slug=city,
         slug=slug,
     )
-    form = BookingForm(request.POST or None, listing=listing, prefill=request.GET)
+    form = BookingForm(
+        request.POST or None, listing=listing, prefill=request.GET, user=request.user
+    )
     not_free = False  # the answer offers the waitlist instead
     if form.is_valid():
         try:
@@ -65,6 +68,9 @@ def booking_create(request, city, slug):
             "form": form,
             "listing": listing,
             "quote": form.quote(),
+            "cost": listing_cost(
+                listing=listing, desks=(form.quote() or {}).get("desks", form.initial["desks"])
+            ),
             "price_cents": int(listing.price_per_desk * 100),
             "max_months": services.MAX_TERM_MONTHS,
             "not_free": not_free,
@@ -76,21 +82,31 @@ def booking_create(request, city, slug):
 @login_required
 def booking_list(request):
     bookings = list(selectors.bookings_for_user(user=request.user))
-    as_guest = [b for b in bookings if b.guest_id == request.user.pk]
     as_host = [b for b in bookings if b.listing.host_id == request.user.pk]
-    return render(request, "bookings/booking_list.html", {"as_guest": as_guest, "as_host": as_host})
+    as_guest = [b for b in bookings if b.team_id is None and b.guest_id == request.user.pk]
+    as_team = [b for b in bookings if b.team_id is not None and b not in as_host]
+    return render(
+        request,
+        "bookings/booking_list.html",
+        {"as_guest": as_guest, "as_host": as_host, "as_team": as_team},
+    )
 
 
-def _detail(request, booking, message_form=None, status=200):
+def _detail(request, booking, message_form=None, change_form=None, status=200):
+    actions = selectors.booking_actions(booking=booking, user=request.user)
     return render(
         request,
         "bookings/booking_detail.html",
         {
             "booking": booking,
-            "actions": selectors.booking_actions(booking=booking, user=request.user),
+            "actions": actions,
             "is_host": booking.listing.host_id == request.user.pk,
             "message_form": message_form or MessageForm(),
             "decline_form": DeclineForm(),
+            "change_form": change_form or ChangeForm(initial={"desks": booking.desks}),
+            "change_from": rules.next_month_start(booking=booking, today=timezone.localdate())
+            if "change" in actions
+            else None,
         },
         status=status,
     )
@@ -118,6 +134,26 @@ def booking_message(request, pk):
         else:
             return redirect(booking)
     return _detail(request, booking, message_form=form)
+
+
+@private
+@login_required
+@require_POST
+def booking_change(request, pk):
+    """Ask the host to grow or shrink the booking from its next booking month."""
+    booking = _booking_or_404(request, pk)
+    form = ChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            changes.booking_change_request(
+                booking=booking, by=request.user, desks=form.cleaned_data["desks"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Change sent to the host. You'll get their answer by email.")
+            return redirect(booking)
+    return _detail(request, booking, change_form=form, status=400)
 
 
 def _act(request, pk, action, success):
@@ -183,3 +219,29 @@ def booking_cancel(request, pk):
         day = datetime.timedelta(days=1)
         context.update(end=end, last_day=end - day, booked_last_day=booking.end - day)
     return render(request, "bookings/booking_cancel.html", context)
+
+
+@private
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_create(request, city, slug, pk):
+    """The guest reviews their booking ``pk`` on this space: once, after a month. Anyone
+    else's booking, or one on another space, is a 404."""
+    booking = get_object_or_404(
+        selectors.guest_booking_to_review(user=request.user, pk=pk, city=city, slug=slug)
+    )
+    try:
+        rules.review_check(booking=booking, user=request.user, today=timezone.localdate())
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect(booking)
+    form = ReviewForm(request.POST or None)
+    if form.is_valid():
+        try:
+            review = reviews.review_create(booking=booking, guest=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Thank you: your review is on the space's page.")
+            return redirect(review)
+    return render(request, "bookings/review_form.html", {"form": form, "booking": booking})

@@ -7,3 +7,10 @@ class CdnConfig(AppConfig):
 
     name = "cdn"
     verbose_name = "CDN"
+
+    def ready(self):
+        from pivotdesk.pagecache import content_changed
+
+        from .services import cdn_content_changed
+
+        content_changed.connect(cdn_content_changed, dispatch_uid="cdn-content-changed")

@@ -5,20 +5,16 @@
 * ``"cloudfront"``: one invalidation of ``CDN_CLOUDFRONT_DISTRIBUTION_ID`` by path (CloudFront
   has no tags: each tag stands for the paths in ``tag_paths``).
 
-``cdn_purge_enqueue`` is what the app calls: a job in the caller's transaction, run by the
-worker after commit, retried with backoff when the CDN refuses (jobs.services).
+``cdn.services`` enqueues these purges as jobs; the worker runs them (``cdn.tasks``).
 """
 
 import logging
 import uuid
 
 import requests
-from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
-from django.db import models
 
-from .tags import ALL, TAG, change_tags, clean, listing_tag
+from .tags import ALL, TAG
 
 log = logging.getLogger(__name__)
 BACKENDS = ("", "varnish", "cloudfront")
@@ -77,32 +73,3 @@ def purge(*, tags: list[str], paths: list[str]) -> str:
         )
         return f"invalidated {len(paths)} path(s)"
     return "no CDN configured"
-
-
-def cdn_purge_enqueue(*, tags: list[str], listing_paths: dict[str, str] | None = None) -> None:
-    """Purge ``tags`` after the current transaction commits (a job written in it: the purge
-    exists only if the change does, and a failed purge never fails the change)."""
-    if not purge_configured():
-        return
-    from .tasks import cdn_purge
-
-    tags = [tag for tag in dict.fromkeys(map(clean, tags)) if TAG.match(tag)]
-    paths = tag_paths(tags, listing_paths or {})
-    if tags:
-        cdn_purge.enqueue(tags=tags, paths=paths)
-
-
-def cdn_content_changed(*, instance: models.Model | None = None) -> None:
-    """Something public pages show changed (``instance`` saved or deleted; None: unknown):
-    purge the tags it concerns, after commit. Called where the page cache's version is bumped."""
-    if not purge_configured():
-        return
-    try:
-        tags = change_tags(instance) if instance is not None else [ALL]
-        listing = getattr(instance, "listing", instance)
-        listing_paths = {}
-        if isinstance(listing, apps.get_model("listings", "Listing")):
-            listing_paths[listing_tag(listing.pk)] = listing.get_absolute_url()
-    except ObjectDoesNotExist:  # deleted with what it belonged to: purge everything
-        tags, listing_paths = [ALL], {}
-    cdn_purge_enqueue(tags=tags, listing_paths=listing_paths)

@@ -1,5 +1,6 @@
 """Demo data that looks real: Boulder and Denver neighborhoods, streets, hosts."""
 
+import datetime
 from decimal import Decimal as D
 
 CITIES = [
@@ -193,3 +194,6 @@ BLURBS = [
     "A calm space for focused work: phone booths for calls, standing desks, and a "
     "lounge for when you need a change of scene. Month to month, no long lease.",
 ]
+
+# Tour hours on a few demo listings, weekdays (local time): a morning and an afternoon.
+TOUR_HOURS = [(datetime.time(10), datetime.time(12)), (datetime.time(13, 30), datetime.time(17))]

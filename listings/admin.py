@@ -31,13 +31,15 @@ from accounts.admin_site import host_site
 from pivotdesk.admin_params import ForgedParamsMixin, outside_integer_range
 
 from .maps import map_config
-from .models import Amenity, City, Listing, Neighborhood, Photo
+from .models import Amenity, City, Listing, ListingExtra, Neighborhood, Photo
 from .services import (
     LISTING_FIELDS,
     image_validate,
     listing_create,
     listing_delete,
     listing_desks_check,
+    listing_extra_delete,
+    listing_extra_save,
     listing_status_check,
     listing_terms_check,
     listing_update,
@@ -140,6 +142,70 @@ class PhotoInline(admin.TabularInline):
             photo.card_url or photo.image.url,
             photo.alt_text,
         )
+
+
+class ExtraForm(forms.ModelForm):
+    class Meta:
+        model = ListingExtra
+        fields = ["kind", "required", "price_cents"]
+        labels = {"price_cents": "Price a month (cents)"}
+        widgets = {
+            "kind": forms.Select(attrs={"aria-label": "Extra"}),
+            "required": forms.CheckboxInput(attrs={"aria-label": "Required for every guest"}),
+            "price_cents": forms.NumberInput(
+                attrs={"aria-label": "Price a month in cents", "min": 1, "max": 500_000}
+            ),
+        }
+
+
+class ExtraFormSet(forms.BaseInlineFormSet):
+    """A listing form posted without the extras section (a page opened before extras
+    existed, a script that edits listings) leaves the extras as they are."""
+
+    def __init__(self, data=None, *args, prefix=None, **kwargs):
+        total = f"{prefix or self.get_default_prefix()}-TOTAL_FORMS"
+        if data is not None and total not in data:
+            data = data.copy()
+            data[total] = "0"
+            data[total.replace("TOTAL", "INITIAL")] = "0"
+        super().__init__(data, *args, prefix=prefix, **kwargs)
+
+
+class ExtraInline(admin.TabularInline):
+    """Monthly extras (parking, mailbox...): saved by listing_extra_save/_delete, which keep
+    the listing's all-in cost."""
+
+    model = ListingExtra
+    form = ExtraForm
+    formset = ExtraFormSet
+    extra = 1
+    max_num = len(ListingExtra.Kind)
+    verbose_name = "monthly extra"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("absolute_max", len(ListingExtra.Kind))  # see PhotoInline
+        return super().get_formset(request, obj, **kwargs)
+
+
+def extras_save(formset, *, listing):
+    """Save an extras formset through the services (see ``photos_save``)."""
+    formset.save(commit=False)
+    for extra in formset.deleted_objects:
+        listing_extra_delete(extra=extra)
+    for extra, _fields in formset.changed_objects:
+        listing_extra_save(
+            listing=listing,
+            kind=extra.kind,
+            required=extra.required,
+            price_cents=extra.price_cents,
+            extra=extra,
+        )
+    formset.new_objects = [
+        listing_extra_save(
+            listing=listing, kind=extra.kind, required=extra.required, price_cents=extra.price_cents
+        )
+        for extra in formset.new_objects
+    ]
 
 
 LISTING_FIELDSETS = (
@@ -298,7 +364,7 @@ def archive_listings(modeladmin, request, queryset):
 class ListingAdminBase(ForgedParamsMixin, admin.ModelAdmin):
     """What both sites share: photos inline (variants made on upload), slug, filters."""
 
-    inlines = [PhotoInline]
+    inlines = [PhotoInline, ExtraInline]
     prepopulated_fields = {"slug": ("title",)}
     list_filter = ("status", "space_type", "city")
     actions = [archive_listings]
@@ -328,6 +394,8 @@ class ListingAdminBase(ForgedParamsMixin, admin.ModelAdmin):
             self.save_formset(request, form, formset, change=change)
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is ListingExtra:
+            return extras_save(formset, listing=form.instance)
         if formset.model is not Photo:
             return super().save_formset(request, form, formset, change)
         photos_save(formset, listing=form.instance)

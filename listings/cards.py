@@ -18,13 +18,16 @@ from collections.abc import Iterable
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
 from django.db.models import prefetch_related_objects
+from django.template.defaultfilters import pluralize
 from django.template.loader import get_template
 from django.urls import get_script_prefix
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from pivotdesk.pagecache import release_id
 
 from .models import Listing
+from .pricing import AllIn
 from .selectors import photos_in_order
 
 TEMPLATE = "includes/listing_card.html"
@@ -35,6 +38,9 @@ TIMEOUT = 86400
 # alone, and neither Postgres text nor a URL carries one.
 LOADING_SLOT = "\x00loading\x00"
 LAZY = 'loading="lazy"'
+# The all-in monthly cost depends on the desks a search asks for: one cached card serves
+# every team size, and each page writes its own figure here (listings.pricing's annotation).
+ALL_IN_SLOT = "\x00all_in\x00"
 
 
 def card_key(listing: Listing, *, version) -> str:
@@ -61,7 +67,11 @@ def card(listing: Listing) -> dict:
         "desks": listing.desks,
         "whole": listing.is_let_whole,
         "whole_price": listing.whole_price_label if listing.is_let_whole else "",
+        "rating": f"{listing.rating_average:.1f}" if listing.rating_count else "",
+        "reviews": listing.rating_count,
+        "answers": listing.answer_badge,
         "loading": LOADING_SLOT,
+        "all_in": ALL_IN_SLOT,
         # Only the card variant ships, never the original upload.
         "photo": photo is not None
         and bool(photo.card_jpeg)
@@ -99,9 +109,30 @@ def render(
         if storable:
             cache.set_many(fresh, TIMEOUT)
         found.update(fresh)
-    return mark_safe(  # rendered by the template above
+    return mark_safe(  # rendered by the templates above
         "".join(
-            found[key].replace(LOADING_SLOT, LAZY if eager is not None and n >= eager else "")
-            for n, key in enumerate(keys)
+            found[key]
+            .replace(LOADING_SLOT, LAZY if eager is not None and n >= eager else "")
+            .replace(ALL_IN_SLOT, _all_in(listing))
+            for n, (key, listing) in enumerate(zip(keys, listings, strict=True))
         )
+    )
+
+
+def _all_in(listing: Listing) -> str:
+    """The card's all-in line for this page's desks; "" for a listing fetched without it.
+    Written here, not by a template: it runs for every card of every page."""
+    amounts = AllIn.of(listing)
+    if amounts is None:
+        return ""
+    if listing.is_let_whole:
+        desks = "the office"
+    else:
+        desks = f"{amounts.desks} desk{pluralize(amounts.desks)}"
+    extras = " · with required extras" if amounts.extras_cents else ""
+    return format_html(
+        '<p class="card-all-in"><strong>${}</strong> a month all-in for {}{}</p>',
+        amounts.label,
+        desks,
+        extras,
     )

@@ -7,6 +7,7 @@ database, choices are checked against what exists, text is length-limited and NU
 """
 
 import datetime
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import django_filters
@@ -23,6 +24,7 @@ from bookings.selectors import listings_with_free_desks, move_in_range
 from pivotdesk.pagecache import request_content_version
 
 from .models import Listing
+from .pricing import with_all_in
 from .selectors import search_choices
 
 PAGE_SIZE = 24
@@ -34,16 +36,23 @@ MAX_QUERY_WORDS = 8
 SORT_PRICE = "price"
 SORT_PRICE_DESC = "-price"
 SORT_NEWEST = "newest"
+SORT_ALL_IN = "all_in"
 SORT_CHOICES = [
     (SORT_PRICE, "Price: low to high"),
     (SORT_PRICE_DESC, "Price: high to low"),
+    (SORT_ALL_IN, "All-in monthly cost: low to high"),
     (SORT_NEWEST, "Newest"),
 ]
 ORDERINGS = {
     SORT_PRICE: ("price_per_desk", "-created_at", "-id"),
     SORT_PRICE_DESC: ("-price_per_desk", "-created_at", "-id"),
+    # listings.pricing.with_all_in's annotation, for the desks asked.
+    SORT_ALL_IN: ("all_in_cents", "-created_at", "-id"),
     SORT_NEWEST: ("-created_at", "-id"),
 }
+
+# The search's minimum guests' rating (Listing.rating_average, kept by bookings.reviews).
+MIN_RATING_CHOICES = [("4.5", "4.5 and up"), ("4", "4 and up"), ("3", "3 and up")]
 
 NEIGHBORHOOD_NOT_IN_CITY = "{neighborhood} is not in {city}."
 MOVE_IN_OUT_OF_RANGE = "Choose a move-in date from {first:%B %-d, %Y} to {last:%B %-d, %Y}."
@@ -162,12 +171,19 @@ class ListingFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_passthrough", label="Keywords", max_length=MAX_QUERY_LENGTH
     )
+    min_rating = django_filters.ChoiceFilter(
+        method="filter_min_rating",
+        label="Guests' rating",
+        choices=MIN_RATING_CHOICES,
+        empty_label="Any rating",
+        error_messages={"invalid_choice": "Choose a rating of 3, 4 or 4.5 and up."},
+    )
     sort = django_filters.ChoiceFilter(
         method="filter_passthrough",
         label="Sort by",
         choices=SORT_CHOICES,
         empty_label=None,
-        error_messages={"invalid_choice": "Sort by price, -price or newest."},
+        error_messages={"invalid_choice": "Sort by price, -price, all_in or newest."},
     )
 
     class Meta:
@@ -225,6 +241,7 @@ class ListingFilter(django_filters.FilterSet):
             queryset, desks=data.get("desks"), move_in=data.get("move_in")
         )
         queryset = self.filter_text(queryset, data.get("q") or "")
+        queryset = with_all_in(queryset, desks=data.get("desks"))
         return self.sort_queryset(queryset, data.get("sort") or "", text=bool(data.get("q")))
 
     def filter_passthrough(self, queryset, name, value):
@@ -244,6 +261,10 @@ class ListingFilter(django_filters.FilterSet):
         if desks or move_in:
             queryset = listings_with_free_desks(queryset, desks=desks, move_in=move_in)
         return queryset
+
+    def filter_min_rating(self, queryset, name, value):
+        # Listings without reviews have no average: a minimum leaves them out.
+        return queryset.filter(rating_average__gte=Decimal(value))
 
     def filter_amenities(self, queryset, name, value):
         # Every chosen amenity must be there. One EXISTS per distinct slug: no duplicate
@@ -388,6 +409,7 @@ class ListingFilter(django_filters.FilterSet):
             "type": dict(Listing.SpaceType.choices),
             "amenities": {a.slug: a.name for a in self.amenity_list},
             "sort": dict(SORT_CHOICES),
+            "min_rating": {value: f"Rated {label}" for value, label in MIN_RATING_CHOICES},
         }
         active = []
         for index, (name, value) in enumerate(params):

@@ -4,7 +4,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -60,6 +60,10 @@ class Amenity(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# A host's answer-time badge shows once they had this many requests in the last 90 days.
+ANSWER_BADGE_MIN_REQUESTS = 3
 
 
 class ListingQuerySet(models.QuerySet):
@@ -131,6 +135,19 @@ class Listing(models.Model):
     # Postgres triggers (migration 0002), so admin edits, bulk inserts and renames of a
     # neighborhood or amenity keep it current; always NULL on SQLite (icontains fallback).
     search_vector = SearchVectorField(null=True, editable=False)
+    # Kept by listings.services: the sum of the required monthly extras (the all-in cost's
+    # fixed part, listings.pricing), the guests' review average and count, and how fast the
+    # host answers requests. On the row so cards and search sort and filter without joins.
+    extras_required_cents = models.PositiveIntegerField(default=0, editable=False)
+    rating_average = models.DecimalField(
+        max_digits=3, decimal_places=2, null=True, blank=True, editable=False
+    )
+    rating_count = models.PositiveIntegerField(default=0, editable=False)
+    answer_requests = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Requests to this host in the last 90 days."
+    )
+    answer_median_minutes = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    answer_share_percent = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects = ListingQuerySet.as_manager()
 
@@ -148,6 +165,11 @@ class Listing(models.Model):
             models.CheckConstraint(
                 condition=Q(deposit_months__lte=2), name="listing_deposit_at_most_two_months"
             ),
+            models.CheckConstraint(
+                condition=Q(rating_average__isnull=True)
+                | Q(rating_average__gte=1, rating_average__lte=5),
+                name="listing_rating_in_range",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "city", "price_per_desk"], name="listing_city_price"),
@@ -157,6 +179,7 @@ class Listing(models.Model):
             models.Index(fields=["status", "available_from"], name="listing_available"),
             models.Index(fields=["status", "-created_at"], name="listing_newest"),
             GinIndex(fields=["search_vector"], name="listing_search"),
+            models.Index(fields=["status", "rating_average"], name="listing_rating"),
         ]
 
     def __str__(self):
@@ -179,6 +202,25 @@ class Listing(models.Model):
         return f"{whole.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
 
     @property
+    def answer_badge(self) -> str:
+        """ "Usually answers within 4 hours", once the host had ANSWER_BADGE_MIN_REQUESTS
+        requests in the last 90 days (``answer_*``, kept by bookings.answers); else ""."""
+        minutes = self.answer_median_minutes
+        if self.answer_requests < ANSWER_BADGE_MIN_REQUESTS or minutes is None:
+            return ""
+        if minutes <= 60:
+            within = "an hour"
+        elif minutes <= 23 * 60:
+            hours = -(-minutes // 60)  # rounded up: "within" must hold
+            within = f"{hours} hours"
+        elif minutes <= 24 * 60:
+            within = "a day"
+        else:
+            days = -(-minutes // (24 * 60))
+            within = f"{days} days"
+        return f"Usually answers within {within}"
+
+    @property
     def is_let_whole(self):
         """A private office is let as a whole: one team takes all its desks."""
         return self.space_type == self.SpaceType.PRIVATE_OFFICE
@@ -186,6 +228,52 @@ class Listing(models.Model):
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED
+
+
+class ListingExtra(models.Model):
+    """A monthly extra a host offers with a listing (parking, a mailbox...). A required one
+    is part of the all-in monthly cost every guest pays (listings.pricing)."""
+
+    class Kind(models.TextChoices):
+        PARKING = "parking", "Parking"
+        MAILBOX = "mailbox", "Mailbox"
+        LOCKER = "locker", "Locker"
+        MEETING_ROOM_CREDIT = "meeting_room_credit", "Meeting-room credit"
+
+    MAX_PRICE_CENTS = 500_000  # $5,000 a month: above that it is a typo, not an extra
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="extras")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    required = models.BooleanField(
+        default=False, help_text="Every guest pays it (part of the all-in monthly cost)."
+    )
+    price_cents = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PRICE_CENTS)],
+        help_text="Per month, in cents (USD): 7500 is $75.00.",
+    )
+
+    class Meta:
+        ordering = ["listing", "-required", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "kind"], name="listing_extra_once"),
+            models.CheckConstraint(
+                condition=Q(price_cents__gt=0, price_cents__lte=500_000),
+                name="listing_extra_price_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} (${cents_label(self.price_cents)}/month)"
+
+    @property
+    def price_label(self) -> str:
+        return cents_label(self.price_cents)
+
+
+def cents_label(cents: int) -> str:
+    """Whole cents as dollars for people: "1,250" or "1,250.50"."""
+    dollars, rest = divmod(int(cents), 100)
+    return f"{dollars:,}" if not rest else f"{dollars:,}.{rest:02d}"
 
 
 def photo_upload_to(instance, filename):

@@ -4,15 +4,13 @@ constant number of queries whatever the number of listings."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
+from django_filters import FilterSet
 
-from .models import Amenity, City, Listing, Neighborhood, Photo
-
-if TYPE_CHECKING:
-    from .filters import ListingFilter
+from .models import Amenity, City, Listing, ListingExtra, Neighborhood, Photo
+from .pricing import AllIn, with_all_in
 
 
 def photos_in_order() -> Prefetch:
@@ -23,10 +21,12 @@ def photos_in_order() -> Prefetch:
 def listing_cards(
     queryset: QuerySet[Listing] | None = None, *, photos: bool = True
 ) -> QuerySet[Listing]:
-    """Published listings with what a card shows: city, neighborhood and (``photos``) the
-    photos. Without photos, ``listings.cards`` fetches them only for cards not in the cache.
+    """Published listings with what a card shows: city, neighborhood, the all-in monthly
+    cost for the minimum desks (listings.pricing) and (``photos``) the photos. Without
+    photos, ``listings.cards`` fetches them only for cards not in the cache.
     """
     queryset = Listing.objects.published() if queryset is None else queryset
+    queryset = with_all_in(queryset, desks=None)
     # The tsvector is for the database's eyes only; don't ship it to Python.
     queryset = queryset.select_related("city", "neighborhood").defer("search_vector")
     return queryset.prefetch_related(photos_in_order()) if photos else queryset
@@ -59,7 +59,7 @@ def search_choices(*, version: int | None) -> tuple[list[City], list[Neighborhoo
     return choices
 
 
-def listing_search(*, filters: ListingFilter) -> QuerySet[Listing]:
+def listing_search(*, filters: FilterSet) -> QuerySet[Listing]:
     """Published listings matching a bound ``ListingFilter``: give a page of them its city
     and neighborhood with ``with_places`` and it is ready for cards.
 
@@ -99,15 +99,22 @@ class ListingPage:
     listing: Listing
     photos: list[Photo]
     amenities: list[Amenity]
+    extras: list[ListingExtra]
 
 
 def listing_page(
-    *, city_slug: str, slug: str, version: int | None, published_only: bool = True
+    *,
+    city_slug: str,
+    slug: str,
+    version: int | None,
+    published_only: bool = True,
+    desks: int | None = None,
 ) -> ListingPage | None:
     """The published listing at /spaces/<city_slug>/<slug>/ and what its page shows, or None.
     With ``published_only=False`` an unlisted one too (its guests still see its page).
 
-    Three queries: the listing with its host, its photos, its amenities' ids. The city, the
+    Four queries: the listing with its host and its all-in cost for ``desks`` desks asked
+    (listings.pricing), its photos, its amenities' ids, its monthly extras. The city, the
     neighborhood and the amenities themselves come from the search form's per-process copies
     (``search_choices``, kept by content ``version``) instead of joins and a prefetch: ~15 %
     of an uncached listing page (measured with loadtest/render_cost.py). A city, place or
@@ -121,7 +128,8 @@ def listing_page(
             return None
     listings = Listing.objects.published() if published_only else Listing.objects.all()
     listing = (
-        listings.select_related("host")
+        with_all_in(listings, desks=desks)
+        .select_related("host")
         .defer("search_vector")
         .filter(city_id=city.pk, slug=slug)
         .first()
@@ -138,7 +146,8 @@ def listing_page(
     shown = [amenity for amenity in amenities if amenity.pk in ids]  # by name
     if len(shown) < len(ids):
         shown = list(Amenity.objects.filter(pk__in=ids).order_by("name"))
-    return ListingPage(listing=listing, photos=photos, amenities=shown)
+    extras = list(listing.extras.all())
+    return ListingPage(listing=listing, photos=photos, amenities=shown, extras=extras)
 
 
 def cities_with_counts() -> QuerySet[City]:
@@ -187,3 +196,19 @@ def published_sitemap_listings() -> QuerySet[Listing]:
         .only("slug", "updated_at", "city__slug")
         .order_by("city__slug", "slug")
     )
+
+
+@dataclass(frozen=True)
+class ListingCost:
+    """What a team pays at ``listing`` for the desks asked (listings.pricing), and the
+    extras it may add."""
+
+    amounts: AllIn
+    extras: list[ListingExtra]
+
+
+def listing_cost(*, listing: Listing, desks: int | None) -> ListingCost:
+    """The all-in monthly cost and move-in amount of ``listing`` for ``desks`` desks asked,
+    with its extras (required first): two queries."""
+    annotated = with_all_in(Listing.objects.filter(pk=listing.pk), desks=desks).get()
+    return ListingCost(amounts=AllIn.of(annotated), extras=list(listing.extras.all()))

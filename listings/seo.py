@@ -37,9 +37,38 @@ def listing_hero_url(listing: Listing) -> str:
     return hero_url(shown_photos(listing.photos.all()))
 
 
-def listing_jsonld(listing: Listing, photos: list[Photo]) -> dict:
+def listing_jsonld(listing: Listing, photos: list[Photo], *, reviews: Iterable = ()) -> dict:
     """schema.org description of a listing: an Offer of desks in a Place. ``photos``: the
-    shown ones (``shown_photos``)."""
+    shown ones (``shown_photos``); ``reviews``: the reviews the page shows (with their
+    guests), given with the listing's average and count as ``aggregateRating``."""
+    data = _offer_jsonld(listing, photos)
+    if listing.rating_count and listing.rating_average is not None:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": f"{listing.rating_average:.2f}",
+            "reviewCount": listing.rating_count,
+            "bestRating": 5,
+            "worstRating": 1,
+        }
+        data["review"] = [
+            {
+                "@type": "Review",
+                "author": {"@type": "Person", "name": review.guest_name},
+                "datePublished": review.created_at.date().isoformat(),
+                "reviewBody": review.text,
+                "reviewRating": {
+                    "@type": "Rating",
+                    "ratingValue": review.overall,
+                    "bestRating": 5,
+                    "worstRating": 1,
+                },
+            }
+            for review in reviews
+        ]
+    return data
+
+
+def _offer_jsonld(listing: Listing, photos: list[Photo]) -> dict:
     host = listing.host
     return {
         "@context": "https://schema.org",

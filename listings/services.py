@@ -35,8 +35,9 @@ from bookings.selectors import (
     approved_desks_peak,
     withdrawal_preview,
 )
+from pivotdesk.pagecache import public_content_changed
 
-from .models import Amenity, City, Listing, Neighborhood, Photo
+from .models import Amenity, City, Listing, ListingExtra, Neighborhood, Photo
 from .signals import desks_freed
 
 LISTING_ARCHIVE_WITH_BOOKINGS = (
@@ -322,6 +323,96 @@ def listing_delete(*, listing: Listing) -> None:
     for photo in listing.photos.all():
         photo_delete(photo=photo)
     listing.delete()
+
+
+# --- Monthly extras and the figures a listing keeps for cards -----------------------------
+
+EXTRA_KIND_TAKEN = "This space already offers {kind}: change that one instead."
+
+
+def _extras_required_refresh(listing: Listing) -> None:
+    """Caller holds the listing's row lock: write the sum of its required extras."""
+    total = sum(
+        ListingExtra.objects.filter(listing_id=listing.pk, required=True).values_list(
+            "price_cents", flat=True
+        )
+    )
+    if listing.extras_required_cents != total:
+        listing.extras_required_cents = total
+        # A plain save: updated_at retires the listing's cached card, the signal the pages.
+        listing.save(update_fields=["extras_required_cents", "updated_at"])
+
+
+@transaction.atomic
+def listing_extra_save(
+    *,
+    listing: Listing,
+    kind: str,
+    required: bool,
+    price_cents: int,
+    extra: ListingExtra | None = None,
+) -> ListingExtra:
+    """Add a monthly extra to ``listing``, or change ``extra`` (one of its extras). Keeps
+    the listing's required-extras sum, so the all-in cost (listings.pricing) follows.
+    ValidationError for a price outside 1 cent..$5,000 or a kind the listing has already."""
+    locked = listing_lock(listing_id=listing.pk)
+    if extra is None:
+        extra = ListingExtra(listing=locked)
+    elif extra.listing_id != locked.pk:
+        raise ValidationError("This extra belongs to another space.")
+    extra.kind, extra.required, extra.price_cents = kind, required, price_cents
+    if ListingExtra.objects.filter(listing_id=locked.pk, kind=kind).exclude(pk=extra.pk).exists():
+        label = ListingExtra.Kind(kind).label.lower() if kind in ListingExtra.Kind else kind
+        raise ValidationError({"kind": EXTRA_KIND_TAKEN.format(kind=label)})
+    extra.full_clean()
+    extra.save()
+    _extras_required_refresh(locked)
+    return extra
+
+
+@transaction.atomic
+def listing_extra_delete(*, extra: ListingExtra) -> None:
+    locked = listing_lock(listing_id=extra.listing_id)
+    extra.delete()
+    _extras_required_refresh(locked)
+
+
+@transaction.atomic
+def listing_rating_set(*, listing_id: int, average, count: int) -> None:
+    """Store a listing's review average (None without reviews) and count, as the reviews'
+    service computed them; public pages are told (the row is written without signals)."""
+    Listing.objects.filter(pk=listing_id).update(rating_average=average, rating_count=count)
+    public_content_changed(instance=Listing.objects.select_related("city").get(pk=listing_id))
+
+
+# (requests that needed an answer, median minutes to answer or None, share answered in %)
+AnswerStats = tuple[int, int | None, int]
+
+
+def _answer_fields(figures: AnswerStats) -> dict:
+    requests, median_minutes, share_percent = figures
+    return {
+        "answer_requests": requests,
+        "answer_median_minutes": median_minutes,
+        "answer_share_percent": share_percent,
+    }
+
+
+@transaction.atomic
+def host_answer_stats_set(*, stats: dict[int, AnswerStats], reset_others: bool = False) -> int:
+    """Store how fast each host in ``stats`` (host id: figures) answers, on their listings;
+    with ``reset_others``, hosts not in ``stats`` go back to none. Public pages are told
+    when a figure changed. Returns how many listings changed."""
+    changed = 0
+    for host_id, figures in stats.items():
+        values = _answer_fields(figures)
+        changed += Listing.objects.filter(host_id=host_id).exclude(**values).update(**values)
+    if reset_others:
+        none = _answer_fields((0, None, 0))
+        changed += Listing.objects.exclude(host_id__in=list(stats)).exclude(**none).update(**none)
+    if changed:
+        public_content_changed()
+    return changed
 
 
 # --- Photos ------------------------------------------------------------------------------

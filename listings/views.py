@@ -9,7 +9,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from bookings.selectors import guest_bookings_on, listing_availability, move_in_range
+from bookings.selectors import (
+    guest_bookings_on,
+    listing_availability,
+    listing_reviews,
+    move_in_range,
+)
 from cdn.tags import tag_listings
 from pivotdesk.pagecache import release_id, request_content_version
 
@@ -18,6 +23,7 @@ from .filters import PAGE_SIZE, ListingFilter
 from .forms import RequestPrefillForm
 from .maps import map_config
 from .models import City, Listing
+from .pricing import AllIn
 
 PAGE_NOT_A_NUMBER = "Page: “{value}” is not a page number. Showing page 1."
 PAGE_OUT_OF_RANGE = "There is no page {number} (the last is {last}). Showing page 1."
@@ -168,12 +174,14 @@ def city_detail(request, city):
 
 def listing_detail(request, city, slug):
     version = request_content_version(request)
-    page = selectors.listing_page(city_slug=city, slug=slug, version=version)
+    prefill = RequestPrefillForm(request.GET or None).params()
+    desks = int(dict(prefill).get("desks") or 1)  # the all-in cost's desks asked
+    page = selectors.listing_page(city_slug=city, slug=slug, version=version, desks=desks)
     your_bookings = None
     if page is None and request.user.is_authenticated:
         # No longer listed: still the page of the guests who have a booking here.
         page = selectors.listing_page(
-            city_slug=city, slug=slug, version=version, published_only=False
+            city_slug=city, slug=slug, version=version, published_only=False, desks=desks
         )
         your_bookings = page and guest_bookings_on(user=request.user, listing=page.listing)
         if not your_bookings:
@@ -184,7 +192,7 @@ def listing_detail(request, city, slug):
     tag_listings(request, [listing])
     # The gallery's first photo is og:image's: both come from seo.shown_photos.
     photos = seo.shown_photos(page.photos)
-    prefill = RequestPrefillForm(request.GET or None).params()
+    reviews = listing_reviews(listing=listing, page=request.GET.get("reviews"))
     return render(
         request,
         "listings/listing_detail.html",
@@ -197,12 +205,15 @@ def listing_detail(request, city, slug):
             else guest_bookings_on(user=request.user, listing=listing),
             "unlisted": not listing.is_published,
             "amenities": page.amenities,
+            "all_in": AllIn.of(listing),
+            "extras": page.extras,
             "book_url": f"{listing.get_absolute_url()}book/{_query(prefill)}",
             "pins": seo.map_pins([listing]),
             "map": map_config(),
             "canonical": seo.absolute_url(listing.get_absolute_url()),
             "og_image": seo.hero_url(photos),
-            "jsonld": seo.listing_jsonld(listing, photos),
+            "jsonld": seo.listing_jsonld(listing, photos, reviews=reviews.object_list),
+            "reviews": reviews,
             "osm_url": (
                 "https://www.openstreetmap.org/"
                 f"?mlat={listing.latitude}&mlon={listing.longitude}"

@@ -24,9 +24,8 @@ from django.core.cache import caches
 from django.core.exceptions import SuspiciousOperation
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import transaction
+from django.dispatch import Signal
 from django.urls import Resolver404, resolve
-
-from cdn.purge import cdn_content_changed
 
 log = logging.getLogger(__name__)
 
@@ -99,13 +98,17 @@ def _bump():
         HEALTH.owed.clear()
 
 
+# Sent (in the caller's transaction) by public_content_changed; a CDN app purges on it.
+content_changed = Signal()
+
+
 def public_content_changed(*, using: str | None = None, instance=None) -> None:
     """Say that something public pages show changed (a listing, photos, places, free desks):
     the content version is bumped on commit (at once outside a transaction), so the next
     request renders pages and cards afresh; a CDN in front purges the pages showing
     ``instance`` (all public pages when None). Not for what no public page shows (a request)."""
     transaction.on_commit(_bump, using=using)
-    cdn_content_changed(instance=instance)
+    content_changed.send(sender=type(instance) if instance is not None else None, instance=instance)
 
 
 content_version_bump = _bump  # now, e.g. after a bulk_create outside a transaction

@@ -137,12 +137,10 @@ def test_a_hung_mail_server_never_holds_the_hosts_approval(client, hung_mail_ser
     booking = BookingFactory(start=soon())
     client.force_login(booking.listing.host)
 
-    started = time.monotonic()
     response = client.post(f"/bookings/{booking.pk}/approve/")
 
     assert response.status_code == 302
-    assert time.monotonic() - started < 1  # the mailer's timeout is 1 s
-    assert hung_mail_server == []  # no connection from the request
+    assert hung_mail_server == []  # the request opened no connection: it waited on no mail
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.APPROVED
     assert email_jobs().count() == 1
 
@@ -245,5 +243,10 @@ def test_email_kinds_and_recipients_are_choices():
         "cancelled",
         "notice",
         "reminder",
+        "review_invite",
+        "review_new",
+        "change_request",
+        "change_approved",
+        "change_declined",
     }
     assert set(Recipient.values) == {"host", "guest"}

@@ -25,7 +25,7 @@ def test_kept_unsent_emails_move_into_the_queue(run_jobs):
                 [booking.pk, booking.created_at, booking.created_at],
             )
     finally:
-        # Every app: going back unapplied the apps whose migrations build on bookings too.
+        # Every app forward again: going back unapplied the apps built on bookings too.
         call_command("migrate", verbosity=0)
 
     [job] = DBTaskResult.objects.all()

@@ -230,7 +230,7 @@ def test_booking_detail_query_count_is_constant(client):
         author = booking.guest if i % 2 else booking.listing.host
         Message.objects.create(booking=booking, author=author, body=f"Message {i}")
     assert _count_queries(client, url) == one
-    assert one <= 6
+    assert one <= 7  # session, user, booking, messages, history, desk changes, savepoint
 
 
 def test_booking_detail_shows_term_price_thread_and_host_actions(client):

@@ -117,6 +117,19 @@ def test_seed_demo_bulk_listings_leave_fresh_planner_statistics():
     assert estimated == Listing.objects.count()
 
 
+def test_seed_demo_gives_a_few_listings_tour_hours_once():
+    from tours.models import TourHours
+    from tours.selectors import tour_upcoming_days
+
+    call_command("seed_demo")
+    toured = Listing.objects.filter(tour_hours__isnull=False).distinct()
+    assert 3 <= toured.count() <= 7
+    assert any(tour_upcoming_days(listing=listing) for listing in toured)
+    before = TourHours.objects.count()
+    call_command("seed_demo")
+    assert TourHours.objects.count() == before
+
+
 def test_seed_demo_puts_the_demo_guest_in_a_waitlist_once():
     from waitlist.models import WaitlistEntry
     from waitlist.selectors import waitlist_place

@@ -6,9 +6,10 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from jobs.golive import check_worker
 from jobs.selectors import queue_health
 from jobs.tasks import jobs_requeue_abandoned
-from pivotdesk.management.commands.golive import BLOCKER, OK, WARNING, check_worker
+from pivotdesk.readiness import BLOCKER, OK, WARNING
 
 pytestmark = pytest.mark.django_db
 

@@ -69,7 +69,7 @@ def listing():
         ("neighborhood", "nowhere", "Neighborhood: We have no neighborhood by that name."),
         ("type", "castle", "Type of space: Choose a hot desk, a dedicated desk or an office."),
         ("amenities", "jacuzzi", "Amenities: We don't know one of those amenities."),
-        ("sort", "random", "Sort by: Sort by price, -price or newest."),
+        ("sort", "random", "Sort by: Sort by price, -price, all_in or newest."),
         ("page", "999999", "There is no page 999999"),
         ("page", "abc", "Page: “abc” is not a page number"),
         ("page", "-1", "is not a page number"),

@@ -18,6 +18,7 @@ PAGES = [
     "&max_price=900&move_in=2030-01-01&amenities=wifi&amenities=coffee&q=desks&sort=price",
     "/spaces/?q=sunny+coffee&page=2",
     "/spaces/?desks=abc&sort=nonsense&page=999999",
+    "/spaces/?desks=3&sort=all_in&page=2",
     "/spaces/boulder/",
     "/spaces/denver/",
     "/spaces/boulder/bright-team-desks-0/",
@@ -53,9 +54,10 @@ def test_pages_with_django_assert_num_queries(client, django_assert_num_queries)
         "/": 3,  # cities with counts, featured listings (one window query), their photos
         "/spaces/?city=denver&amenities=wifi": 6,  # 3 choices, count, page, photos
         "/spaces/boulder/": 4,  # city, listings, photos, neighborhoods
-        # listing+host, photos, amenity ids, availability (one query for 12 months); the
+        # listing+host (with its all-in cost), photos, amenity ids, monthly extras,
+        # availability (one query for 12 months), the tour hours (tours' include); the
         # city, neighborhood and amenities come from the copies the search above made
-        "/spaces/boulder/bright-team-desks-0/": 4,
+        "/spaces/boulder/bright-team-desks-0/": 6,
     }
     for url, count in expected.items():
         with django_assert_num_queries(count):
@@ -88,7 +90,7 @@ def test_search_results_take_their_places_from_the_form_copies(django_assert_num
 def test_a_listing_page_takes_places_and_amenities_from_the_form_copies(
     django_assert_num_queries,
 ):
-    # selectors.listing_page: three queries (listing + host, photos, amenity ids); the city,
+    # selectors.listing_page: four queries (listing + host, photos, amenity ids, extras); the city,
     # neighborhood and amenities are the per-process copies, and whatever is newer than the
     # copies is fetched, not missed.
     from listings.selectors import listing_page, search_choices
@@ -104,7 +106,7 @@ def test_a_listing_page_takes_places_and_amenities_from_the_form_copies(
     listing.amenities.set([wifi, coffee])
     version = 424242  # any: the copies are kept per version
     cities, neighborhoods, amenities = search_choices(version=version)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         page = listing_page(city_slug=listing.city.slug, slug=listing.slug, version=version)
     with django_assert_num_queries(0):
         assert page.listing == listing and page.photos == []
@@ -118,7 +120,7 @@ def test_a_listing_page_takes_places_and_amenities_from_the_form_copies(
     newer = ListingFactory(
         neighborhood=NeighborhoodFactory(name="RiNo", city=CityFactory(name="Denver"))
     )
-    with django_assert_num_queries(4):  # + the amenities themselves
+    with django_assert_num_queries(5):  # + the amenities themselves
         page = listing_page(city_slug=listing.city.slug, slug=listing.slug, version=version)
     assert [a.name for a in page.amenities] == ["Bikes", "Coffee", "Wifi"]
     page = listing_page(city_slug="denver", slug=newer.slug, version=version)

@@ -40,11 +40,12 @@ INSTALLED_APPS = [
     "django_filters",
     "accounts",
     "listings",
+    "teams",  # team accounts: bookings builds on them
     "bookings",
     "waitlist",  # waitlists on full listings, offers of freed desks (held under the lock)
     "pages",  # terms, privacy, contact, policies: edited in /admin/
     "demo",  # seed_demo: builds on listings and bookings
-    "pivotdesk",  # cache-invalidation signals, golive
+    "pivotdesk",  # golive, template tags
 ]
 
 MIDDLEWARE = [
@@ -422,6 +423,45 @@ TASKS_RETRY_DELAY_MAX_S = env.float("TASKS_RETRY_DELAY_MAX_S", default=6 * 3600)
 TASKS_ABANDONED_AFTER_S = env.int("TASKS_ABANDONED_AFTER_S", default=300)
 # The clock's scheduler logs every run of its lock keeper at INFO (every 5 s).
 LOGGING["loggers"]["apscheduler.executors"] = {"level": "WARNING"}
+
+# --- Tours: tour hours, tours and tour afternoons (docs/TOURS.md) -------------------------
+INSTALLED_APPS += ["tours"]
+# Hosts set tour hours and days off for their listings and see, move and cancel their tours.
+HOST_PERMISSIONS += [
+    *(f"tours.{a}_tourhours" for a in ("view", "add", "change", "delete")),
+    *(f"tours.{a}_tourdayoff" for a in ("view", "add", "change", "delete")),
+    "tours.view_tour",
+]
+
+# --- Deciding on a space: extras, reviews, answer times (docs/DECIDING.md) --------------
+# Hosts keep their listings' monthly extras inline in /host/ (never another host's).
+HOST_PERMISSIONS += [
+    "listings.view_listingextra",
+    "listings.add_listingextra",
+    "listings.change_listingextra",
+    "listings.delete_listingextra",
+]
+# Hosts read the reviews of their spaces and reply once (never delete one).
+HOST_PERMISSIONS += ["bookings.view_review", "bookings.change_review"]
+# Cached pages read these too: the search's minimum rating, a listing's page of reviews.
+PAGE_CACHE_PAGES["listings:search"] = (*PAGE_CACHE_PAGES["listings:search"], "min_rating")
+PAGE_CACHE_PAGES["listings:detail"] = (*PAGE_CACHE_PAGES["listings:detail"], "reviews")
+
+# --- Team accounts (teams app) ---------------------------------------------------------------
+# How long a team invite link works, in seconds, from when its email is made.
+TEAM_INVITE_MAX_AGE = env.int("TEAM_INVITE_MAX_AGE", default=7 * 24 * 60 * 60)
+# Hosts answer desk-change requests in /host/.
+HOST_PERMISSIONS += ["bookings.view_bookingchange", "bookings.change_bookingchange"]
+
+# --- Saved searches and alerts (alerts app; docs/ALERTS.md) ------------------------------
+INSTALLED_APPS += ["alerts"]
+# How long an alert email's unsubscribe link works (seconds); an older one says to log in.
+ALERTS_UNSUBSCRIBE_MAX_AGE = env.int("ALERTS_UNSUBSCRIBE_MAX_AGE", default=180 * 24 * 3600)
+
+# --- Host calendar feeds (calendars app; docs/ALERTS.md) -----------------------------------
+INSTALLED_APPS += ["calendars"]
+# How long a feed stays in the cache at most (s); any change to it retires it sooner.
+CALENDAR_FEED_CACHE_SECONDS = env.int("CALENDAR_FEED_CACHE_SECONDS", default=3600)
 
 # --- Waitlist (docs/WAITLIST.md) ---------------------------------------------------------
 # Hosts see the lines on their own spaces in /host/, read-only.

@@ -192,3 +192,49 @@ def test_sign_up_and_log_in_never_send_you_off_site(world, next_url):
         assert response["Location"].startswith("/") and not response["Location"].startswith(
             ("//", "/\\")
         ), response["Location"]
+
+
+@settings(HOSTILE)
+@given(overall=maybe, space=maybe, host=maybe, value=maybe, text=maybe)
+def test_review_form(world, overall, space, host, value, text):
+    from bookings.models import Review
+    from bookings.tests.factories import BookingFactory
+
+    started = timezone.localdate() - datetime.timedelta(days=40)
+    booking = BookingFactory(
+        listing=world["listing_a"],
+        guest=world["guest"],
+        start=started,
+        months=3,
+        status=Booking.Status.APPROVED,
+    )
+    client = Client()
+    client.force_login(world["guest"])
+    data = _form(overall=overall, space=space, host=host, value=value, text=text)
+    response = client.post(f"/spaces/boulder/a-space/review/{booking.pk}/", data)
+    assert response.status_code in {200, 302}, response.status_code
+    if response.status_code == 200:
+        assert _has_errors(response, data)
+        assert not Review.objects.filter(booking=booking).exists()
+
+
+@settings(HOSTILE)
+@given(kind=maybe, required=maybe, price=maybe)
+def test_host_extras_inline(world, kind, required, price):
+    from listings.models import ListingExtra
+    from listings.tests.helpers import listing_change_form
+
+    host_enable(user=world["host_a"])
+    client = Client()
+    client.force_login(world["host_a"])
+    listing = world["listing_a"]
+    extra_row = _form(kind=kind, required=required, price_cents=price)
+    data = listing_change_form(
+        listing,
+        **{"extras-TOTAL_FORMS": "1", "extras-INITIAL_FORMS": "0"},
+        **{f"extras-0-{k}": v for k, v in extra_row.items()},
+    )
+    response = client.post(f"/host/listings/listing/{listing.pk}/change/", data)
+    assert response.status_code in {200, 302}, response.status_code
+    for extra in ListingExtra.objects.filter(listing=listing):
+        assert 0 < extra.price_cents <= ListingExtra.MAX_PRICE_CENTS

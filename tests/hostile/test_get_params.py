@@ -22,6 +22,7 @@ SEARCH_PARAMS = [
     "amenities",
     "q",
     "sort",
+    "min_rating",
     "page",
 ]
 VALID = {
@@ -34,7 +35,8 @@ VALID = {
     "move_in": ["2027-01-01"],
     "amenities": ["fast-wi-fi"],
     "q": ["sunny"],
-    "sort": ["price", "-price", "newest"],
+    "sort": ["price", "-price", "all_in", "newest"],
+    "min_rating": ["3", "4", "4.5"],
     "page": ["1", "2"],
 }
 

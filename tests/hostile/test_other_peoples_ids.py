@@ -35,8 +35,10 @@ def test_strangers_get_404_for_every_booking_url(world, booking, stranger):
         host_enable(user=world["host_b"])
     client = _as(world[stranger])
     assert client.get(f"/bookings/{booking.pk}/").status_code == 404
-    for action in ("message", "approve", "decline", "cancel"):
-        response = client.post(f"/bookings/{booking.pk}/{action}/", {"body": "hi", "reason": "x"})
+    for action in ("message", "approve", "decline", "cancel", "change"):
+        response = client.post(
+            f"/bookings/{booking.pk}/{action}/", {"body": "hi", "reason": "x", "desks": "2"}
+        )
         assert response.status_code == 404, (action, response.status_code)
     listing = client.get("/bookings/")
     assert listing.status_code == 200

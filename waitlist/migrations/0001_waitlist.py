@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("bookings", "0005_waitlist_hold"),
+        ("bookings", "0007_waitlist_hold"),
         ("listings", "0005_listing_deposit_months"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -13,15 +13,19 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from accounts.services import host_enable
+from alerts.services import demo_saved_search
 from bookings import services as booking_services
 from bookings.emails import booking_emails_muted
 from bookings.models import Booking
 from demo import data
 from demo.photos import office_jpeg
+from demo.teams import seed_demo_team
 from demo.waitlist import seed_waitlist
 from listings.models import Amenity, City, Listing, Neighborhood, Photo
 from listings.services import PHOTO_FILE_FIELDS, listing_create, photo_copy, photo_create
 from pivotdesk.pagecache import content_version_bump
+from tours.models import TourHours
+from tours.services import tour_hours_save
 
 DEMO_LISTINGS = 44
 PHOTO_POOL = 8  # pictures drawn and encoded once, shared by the demo listings
@@ -47,6 +51,9 @@ class Command(BaseCommand):
             hosts, guest = self._people()
         created = self._demo_listings(rng, cities, amenities, hosts)
         self._demo_bookings(guest, hosts)
+        self._demo_tour_hours(hosts)
+        demo_saved_search(guest=guest)
+        self.stdout.write(seed_demo_team(guest=guest, host=hosts[0]))
         if said := seed_waitlist(guest=guest, hosts=hosts):
             self.stdout.write(f"  {said}")
         added = self._bulk_listings(listings, cities, amenities, hosts) if listings else 0
@@ -274,6 +281,30 @@ class Command(BaseCommand):
                 request(instant, 2, 30)
         except ValidationError as exc:
             self.stdout.write(f"  demo bookings skipped: {' '.join(exc.messages)}")
+
+    def _demo_tour_hours(self, hosts):
+        """Tour hours on a few demo listings (the demo host's, and two in each city of other
+        hosts), so their pages offer tour slots and a tour afternoon can be planned. Only on
+        listings without hours; no random draws."""
+        listings = list(Listing.objects.published().filter(host=hosts[0]).order_by("pk")[:3])
+        for city in City.objects.order_by("name"):
+            listings += list(
+                Listing.objects.published()
+                .filter(city=city)
+                .exclude(host=hosts[0])
+                .order_by("pk")[:2]
+            )
+        with transaction.atomic():
+            for listing in listings:
+                if TourHours.objects.filter(listing=listing).exists():
+                    continue
+                for weekday in range(5):  # Monday to Friday
+                    for starts, ends in data.TOUR_HOURS:
+                        tour_hours_save(
+                            hours=TourHours(
+                                listing=listing, weekday=weekday, starts=starts, ends=ends
+                            )
+                        )
 
     def _bulk_listings(self, count, cities, amenities, hosts):
         """Add ``count`` generated listings with bulk inserts (10,000 in well under 2 min),

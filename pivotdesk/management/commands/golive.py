@@ -1,13 +1,12 @@
 """`python manage.py golive`: is this configuration ready for the public? Exit 1 if not.
-Run it on the platform before taking the beta gate off; every BLOCKER row must be fixed."""
+Run it on the platform before taking the beta gate off; every BLOCKER row must be fixed.
+The project's own rows are here; apps add theirs (pivotdesk/readiness.py)."""
 
 import importlib.util
 import os
 import re
-from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
-from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -17,13 +16,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http.request import validate_host
-from django.tasks import TaskResultStatus
-from django.utils import timezone
 from sentry_sdk.utils import BadDsn, Dsn
 
-from cdn.selectors import last_purge
-from jobs.selectors import queue_health
 from pivotdesk.health import cache_ok
+from pivotdesk.readiness import BLOCKER, OK, WARNING, Row, app_rows, short
 
 ROUTER_TIMEOUT_S = 30  # the platform router answers H12 after this, whatever the app does
 DEV_SECRET_KEY = "django-insecure-local-development-only-never-in-production"
@@ -39,24 +35,8 @@ EVICTION_FIX = "heroku redis:maxmemory REDIS_URL --policy volatile-lru"
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 # Emails are jobs: a mail server that hangs holds a worker this long per email.
 MAIL_TIMEOUT_MAX_S = 10
-# The clock enqueues a job every minute (jobs.tasks), so a live worker takes one that often.
-WORKER_SILENT_AFTER = timedelta(minutes=5)
-QUEUE_BEHIND_AFTER = timedelta(minutes=5)
 # Reserved names (RFC 2606/6761): mail "from" them is refused or lost by every provider.
 RESERVED_DOMAINS = (".test", ".example", ".invalid", ".localhost", ".local")
-
-OK, WARNING, BLOCKER = "ok", "WARNING", "BLOCKER"
-
-
-class Row(NamedTuple):
-    check: str
-    status: str
-    detail: str
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
 def check_debug() -> Row:
@@ -121,7 +101,7 @@ def check_database() -> Row:
         executor = MigrationExecutor(connection)
         plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     except Exception as exc:
-        return Row("database", BLOCKER, f"unreachable: {_short(exc)}")
+        return Row("database", BLOCKER, f"unreachable: {short(exc)}")
     if plan:
         first = f"{plan[0][0].app_label}.{plan[0][0].name}"
         return Row("database", BLOCKER, f"{len(plan)} unapplied migration(s), first {first}")
@@ -138,7 +118,7 @@ def check_cache() -> Row:
     try:
         limit, policy = redis_memory()
     except Exception as exc:  # a managed Redis may refuse INFO
-        return Row("cache", WARNING, f"eviction policy unread ({_short(exc)}): {EVICTION_FIX}")
+        return Row("cache", WARNING, f"eviction policy unread ({short(exc)}): {EVICTION_FIX}")
     if limit and not policy.startswith(EVICTING_POLICIES):
         full = f"Redis evicts nothing when full ({policy}, {limit // 2**20} MB)"
         return Row("cache", BLOCKER, f"{full}: writes would fail; {EVICTION_FIX}")
@@ -166,7 +146,7 @@ def check_media() -> Row:
     try:
         client.head_bucket(Bucket=storage.bucket_name)
     except Exception as exc:
-        return Row("media", BLOCKER, f"bucket {storage.bucket_name!r}: {_short(exc)}")
+        return Row("media", BLOCKER, f"bucket {storage.bucket_name!r}: {short(exc)}")
     return Row("media", OK, f"S3 bucket {storage.bucket_name!r} answers")
 
 
@@ -197,7 +177,7 @@ def check_email() -> Row:
         with mailers.default:  # connects, says hello, starts TLS and logs in as configured
             pass
     except Exception as exc:
-        return Row("email", BLOCKER, f"SMTP {server}: {_short(exc)}")
+        return Row("email", BLOCKER, f"SMTP {server}: {short(exc)}")
     security = "SSL" if options.get("use_ssl") else "TLS" if options.get("use_tls") else "plain"
     detail = f"SMTP {server} answers ({security}, timeout {timeout} s), from {sender}"
     return Row("email", OK, detail)
@@ -213,52 +193,6 @@ def check_sentry() -> Row:
         return Row("Sentry", BLOCKER, f"SENTRY_DSN is not a valid DSN: {exc}")
     release = settings.SENTRY_RELEASE or "no release (set SENTRY_RELEASE)"
     return Row("Sentry", OK, f"environment {settings.SENTRY_ENVIRONMENT}, release {release}")
-
-
-def _ago(moment) -> str:
-    seconds = int((timezone.now() - moment).total_seconds())
-    return f"{seconds // 60} min {seconds % 60} s ago" if seconds >= 60 else f"{seconds} s ago"
-
-
-def check_worker() -> Row:
-    """The worker sends every email: one must be taking jobs, and keeping up."""
-    try:
-        health = queue_health()
-    except Exception as exc:  # the database row says why, as a blocker
-        return Row("worker", WARNING, f"queue unreadable: {_short(exc)}")
-    scale = "heroku ps:scale worker=1 clock=1"
-    if health.last_started_at is None or (
-        timezone.now() - health.last_started_at > WORKER_SILENT_AFTER
-    ):
-        last = _ago(health.last_started_at) if health.last_started_at else "never"
-        return Row(
-            "worker",
-            BLOCKER,
-            f"no worker has taken a job ({last}): emails are not going out; {scale}",
-        )
-    detail = f"took a job {_ago(health.last_started_at)}; {health.waiting} waiting"
-    if health.oldest_waiting_since:
-        detail += f", oldest since {_ago(health.oldest_waiting_since)}"
-        if timezone.now() - health.oldest_waiting_since > QUEUE_BEHIND_AFTER:
-            return Row("worker", BLOCKER, f"{detail}: behind; heroku ps:scale worker=2")
-    if health.failed:
-        return Row(
-            "worker", WARNING, f"{detail}; {health.failed} failed job(s): see /admin/, retry"
-        )
-    return Row("worker", OK, detail)
-
-
-def check_cdn() -> Row:
-    """A CDN purged on every change, or none (s-maxage bounds staleness): docs/CDN.md."""
-    if not settings.CDN_PURGE:
-        return Row("CDN", OK, "no purge configured: shared copies stale up to s-maxage")
-    job = last_purge()
-    if job is None:
-        return Row("CDN", OK, f"{settings.CDN_PURGE}; no purge has run yet")
-    if job.status == TaskResultStatus.SUCCESSFUL:
-        return Row("CDN", OK, f"{settings.CDN_PURGE}; last purge ok {_ago(job.finished_at)}")
-    error = (job.traceback.strip().splitlines() or [""])[-1][:120]
-    return Row("CDN", WARNING, f"{settings.CDN_PURGE}; last purge failed: {error}")
 
 
 def load_gunicorn_config(path: Path):
@@ -323,7 +257,7 @@ def check_statement_timeout() -> Row:
             cursor.execute("SHOW statement_timeout")
             shown = cursor.fetchone()[0]
     except Exception as exc:
-        return Row("statement timeout", BLOCKER, f"database unreachable: {_short(exc)}")
+        return Row("statement timeout", BLOCKER, f"database unreachable: {short(exc)}")
     ms = parse_pg_duration_ms(shown)
     if not ms or ms >= ROUTER_TIMEOUT_S * 1000:
         detail = f"{shown}: set DB_STATEMENT_TIMEOUT_MS below the router's {ROUTER_TIMEOUT_S} s"
@@ -351,15 +285,16 @@ class Command(BaseCommand):
         rows = [check_debug(), check_secret_key(), check_allowed_hosts(), check_https()]
         rows.append(check_site_url())
         rows += [check_database(), check_statement_timeout(), check_cache(), check_media()]
-        rows += [check_email(), check_worker(), check_sentry(), check_cdn()]
+        rows += [check_email(), check_sentry()]
         try:
             conf = load_gunicorn_config(Path(gunicorn_config))
         except Exception as exc:
-            detail = f"cannot read {gunicorn_config}: {_short(exc)}"
+            detail = f"cannot read {gunicorn_config}: {short(exc)}"
             names = ("workers", "gunicorn timeout", "trusted proxies")
             rows += [Row(name, BLOCKER, detail) for name in names]
         else:
             rows += [check_workers(conf), check_gunicorn_timeout(conf), check_trusted_proxies(conf)]
+        rows += app_rows()  # the worker, the CDN, ...: each app's golive.py
         rows.append(check_beta_gate())
 
         width = max(len(row.check) for row in rows)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0004_booking_request_key"),
+        ("bookings", "0006_team_bookings_and_desk_changes"),
         ("listings", "0005_listing_deposit_months"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,0 +1,2 @@
+def golive_rows():
+    raise RuntimeError("its service is unreachable\nsecond line")

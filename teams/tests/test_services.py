@@ -1,0 +1,146 @@
+"""Team writes: one admin always, invites spent once, removals and hand-overs."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django_tasks_db.models import DBTaskResult
+
+from accounts.tests.factories import UserFactory
+from teams import services
+from teams.models import Invite, Membership, Team
+from teams.selectors import member_role
+from teams.tasks import invite_email_send
+
+from .factories import TeamFactory, add_member
+
+pytestmark = pytest.mark.django_db
+
+
+def refusal(exc_info):
+    return " ".join(exc_info.value.messages)
+
+
+def test_team_create_makes_its_creator_the_admin():
+    user = UserFactory()
+    team = services.team_create(admin=user, name=" Rocket Crew ", billing_email="Pay@Crew.test")
+    assert team.name == "Rocket Crew"
+    assert team.billing_email == "pay@crew.test"
+    assert member_role(team_id=team.pk, user=user) == Membership.Role.ADMIN
+
+
+@pytest.mark.parametrize("name", ["", "Line\nbreak", "x" * 101])
+def test_team_create_refuses_a_bad_name_and_saves_nothing(name):
+    with pytest.raises(ValidationError):
+        services.team_create(admin=UserFactory(), name=name, billing_email="pay@crew.test")
+    assert not Team.objects.exists() and not Membership.objects.exists()
+
+
+def test_the_database_refuses_a_second_admin():
+    team = TeamFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.objects.create(team=team, user=UserFactory(), role=Membership.Role.ADMIN)
+
+
+def test_invite_create_queues_one_email_job_and_replaces_an_earlier_invite():
+    team = TeamFactory()
+    admin = team.memberships.get().user
+    first = services.invite_create(team=team, by=admin, email="New@Member.test")
+    second = services.invite_create(team=team, by=admin, email="new@member.test")
+    first.refresh_from_db()
+    assert first.status == Invite.Status.REVOKED
+    assert second.email == "new@member.test" and second.is_pending
+    assert DBTaskResult.objects.filter(task_path=invite_email_send.module_path).count() == 2
+
+
+def test_only_the_admin_invites():
+    team = TeamFactory()
+    member = add_member(team).user
+    with pytest.raises(ValidationError) as exc:
+        services.invite_create(team=team, by=member, email="x@y.test")
+    assert refusal(exc) == services.TEAM_NOT_ADMIN
+    assert not Invite.objects.exists()
+
+
+def test_inviting_a_member_is_refused():
+    team = TeamFactory()
+    admin = team.memberships.get().user
+    member = add_member(team).user
+    with pytest.raises(ValidationError):
+        services.invite_create(team=team, by=admin, email=member.email.upper())
+
+
+def test_invite_accept_joins_once():
+    team = TeamFactory()
+    admin = team.memberships.get().user
+    user = UserFactory(email="joiner@member.test")
+    invite = services.invite_create(team=team, by=admin, email="joiner@member.test")
+    membership = services.invite_accept(invite=invite, user=user)
+    assert membership.role == Membership.Role.MEMBER
+    invite.refresh_from_db()
+    assert invite.status == Invite.Status.ACCEPTED and invite.accepted_by == user
+    with pytest.raises(ValidationError) as exc:
+        services.invite_accept(invite=invite, user=user)
+    assert refusal(exc) == services.INVITE_INVALID
+
+
+def test_invite_accept_refuses_another_account():
+    team = TeamFactory()
+    invite = services.invite_create(
+        team=team, by=team.memberships.get().user, email="invited@member.test"
+    )
+    with pytest.raises(ValidationError):
+        services.invite_accept(invite=invite, user=UserFactory(email="other@member.test"))
+    invite.refresh_from_db()
+    assert invite.is_pending
+    assert team.memberships.count() == 1
+
+
+def test_admin_removes_a_member_and_a_member_leaves():
+    team = TeamFactory()
+    admin = team.memberships.get().user
+    one, two = add_member(team).user, add_member(team).user
+    services.member_remove(team=team, by=admin, user=one)
+    services.member_remove(team=team, by=two, user=two)
+    assert list(team.memberships.values_list("user", flat=True)) == [admin.pk]
+
+
+def test_a_member_cannot_remove_another():
+    team = TeamFactory()
+    one, two = add_member(team).user, add_member(team).user
+    with pytest.raises(ValidationError) as exc:
+        services.member_remove(team=team, by=one, user=two)
+    assert refusal(exc) == services.TEAM_NOT_ADMIN
+
+
+def test_the_admin_cannot_be_removed_or_leave():
+    team = TeamFactory()
+    admin = team.memberships.get().user
+    with pytest.raises(ValidationError) as exc:
+        services.member_remove(team=team, by=admin, user=admin)
+    assert refusal(exc) == services.TEAM_ADMIN_CANNOT_LEAVE
+    assert member_role(team_id=team.pk, user=admin) == Membership.Role.ADMIN
+
+
+def test_admin_handover_leaves_exactly_one_admin():
+    team = TeamFactory()
+    admin = team.memberships.get().user
+    member = add_member(team).user
+    services.admin_handover(team=team, by=admin, to=member)
+    assert member_role(team_id=team.pk, user=member) == Membership.Role.ADMIN
+    assert member_role(team_id=team.pk, user=admin) == Membership.Role.MEMBER
+    assert team.memberships.filter(role=Membership.Role.ADMIN).count() == 1
+    # The old admin can now leave; the new one cannot.
+    services.member_remove(team=team, by=admin, user=admin)
+    with pytest.raises(ValidationError):
+        services.member_remove(team=team, by=member, user=member)
+
+
+def test_handover_to_a_non_member_or_by_a_member_is_refused():
+    team = TeamFactory()
+    admin = team.memberships.get().user
+    member = add_member(team).user
+    with pytest.raises(ValidationError):
+        services.admin_handover(team=team, by=admin, to=UserFactory())
+    with pytest.raises(ValidationError):
+        services.admin_handover(team=team, by=member, to=member)
+    assert member_role(team_id=team.pk, user=admin) == Membership.Role.ADMIN

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "teams"
+
+urlpatterns = [
+    path("", views.team_list, name="list"),
+    path("<int:pk>/", views.team_detail, name="detail"),
+    path("<int:pk>/invite/", views.team_invite, name="invite_create"),
+    path(
+        "<int:pk>/invites/<int:invite_pk>/revoke/",
+        views.team_invite_revoke,
+        name="invite_revoke",
+    ),
+    path("<int:pk>/remove/", views.team_remove, name="remove"),
+    path("<int:pk>/admin/", views.team_handover, name="handover"),
+    path("invite/<str:token>/", views.invite_accept, name="invite"),
+]

@@ -1,0 +1,78 @@
+"""A team in a real browser: the admin creates a team and invites a teammate by email; the
+teammate opens the link, joins, and sees the team's booking and its thread."""
+
+import datetime
+import re
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from .conftest import PASSWORD, axe_violations, describe
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _log_in(page, email):
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("Log in", re.I)).click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def test_an_admin_invites_a_member_who_then_sees_the_team_booking(
+    new_context, site_data, run_jobs, shot, page_problems
+):
+    from accounts.tests.factories import UserFactory
+
+    admin_user = UserFactory(email="lee@crew.test", name="Lee Admin")
+    UserFactory(email="kai@crew.test", name="Kai Member")
+    listing = site_data["listing"]
+
+    admin = new_context().new_page()
+    _log_in(admin, admin_user.email)
+    admin.goto("/accounts/teams/")
+    admin.get_by_label("Team name").fill("Rocket Crew")
+    admin.get_by_label("Billing email").fill("pay@crew.test")
+    admin.get_by_role("button", name="Create team").click()
+    expect(admin.get_by_role("heading", name="Rocket Crew", level=1)).to_be_visible()
+    admin.get_by_label("Invite by email").fill("kai@crew.test")
+    admin.get_by_role("button", name="Send invite").click()
+    expect(admin.get_by_text("Invite sent to kai@crew.test")).to_be_visible()
+    assert describe(axe_violations(admin, "team-page")) == ""
+    shot(admin, "team-page")
+
+    # The admin books two desks for the team.
+    admin.goto(f"{listing.get_absolute_url()}book/")
+    admin.get_by_label("Desks").fill("2")
+    start = timezone.localdate() + datetime.timedelta(days=10)
+    admin.get_by_label("Move-in date").fill(start.isoformat())
+    admin.get_by_label("Term (months)").fill("3")
+    admin.get_by_label("Book for").select_option(label="Rocket Crew")
+    admin.get_by_role("button", name=re.compile("Request desks|Book desks")).click()
+    expect(admin.get_by_text("booked by Lee Admin")).to_be_visible()
+    booking_url = admin.url
+
+    run_jobs()
+    invite = next(m for m in mail.outbox if m.to == ["kai@crew.test"])
+    link = re.search(r"https?://\S+/accounts/teams/invite/\S+", invite.body)[0]
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+
+    member = new_context().new_page()
+    _log_in(member, "kai@crew.test")
+    member.goto(path)
+    member.get_by_role("button", name="Join Rocket Crew").click()
+    expect(member.get_by_text("You joined Rocket Crew.")).to_be_visible()
+
+    member.goto("/bookings/")
+    expect(member.get_by_role("heading", name="Your teams' bookings")).to_be_visible()
+    member.get_by_role("link", name=re.compile(r"^#\d+$")).first.click()
+    expect(member).to_have_url(booking_url)
+    member.get_by_label("Your message").fill("Kai here, joining the team.")
+    member.get_by_role("button", name="Send").click()
+    expect(member.get_by_text("Kai here, joining the team.")).to_be_visible()
+    assert describe(axe_violations(member, "team-booking")) == ""
+    shot(member, "team-booking")
+    assert page_problems == []

@@ -1,0 +1,90 @@
+"""Guests racing for the same slot: one gets it, the others a clear message. On Postgres
+only (SQLite serialises every write, so it proves nothing), in real transactions: each
+thread has its own connection, and a barrier releases them together."""
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from accounts.tests.factories import UserFactory
+from listings.tests.factories import ListingFactory
+from tours import selectors, services
+from tours.models import Tour, TourAfternoon
+
+from .factories import open_every_day
+from .helpers import days_ahead, local, move_in
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+THREADS = 8
+
+
+def run_together(calls):
+    barrier = threading.Barrier(len(calls), timeout=30)
+    outcomes = [None] * len(calls)
+
+    def worker(i, call):
+        try:
+            barrier.wait()
+            outcomes[i] = call()
+        except Exception as exc:
+            outcomes[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    unexpected = [
+        o for o in outcomes if isinstance(o, Exception) and not isinstance(o, ValidationError)
+    ]
+    assert unexpected == []
+    return outcomes
+
+
+def test_guests_racing_for_the_last_slot_one_gets_it(postgres_only):
+    listing = open_every_day(ListingFactory())
+    at = local(days_ahead(3), 10)
+    guests = [UserFactory() for _ in range(THREADS)]
+    outcomes = run_together(
+        [
+            lambda g=g: services.tour_book(
+                guest=g, listing=listing, starts_at=at, desks=1, move_in=move_in()
+            )
+            for g in guests
+        ]
+    )
+    won = [o for o in outcomes if isinstance(o, Tour)]
+    lost = [o for o in outcomes if isinstance(o, ValidationError)]
+    assert len(won) == 1 and len(lost) == THREADS - 1
+    assert all("Someone has just booked" in " ".join(e.messages) for e in lost)
+    assert Tour.objects.booked().filter(listing=listing, starts_at=at).count() == 1
+
+
+def test_afternoons_racing_over_shared_spaces_book_all_or_none(postgres_only):
+    """Each afternoon takes the same three spaces in another order of listing: locks in one
+    fixed order (by listing id) mean no deadlock, and each afternoon is whole or absent."""
+    spaces = [open_every_day(ListingFactory()) for _ in range(3)]
+    day = days_ahead(3)
+    plan = selectors.afternoon_plans(listings=spaces, day=day)[0]
+    legs = [(leg.listing, leg.starts_at) for leg in plan]
+    guests = [UserFactory() for _ in range(THREADS)]
+    calls = [
+        lambda g=g, i=i: services.tour_afternoon_book(
+            guest=g,
+            legs=legs[i % 3 :] + legs[: i % 3],  # same legs, given in different orders
+            desks=1,
+            move_in=move_in(),
+        )
+        for i, g in enumerate(guests)
+    ]
+    outcomes = run_together(calls)
+    won = [o for o in outcomes if isinstance(o, TourAfternoon)]
+    assert len(won) == 1
+    assert Tour.objects.count() == 3
+    assert set(Tour.objects.values_list("guest", flat=True)) == {won[0].guest_id}
+    assert TourAfternoon.objects.count() == 1
