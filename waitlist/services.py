@@ -113,7 +113,7 @@ def offers_make(*, listing_id: int, today: datetime.date | None = None) -> list[
     line = (
         WaitlistEntry.objects.waiting()
         .filter(listing=listing)
-        .select_for_update()
+        .select_for_update(of=("self",))  # the entries, not their guests' rows
         .select_related("guest")
         .in_line_order()
     )
