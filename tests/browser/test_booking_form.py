@@ -26,10 +26,10 @@ def test_the_quote_follows_the_desks_and_months_as_they_change(page, site_data, 
     _log_in_and_open_the_form(page, site_data)  # $350 a desk, 8 desks
     quote = page.locator("[data-quote]")
     expect(quote).to_have_text("3 desks: $1,050.00 per month, $1,050.00 for 1 month.")
-    page.get_by_label("Desks").fill("2")
+    page.get_by_label("Desks", exact=True).fill("2")
     page.get_by_label("Term (months)").fill("6")
     expect(quote).to_have_text("2 desks: $700.00 per month, $4,200.00 for 6 months.")
-    page.get_by_label("Desks").fill("40")
+    page.get_by_label("Desks", exact=True).fill("40")
     expect(quote).to_contain_text("Enter between 1 and 8 desks")
     assert page_problems == []
 

@@ -27,7 +27,7 @@ def _log_in(page, email, password, url="/accounts/login/"):
 
 def _request(page, listing, desks, move_in):
     page.goto(listing.get_absolute_url() + "book/")
-    page.get_by_label("Desks").fill(str(desks))
+    page.get_by_label("Desks", exact=True).fill(str(desks))
     page.get_by_label("Move-in date").fill(move_in.isoformat())
     page.get_by_label("Term (months)").fill("3")
     page.locator("[data-booking-form] button[type=submit]").click()

@@ -94,13 +94,13 @@ def test_visitor_finds_a_space_signs_up_books_and_host_approves(
     guest.get_by_role("button", name="Log in and continue").click()
     expect(guest).to_have_url(re.compile(re.escape(listing.get_absolute_url()) + r"book/"))
     # The search's desks and move-in came along.
-    expect(guest.get_by_label("Desks")).to_have_value("2")
+    expect(guest.get_by_label("Desks", exact=True)).to_have_value("2")
     expect(guest.get_by_label("Move-in date")).to_have_value(move_in.isoformat())
     shot(guest, "booking-form")
     _no_serious_a11y(guest, "booking-form")
 
     # 6. Request 2 desks for 3 months, with a note that tries to be a script.
-    guest.get_by_label("Desks").fill("2")
+    guest.get_by_label("Desks", exact=True).fill("2")
     guest.get_by_label("Term (months)").fill("3")
     guest.get_by_label("Message to the host").fill(HOSTILE_NOTE)
     guest.get_by_role("button", name="Request desks").click()

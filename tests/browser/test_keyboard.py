@@ -50,12 +50,12 @@ def test_the_booking_form_lists_each_error_with_a_link_to_its_field(page, site_d
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Log in").click()
     page.goto(site_data["listing"].get_absolute_url() + "book/")
-    page.get_by_label("Desks").fill("0")
+    page.get_by_label("Desks", exact=True).fill("0")
     page.get_by_role("button", name="Request desks").click()
     summary = page.locator("[data-error-summary]")
     expect(summary).to_be_focused()
     summary.get_by_role("link").first.click()
-    expect(page.get_by_label("Desks")).to_be_focused()
+    expect(page.get_by_label("Desks", exact=True)).to_be_focused()
     assert page_problems == []
 
 

@@ -46,7 +46,7 @@ def test_an_admin_invites_a_member_who_then_sees_the_team_booking(
 
     # The admin books two desks for the team.
     admin.goto(f"{listing.get_absolute_url()}book/")
-    admin.get_by_label("Desks").fill("2")
+    admin.get_by_label("Desks", exact=True).fill("2")
     start = timezone.localdate() + datetime.timedelta(days=10)
     admin.get_by_label("Move-in date").fill(start.isoformat())
     admin.get_by_label("Term (months)").fill("3")

@@ -56,7 +56,7 @@ def test_a_guest_waits_gets_an_offer_takes_it_and_the_host_approves(
     guest.goto(listing.get_absolute_url())
     guest.get_by_role("link", name=re.compile("Join the waitlist")).click()
     expect(guest.get_by_role("heading", level=1)).to_contain_text("Join the waitlist")
-    guest.get_by_label("Desks").fill("2")
+    guest.get_by_label("Desks", exact=True).fill("2")
     guest.get_by_label("Move-in date").fill(move_in.isoformat())
     guest.get_by_label("Term (months)").fill("3")
     _no_serious_a11y(guest, "waitlist-join")
