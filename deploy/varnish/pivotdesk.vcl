@@ -9,7 +9,10 @@ vcl 4.1;
 import std;
 import xkey;
 
-# The app (gunicorn). The probe lets a sick origin be met with stale copies (grace).
+# The app (gunicorn). The probe lets a sick origin be met with stale copies (grace). A busy
+# origin is not a sick one: a sick backend gets no fetches at all, so every page not yet kept
+# would be a 503 in the middle of a spike. The probe waits out a spike's queue (4 s) and
+# needs 3 failures in 5 (about 15 s) before Varnish stops asking the origin.
 backend default {
     .host = "127.0.0.1";
     .port = "8000";
@@ -17,10 +20,10 @@ backend default {
     .first_byte_timeout = 30s;
     .probe = {
         .url = "/robots.txt";
-        .interval = 2s;
-        .timeout = 1s;
-        .window = 3;
-        .threshold = 2;
+        .interval = 5s;
+        .timeout = 4s;
+        .window = 5;
+        .threshold = 3;
     }
 }
 
