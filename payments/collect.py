@@ -277,6 +277,7 @@ def booking_refund(*, booking_id: int) -> list[Charge]:
             charge.status = Charge.Status.REFUNDED
             charge.refund_id = refund.id
             charge.refunded_at = timezone.now()
+            charge.refunded_cents = charge.amount_cents
             charge.save()
             refunded.append(charge)
     return refunded
