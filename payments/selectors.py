@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -162,6 +162,20 @@ def host_statement(*, host: User | None, month: datetime.date) -> Statement:
     )
 
 
+def deposit_held_q(prefix: str = "") -> Q:
+    """Charges whose deposit is still held: paid with a deposit, and not refunded beyond
+    the rent (a refund made outside our flow comes out of the rent first)."""
+    return Q(**{f"{prefix}deposit_cents__gt": 0}) & (
+        Q(**{f"{prefix}status": Charge.Status.PAID})
+        | Q(
+            **{
+                f"{prefix}status": Charge.Status.REFUNDED,
+                f"{prefix}refunded_cents__lte": F(f"{prefix}rent_cents"),
+            }
+        )
+    )
+
+
 def deposit_paid_charge_for(*, booking: Booking) -> Charge | None:
-    """The paid charge that carried ``booking``'s deposit, if any."""
-    return Charge.objects.paid().filter(booking=booking, deposit_cents__gt=0).order_by("pk").first()
+    """The paid charge that carried ``booking``'s deposit, if that deposit is still held."""
+    return Charge.objects.filter(deposit_held_q(), booking=booking).order_by("pk").first()
