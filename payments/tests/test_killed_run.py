@@ -58,9 +58,8 @@ class RelayHandler(BaseHTTPRequestHandler):
         )
         if self.command == "POST" and self.path.split("?")[0] == "/v1/payment_intents":
             relay.victim_known.wait(timeout=30)
-            os.kill(relay.victim.pid, signal.SIGKILL)
-            relay.victim.wait(timeout=10)
             relay.killed_after = answer.json()
+            os.kill(relay.victim.pid, signal.SIGKILL)
             self.close_connection = True
             return  # the answer dies with the process that asked
         self.send_response(answer.status_code)
