@@ -38,34 +38,80 @@ def statement_month(raw: str | None) -> datetime.date:
         return timezone.localdate().replace(day=1)
 
 
+def _money(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
 def statement_csv(statement: Statement, filename: str) -> HttpResponse:
+    """One line per charge paid in the month, one negative line per refund made in it,
+    then the totals (the same as the page's)."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
-    writer.writerow(["date", "invoice", "booking", "space", "period", "rent", "fee", "deposit"])
-    for charge in statement.charges:
+    writer.writerow(
+        ["date", "invoice", "booking", "space", "period", "rent", "fee", "deposit", "entry"]
+    )
+
+    def line(charge: Charge, at, rent: int, fee: int, deposit: int, entry: str):
         writer.writerow(
             [
-                timezone.localtime(charge.paid_at).date().isoformat(),
+                timezone.localtime(at).date().isoformat(),
                 charge.number,
                 charge.booking_id,
                 charge.booking.listing.title,
                 f"{charge.period_start.isoformat()}/{charge.period_end.isoformat()}",
-                f"{charge.rent_cents / 100:.2f}",
-                f"{charge.fee_cents / 100:.2f}",
-                f"{charge.deposit_cents / 100:.2f}",
+                _money(rent),
+                _money(fee),
+                _money(deposit),
+                entry,
             ]
         )
-    for label, cents in (
-        ("rent collected", statement.rent_cents),
-        ("platform fee", -statement.fee_cents),
-        ("deposits held", statement.deposits_held_cents),
-        ("deposits refunded", statement.deposits_refunded_cents),
-        ("deposits kept", statement.deposits_kept_cents),
-        ("net owed", statement.net_cents),
-    ):
-        writer.writerow(["total", label, "", "", "", f"{cents / 100:.2f}", "", ""])
+
+    for charge in statement.charges:
+        line(
+            charge,
+            charge.paid_at,
+            charge.rent_cents,
+            charge.fee_cents,
+            charge.deposit_cents,
+            "paid",
+        )
+    for refund in statement.refunds:
+        charge = refund.charge
+        line(
+            charge,
+            charge.refunded_at,
+            -refund.rent_cents,
+            -refund.fee_cents,
+            -refund.deposit_cents,
+            "refund",
+        )
+    for label, cents in statement_totals(statement):
+        writer.writerow(["total", label.lower(), "", "", "", _money(cents), "", "", ""])
     return response
+
+
+def statement_totals(statement: Statement) -> list[tuple[str, int]]:
+    """The statement's totals, in cents, as the page and the CSV show them."""
+    return [
+        ("Rent collected", statement.rent_cents),
+        ("Platform fee", -statement.fee_cents),
+        ("Rent refunded", -statement.rent_refunded_cents),
+        ("Platform fee returned", statement.fee_returned_cents),
+        ("Deposits held", statement.deposits_held_cents),
+        ("Deposits refunded", statement.deposits_refunded_cents),
+        ("Deposits kept", statement.deposits_kept_cents),
+        ("Net owed", statement.net_cents),
+    ]
+
+
+# What the page calls a total (the CSV says it plainly).
+PAGE_LABELS = {
+    "Deposits held": "Deposits held (collected this month)",
+    "Deposits kept": "Deposits kept by you",
+    "Net owed": "Net owed to you",
+}
 
 
 class ChargeAdminBase(ReadOnlyAdmin):
@@ -111,19 +157,21 @@ class ChargeAdminBase(ReadOnlyAdmin):
             "previous": f"{previous:%Y-%m}",
             "following": f"{following:%Y-%m}",
             "rows": [
-                ("Rent collected", cents_to_text(statement.rent_cents)),
-                ("Platform fee", cents_to_text(-statement.fee_cents)),
-                (
-                    "Deposits held (collected this month)",
-                    cents_to_text(statement.deposits_held_cents),
-                ),
-                ("Deposits refunded", cents_to_text(statement.deposits_refunded_cents)),
-                ("Deposits kept by you", cents_to_text(statement.deposits_kept_cents)),
-                ("Net owed to you", cents_to_text(statement.net_cents)),
+                (PAGE_LABELS.get(label, label), cents_to_text(cents))
+                for label, cents in statement_totals(statement)
             ],
             "charges": [
                 (c, cents_to_text(c.rent_cents), cents_to_text(c.fee_cents))
                 for c in statement.charges
+            ],
+            "refunds": [
+                (
+                    r.charge,
+                    cents_to_text(-r.rent_cents),
+                    cents_to_text(-r.fee_cents),
+                    cents_to_text(-r.deposit_cents),
+                )
+                for r in statement.refunds
             ],
         }
         return TemplateResponse(request, "payments/admin/statement.html", context)

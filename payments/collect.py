@@ -31,7 +31,7 @@ from bookings.models import Booking
 from .emails import PaymentEmail, payment_emails_enqueue
 from .models import DEPOSIT_REFUND_AFTER_DAYS, RETRY_DAYS, Charge, Customer, DepositSettlement
 from .rules import cents_to_text, fee_cents, monthly_rent_cents, period_rent_cents, term_periods
-from .selectors import deposit_paid_charge_for
+from .selectors import deposit_held_q, deposit_paid_charge_for
 from .stripe_api import configured, stripe_client
 
 logger = logging.getLogger(__name__)
@@ -277,6 +277,7 @@ def booking_refund(*, booking_id: int) -> list[Charge]:
             charge.status = Charge.Status.REFUNDED
             charge.refund_id = refund.id
             charge.refunded_at = timezone.now()
+            charge.refunded_cents = charge.amount_cents
             charge.save()
             refunded.append(charge)
     return refunded
@@ -336,11 +337,7 @@ def deposits_refund_due(*, today: datetime.date) -> int:
         cutoff, datetime.time.max, tzinfo=timezone.get_current_timezone()
     )
     ended = (
-        Booking.objects.filter(
-            deposit_settlement__isnull=True,
-            charges__status=Charge.Status.PAID,
-            charges__deposit_cents__gt=0,
-        )
+        Booking.objects.filter(deposit_held_q("charges__"), deposit_settlement__isnull=True)
         .filter(
             Q(status=Booking.Status.APPROVED, end__lte=cutoff)
             | Q(

@@ -69,7 +69,9 @@ class Charge(models.Model):
         PAID = "paid", "Paid"
         DUE = "due", "Payment due"  # declined or Stripe unreachable; retried
         VOID = "void", "Void"  # the booking was released before it was paid
-        REFUNDED = "refunded", "Refunded"  # cancelled before the start: all paid back
+        # Paid back: all of it (cancelled before the start), or what was refunded outside
+        # our flow (Stripe's dashboard), in refunded_cents.
+        REFUNDED = "refunded", "Refunded"
 
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="charges")
     period_start = models.DateField()
@@ -87,6 +89,9 @@ class Charge(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     refund_id = models.CharField(max_length=255, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    refunded_cents = models.PositiveIntegerField(
+        default=0, help_text="Paid back to the guest (a deposit settlement not included)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -110,6 +115,10 @@ class Charge(models.Model):
                 fields=["payment_intent_id"],
                 condition=~Q(payment_intent_id=""),
                 name="charge_payment_intent_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_cents__lte=F("rent_cents") + F("deposit_cents")),
+                name="charge_refund_within_amount",
             ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="charge_due")]

@@ -57,3 +57,13 @@ def period_rent_cents(*, booking: Booking, start: datetime.date, end: datetime.d
     if end >= full_end:
         return monthly
     return divide_half_up(monthly * (end - start).days, (full_end - start).days)
+
+
+def refund_split(*, refunded_cents: int, rent_cents: int, deposit_cents: int, fee_cents: int):
+    """How a refund of a charge reads in the host's ledger: (rent, fee, deposit) given back.
+    A refund comes out of the rent first, then the deposit; the platform returns its fee on
+    the rent refunded, in proportion, rounded half up (a full refund returns all of it)."""
+    rent = min(refunded_cents, rent_cents)
+    deposit = min(refunded_cents - rent, deposit_cents)
+    fee = divide_half_up(fee_cents * rent, rent_cents) if rent_cents else 0
+    return rent, fee, deposit

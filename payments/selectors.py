@@ -3,13 +3,14 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking
 
 from .models import Charge, Customer, DepositSettlement
+from .rules import refund_split
 
 
 def card_on_file(*, user: User) -> Customer | None:
@@ -50,11 +51,23 @@ def charge_visible(*, user: User, pk: int) -> Charge | None:
 
 
 @dataclass(frozen=True)
+class Refund:
+    """A charge paid back (in whole or part) in the statement's month: a negative line."""
+
+    charge: Charge
+    rent_cents: int
+    fee_cents: int
+    deposit_cents: int
+
+
+@dataclass(frozen=True)
 class Statement:
-    """A host's month: charges paid in it, deposits refunded in it, and what they are owed."""
+    """A host's month: charges paid in it (whatever happened to them later), refunds made in
+    it, deposits settled in it, and what the host is owed for it."""
 
     month: datetime.date
     charges: list[Charge]
+    refunds: list[Refund]
     settlements: list[DepositSettlement]
     rent_cents: int
     fee_cents: int
@@ -63,9 +76,25 @@ class Statement:
     deposits_kept_cents: int
 
     @property
+    def rent_refunded_cents(self) -> int:
+        return sum(r.rent_cents for r in self.refunds)
+
+    @property
+    def fee_returned_cents(self) -> int:
+        """The platform's fee on rent refunded, given back to the host."""
+        return sum(r.fee_cents for r in self.refunds)
+
+    @property
     def net_cents(self) -> int:
-        """Owed to the host: rent less the platform's fee, plus deposits kept."""
-        return self.rent_cents - self.fee_cents + self.deposits_kept_cents
+        """Owed to the host: rent less the platform's fee, less rent refunded (its fee
+        returned), plus deposits kept."""
+        return (
+            self.rent_cents
+            - self.fee_cents
+            - self.rent_refunded_cents
+            + self.fee_returned_cents
+            + self.deposits_kept_cents
+        )
 
 
 def _month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
@@ -81,14 +110,23 @@ def _month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.dat
 def host_statement(*, host: User | None, month: datetime.date) -> Statement:
     """One month (America/Denver) of ``host``'s money; ``host`` None: every host's."""
     start, end = _month_bounds(month)
-    charges = Charge.objects.paid().filter(paid_at__gte=start, paid_at__lt=end)
+    collected = [Charge.Status.PAID, Charge.Status.REFUNDED]
+    charges = Charge.objects.filter(status__in=collected, paid_at__gte=start, paid_at__lt=end)
+    refunded = Charge.objects.filter(
+        status=Charge.Status.REFUNDED,
+        refunded_cents__gt=0,
+        refunded_at__gte=start,
+        refunded_at__lt=end,
+    )
     settlements = DepositSettlement.objects.filter(
         status=DepositSettlement.Status.REFUNDED, refunded_at__gte=start, refunded_at__lt=end
     )
     if host is not None:
         charges = charges.for_host(host)
+        refunded = refunded.for_host(host)
         settlements = settlements.filter(booking__listing__host=host)
     charges = charges.select_related("booking__listing", "booking__guest").order_by("paid_at")
+    refunded = refunded.select_related("booking__listing").order_by("refunded_at")
     settlements = settlements.select_related("booking__listing").order_by("refunded_at")
     totals = charges.aggregate(
         rent=Sum("rent_cents", default=0),
@@ -99,18 +137,45 @@ def host_statement(*, host: User | None, month: datetime.date) -> Statement:
         refunded=Sum("held_cents", default=0) - Sum("kept_cents", default=0),
         kept=Sum("kept_cents", default=0),
     )
+    refunds = [
+        Refund(
+            charge,
+            *refund_split(
+                refunded_cents=charge.refunded_cents,
+                rent_cents=charge.rent_cents,
+                deposit_cents=charge.deposit_cents,
+                fee_cents=charge.fee_cents,
+            ),
+        )
+        for charge in refunded
+    ]
     return Statement(
         month=start.date(),
         charges=list(charges),
+        refunds=refunds,
         settlements=list(settlements),
         rent_cents=totals["rent"],
         fee_cents=totals["fee"],
         deposits_held_cents=totals["deposit"],
-        deposits_refunded_cents=back["refunded"] or 0,
+        deposits_refunded_cents=(back["refunded"] or 0) + sum(r.deposit_cents for r in refunds),
         deposits_kept_cents=back["kept"],
     )
 
 
+def deposit_held_q(prefix: str = "") -> Q:
+    """Charges whose deposit is still held: paid with a deposit, and not refunded beyond
+    the rent (a refund made outside our flow comes out of the rent first)."""
+    return Q(**{f"{prefix}deposit_cents__gt": 0}) & (
+        Q(**{f"{prefix}status": Charge.Status.PAID})
+        | Q(
+            **{
+                f"{prefix}status": Charge.Status.REFUNDED,
+                f"{prefix}refunded_cents__lte": F(f"{prefix}rent_cents"),
+            }
+        )
+    )
+
+
 def deposit_paid_charge_for(*, booking: Booking) -> Charge | None:
-    """The paid charge that carried ``booking``'s deposit, if any."""
-    return Charge.objects.paid().filter(booking=booking, deposit_cents__gt=0).order_by("pk").first()
+    """The paid charge that carried ``booking``'s deposit, if that deposit is still held."""
+    return Charge.objects.filter(deposit_held_q(), booking=booking).order_by("pk").first()

@@ -216,7 +216,15 @@ def webhook_apply(*, event: stripe.Event) -> str:
     return outcome
 
 
+# Refund events: each makes us read the PaymentIntent's refunds from Stripe again.
+REFUND_EVENTS = {"charge.refunded", "charge.refund.updated", "refund.created", "refund.updated"}
+# Metadata our own refunds carry (a cancellation's, a deposit settlement's).
+OUR_REFUND_KEYS = ("charge_id", "settlement_id")
+
+
 def _webhook_outcome(event: stripe.Event) -> str:
+    if event.type in REFUND_EVENTS:
+        return refund_outside_record(payment_intent_id=event.data.object["payment_intent"])
     if not event.type.startswith("payment_intent."):
         return "ignored"
     intent = event.data.object.to_dict()
@@ -234,3 +242,42 @@ def _webhook_outcome(event: stripe.Event) -> str:
         charge_record_paid(charge, intent_id=intent["id"], now=timezone.now())
         return "paid"
     return "noted"
+
+
+def refund_outside_record(*, payment_intent_id: str) -> str:
+    """Record refunds made outside our flow (Stripe's dashboard) on a paid charge: the
+    PaymentIntent's refunds are read from Stripe (whatever the event said, so late,
+    repeated or out-of-order events agree), ours (metadata) left out; the rest marks the
+    charge refunded, with the amount, in the month of the latest such refund. Runs inside
+    the webhook's transaction; raises ``stripe.StripeError`` when Stripe cannot be read."""
+    if not isinstance(payment_intent_id, str) or not payment_intent_id.startswith("pi_"):
+        return "not ours"
+    charge = Charge.objects.select_for_update().filter(payment_intent_id=payment_intent_id).first()
+    if charge is None:
+        return "no matching charge"
+    refunds = stripe_client().v1.refunds.list(
+        params={"payment_intent": payment_intent_id, "limit": 100}
+    )
+    outside = [
+        r.to_dict()
+        for r in refunds.data
+        if r.status in ("succeeded", "pending")
+        and not any(k in (r.to_dict().get("metadata") or {}) for k in OUR_REFUND_KEYS)
+    ]
+    cents = min(sum(r["amount"] for r in outside), charge.amount_cents)
+    if not outside or cents <= charge.refunded_cents:
+        return "already recorded" if charge.status == Charge.Status.REFUNDED else "none outside"
+    if charge.status not in (Charge.Status.PAID, Charge.Status.REFUNDED):
+        return "refund of an unpaid charge: check by hand"
+    latest = max(outside, key=lambda r: r.get("created") or 0)
+    charge.status = Charge.Status.REFUNDED
+    charge.refunded_cents = cents
+    charge.refund_id = latest["id"]
+    charge.refunded_at = (
+        datetime.datetime.fromtimestamp(latest["created"], tz=datetime.UTC)
+        if latest.get("created")
+        else timezone.now()
+    )
+    charge.full_clean(validate_unique=False, validate_constraints=False)
+    charge.save()
+    return "refunded outside"

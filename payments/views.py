@@ -167,4 +167,7 @@ def stripe_webhook(request):
     except (AttributeError, KeyError, TypeError, ValueError):
         logger.warning("Malformed Stripe event %s", getattr(event, "id", "?"))
         return HttpResponseBadRequest("Malformed event.")
+    except stripe.StripeError as exc:  # nothing stored: Stripe delivers it again
+        logger.warning("Stripe event %s not applied, Stripe unreachable: %s", event.id, exc)
+        return HttpResponse("Try again.", status=503, content_type="text/plain")
     return HttpResponse(outcome, content_type="text/plain")

@@ -1,0 +1,142 @@
+"""A refund made outside our flow (Stripe's dashboard) reaches us as a signed
+``charge.refunded`` or ``refund.*`` event at /payments/stripe/webhook/: applied once, the
+charge marked refunded with the amount, our own refunds never counted as outside ones."""
+
+import json
+import time
+
+import pytest
+import requests
+from django.urls import reverse
+
+from payments.collect import booking_collect, charge_rent
+from payments.models import Charge, DepositSettlement, WebhookEvent
+
+from .helpers import running_booking, save_card
+from .localstripe import SECRET_KEY, free_port
+from .test_webhooks import URL, post, sign
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def dashboard_refund(localstripe, payment_intent: str, amount: int) -> dict:
+    """What an operator does in Stripe's dashboard: a refund with none of our metadata."""
+    response = requests.post(
+        f"{localstripe.base}/v1/refunds",
+        data={"payment_intent": payment_intent, "amount": amount},
+        auth=(SECRET_KEY, ""),
+        timeout=5,
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def refund_event(localstripe, charge: Charge, *, kind: str, event_id: str) -> bytes:
+    """The event Stripe sends, its object as Stripe holds it (the charge, or the refund)."""
+    if kind == "charge.refunded":
+        latest = localstripe.get(f"/v1/payment_intents/{charge.payment_intent_id}")["latest_charge"]
+        obj = latest if isinstance(latest, dict) else localstripe.get(f"/v1/charges/{latest}")
+    else:
+        refunds = localstripe.get("/v1/refunds", payment_intent=charge.payment_intent_id)
+        obj = refunds["data"][0]
+    body = {
+        "id": event_id,
+        "object": "event",
+        "type": kind,
+        "created": int(time.time()),
+        "data": {"object": obj},
+    }
+    return json.dumps(body).encode()
+
+
+@pytest.fixture
+def paid(localstripe):
+    """A booking that ended 10 days ago ($700 a month, one month's deposit), its only
+    month and the deposit paid: $1,400."""
+    booking = running_booking(started_days_ago=40, months=1)
+    save_card(localstripe, booking.guest)
+    booking_collect(booking_id=booking.pk, today=booking.start)
+    charge = Charge.objects.get(booking=booking)
+    assert charge.status == Charge.Status.PAID
+    return charge
+
+
+def test_a_dashboard_refund_marks_the_charge_refunded_once(client, localstripe, paid):
+    refund = dashboard_refund(localstripe, paid.payment_intent_id, 70000)  # the rent
+    payload = refund_event(localstripe, paid, kind="charge.refunded", event_id="evt_r1")
+    response = post(client, payload, sign(payload))
+    assert (response.status_code, response.content) == (200, b"refunded outside")
+    paid.refresh_from_db()
+    assert (paid.status, paid.refunded_cents, paid.refund_id) == (
+        Charge.Status.REFUNDED,
+        70000,
+        refund["id"],
+    )
+    # Redelivered, and the same refund's own event: nothing more.
+    response = post(client, payload, sign(payload))
+    assert (response.status_code, response.content) == (200, b"already applied")
+    other = refund_event(localstripe, paid, kind="refund.created", event_id="evt_r2")
+    response = post(client, other, sign(other))
+    assert (response.status_code, response.content) == (200, b"already recorded")
+    assert WebhookEvent.objects.count() == 2
+    paid.refresh_from_db()
+    assert paid.refunded_cents == 70000
+
+    # The host's statement shows it as a refund this month.
+    client.force_login(paid.booking.listing.host)
+    page = client.get(reverse("host:payments_charge_statement")).content.decode()
+    assert "Rent refunded</th><td>-$700.00" in page
+    assert "Platform fee returned</th><td>$70.00" in page
+
+    # Only the rent went back: the deposit is still held, and goes back as usual; that
+    # refund (ours) is not taken for one made outside.
+    charge_rent()
+    settlement = DepositSettlement.objects.get(booking=paid.booking)
+    assert (settlement.status, settlement.refund_cents) == ("refunded", 70000)
+    again = refund_event(localstripe, paid, kind="charge.refunded", event_id="evt_r3")
+    response = post(client, again, sign(again))
+    assert (response.status_code, response.content) == (200, b"already recorded")
+    paid.refresh_from_db()
+    assert paid.refunded_cents == 70000
+    refunds = localstripe.get("/v1/refunds", payment_intent=paid.payment_intent_id)["data"]
+    assert sorted(r["amount"] for r in refunds) == [70000, 70000]
+
+
+def test_our_own_refund_is_not_an_outside_one(client, localstripe, paid):
+    charge_rent()  # the deposit goes back (ours: its metadata names the settlement)
+    payload = refund_event(localstripe, paid, kind="refund.created", event_id="evt_o1")
+    response = post(client, payload, sign(payload))
+    assert (response.status_code, response.content) == (200, b"none outside")
+    paid.refresh_from_db()
+    assert (paid.status, paid.refunded_cents) == (Charge.Status.PAID, 0)
+
+
+def test_stripe_unreachable_gets_503_and_stores_nothing(client, localstripe, paid, settings):
+    dashboard_refund(localstripe, paid.payment_intent_id, 140000)
+    payload = refund_event(localstripe, paid, kind="charge.refunded", event_id="evt_u1")
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"
+    assert post(client, payload, sign(payload)).status_code == 503
+    assert not WebhookEvent.objects.exists()
+    paid.refresh_from_db()
+    assert paid.status == Charge.Status.PAID
+    settings.STRIPE_API_BASE = localstripe.base  # Stripe delivers it again
+    response = post(client, payload, sign(payload))
+    assert (response.status_code, response.content) == (200, b"refunded outside")
+    paid.refresh_from_db()
+    assert (paid.status, paid.refunded_cents) == (Charge.Status.REFUNDED, 140000)
+    assert charge_rent() == 0
+    assert not DepositSettlement.objects.exists()  # the deposit went back with it
+
+
+def test_a_refund_event_for_a_payment_not_ours_changes_nothing(client, localstripe, paid):
+    body = {
+        "id": "evt_n1",
+        "object": "event",
+        "type": "charge.refunded",
+        "created": int(time.time()),
+        "data": {"object": {"id": "ch_x", "object": "charge", "payment_intent": "pi_nope"}},
+    }
+    payload = json.dumps(body).encode()
+    response = post(client, payload, sign(payload))
+    assert (response.status_code, response.content) == (200, b"no matching charge")
+    assert URL == "/payments/stripe/webhook/"
