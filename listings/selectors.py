@@ -41,7 +41,7 @@ def search_choices(*, version: int | None) -> tuple[list[City], list[Neighborhoo
     """Cities, neighborhoods (with their city) and amenities, for the search form.
 
     Three small tables that rarely change: each process keeps them for the current content
-    version (any change to them bumps it, pivotdesk.cache_signals), so an uncached search
+    version (any change to them bumps it, listings.signals), so an uncached search
     does not ask for them again. ``version`` None (cache unreachable): read every time.
     """
     # One read: another thread may replace the entry between a test and a lookup.
