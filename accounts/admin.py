@@ -6,8 +6,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 
-from pivotdesk.admin_params import ForgedParamsMixin
-
+from .admin_params import ForgedParamsMixin
 from .models import User
 from .services import host_enable
 

@@ -15,8 +15,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from accounts.admin_params import ForgedParamsMixin
 from accounts.admin_site import host_site
-from pivotdesk.admin_params import ForgedParamsMixin
 
 from . import selectors, services
 from .admin_archive import archive_listings_view

@@ -7,8 +7,8 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accounts.admin_params import ForgedParamsMixin
 from accounts.admin_site import host_site
-from pivotdesk.admin_params import ForgedParamsMixin
 
 from . import changes, selectors
 from .models import BookingChange

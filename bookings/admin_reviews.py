@@ -6,8 +6,8 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from accounts.admin_params import ForgedParamsMixin
 from accounts.admin_site import host_site
-from pivotdesk.admin_params import ForgedParamsMixin
 
 from . import reviews, selectors
 from .models import Review

@@ -11,7 +11,7 @@ request. Photos are only reachable inline, through their (own) listing.
 Every write goes through listings.services: the listing (``listing_create``/``listing_update``,
 which keep the capacity rule), its photos (``photo_create`` makes the variants), archiving and
 deleting. Every ModelAdmin takes
-``pivotdesk.admin_params.ForgedParamsMixin``, so forged changelist parameters and action ids get
+``accounts.admin_params.ForgedParamsMixin``, so forged changelist parameters and action ids get
 Django's "invalid lookup" answer or are dropped, never a 500.
 """
 
@@ -27,8 +27,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from accounts.admin_params import ForgedParamsMixin, outside_integer_range
 from accounts.admin_site import host_site
-from pivotdesk.admin_params import ForgedParamsMixin, outside_integer_range
 
 from .maps import map_config
 from .models import Amenity, City, Listing, ListingExtra, Neighborhood, Photo

@@ -11,9 +11,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from accounts.admin_params import ForgedParamsMixin
 from accounts.admin_site import host_site
 from listings.models import Listing
-from pivotdesk.admin_params import ForgedParamsMixin
 
 from . import selectors, services
 from .forms import MoveForm

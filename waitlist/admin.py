@@ -5,9 +5,9 @@ from django.contrib import admin
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
+from accounts.admin_params import ForgedParamsMixin
 from accounts.admin_site import host_site
 from bookings.models import Hold
-from pivotdesk.admin_params import ForgedParamsMixin
 
 from . import selectors
 from .models import WaitlistEntry

@@ -1,11 +1,14 @@
 """PivotDesk settings: one module, read from the environment (README.md, "Configuration").
 Importing it never touches the database or Redis: ``collectstatic`` runs at build time."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -27,7 +30,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with /admin/ for operators (superusers) only: hosts are staff for
+    # /host/ and must not reach /admin/ (accounts.admin_site.OperatorAdminSite).
+    "accounts.apps.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,10 +52,19 @@ INSTALLED_APPS = [
     "pages",  # terms, privacy, contact, policies: edited in /admin/
     "demo",  # seed_demo: builds on listings and bookings
     "pivotdesk",  # golive, template tags
+    "axes",  # login throttling
+    "django_tasks_db",  # background work (see Tasks below)
+    "crontask",
+    "jobs",
+    "cdn",  # purges a CDN in front (docs/CDN.md)
+    "tours",  # tour hours, tours and tour afternoons (docs/TOURS.md)
+    "alerts",  # saved searches and their alerts (docs/ALERTS.md)
+    "calendars",  # host calendar feeds
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "pivotdesk.middleware_cache.TextGZipMiddleware",  # after WhiteNoise: pages, not files
     "cdn.middleware.SurrogateKeyMiddleware",  # sees the Cache-Control that goes out
@@ -63,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Database down or too slow: a friendly 503 with Retry-After, never a 500.
     "pivotdesk.middleware.dberrors.DatabaseErrorMiddleware",
+    # Axes turns a refused login into its lockout page; it must see every login view's response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pivotdesk.urls"
@@ -243,29 +259,25 @@ LOGGING = {
     },
 }
 
-# --- Accounts: login throttling (django-axes), the operator admin -------------------------
-# /admin/ is for operators (superusers) only; hosts are staff for /host/ and must not reach
-# /admin/, so the default admin site is swapped for accounts.admin_site.OperatorAdminSite.
-INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "accounts.apps.OperatorAdminConfig"
-INSTALLED_APPS += ["axes"]
-# Axes turns a refused login into its lockout page; it must see every login view's response.
-MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+# --- Accounts: the hosts' admin, login throttling (django-axes) ---------------------------
 # Exactly what a host needs in /host/ ("app_label.codename"): the Hosts group is re-synced to
 # this list after every migrate (the release phase) and by accounts.services.host_enable.
-# Hosts never delete listings (they archive them).
+# Hosts never delete listings (they archive them) nor reviews (they reply once).
+_crud = ("view", "add", "change", "delete")
 HOST_PERMISSIONS = [
-    "listings.view_listing",
-    "listings.add_listing",
-    "listings.change_listing",
-    "listings.view_photo",
-    "listings.add_photo",
-    "listings.change_photo",
-    "listings.delete_photo",
-    # Booking requests on their own listings: seen and answered (approve/decline actions).
-    "bookings.view_booking",
-    "bookings.change_booking",
-    "bookings.view_message",
-    "bookings.view_bookingevent",
+    *(f"listings.{a}_listing" for a in _crud[:3]),
+    *(f"listings.{a}_photo" for a in _crud),
+    *(f"listings.{a}_listingextra" for a in _crud),  # a listing's monthly extras, inline
+    # Booking requests and desk changes on their own listings: seen and answered.
+    *("bookings.view_booking", "bookings.change_booking", "bookings.view_message"),
+    *("bookings.view_bookingevent", "bookings.view_bookingchange", "bookings.change_bookingchange"),
+    "bookings.view_review",
+    "bookings.change_review",
+    *(f"tours.{a}_tourhours" for a in _crud),
+    *(f"tours.{a}_tourdayoff" for a in _crud),
+    "tours.view_tour",
+    "waitlist.view_waitlistentry",  # the lines on their own spaces, read-only
+    "payments.view_charge",  # their own charges and monthly statement
 ]
 AUTHENTICATION_BACKENDS = [
     # First: axes' AxesStandaloneBackend, refusing locked-out logins, right password or not.
@@ -293,11 +305,6 @@ ACCOUNT_RATE_PER_EMAIL = env.str("ACCOUNT_RATE_PER_EMAIL", default="5/h")
 SIGNIN_LINK_MAX_AGE = env.int("SIGNIN_LINK_MAX_AGE", default=3 * 24 * 3600)
 
 # --- Going live (`python manage.py golive` checks all of it) ------------------------------
-import os  # noqa: E402
-from urllib.parse import urlsplit  # noqa: E402
-
-from django.utils.csp import CSP  # noqa: E402
-
 # The router's X-Forwarded-Proto sets the WSGI scheme in gunicorn, only from the proxies in
 # TRUSTED_PROXY_IPS (gunicorn.conf.py): a client cannot choose the scheme with the header.
 SECURE_PROXY_SSL_HEADER = None
@@ -311,10 +318,7 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool(
     "SECURE_COOKIES", default=not DEBUG and SECURE_SSL_REDIRECT
 )
-X_FRAME_OPTIONS = "DENY"
-SECURE_REFERRER_POLICY = "same-origin"
-SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-SECURE_CONTENT_TYPE_NOSNIFF = True
+# Django's defaults stand: X-Frame-Options DENY, nosniff, same-origin referrer and COOP.
 
 
 def _origin(url):
@@ -333,10 +337,6 @@ if AWS_STORAGE_BUCKET_NAME and not AWS_S3_CUSTOM_DOMAIN:
             f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
             f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME}.amazonaws.com",
         }
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
-)
 # No inline script or style anywhere: JS and CSS are files under /static/ (or STATIC_HOST).
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -376,12 +376,12 @@ if SENTRY_DSN:
 # Off with DEBUG on (`make run`): a template edit shows on the next request.
 PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=not DEBUG)
 # Views whose pages are kept, and the query parameters each reads (``name*``: repeatable).
-_SEARCH_PARAMS = ("city", "neighborhood", "type", "desks", "min_price", "max_price")
+_SEARCH_PARAMS = ("city", "neighborhood", "type", "desks", "min_price", "max_price", "min_rating")
 PAGE_CACHE_PAGES = {
     "listings:home": (),
     "listings:search": (*_SEARCH_PARAMS, "move_in", "amenities*", "q", "sort", "page"),
     "listings:city": (),
-    "listings:detail": ("desks", "move_in"),
+    "listings:detail": ("desks", "move_in", "reviews"),
     "sitemap": (),
     "sitemap-section": ("p",),
     "robots": (),
@@ -412,7 +412,6 @@ CDN_CLOUDFRONT_DISTRIBUTION_ID = env.str("CDN_CLOUDFRONT_DISTRIBUTION_ID", defau
 # Django's Tasks framework on the database (django-tasks-db): a job is a row written in the
 # caller's transaction, so it exists only if that commits. `worker:` runs them
 # (`manage.py db_worker`), `clock:` enqueues the periodic ones (`manage.py crontask`).
-INSTALLED_APPS += ["django_tasks_db", "crontask", "jobs", "cdn"]
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A failed job runs again after TASKS_RETRY_DELAY_S, then 4× longer each time (capped at
 # TASKS_RETRY_DELAY_MAX_S), TASKS_MAX_ATTEMPTS in all; then it stays failed in /admin/.
@@ -425,48 +424,13 @@ TASKS_ABANDONED_AFTER_S = env.int("TASKS_ABANDONED_AFTER_S", default=300)
 # The clock's scheduler logs every run of its lock keeper at INFO (every 5 s).
 LOGGING["loggers"]["apscheduler.executors"] = {"level": "WARNING"}
 
-# --- Tours: tour hours, tours and tour afternoons (docs/TOURS.md) -------------------------
-INSTALLED_APPS += ["tours"]
-# Hosts set tour hours and days off for their listings and see, move and cancel their tours.
-HOST_PERMISSIONS += [
-    *(f"tours.{a}_tourhours" for a in ("view", "add", "change", "delete")),
-    *(f"tours.{a}_tourdayoff" for a in ("view", "add", "change", "delete")),
-    "tours.view_tour",
-]
-
-# --- Deciding on a space: extras, reviews, answer times (docs/DECIDING.md) --------------
-# Hosts keep their listings' monthly extras inline in /host/ (never another host's).
-HOST_PERMISSIONS += [
-    "listings.view_listingextra",
-    "listings.add_listingextra",
-    "listings.change_listingextra",
-    "listings.delete_listingextra",
-]
-# Hosts read the reviews of their spaces and reply once (never delete one).
-HOST_PERMISSIONS += ["bookings.view_review", "bookings.change_review"]
-# Cached pages read these too: the search's minimum rating, a listing's page of reviews.
-PAGE_CACHE_PAGES["listings:search"] = (*PAGE_CACHE_PAGES["listings:search"], "min_rating")
-PAGE_CACHE_PAGES["listings:detail"] = (*PAGE_CACHE_PAGES["listings:detail"], "reviews")
-
-# --- Team accounts (teams app) ---------------------------------------------------------------
+# --- Team invites, alerts and calendar feeds ---------------------------------------------
 # How long a team invite link works, in seconds, from when its email is made.
 TEAM_INVITE_MAX_AGE = env.int("TEAM_INVITE_MAX_AGE", default=7 * 24 * 60 * 60)
-# Hosts answer desk-change requests in /host/.
-HOST_PERMISSIONS += ["bookings.view_bookingchange", "bookings.change_bookingchange"]
-
-# --- Saved searches and alerts (alerts app; docs/ALERTS.md) ------------------------------
-INSTALLED_APPS += ["alerts"]
 # How long an alert email's unsubscribe link works (seconds); an older one says to log in.
 ALERTS_UNSUBSCRIBE_MAX_AGE = env.int("ALERTS_UNSUBSCRIBE_MAX_AGE", default=180 * 24 * 3600)
-
-# --- Host calendar feeds (calendars app; docs/ALERTS.md) -----------------------------------
-INSTALLED_APPS += ["calendars"]
-# How long a feed stays in the cache at most (s); any change to it retires it sooner.
+# How long a host's calendar feed stays in the cache at most (s); any change retires it sooner.
 CALENDAR_FEED_CACHE_SECONDS = env.int("CALENDAR_FEED_CACHE_SECONDS", default=3600)
-
-# --- Waitlist (docs/WAITLIST.md) ---------------------------------------------------------
-# Hosts see the lines on their own spaces in /host/, read-only.
-HOST_PERMISSIONS += ["waitlist.view_waitlistentry"]
 
 # --- Payments: rent and deposits through Stripe (docs/OPERATIONS.md "Payments") -----------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
@@ -477,4 +441,3 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 STRIPE_TIMEOUT_S = env.float("STRIPE_TIMEOUT_S", default=10)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 PLATFORM_FEE_PERCENT = env.int("PLATFORM_FEE_PERCENT", default=10)
-HOST_PERMISSIONS += ["payments.view_charge"]  # their own charges and monthly statement

@@ -165,7 +165,7 @@ def test_ready_configuration_exits_0_with_every_row_ok(ready, smtp):
     assert set(rows) == ALL_CHECKS
     assert {status for status, _ in rows.values()} == {"ok"}, rows
     assert rows["media"] == ("ok", f"S3 bucket '{BUCKET}' answers")
-    assert rows["statement timeout"] == ("ok", "5s")
+    assert rows["statement timeout"] == ("ok", "5000 ms")
     assert rows["gunicorn timeout"][1].endswith("s")
     assert rows["email"] == (
         "ok",
