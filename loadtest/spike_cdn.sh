@@ -26,6 +26,7 @@ CEILING_SECONDS=${CEILING_SECONDS:-8}
 # Locust processes (one core each): one cannot make 10,000 visitors' requests on its own.
 SPIKE_PROCESSES=${SPIKE_PROCESSES:-1}
 VARNISHD=${VARNISHD:-$(command -v varnishd || echo /usr/sbin/varnishd)}
+VARNISHNCSA=${VARNISHNCSA:-$(command -v varnishncsa || echo /usr/bin/varnishncsa)}
 
 export DJANGO_SETTINGS_MODULE=pivotdesk.settings.base
 export DATABASE_URL=${SPIKE_DATABASE_URL:-$PG/$SPIKE_DB}
@@ -109,11 +110,16 @@ step "spike through Varnish: $SPIKE_USERS visitors at $SPIKE_RATE/s for $SPIKE_T
 ORIGIN_BEFORE=$(grep -c '^at=' "$WORK/gunicorn.log" || true)
 PAGES_BEFORE=$(grep '^at=' "$WORK/gunicorn.log" | grep -c -v -E 'path="/(static|media)/' || true)
 HIT0=$(vstat cache_hit); MISS0=$(vstat cache_miss)
+# Every fetch Varnish makes from the origin, as it sent it: which were a URL's first.
+"$VARNISHNCSA" -n "$WORK/varnish" -b -F '%U%q' -w "$WORK/fetches.log" &
+NCSA=$!
+PIDS+=("$NCSA")
 SPIKE_URLS=$WORK/urls.txt timeout 600 locust -f loadtest/locustfile.py --headless \
   -u "$SPIKE_USERS" -r "$SPIKE_RATE" -t "$SPIKE_TIME" --stop-timeout 10 --host "$URL" \
   --processes "$SPIKE_PROCESSES" --csv "$REPORT/spike" --only-summary --loglevel WARNING > "$REPORT/locust.txt" 2>&1 \
   || echo "locust exited with $? (failures are in the report)"
 HITS=$(( $(vstat cache_hit) - HIT0 )); MISSES=$(( $(vstat cache_miss) - MISS0 ))
+sleep 1; kill "$NCSA" 2>/dev/null || true
 ORIGIN=$(( $(grep -c '^at=' "$WORK/gunicorn.log" || true) - ORIGIN_BEFORE ))
 # Pages only (not CSS, JS or photos): what the "< 1 % of page requests" target counts.
 ORIGIN_PAGES=$(( $(grep '^at=' "$WORK/gunicorn.log" | grep -c -v -E 'path="/(static|media)/' || true) - PAGES_BEFORE ))
@@ -142,9 +148,14 @@ print(f'{(time.monotonic() - start) * 1000:.0f}')" | tail -1)
 
 step "summary"
 python3 - "$REPORT/spike_stats.csv" "$HITS" "$MISSES" "$ORIGIN" "$WORK/ceiling.txt" "$EDIT" \
-  "$SPIKE_USERS" "$SPIKE_RATE" "$SPIKE_TIME" "$SPIKE_LISTINGS" "$ORIGIN_PAGES" <<'PY' | tee "$REPORT/summary.txt"
+  "$SPIKE_USERS" "$SPIKE_RATE" "$SPIKE_TIME" "$SPIKE_LISTINGS" "$ORIGIN_PAGES" "$WORK/fetches.log" \
+  <<'PY' | tee "$REPORT/summary.txt"
 import csv, sys
-stats, hits, misses, origin, ceiling, edit, users, rate, time_, listings, origin_pages = sys.argv[1:]
+stats, hits, misses, origin, ceiling, edit, users, rate, time_, listings, origin_pages, fetches = sys.argv[1:]
+try:
+    fetched = [u for u in open(fetches).read().split() if not u.startswith(("/static/", "/media/"))]
+except OSError:
+    fetched = []
 rows = list(csv.DictReader(open(stats)))
 row = next(r for r in rows if r["Name"] == "Aggregated")
 pages = sum(int(r["Request Count"]) for r in rows if r["Name"] not in ("Aggregated", "static", "media"))
@@ -157,6 +168,11 @@ print(f"Varnish hit ratio {hits / max(hits + misses, 1):.1%} ({hits} hits, {miss
       f"origin saw {origin} requests ({origin / max(int(row['Request Count']), 1):.1%} of all)")
 print(f"pages: {pages} requested, {origin_pages} reached the origin "
       f"({origin_pages / max(pages, 1):.1%}; target < 1%)")
+# A URL's first request reaches the origin through any cache: the floor for this visitor mix.
+first = len(set(fetched))
+print(f"origin page fetches seen by varnishncsa: {len(fetched)}, of which {first} were a URL's "
+      f"first ({first / max(pages, 1):.1%} of pages: no cache can do better), "
+      f"{len(fetched) - first} repeats")
 print(f"cached page {rps[0]:.0f} req/s, same bytes from a file {rps[1]:.0f} req/s: "
       f"{rps[0] / rps[1]:.2f} of the limit (target >= 0.5)")
 print(f"a host's edit visible through Varnish {edit} ms after its commit (target < 1000)")

@@ -92,6 +92,14 @@ sub vcl_recv {
     # An anonymous visitor: the app reads no other cookie on a public page. Without this,
     # a csrftoken or an analytics cookie would make every visitor a miss.
     unset req.http.Cookie;
+    # A search form sends its empty fields (?city=boulder&type=&q=); public pages read an
+    # empty parameter as an absent one, so both share the copy a link (?city=boulder) made.
+    if (req.url ~ "[?&][^=&]+=(&|$)") {
+        set req.url = regsuball(req.url, "([?&])[^=&]+=(?=&|$)", "\1");
+        set req.url = regsuball(req.url, "&&+", "&");
+        set req.url = regsub(req.url, "\?&+", "?");
+        set req.url = regsub(req.url, "[?&]+$", "");
+    }
     return (hash);
 }
 

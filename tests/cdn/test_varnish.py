@@ -47,6 +47,9 @@ def test_anonymous_pages_are_kept_and_shared_whatever_a_client_sends(varnish, co
         # The tags are Varnish's own: they never reach a visitor.
         assert "Surrogate-Key" not in miss.headers and "xkey" not in miss.headers
         assert_hit(varnish.get(path))
+    # A search form's empty fields, in any order: the copy the link made.
+    assert_hit(varnish.get("/spaces/?type=&city=boulder&q=&amenities="))
+    assert varnish.get("/spaces/?city=boulder&type=hot_desk").headers["X-Cache"] == "MISS"
 
     path = first.get_absolute_url()
     # Campaign parameters, cookies that are not a session, a client's no-cache or its own tag
