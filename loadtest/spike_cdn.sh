@@ -48,7 +48,7 @@ cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do timeout 30 tail --pid="$pid" -f /dev/null 2>/dev/null || true; done
   grep -v -E '^(127\.0\.0\.1 |at=)' "$WORK/gunicorn.log" 2>/dev/null | tail -100 > "$REPORT/gunicorn-errors.log" || true
-  cp "$WORK/varnishd.log" "$REPORT/" 2>/dev/null || true
+  cp "$WORK/varnishd.log" "$WORK/fetches.log" "$REPORT/" 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
