@@ -6,6 +6,7 @@ app_name = "bookings"
 
 urlpatterns = [
     path("spaces/<slug:city>/<slug:slug>/book/", views.booking_create, name="create"),
+    path("spaces/<slug:city>/<slug:slug>/book/cost/", views.booking_cost, name="cost"),
     path("spaces/<slug:city>/<slug:slug>/review/<int:pk>/", views.review_create, name="review"),
     path("bookings/", views.booking_list, name="list"),
     path("bookings/<int:pk>/", views.booking_detail, name="detail"),

@@ -3,10 +3,11 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from listings.models import Listing
 from listings.selectors import listing_cost
@@ -75,6 +76,25 @@ def booking_create(request, city, slug):
             "max_months": services.MAX_TERM_MONTHS,
             "not_free": not_free,
         },
+    )
+
+
+@private
+@login_required
+@require_GET
+def booking_cost(request, city, slug):
+    """The booking form's "what you pay" block for ``?desks=N``: booking.js swaps it in as the
+    desks change, so the all-in amounts come from the one rule (listings.pricing)."""
+    listing = get_object_or_404(
+        Listing.objects.published().select_related("city"), city__slug=city, slug=slug
+    )
+    raw = request.GET.get("desks", "")
+    desks = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else 0
+    if not 1 <= desks <= listing.desks:
+        return HttpResponseBadRequest(f"desks: a whole number from 1 to {listing.desks}")
+    cost = listing_cost(listing=listing, desks=desks)
+    return render(
+        request, "bookings/includes/booking_cost.html", {"cost": cost, "listing": listing}
     )
 
 

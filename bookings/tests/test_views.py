@@ -13,7 +13,8 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from bookings.models import Booking, Message, add_months
 from bookings.services import MAX_LEAD_MONTHS
-from listings.models import Listing
+from listings.models import Listing, ListingExtra
+from listings.services import listing_extra_save
 from listings.tests.factories import ListingFactory
 
 from .factories import BookingFactory
@@ -170,6 +171,50 @@ def test_booking_form_errors_speak_plainly(client, data, message):
     assert message in html
     assert "Ensure this value" not in html
     assert not Booking.objects.exists()
+
+
+def cost_url(listing):
+    return reverse("bookings:cost", args=[listing.city.slug, listing.slug])
+
+
+def test_the_cost_block_follows_the_desks_asked(client, django_assert_max_num_queries):
+    listing = ListingFactory(desks=6, price_per_desk="350.00", deposit_months=1)
+    listing_extra_save(
+        listing=listing, kind=ListingExtra.Kind.PARKING, required=True, price_cents=7500
+    )
+    login(client, UserFactory())
+    with django_assert_max_num_queries(6):  # session, user, listing, amounts, extras
+        response = client.get(cost_url(listing), {"desks": "4"})
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"]
+    html = response.content.decode()
+    assert "What you pay for 4 desks" in html
+    # 4 × $350 rent + $75 parking a month; the deposit is a month's rent.
+    assert "$1,475 all-in: $1,400 rent + $75 required extras" in html
+    assert "$2,875: the first month + a $1,400 deposit" in html
+    # The form's own block is the same fragment, for the desks it was opened with.
+    form = client.get(book_url(listing), {"desks": "4"}).content.decode()
+    assert "$1,475 all-in" in form and f'data-cost-url="{cost_url(listing)}"' in form
+
+
+@pytest.mark.parametrize(
+    "desks", ["", "0", "7", "-1", "2.5", "abc", "\u0663", "9" * 30, "1e3", "%00"]
+)
+def test_the_cost_block_refuses_desks_it_cannot_quote(client, desks):
+    listing = ListingFactory(desks=6)
+    login(client, UserFactory())
+    assert client.get(cost_url(listing), {"desks": desks}).status_code == 400
+
+
+def test_the_cost_block_needs_login_a_published_listing_and_a_get(client):
+    listing = ListingFactory(desks=6)
+    draft = ListingFactory(status=Listing.Status.DRAFT)
+    response = client.get(cost_url(listing), {"desks": "2"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    login(client, UserFactory())
+    assert client.get(cost_url(draft), {"desks": "2"}).status_code == 404
+    assert client.get(f"/spaces/atlantis/{listing.slug}/book/cost/?desks=2").status_code == 404
+    assert client.post(cost_url(listing), {"desks": "2"}).status_code == 405
 
 
 def test_book_page_404s_for_unknown_or_unpublished_listings(client):

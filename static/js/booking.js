@@ -1,6 +1,7 @@
-/* The booking form: the price follows the desks and months as they are typed, and the submit
- * button disables itself while the request is on its way (a double click sends one request;
- * the server refuses a second one anyway). */
+/* The booking form: the price follows the desks and months as they are typed, the "what you
+ * pay" block follows the desks (the server's block for them, from data-cost-url: the all-in
+ * rule lives in one place), and the submit button disables itself while the request is on
+ * its way (a double click sends one request; the server refuses a second one anyway). */
 (function () {
   "use strict";
 
@@ -42,6 +43,45 @@
     desks.addEventListener("input", update);
     months.addEventListener("input", update);
     update();
+
+    var cost = document.querySelector("[data-cost]");
+    var shown = whole(desks);
+    var timer = null;
+    var pending = null;
+
+    function refreshCost() {
+      var d = whole(desks);
+      if (!cost || !(d >= 1 && d <= maxDesks) || d === shown) {
+        return;
+      }
+      if (pending) {
+        pending.abort(); /* only the latest answer is shown */
+      }
+      pending = new AbortController();
+      fetch(cost.dataset.costUrl + "?desks=" + d, {
+        credentials: "same-origin",
+        headers: { Accept: "text/html" },
+        signal: pending.signal
+      }).then(function (response) {
+        if (!response.ok) {
+          throw new Error("cost " + response.status);
+        }
+        return response.text();
+      }).then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("section");
+        if (fresh && whole(desks) === d) {
+          cost.replaceChildren(document.importNode(fresh, true));
+          shown = d;
+        }
+      }).catch(function () {
+        /* offline or aborted: the block keeps its last amounts; a submit shows the right ones */
+      });
+    }
+
+    desks.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(refreshCost, 250);
+    });
 
     var button = form.querySelector("button[type=submit]");
     var label = button.textContent;

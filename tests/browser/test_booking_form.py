@@ -29,8 +29,13 @@ def test_the_quote_follows_the_desks_and_months_as_they_change(page, site_data, 
     page.get_by_label("Desks", exact=True).fill("2")
     page.get_by_label("Term (months)").fill("6")
     expect(quote).to_have_text("2 desks: $700.00 per month, $4,200.00 for 6 months.")
+    # The "what you pay" block follows the desks too: the server's amounts for them.
+    cost = page.locator("[data-cost]")
+    expect(cost).to_contain_text("What you pay for 2 desks")
+    expect(cost).to_contain_text("$700 all-in")
     page.get_by_label("Desks", exact=True).fill("40")
     expect(quote).to_contain_text("Enter between 1 and 8 desks")
+    expect(cost).to_contain_text("What you pay for 2 desks")  # kept: 40 is no answer
     assert page_problems == []
 
 
