@@ -4,8 +4,9 @@ tour afternoons (guests), and the reminders the clock asks for.
 One tour per slot holds twice: every write that books or moves a tour first takes the row
 lock of each listing it touches (``listings.services.listing_lock``), always in ascending
 listing id, so two writers on the same listings queue instead of deadlocking; and the
-database refuses a second booked tour at the same time (``tour_one_per_slot``). Lock order:
-listings by id, then the tour.
+database refuses a second booked tour at the same time (``tour_one_per_slot``). A guest's
+travel time between spaces is checked under the guest's row lock, taken after the listings':
+one guest's two tabs queue too. Lock order: listings by id, then the guest, then the tour.
 """
 
 import datetime
@@ -113,6 +114,11 @@ def _check_request(*, guest: User, listing: Listing, desks: int, move_in: dateti
         raise ValidationError(TOUR_MOVE_IN.format(last=last))
 
 
+def _lock_guest(guest_id: int) -> None:
+    """The guest's row lock: their tours elsewhere stay as checked. After the listings'."""
+    User.objects.select_for_update().filter(pk=guest_id).first()
+
+
 def _place(
     *,
     guest: User,
@@ -123,7 +129,8 @@ def _place(
     now: datetime.datetime,
     afternoon: TourAfternoon | None = None,
 ) -> Tour:
-    """Check and save one tour. Caller holds the listing's row lock, inside a transaction."""
+    """Check and save one tour. Caller holds the listing's and then the guest's row locks,
+    inside a transaction."""
     _check_request(guest=guest, listing=listing, desks=desks, move_in=move_in)
     if timezone.is_naive(starts_at):
         raise ValidationError(TOUR_NOT_A_SLOT)
@@ -170,6 +177,7 @@ def tour_book(
     Raises ValidationError (code "taken" when someone else has the slot)."""
     now = now or timezone.now()
     locked = listing_lock(listing_id=listing.pk)
+    _lock_guest(guest.pk)
     tour = _place(
         guest=guest, listing=locked, starts_at=starts_at, desks=desks, move_in=move_in, now=now
     )
@@ -197,6 +205,7 @@ def tour_afternoon_book(
     if len(days) != 1 or any(timezone.is_naive(at) for _, at in legs):
         raise ValidationError(AFTERNOON_ONE_DAY)
     locked = {pk: listing_lock(listing_id=pk) for pk in sorted(ids)}
+    _lock_guest(guest.pk)
     afternoon = TourAfternoon(guest=guest, day=days.pop())
     afternoon.full_clean()
     afternoon.save()
@@ -227,8 +236,10 @@ def tour_afternoon_book(
 
 
 def _lock_tour(tour: Tour) -> Tour:
-    """The listing's row lock, then the tour's; both fresh. Inside transaction.atomic."""
+    """The listing's row lock, the guest's, then the tour's; all fresh. Inside
+    transaction.atomic."""
     listing = listing_lock(listing_id=tour.listing_id)
+    _lock_guest(tour.guest_id)
     locked = Tour.objects.select_for_update().get(pk=tour.pk)
     locked.listing = listing
     return locked

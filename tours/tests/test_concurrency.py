@@ -88,3 +88,36 @@ def test_afternoons_racing_over_shared_spaces_book_all_or_none(postgres_only):
     assert Tour.objects.count() == 3
     assert set(Tour.objects.values_list("guest", flat=True)) == {won[0].guest_id}
     assert TourAfternoon.objects.count() == 1
+
+
+def test_one_guest_in_two_tabs_cannot_book_two_spaces_too_close_together(postgres_only):
+    """Two spaces, back-to-back tours: each alone is fine, both together leave no time to
+    get from one to the other. The guest's row lock makes the second tab see the first."""
+    one, two = open_every_day(ListingFactory()), open_every_day(ListingFactory())
+    guest = UserFactory()
+    day = days_ahead(3)
+    for _ in range(3):  # a race can be lucky once
+        Tour.objects.all().delete()
+        outcomes = run_together(
+            [
+                lambda: services.tour_book(
+                    guest=guest,
+                    listing=one,
+                    starts_at=local(day, 10),
+                    desks=1,
+                    move_in=move_in(),
+                ),
+                lambda: services.tour_book(
+                    guest=guest,
+                    listing=two,
+                    starts_at=local(day, 10, 30),
+                    desks=1,
+                    move_in=move_in(),
+                ),
+            ]
+        )
+        won = [o for o in outcomes if isinstance(o, Tour)]
+        lost = [o for o in outcomes if isinstance(o, ValidationError)]
+        assert len(won) == 1 and len(lost) == 1, outcomes
+        assert "too little time" in " ".join(lost[0].messages)
+        assert Tour.objects.booked().filter(guest=guest).count() == 1
