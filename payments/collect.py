@@ -190,13 +190,13 @@ def charge_intent_check(charge: Charge, *, now: datetime.datetime) -> None:
         charge_record_paid(charge, intent_id=intent.id, now=now)
 
 
-def _authentication_intent(exc: stripe.CardError) -> str:
+def authentication_intent_id(exc: stripe.CardError) -> str:
     """The PaymentIntent of an off-session decline that asks for the guest's bank
     (Stripe's ``authentication_required``), or ""."""
     if exc.code != "authentication_required" or exc.error is None:
         return ""
-    intent = exc.error.payment_intent
-    intent_id = intent.get("id") if intent is not None else None
+    intent = exc.error.to_dict().get("payment_intent") or {}
+    intent_id = intent.get("id") if isinstance(intent, dict) else None
     return intent_id if isinstance(intent_id, str) and intent_id.startswith("pi_") else ""
 
 
@@ -234,7 +234,7 @@ def charge_attempt(*, charge_id: int, now: datetime.datetime | None = None) -> C
                     options={"idempotency_key": charge.idempotency_key},
                 )
         except stripe.CardError as exc:
-            if intent_id := _authentication_intent(exc):
+            if intent_id := authentication_intent_id(exc):
                 charge_record_needs_authentication(charge, intent_id=intent_id, now=now)
             else:
                 charge_record_failure(charge, error=exc.user_message or str(exc), now=now)

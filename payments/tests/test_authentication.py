@@ -7,9 +7,13 @@ Stripe.js calls in ``confirmCardPayment``."""
 
 import datetime
 import json
+import socketserver
+import threading
 import time
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+import requests
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +28,8 @@ from .localstripe import CARD_AUTHENTICATION_REQUIRED
 from .test_webhooks import post, sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# Headers that belong to one hop, not to the request or answer relayed.
+HOP = {"host", "connection", "keep-alive", "content-length", "transfer-encoding"}
 
 
 def intents(localstripe) -> list[dict]:
@@ -63,9 +69,9 @@ def test_a_payment_needing_the_bank_is_due_and_the_guest_gets_the_link_once(
     assert email.to == [waiting.booking.guest.email]
     assert f"/payments/invoices/{waiting.pk}/pay/" in email.body
     assert emails("Payment due: update your card") == []  # no card problem to fix
-    assert [m.to for m in emails("Payment due on booking")] == [
-        [waiting.booking.listing.host.email]
-    ]
+    (host_email,) = emails("Payment due on booking")
+    assert host_email.to == [waiting.booking.listing.host.email]
+    assert "bank asks them to confirm it" in host_email.body
 
     # The daily runs, a new card's retry: no second PaymentIntent, no second email.
     later = timezone.localdate() + datetime.timedelta(days=6)
@@ -77,6 +83,16 @@ def test_a_payment_needing_the_bank_is_due_and_the_guest_gets_the_link_once(
     assert len(emails("Payment due: confirm it with your bank")) == 1
     waiting.refresh_from_db()
     assert (waiting.status, waiting.next_attempt_at) == (Charge.Status.DUE, None)
+
+
+def test_the_booking_page_links_the_guest_to_it(client, localstripe, waiting):
+    link = f'<a href="/payments/invoices/{waiting.pk}/pay/">Confirm the payment</a>'
+    client.force_login(waiting.booking.guest)
+    assert link in client.get(waiting.booking.get_absolute_url()).content.decode()
+    client.force_login(waiting.booking.listing.host)
+    page = client.get(waiting.booking.get_absolute_url()).content.decode()
+    assert "Payment due: Your bank asks you to confirm this payment." in page
+    assert link not in page
 
 
 def test_the_guest_confirms_that_same_payment_on_the_page(client, localstripe, waiting, run_jobs):
@@ -178,3 +194,81 @@ def test_a_charge_without_a_payment_intent_has_no_page(client, localstripe):
     client.force_login(booking.guest)
     assert charge.status == Charge.Status.DUE and not charge.needs_authentication
     assert pay_page(client, charge).status_code == 404
+
+
+class StripeShapedRelay(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    """A loopback relay to localstripe that answers an off-session PaymentIntent needing
+    authentication as Stripe does, and localstripe does not: HTTP 402, a card error with
+    code ``authentication_required`` and the PaymentIntent inside it (Stripe's documented
+    error body). Everything else, and the PaymentIntent itself, stays localstripe's."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, upstream: str):
+        self.upstream = upstream
+        super().__init__(("127.0.0.1", 0), StripeShapedHandler)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class StripeShapedHandler(BaseHTTPRequestHandler):
+    def _relay(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
+        headers["Accept-Encoding"] = "identity"
+        answer = requests.request(
+            self.command, self.server.upstream + self.path, headers=headers, data=body, timeout=10
+        )
+        status, content = answer.status_code, answer.content
+        made = self.command == "POST" and self.path.split("?")[0] == "/v1/payment_intents"
+        if made and answer.json().get("status") == "requires_action":
+            intent = {**answer.json(), "status": "requires_payment_method"}
+            error = {
+                "type": "card_error",
+                "code": "authentication_required",
+                "decline_code": "authentication_required",
+                "message": "Your card was declined. This transaction requires authentication.",
+                "payment_intent": intent,
+            }
+            status, content = 402, json.dumps({"error": error}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(content)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(content)
+
+    do_GET = do_POST = do_DELETE = _relay
+
+    def log_message(self, *args):
+        pass
+
+
+def test_stripe_s_authentication_required_decline_leads_to_the_same_page(
+    client, localstripe, settings
+):
+    booking = running_booking(started_days_ago=3, months=3, deposit=0)
+    save_card(localstripe, booking.guest, CARD_AUTHENTICATION_REQUIRED)
+    relay = StripeShapedRelay(localstripe.base)
+    threading.Thread(target=relay.serve_forever, daemon=True).start()
+    try:
+        settings.STRIPE_API_BASE = relay.base
+        booking_collect(booking_id=booking.pk, today=booking.start)
+    finally:
+        relay.shutdown()
+        relay.server_close()
+        settings.STRIPE_API_BASE = localstripe.base
+    charge = Charge.objects.get(booking=booking)
+    (intent,) = intents(localstripe)
+    assert charge.needs_authentication and charge.payment_intent_id == intent["id"]
+    assert charge.next_attempt_at is None
+    client.force_login(booking.guest)
+    body = pay_page(client, charge).content.decode()
+    secret = body.split('data-client-secret="')[1].split('"')[0]
+    localstripe.authenticate_payment(secret)
+    client.post(reverse("payments:pay", kwargs={"pk": charge.pk}))
+    charge.refresh_from_db()
+    assert charge.status == Charge.Status.PAID
