@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from payments.tests.conftest import localstripe, localstripe_server  # noqa: F401
 
-from .conftest import GUEST_EMAIL, HOST_EMAIL, PASSWORD
+from .conftest import GUEST_EMAIL, HOST_EMAIL, PASSWORD, axe_violations, describe
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -108,6 +108,8 @@ def test_a_payment_the_bank_must_confirm_is_paid_on_its_page(
     _log_in(page, GUEST_EMAIL, url=f"/accounts/login/?next={path}")
     expect(page.get_by_role("heading", name="Confirm your payment")).to_be_visible()
     expect(page.locator(".pay-status")).to_have_text("Payment due: waiting for your bank")
+    found = axe_violations(page, "pay")
+    assert not found, describe(found)
     page.get_by_role("button", name="Confirm the payment of $700.00").click()
     shot(page, "bank-check")
     page.get_by_role("button", name="Complete authentication").click()
