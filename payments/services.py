@@ -16,7 +16,8 @@ from accounts.models import User
 from bookings.models import Booking
 from bookings.services import booking_release
 
-from .collect import charge_record_paid, deposit_settlement_create
+from .collect import charge_intent_check, charge_record_paid, deposit_settlement_create
+from .emails import PaymentEmail, payment_emails_enqueue
 from .models import (
     RELEASE_AFTER,
     Charge,
@@ -126,6 +127,48 @@ def charge_first_on_approval(sender, *, booking: Booking, **kwargs) -> None:
     if not configured():
         return  # payments are off without keys (golive blocks that in production)
     payments_booking_collect.enqueue(booking_id=booking.pk)
+
+
+# --- Payments the guest's bank must confirm (3-D Secure) ------------------------------------
+
+
+def charge_authentication_start(*, user: User, charge: Charge) -> tuple[Charge, str, str]:
+    """The guest's page for a charge waiting for their bank: ask Stripe how its
+    PaymentIntent stands. Returns the charge (recorded paid if Stripe says it succeeded,
+    as the webhook would), the client secret Stripe.js confirms that same PaymentIntent
+    with, and the card it uses (the card on file); both "" once nothing is left to
+    confirm. Raises ValidationError when Stripe cannot be reached."""
+    if not charge.needs_authentication:
+        return charge, "", ""
+    try:
+        intent = stripe_client().v1.payment_intents.retrieve(charge.payment_intent_id)
+    except stripe.StripeError as exc:
+        raise ValidationError(STRIPE_UNREACHABLE) from exc
+    if intent.status in ("succeeded", "processing"):
+        return charge_authentication_finish(user=user, charge=charge), "", ""
+    customer = Customer.objects.filter(user=user).first()
+    return charge, intent.client_secret, customer.payment_method_id if customer else ""
+
+
+def charge_authentication_finish(*, user: User, charge: Charge) -> Charge:
+    """After Stripe.js confirmed the PaymentIntent: read it back from Stripe (never from the
+    browser) and record a success on the row, under its lock, through the path the webhook
+    and the worker use; whichever comes first records it, the others find it paid. Raises
+    ValidationError when Stripe cannot be reached."""
+    with transaction.atomic():
+        locked = (
+            Charge.objects.select_for_update()
+            .filter(pk=charge.pk, booking__guest=user, status=Charge.Status.DUE)
+            .exclude(payment_intent_id="")
+            .first()
+        )
+        if locked is None:
+            return Charge.objects.get(pk=charge.pk)
+        try:
+            charge_intent_check(locked, now=timezone.now())
+        except stripe.StripeError as exc:
+            raise ValidationError(STRIPE_UNREACHABLE) from exc
+        return locked
 
 
 # --- Cancelled before the start: everything paid goes back ----------------------------------
@@ -248,8 +291,9 @@ def refund_outside_record(*, payment_intent_id: str) -> str:
     """Record refunds made outside our flow (Stripe's dashboard) on a paid charge: the
     PaymentIntent's refunds are read from Stripe (whatever the event said, so late,
     repeated or out-of-order events agree), ours (metadata) left out; the rest marks the
-    charge refunded, with the amount, in the month of the latest such refund. Runs inside
-    the webhook's transaction; raises ``stripe.StripeError`` when Stripe cannot be read."""
+    charge refunded, with the amount, in the month of the latest such refund, and the guest
+    is emailed (the job is written in this transaction). Runs inside the webhook's
+    transaction; raises ``stripe.StripeError`` when Stripe cannot be read."""
     if not isinstance(payment_intent_id, str) or not payment_intent_id.startswith("pi_"):
         return "not ours"
     charge = Charge.objects.select_for_update().filter(payment_intent_id=payment_intent_id).first()
@@ -280,4 +324,7 @@ def refund_outside_record(*, payment_intent_id: str) -> str:
     )
     charge.full_clean(validate_unique=False, validate_constraints=False)
     charge.save()
+    # The job is written in the webhook's transaction: the guest hears of a refund once it
+    # is recorded, once per new refunded total (a replayed event changes nothing).
+    payment_emails_enqueue([PaymentEmail(kind="refund", charge_id=charge.pk, refunded_cents=cents)])
     return "refunded outside"
