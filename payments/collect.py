@@ -300,6 +300,29 @@ def charge_rent(*, today: datetime.date | None = None) -> int:
     return attempted
 
 
+# PaymentIntents Stripe still lets someone complete: a void charge's is cancelled.
+CANCELLABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
+
+
+def charge_intent_cancel(*, charge_id: int) -> bool:
+    """A void charge's PaymentIntent that waited for the guest's bank: cancelled at Stripe so
+    the emailed link can no longer take money for a released or cancelled booking. True when
+    cancelled now or before; one the guest completed first is left to the webhook, which
+    flags it for a refund by hand. Raises on a Stripe error (the job is retried)."""
+    charge = Charge.objects.filter(pk=charge_id, status=Charge.Status.VOID).first()
+    if charge is None or not charge.payment_intent_id:
+        return False
+    client = stripe_client()
+    intent = client.v1.payment_intents.retrieve(charge.payment_intent_id)
+    if intent.status == "canceled":
+        return True
+    if intent.status not in CANCELLABLE:
+        logger.warning("Charge %s void, its PaymentIntent %s", charge.pk, intent.status)
+        return False
+    client.v1.payment_intents.cancel(charge.payment_intent_id)
+    return True
+
+
 def booking_refund(*, booking_id: int) -> list[Charge]:
     """Refund in full each paid charge of a booking cancelled before its start, once: the
     row is locked for the call, a refund already made for it (metadata) is found before a

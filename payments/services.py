@@ -31,6 +31,7 @@ from .tasks import (
     payments_booking_refund,
     payments_charge_attempt,
     payments_deposit_refund,
+    payments_intent_cancel,
 )
 
 logger = logging.getLogger(__name__)
@@ -174,12 +175,21 @@ def charge_authentication_finish(*, user: User, charge: Charge) -> Charge:
 # --- Cancelled before the start: everything paid goes back ----------------------------------
 
 
+def _void_unpaid(booking: Booking) -> None:
+    """The booking's unpaid charges become void. One waiting on a PaymentIntent (the guest's
+    bank) has it cancelled at Stripe by a job, written in this transaction: the emailed link
+    can no longer take money for a booking that is off."""
+    unpaid = Charge.objects.filter(booking=booking).unpaid()
+    waiting = list(unpaid.exclude(payment_intent_id="").values_list("pk", flat=True))
+    unpaid.update(status=Charge.Status.VOID, next_attempt_at=None, updated_at=timezone.now())
+    for pk in waiting:
+        payments_intent_cancel.enqueue(charge_id=pk)
+
+
 def refund_on_cancel_before_start(sender, *, booking: Booking, **kwargs) -> None:
     """``bookings.signals.booking_cancelled_before_start`` receiver: unpaid charges become
     void and a job refunds the paid ones (rent and deposit), after the cancel commits."""
-    Charge.objects.filter(booking=booking).unpaid().update(
-        status=Charge.Status.VOID, next_attempt_at=None, updated_at=timezone.now()
-    )
+    _void_unpaid(booking)
     if Charge.objects.filter(booking=booking).paid().exists():
         payments_booking_refund.enqueue(booking_id=booking.pk)
 
@@ -207,9 +217,7 @@ def booking_release_unpaid(*, booking: Booking, host: User) -> Booking:
     if not release_allowed(booking=booking):
         raise ValidationError(RELEASE_TOO_SOON)
     released = booking_release(booking=booking, by=host, note=RELEASE_NOTE)
-    Charge.objects.filter(booking=booking).unpaid().update(
-        status=Charge.Status.VOID, next_attempt_at=None, updated_at=timezone.now()
-    )
+    _void_unpaid(booking)
     return released
 
 

@@ -19,9 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from payments.collect import booking_collect, charge_attempt, charge_rent
+from payments.collect import booking_collect, charge_attempt, charge_intent_cancel, charge_rent
 from payments.models import Charge
 from payments.selectors import booking_payment_state
+from payments.services import booking_release_unpaid
 
 from .helpers import running_booking, save_card
 from .localstripe import CARD_AUTHENTICATION_REQUIRED
@@ -272,3 +273,30 @@ def test_stripe_s_authentication_required_decline_leads_to_the_same_page(
     client.post(reverse("payments:pay", kwargs={"pk": charge.pk}))
     charge.refresh_from_db()
     assert charge.status == Charge.Status.PAID
+
+
+def test_a_released_booking_cancels_the_payment_that_waited_for_the_bank(
+    localstripe, waiting, run_jobs, client
+):
+    week_ago = timezone.now() - datetime.timedelta(days=8)
+    Charge.objects.filter(pk=waiting.pk).update(first_failed_at=week_ago)
+    booking = waiting.booking
+    booking_release_unpaid(booking=booking, host=booking.listing.host)
+    run_jobs()
+    (intent,) = intents(localstripe)
+    assert intent["status"] == "canceled"  # the emailed link can take no money now
+    waiting.refresh_from_db()
+    assert waiting.status == Charge.Status.VOID
+    client.force_login(booking.guest)
+    assert intent["client_secret"] not in pay_page(client, waiting).content.decode()
+    # The job again (a retry) finds it cancelled: nothing more to do, no error.
+    assert charge_intent_cancel(charge_id=waiting.pk) is True
+
+
+def test_a_payment_the_guest_completed_first_is_not_cancelled(localstripe, waiting):
+    (intent,) = intents(localstripe)
+    assert localstripe.authenticate_payment(intent["client_secret"])["status"] == "succeeded"
+    Charge.objects.filter(pk=waiting.pk).update(status=Charge.Status.VOID)
+    assert charge_intent_cancel(charge_id=waiting.pk) is False
+    (intent,) = intents(localstripe)
+    assert intent["status"] == "succeeded"  # the webhook flags it for a refund by hand
