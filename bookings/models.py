@@ -271,12 +271,14 @@ class Review(models.Model):
 class BookingChange(models.Model):
     """A request to grow or shrink an approved booking from the first day of one of its
     booking months (``effective_from``). Approved, it ends the booking that day and continues
-    it as a new linked booking with the new desk count (bookings.changes)."""
+    it as a new linked booking with the new desk count (bookings.changes). Not answered by
+    that day, it expires (``changes.booking_changes_expire``, daily from the clock)."""
 
     class Status(models.TextChoices):
         REQUESTED = "requested", "Requested"
         APPROVED = "approved", "Approved"
         DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="changes")
     desks = models.PositiveIntegerField(help_text="Desks from the effective date on.")
