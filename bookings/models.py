@@ -43,6 +43,13 @@ class BookingQuerySet(models.QuerySet):
         """Bookings holding desks on at least one day of [start, end)."""
         return self.filter(start__lt=end, end__gt=start)
 
+    def not_over(self, today: datetime.date):
+        """Bookings that still matter on ``today``: requests waiting for an answer, and
+        approved bookings that have not ended (running, or starting later)."""
+        return self.filter(
+            Q(status=Booking.Status.REQUESTED) | Q(status=Booking.Status.APPROVED, end__gt=today)
+        )
+
     def visible_to(self, user):
         """What a user may see: their own bookings, their teams' bookings (while they are
         members: a team booking is the team's, not its maker's), and bookings on their
