@@ -211,8 +211,8 @@ def team_close(*, team: Team, by: User) -> Team:
     (their links stop working), it is marked closed, and every other member is emailed by
     a job of this transaction, so only once it commits.
 
-    Memberships and bookings stay: past team bookings keep showing the team, on their pages,
-    receipts and invoices, to the members who could see them before.
+    Memberships and bookings stay: past team bookings keep their team, and their pages,
+    threads, receipts and invoices stay with the members who could see them before.
     """
     team = _lock_team(team)
     team_close_check(team=team, by=by, today=timezone.localdate())
