@@ -8,16 +8,9 @@ from playwright.sync_api import expect
 
 from payments.tests.conftest import localstripe, localstripe_server  # noqa: F401
 
-from .conftest import GUEST_EMAIL, HOST_EMAIL, PASSWORD, axe_violations, describe
+from .conftest import GUEST_EMAIL, HOST_EMAIL, axe_violations, describe, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _log_in(page, email, url="/accounts/login/"):
-    page.goto(url)
-    page.get_by_label(re.compile("Email", re.I)).fill(email)
-    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Log in", re.I)).click()
 
 
 def test_card_approval_receipt_and_statement(
@@ -40,7 +33,7 @@ def test_card_approval_receipt_and_statement(
     host_enable(user=site_data["host"])
 
     page = new_context().new_page()
-    _log_in(page, GUEST_EMAIL)
+    log_in(page, GUEST_EMAIL)
     page.goto(booking.get_absolute_url())
     page.get_by_role("link", name="Add a card").click()
     expect(page.get_by_role("heading", name="Your card for rent")).to_be_visible()
@@ -55,7 +48,7 @@ def test_card_approval_receipt_and_statement(
     expect(page.locator(".card-on-file")).to_contain_text("Visa ending 4242")
 
     host = new_context().new_page()
-    _log_in(host, HOST_EMAIL, url="/host/login/")
+    log_in(host, HOST_EMAIL, url="/host/login/")
     host.goto(f"/host/bookings/booking/{booking.pk}/change/")
     expect(host.locator(".card-on-file")).to_contain_text("Card on file: Visa ending 4242")
     host.get_by_role("button", name="Approve", exact=True).click()
@@ -105,7 +98,7 @@ def test_a_payment_the_bank_must_confirm_is_paid_on_its_page(
     path = "/" + link.split("/", 3)[3]
 
     page = new_context().new_page()
-    _log_in(page, GUEST_EMAIL, url=f"/accounts/login/?next={path}")
+    log_in(page, GUEST_EMAIL, url=f"/accounts/login/?next={path}")
     expect(page.get_by_role("heading", name="Confirm your payment")).to_be_visible()
     expect(page.locator(".pay-status")).to_have_text("Payment due: waiting for your bank")
     found = axe_violations(page, "pay")
