@@ -5,7 +5,9 @@ import re
 
 import pytest
 from django.core import mail, signing
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -336,3 +338,19 @@ def test_a_team_with_a_booking_not_over_says_why_it_cannot_close(client):
     assert response.status_code == 400 and f"booking #{booking.pk}" in response.content.decode()
     team.refresh_from_db()
     assert not team.is_closed
+
+
+def test_the_close_page_reads_a_fixed_number_of_queries_however_big_the_team(client):
+    def queries(members, invites):
+        team = TeamFactory()
+        admin = _admin(team)
+        for _ in range(members):
+            add_member(team)
+        for n in range(invites):
+            Invite.objects.create(team=team, email=f"x{n}@crew.test", invited_by=admin)
+        client.force_login(admin)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("teams:close", args=[team.pk])).status_code == 200
+        return len(captured)
+
+    assert queries(members=1, invites=1) == queries(members=6, invites=4)
