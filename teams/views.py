@@ -161,6 +161,7 @@ def team_close(request, pk):
     (closing cannot be undone). POST: close it. A non-member gets a 404 (as on every team
     URL), a member who is not the admin a 403."""
     team = _team_or_404(request, pk)
+    others = [m for m in team.memberships.all() if m.user_id != request.user.pk]
     refusal = None
     if request.method == "POST":
         try:
@@ -168,7 +169,8 @@ def team_close(request, pk):
         except ValidationError as exc:
             refusal = exc
         else:
-            messages.success(request, f"{team.name} is closed. Its members have been emailed.")
+            told = " Its other members are told by email." if others else ""
+            messages.success(request, f"{team.name} is closed.{told}")
             return redirect(team)
     else:
         try:
@@ -179,10 +181,9 @@ def team_close(request, pk):
     if refusal is not None:
         not_admin = getattr(refusal, "code", None) == services.NOT_ADMIN
         status = 403 if not_admin else (400 if request.method == "POST" else 200)
-    memberships = list(team.memberships.all())
     context = {
         "team": team,
-        "others": [m for m in memberships if m.user_id != request.user.pk],
+        "others": others,
         "refusal": _errors(refusal) if refusal is not None else "",
     }
     return render(request, "teams/team_close.html", context, status=status)

@@ -281,7 +281,7 @@ def test_the_admin_sees_what_closing_does_then_closes_with_a_post(client):
     assert team.is_closed
     assert not Invite.objects.filter(status=Invite.Status.PENDING).exists()
     html = client.get(team.get_absolute_url()).content.decode()
-    assert "Rocket Crew is closed. Its members have been emailed." in html
+    assert "Rocket Crew is closed. Its other members are told by email." in html
     assert "<strong>Closed</strong> on" in html
     assert "Send invite" not in html and f'href="{url}"' not in html and "Make admin" not in html
     assert "Rocket Crew</a> (closed)" in client.get(reverse("teams:list")).content.decode()
