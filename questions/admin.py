@@ -1,0 +1,63 @@
+"""Questions in both admins, read-only: the guest and the host write on the site's
+conversation page (questions.services), never through a form here."""
+
+from django.contrib import admin
+
+from accounts.admin_params import ForgedParamsMixin
+from accounts.admin_site import host_site
+
+from .models import Conversation, Message
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["created_at", "author", "body"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ConversationAdminBase(ForgedParamsMixin, admin.ModelAdmin):
+    list_display = ["__str__", "listing", "guest_name", "last_message_at", "closed_at"]
+    list_filter = [("closed_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["listing", "guest"]
+    search_fields = ["guest__email", "guest__name", "listing__title"]
+    fields = readonly_fields = ["listing", "guest", "created_at", "last_message_at", "closed_at"]
+    inlines = [MessageInline]
+
+    @admin.display(description="Guest", ordering="guest__name")
+    def guest_name(self, obj):
+        return obj.guest.display_name
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Conversation)
+class ConversationAdmin(ConversationAdminBase):
+    """Operators see every conversation."""
+
+
+class HostConversationAdmin(ConversationAdminBase):
+    """A host sees the questions about their own spaces; they answer on the site's page
+    ("View on site")."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(listing__host=request.user)
+
+
+host_site.register(Conversation, HostConversationAdmin)
