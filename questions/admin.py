@@ -13,6 +13,8 @@ class MessageInline(admin.TabularInline):
     model = Message
     extra = 0
     can_delete = False
+    # Messages are not registered on their own: the conversation's link is the one to open.
+    view_on_site = False
     fields = readonly_fields = ["created_at", "author", "body"]
 
     def get_queryset(self, request):
