@@ -2,11 +2,15 @@
 conversation page (questions.services), never through a form here."""
 
 from django.contrib import admin
+from django.urls import reverse
 
 from accounts.admin_params import ForgedParamsMixin
 from accounts.admin_site import host_site
 
+from . import selectors
 from .models import Conversation, Message
+
+PANEL_SHOWN = 10
 
 
 class MessageInline(admin.TabularInline):
@@ -63,3 +67,27 @@ class HostConversationAdmin(ConversationAdminBase):
 
 
 host_site.register(Conversation, HostConversationAdmin)
+
+
+@host_site.add_index_panel
+def questions_panel(request):
+    """The host's home page lists the questions waiting for their answer (nothing when none
+    do); each links to the conversation's page on the site, where the host answers."""
+    waiting = list(selectors.questions_waiting_for_host(host=request.user)[: PANEL_SHOWN + 1])
+    if not waiting:
+        return None
+    return {
+        "title": "Questions waiting for your answer",
+        "count": len(waiting[:PANEL_SHOWN]),
+        "items": [
+            {
+                "url": c.get_absolute_url(),
+                "text": f"{c.guest.display_name} about {c.listing.title}, "
+                f"{c.last_message_at:%b} {c.last_message_at.day}",
+            }
+            for c in waiting[:PANEL_SHOWN]
+        ],
+        "empty": "",
+        "link": reverse(f"{host_site.name}:questions_conversation_changelist"),
+        "link_text": "All questions",
+    }

@@ -65,3 +65,26 @@ def test_operators_see_every_conversation(admin_client):
     response = admin_client.get("/admin/questions/conversation/")
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 2
+
+
+def test_the_host_home_page_lists_the_questions_waiting_for_an_answer(client):
+    from questions import services
+
+    listing = ListingFactory(title="Host's loft")
+    host = host_with_permissions(listing.host)
+    waiting = services.question_ask(
+        guest=UserFactory(name="Wanda Waiting"), listing=listing, body="Parking?"
+    ).conversation
+    answered = services.question_ask(
+        guest=UserFactory(name="Andy Answered"), listing=listing, body="Dogs?"
+    ).conversation
+    services.question_reply(conversation=answered, author=host, body="Yes")
+    services.question_ask(guest=UserFactory(name="Else Where"), listing=ListingFactory(), body="?")
+    client.force_login(host)
+    page = client.get("/host/")
+    assert "Questions waiting for your answer (1)" in page.text
+    assert "Wanda Waiting about Host&#x27;s loft" in page.text
+    assert f'href="/questions/{waiting.pk}/"' in page.text
+    assert "Andy Answered" not in page.text and "Else Where" not in page.text
+    services.question_reply(conversation=waiting, author=host, body="Yes")
+    assert "Questions waiting" not in client.get("/host/").text
