@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from .conftest import HOST_EMAIL, PASSWORD, axe_violations, describe
+from .conftest import HOST_EMAIL, axe_violations, describe, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,9 +33,7 @@ def test_a_guest_asks_the_host_answers_from_the_email(
     guest = new_context().new_page()
     guest.goto(listing.get_absolute_url())
     guest.get_by_role("link", name="Ask the host a question").click()
-    guest.get_by_label("Email").fill(asker.email)
-    guest.get_by_label("Password").fill(PASSWORD)
-    guest.get_by_role("button", name="Log in").click()
+    log_in(guest, asker.email, url=None)
     expect(guest.get_by_role("heading", level=1)).to_contain_text("Ask the host of")
     _no_serious_a11y(guest, "questions-ask")
     guest.get_by_label("Your question").fill("Is there bike parking?")
@@ -53,9 +51,7 @@ def test_a_guest_asks_the_host_answers_from_the_email(
     # 3. The host follows it (logging in), answers there.
     host = new_context().new_page()
     host.goto(_path(link))
-    host.get_by_label("Email").fill(HOST_EMAIL)
-    host.get_by_label("Password").fill(PASSWORD)
-    host.get_by_role("button", name="Log in").click()
+    log_in(host, HOST_EMAIL, url=None)
     expect(host.locator(".thread")).to_contain_text("Is there bike parking?")
     host.get_by_label("Your message").fill("Yes: a locked room by the back door.")
     host.get_by_role("button", name="Send", exact=True).click()
