@@ -22,6 +22,8 @@ def vcl_for(*, backend_port: int) -> str:
 class Varnish(LoopbackServer):
     name = "varnishd"
     probe = "/healthz"
+    # A 503 until its health probe has seen the origin answer: tests start after that.
+    ready_statuses = frozenset({200})
     start_timeout = 60
 
     def __init__(self, *, backend_port: int, workdir: Path):

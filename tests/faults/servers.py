@@ -167,6 +167,8 @@ class LoopbackServer:
 
     name = "server"
     probe = "/"
+    # Up once ``probe`` answers at all, or, when set, with one of these statuses.
+    ready_statuses: frozenset[int] | None = None
     start_timeout = 30
     cwd = None
     env = None
@@ -185,10 +187,10 @@ class LoopbackServer:
 
     def _answers(self) -> bool:
         try:
-            requests.get(self.base_url + self.probe, timeout=1)
-            return True
+            response = requests.get(self.base_url + self.probe, timeout=1)
         except requests.RequestException:
             return False
+        return self.ready_statuses is None or response.status_code in self.ready_statuses
 
     def __enter__(self):
         self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in __exit__
