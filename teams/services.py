@@ -148,3 +148,18 @@ def admin_handover(*, team: Team, by: User, to: User) -> Membership:
     target.full_clean()
     target.save(update_fields=["role"])
     return target
+
+
+@transaction.atomic
+def member_account_closed(sender, *, user: User, **kwargs) -> None:
+    """Receiver of ``accounts.signals.account_closed``: ``user`` leaves every team they are
+    a member of, and the teams they are the (only remaining) admin of take no one new —
+    their pending invites are withdrawn. Their team bookings stay with the teams."""
+    for membership in Membership.objects.filter(user_id=user.pk).select_related("team"):
+        if membership.is_admin:
+            team = _lock_team(membership.team)
+            Invite.objects.filter(team=team, status=Invite.Status.PENDING).update(
+                status=Invite.Status.REVOKED
+            )
+        else:
+            member_remove(team=membership.team, by=user, user=user)
