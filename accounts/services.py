@@ -202,7 +202,8 @@ def user_email_change(*, user: User, new_email: str) -> User:
     if _email_taken(new_email, by_other_than=locked):
         raise ValidationError({"email": EMAIL_TAKEN}, code="email_taken")
     locked.email = new_email
-    locked.full_clean()
+    # Uniqueness is ours to say (above, and the constraint below when a race gets past it).
+    locked.full_clean(validate_unique=False)
     try:
         with transaction.atomic():
             locked.save(update_fields=["email"])
