@@ -61,8 +61,10 @@ ACCOUNT_CLOSE_TEAM_ADMIN = (
 def account_close_blockers(sender, *, user: User, **kwargs) -> list[str]:
     """Receiver of ``accounts.signals.account_closing``: the teams ``user`` is the admin of
     that have other members (a team always has an admin). One query."""
+    admin_of = Membership.objects.filter(user_id=user.pk, role=Membership.Role.ADMIN)
     teams = (
-        Team.objects.filter(memberships__user_id=user.pk, memberships__role=Membership.Role.ADMIN)
+        # A subquery, not a join: the count must see every membership, not the admin's.
+        Team.objects.filter(pk__in=admin_of.values("team_id"))
         .annotate(members=Count("memberships"))
         .filter(members__gt=1)
         .order_by("name", "id")
