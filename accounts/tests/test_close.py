@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.models import FORMER_MEMBER, User
 from accounts.selectors import account_close_blockers
-from accounts.services import user_close, user_create
+from accounts.services import host_enable, user_close, user_create
 from accounts.tests.conftest import PASSWORD
 from accounts.tests.factories import UserFactory
 from alerts.models import SavedSearch
@@ -239,7 +239,8 @@ def test_the_blockers_are_one_query_per_app(django_assert_num_queries):
     member = _member()
     _running(member)
     _team_admin(member)
-    with django_assert_num_queries(2):
+    # bookings, teams, payments and tours: one query each, however much each finds.
+    with django_assert_num_queries(4):
         reasons = account_close_blockers(user=member)
     assert len(reasons) == 2
 
@@ -408,3 +409,91 @@ def test_a_closed_guests_review_is_signed_former_member_on_the_cached_listing_pa
     page = wsgi_get(page_cache, detail).text
     assert "Quiet corner, fast Wi-Fi." in page
     assert f"{FORMER_MEMBER} ·" in page and "Lee ·" not in page
+
+
+# --- money, tours, offers and feeds ---------------------------------------------------
+
+
+def _charge(booking, **kwargs):
+    from payments.models import Charge
+
+    return Charge.objects.create(
+        booking=booking,
+        period_start=booking.start,
+        period_end=booking.end,
+        desks=booking.desks,
+        rent_cents=35000,
+        fee_cents=3500,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize("side", ["guest", "host"])
+def test_money_not_settled_refuses_a_close_until_it_is(side):
+    from payments.models import Charge, DepositSettlement
+
+    member = _member()
+    ended = (
+        _past_booking(member)
+        if side == "guest"
+        else _past_booking(UserFactory(), listing=ListingFactory(host=member))
+    )
+    due = _charge(ended, status=Charge.Status.DUE)
+    words = "payment for your booking" if side == "guest" else "still being collected"
+    assert words in account_close_blockers(user=member)[0]
+
+    due.status = Charge.Status.PAID
+    due.deposit_cents = 70000
+    due.save()
+    (reason,) = account_close_blockers(user=member)
+    assert ("deposit of your booking" if side == "guest" else "is not settled yet") in reason
+    with pytest.raises(ValidationError):
+        user_close(user=member)
+
+    settlement = DepositSettlement.objects.create(booking=ended, held_cents=70000)
+    assert len(account_close_blockers(user=member)) == 1  # a refund on its way is not back
+    settlement.status = DepositSettlement.Status.REFUNDED
+    settlement.save()
+    assert account_close_blockers(user=member) == []
+    assert user_close(user=member).is_closed
+
+
+def test_tours_still_to_come_refuse_a_close_and_past_ones_do_not():
+    from tours.tests.factories import TourFactory
+
+    member = _member()
+    now = timezone.now()
+    TourFactory(guest=member, starts_at=now - 3 * DAY)
+    TourFactory(listing=ListingFactory(host=member), starts_at=now - 2 * DAY)
+    assert account_close_blockers(user=member) == []
+
+    TourFactory(guest=member, starts_at=now + 2 * DAY, listing__title="Loft on Walnut")
+    TourFactory(listing=ListingFactory(host=member, title="My garage"), starts_at=now + 3 * DAY)
+    reasons = account_close_blockers(user=member)
+    assert len(reasons) == 2
+    assert reasons[0].startswith("You have a tour of Loft on Walnut on ")
+    assert reasons[1].startswith("Your space My garage has a tour booked on ")
+
+
+def test_an_open_waitlist_offer_is_declined_and_goes_to_the_next_guest(run_jobs):
+    from waitlist.tests.test_services import offered
+
+    listing, entry, behind = offered(run_jobs)
+    user_close(user=entry.guest)
+    run_jobs()
+    entry.refresh_from_db()
+    behind.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.DECLINED
+    assert behind.status == WaitlistEntry.Status.OFFERED
+
+
+def test_a_closed_hosts_calendar_feed_stops_working(client, django_capture_on_commit_callbacks):
+    from calendars.services import calendar_feed_get_or_create
+
+    member = host_enable(user=_member())
+    feed = calendar_feed_get_or_create(host=member)
+    path = feed.get_absolute_url()
+    assert client.get(path).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        user_close(user=member)
+    assert client.get(path).status_code == 404
