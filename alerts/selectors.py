@@ -20,9 +20,10 @@ MATCHES_CONSIDERED = 500
 
 
 def search_filters(*, query: str, request: HttpRequest | None = None) -> ListingFilter:
-    """The search page's filters bound to ``query`` (a query string, possibly garbage). With
-    ``request``, the filter's choices come from the process's copy for the request's content
-    version, as on the search page: a page showing many saved searches asks for them once."""
+    """The search page's filters bound to ``query`` (a query string, possibly garbage). The
+    filter's choices come from the process's copy for the content version (``request``'s, read
+    once per request, or the current one): a page showing many saved searches, or a run of
+    alerts, asks for them once."""
     return ListingFilter(QueryDict(query), request=request)
 
 
@@ -40,8 +41,8 @@ def search_query_normalized(*, query: str) -> str:
 
 def search_matches(*, query: str, limit: int = MATCHES_CONSIDERED) -> list[int]:
     """The ids of the published listings ``query`` finds now (free desks from its move-in
-    date included), newest first. Three small queries for the filter's choices and one for
-    the matches, whatever their number."""
+    date included), newest first. One query for the matches, whatever their number (and three
+    for the filter's choices when this process has none for the content version)."""
     filters = search_filters(query=query)
     return list(filters.qs.order_by("-created_at", "-id").values_list("pk", flat=True)[:limit])
 

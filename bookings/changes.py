@@ -7,7 +7,13 @@ capacity query counts approved bookings' [start, end) intervals, so it counts th
 correctly for the rest of the term without knowing about changes. Growth is checked with the
 existing capacity rule (``selectors.desks_free_between``) under the listing's row lock; lock
 order as in bookings.services: listing, then booking, then the change.
+
+A change not answered by its day can no longer be approved (``change_too_late``); the clock's
+daily ``booking_changes_expire`` marks it expired and tells the guest, so it leaves the
+host's list and the team may ask again.
 """
+
+import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -36,9 +42,19 @@ CHANGE_NOT_FREE = (
 CHANGE_ALREADY_ASKED = "A change to this booking is already waiting for the host's answer."
 CHANGE_NOT_PENDING = "This change has already been answered."
 CHANGE_DATE_PASSED = (
-    "This change was to start on {day:%B %-d, %Y}, which has passed: decline it, and the "
-    "team can ask again from the next month."
+    "This change was to start on {day:%B %-d, %Y}, which has passed: it expires unanswered, "
+    "and the team can ask again from the next month."
 )
+CHANGE_EXPIRED = (
+    "This change expired: it was to start on {day:%B %-d, %Y} and was not answered before "
+    "that day. The team can ask again from the next month."
+)
+
+
+def change_too_late(*, day: datetime.date, today: datetime.date) -> bool:
+    """Whether a change that takes effect on ``day`` can no longer be approved on ``today``:
+    its day has come (an approval must come before the desks change)."""
+    return day <= today
 
 
 def _describe(desks: int, day) -> str:
@@ -124,6 +140,8 @@ def _lock_change(change: BookingChange, host: User) -> tuple[BookingChange, Book
     change = BookingChange.objects.select_for_update().get(pk=change.pk)
     if host.pk != booking.listing.host_id:
         raise ValidationError(BOOKING_NOT_YOUR_LISTING)
+    if change.status == BookingChange.Status.EXPIRED:
+        raise ValidationError(CHANGE_EXPIRED.format(day=change.effective_from))
     if not change.is_pending:
         raise ValidationError(CHANGE_NOT_PENDING)
     return change, booking
@@ -139,7 +157,7 @@ def booking_change_approve(*, change: BookingChange, host: User) -> Booking:
     """
     change, booking = _lock_change(change, host)
     day = change.effective_from
-    if day <= timezone.localdate():
+    if change_too_late(day=day, today=timezone.localdate()):
         raise ValidationError(CHANGE_DATE_PASSED.format(day=day))
     if booking.notice_given_at is not None:
         raise ValidationError(CHANGE_NOTICE_GIVEN)
@@ -215,3 +233,48 @@ def booking_change_decline(*, change: BookingChange, host: User, reason: str = "
     event = _event(booking, actor=host, note=note)
     _emails(booking, EmailKind.CHANGE_DECLINED, event)
     return change
+
+
+def booking_changes_expire(*, today: datetime.date | None = None) -> int:
+    """Expire the pending changes whose day has come unanswered (``change_too_late``) and
+    email each guest (a team booking's: its maker, or the team's admin); return how many.
+    Expired, a change leaves the host's list of changes waiting for an answer.
+
+    Idempotent: an expired change is never touched again, so running twice emails once. Safe
+    beside the host's answers: rows another transaction holds (an approval or a decline in
+    flight) are skipped (SKIP LOCKED) and left to that answer or to the next run. The change
+    and its booking are locked together and nothing else is waited for, so the lock order of
+    the answers (listing, booking, change) cannot deadlock with it.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        due = list(
+            # change_too_late(day=effective_from, today=today), in SQL.
+            BookingChange.objects.filter(
+                status=BookingChange.Status.REQUESTED, effective_from__lte=today
+            )
+            .select_related("booking")
+            .select_for_update(skip_locked=True, of=("self", "booking"))
+            .order_by("pk")
+        )
+        now = timezone.now()
+        for change in due:
+            change.status = BookingChange.Status.EXPIRED
+            change.decided_at = now
+            change.full_clean()
+            change.save(update_fields=["status", "decided_at"])
+            described = _describe(change.desks, change.effective_from)
+            event = _event(
+                change.booking, actor=None, note=f"Change expired unanswered: {described}"
+            )
+            booking_emails_enqueue(
+                [
+                    BookingEmail(
+                        booking_id=change.booking_id,
+                        kind=EmailKind.CHANGE_EXPIRED,
+                        to=Recipient.GUEST,
+                        event_id=event.pk,
+                    )
+                ]
+            )
+    return len(due)

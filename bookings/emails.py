@@ -45,6 +45,7 @@ class EmailKind(models.TextChoices):
     CHANGE_REQUEST = "change_request", "Desk change asked for"
     CHANGE_APPROVED = "change_approved", "Desk change approved"
     CHANGE_DECLINED = "change_declined", "Desk change declined"
+    CHANGE_EXPIRED = "change_expired", "Desk change expired"
 
 
 class Recipient(models.TextChoices):
@@ -128,6 +129,8 @@ def booking_email_subject(
             subject = f"Change approved: booking #{booking.pk} at {title}"
         case EmailKind.CHANGE_DECLINED:
             subject = f"Change declined: booking #{booking.pk} at {title}"
+        case EmailKind.CHANGE_EXPIRED:
+            subject = f"Change expired: booking #{booking.pk} at {title}"
     return header_text(subject)
 
 

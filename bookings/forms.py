@@ -69,7 +69,7 @@ class BookingForm(forms.Form):
 
     def __init__(self, *args, listing: Listing, prefill=None, user=None, **kwargs):
         """``prefill`` is the search's query string (?desks=&move_in=); garbage is ignored.
-        ``user``'s teams are offered in "Book for"; without teams the field is left out."""
+        ``user``'s open teams are offered in "Book for"; without any the field is left out."""
         initial = kwargs.pop("initial", {})
         initial.setdefault("months", listing.min_term_months)
         if prefill is not None:
@@ -83,7 +83,7 @@ class BookingForm(forms.Form):
         initial.setdefault("request_key", uuid.uuid4().hex)
         super().__init__(*args, initial=initial, **kwargs)
         self.listing = listing
-        teams = teams_for_user(user=user) if user is not None else Team.objects.none()
+        teams = teams_for_user(user=user).open() if user is not None else Team.objects.none()
         if user is not None and teams.exists():
             self.fields["team"].queryset = teams
         else:

@@ -43,6 +43,13 @@ class BookingQuerySet(models.QuerySet):
         """Bookings holding desks on at least one day of [start, end)."""
         return self.filter(start__lt=end, end__gt=start)
 
+    def not_over(self, today: datetime.date):
+        """Bookings that still matter on ``today``: requests waiting for an answer, and
+        approved bookings that have not ended (running, or starting later)."""
+        return self.filter(
+            Q(status=Booking.Status.REQUESTED) | Q(status=Booking.Status.APPROVED, end__gt=today)
+        )
+
     def visible_to(self, user):
         """What a user may see: their own bookings, their teams' bookings (while they are
         members: a team booking is the team's, not its maker's), and bookings on their
@@ -271,12 +278,14 @@ class Review(models.Model):
 class BookingChange(models.Model):
     """A request to grow or shrink an approved booking from the first day of one of its
     booking months (``effective_from``). Approved, it ends the booking that day and continues
-    it as a new linked booking with the new desk count (bookings.changes)."""
+    it as a new linked booking with the new desk count (bookings.changes). Not answered by
+    that day, it expires (``changes.booking_changes_expire``, daily from the clock)."""
 
     class Status(models.TextChoices):
         REQUESTED = "requested", "Requested"
         APPROVED = "approved", "Approved"
         DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="changes")
     desks = models.PositiveIntegerField(help_text="Desks from the effective date on.")

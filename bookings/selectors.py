@@ -100,9 +100,7 @@ def withdrawal_preview(*, listings: Iterable[Listing]) -> dict[int, dict[str, li
     today = timezone.localdate()
     for booking in (
         Booking.objects.filter(listing_id__in=ids)
-        .filter(
-            Q(status=Booking.Status.REQUESTED) | Q(status=Booking.Status.APPROVED, end__gt=today)
-        )
+        .not_over(today)
         .select_related("guest")
         .order_by("start", "pk")
     ):
@@ -421,6 +419,17 @@ def host_reviews(*, host: User) -> QuerySet[Review]:
     """Reviews of ``host``'s spaces (hidden ones too: the host sees what was hidden)."""
     return Review.objects.filter(listing__host=host).select_related(
         "listing", "listing__city", "guest", "booking"
+    )
+
+
+def team_bookings_not_over(*, team_id: int, today: datetime.date) -> list[Booking]:
+    """The team's requests waiting for an answer and approved bookings that have not ended,
+    soonest first, with their listings: what stops a team from closing. One query."""
+    return list(
+        Booking.objects.filter(team_id=team_id)
+        .not_over(today)
+        .select_related("listing")
+        .order_by("start", "pk")
     )
 
 

@@ -26,6 +26,7 @@ from listings.signals import desks_freed
 from pivotdesk.pagecache import public_content_changed
 from teams.models import Team
 from teams.selectors import member_role
+from teams.services import team_lock
 
 from .answers import host_answers_refresh_job
 from .emails import BookingEmail, EmailKind, Recipient, booking_emails_enqueue
@@ -94,6 +95,7 @@ BOOKING_ANSWER_TIME_PASSED = (
 )
 BOOKING_OWN_LISTING = "You cannot book your own space."
 BOOKING_NOT_IN_TEAM = "You can only book for a team you are a member of."
+BOOKING_TEAM_CLOSED = "{team} is closed: book for yourself or for another team."
 BOOKING_OFFICE_WHOLE = "This private office is let whole: ask for all {desks} desks."
 BOOKING_DUPLICATE = "You have already asked for {desks} desk{s} here from {start:%B %-d, %Y}."
 MESSAGE_EMPTY = "Write a message first."
@@ -301,8 +303,14 @@ def booking_request(
             code="duplicate",
             params={"booking_id": same.pk},
         )
-    if team is not None and member_role(team_id=team.pk, user=guest) is None:
-        raise ValidationError(BOOKING_NOT_IN_TEAM)
+    if team is not None:
+        # After the listing's lock (teams.services: lock order): a close in flight commits
+        # first and is seen here, or waits for this booking and then refuses to close.
+        team = team_lock(team_id=team.pk)
+        if member_role(team_id=team.pk, user=guest) is None:
+            raise ValidationError(BOOKING_NOT_IN_TEAM)
+        if team.is_closed:
+            raise ValidationError(BOOKING_TEAM_CLOSED.format(team=team.name))
     booking_terms_check(listing=listing, desks=desks, start=start, months=months)
     end = add_months(start, months)
     free = desks_free(listing=listing, start=start, months=months)  # under the listing's lock

@@ -4,6 +4,7 @@ from crontask import cron
 from django.tasks import task
 
 from .answers import host_answers_refresh
+from .changes import booking_changes_expire
 from .reviews import reviews_invite
 from .services import booking_expire_stale, booking_remind_hosts
 
@@ -36,3 +37,11 @@ def bookings_invite_reviews() -> int:
 def bookings_host_answers_refresh() -> int:
     """Hourly: how fast each host answers (the 90-day window moves on with the clock)."""
     return host_answers_refresh()
+
+
+@cron("5 0 * * *")
+@task
+def bookings_expire_changes() -> int:
+    """Daily, just after midnight (Denver): desk changes whose day has come unanswered expire
+    and their guests are told; they leave the host's list."""
+    return booking_changes_expire()

@@ -471,7 +471,8 @@ class HostListingAdmin(ListingAdminBase):
         super().save_model(request, obj, form, change)
 
     def view_on_site(self, obj):
-        return obj.get_absolute_url() if obj.is_published else None
+        # A draft or archived space too: its host sees a preview there.
+        return obj.get_absolute_url()
 
 
 host_site.register(Listing, HostListingAdmin)

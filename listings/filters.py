@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from bookings.selectors import listings_with_free_desks, move_in_range
-from pivotdesk.pagecache import request_content_version
+from pivotdesk.pagecache import content_version, request_content_version
 
 from .models import Listing
 from .pricing import with_all_in
@@ -114,8 +114,9 @@ WIDGET_TEMPLATES = {
 class ListingFilter(django_filters.FilterSet):
     """Filters for /spaces/. Bind with ``request.GET``; read ``.qs`` for the results.
 
-    Choices (cities, neighborhoods, amenities) are loaded once per instance: three queries,
-    whatever the number of listings.
+    Choices (cities, neighborhoods, amenities) come from ``search_choices``: the process's
+    copy for the current content version (the request's, or the latest without one), three
+    queries only when the version is new or the cache unreachable.
     """
 
     # Choice errors never repeat the value: it may be 5,000 characters or hold a NUL byte.
@@ -196,7 +197,11 @@ class ListingFilter(django_filters.FilterSet):
             queryset = Listing.objects.published()
         super().__init__(data, queryset=queryset, **kwargs)
         self._valid_params: list[tuple[str, str]] | None = None
-        self.version = request_content_version(self.request) if self.request is not None else None
+        # Without a request (alerts, a saved search's labels) the current version all the
+        # same: the choices are then shared by every filter of a run, not read for each one.
+        self.version = (
+            request_content_version(self.request) if self.request is not None else content_version()
+        )
         self.cities, self.neighborhoods, self.amenity_list = search_choices(version=self.version)
 
         self.filters["city"].extra["choices"] = [(c.slug, c.name) for c in self.cities]

@@ -38,7 +38,7 @@ from bookings.selectors import (
 from pivotdesk.pagecache import public_content_changed
 
 from .models import Amenity, City, Listing, ListingExtra, Neighborhood, Photo
-from .signals import desks_freed
+from .signals import desks_freed, listing_archived
 
 LISTING_ARCHIVE_WITH_BOOKINGS = (
     "This space has requests or bookings: archive it from the list of spaces (select it, then "
@@ -279,6 +279,7 @@ def listing_update(*, listing: Listing, data: dict[str, Any]) -> Listing:
         locked.amenities.set(data["amenities"])
     if _opens_room(before, locked):
         desks_freed.send(sender=Listing, listing_id=locked.pk)
+    _announce_if_archived(before[3], locked)
     return locked
 
 
@@ -294,12 +295,21 @@ def _opens_room(before: tuple, listing: Listing) -> bool:
     )
 
 
+def _announce_if_archived(status_before: str, listing: Listing) -> None:
+    """Send ``listing_archived`` when this write took the listing off the site: apps built on
+    listings settle what needs it listed (upcoming tours), in this transaction."""
+    if listing.status == Listing.Status.ARCHIVED and status_before != listing.status:
+        listing_archived.send(sender=Listing, listing_id=listing.pk)
+
+
 def _listing_set_status(listing: Listing, status: str) -> Listing:
     locked = listing_lock(listing_id=listing.pk)
     if locked.status != status:
+        before = locked.status
         locked.status = status
         locked.full_clean()
         locked.save(update_fields=["status", "updated_at"])
+        _announce_if_archived(before, locked)
     return locked
 
 
@@ -312,7 +322,8 @@ def listing_publish(*, listing: Listing) -> Listing:
 @transaction.atomic
 def listing_archive(*, listing: Listing) -> Listing:
     """Take the listing off the site. Its bookings stay; pending requests can no longer be
-    approved (bookings.services refuses approvals on a listing that is not published)."""
+    approved (bookings.services refuses approvals on a listing that is not published).
+    ``listing_archived`` is sent in this transaction: tours cancels the upcoming tours."""
     return _listing_set_status(listing, Listing.Status.ARCHIVED)
 
 

@@ -178,13 +178,17 @@ def listing_detail(request, city, slug):
     desks = int(dict(prefill).get("desks") or 1)  # the all-in cost's desks asked
     page = selectors.listing_page(city_slug=city, slug=slug, version=version, desks=desks)
     your_bookings = None
+    preview = False
     if page is None and request.user.is_authenticated:
-        # No longer listed: still the page of the guests who have a booking here.
+        # Not listed: still the page of its host (a preview) and of the guests who have a
+        # booking here. Logged in, so never in a shared cache.
         page = selectors.listing_page(
             city_slug=city, slug=slug, version=version, published_only=False, desks=desks
         )
-        your_bookings = page and guest_bookings_on(user=request.user, listing=page.listing)
-        if not your_bookings:
+        preview = page is not None and page.listing.host_id == request.user.pk
+        if page is not None and not preview:
+            your_bookings = guest_bookings_on(user=request.user, listing=page.listing)
+        if not (preview or your_bookings):
             page = None
     if page is None:
         raise Http404("No published listing here.")
@@ -204,6 +208,7 @@ def listing_detail(request, city, slug):
             if your_bookings is not None
             else guest_bookings_on(user=request.user, listing=listing),
             "unlisted": not listing.is_published,
+            "preview": preview,
             "amenities": page.amenities,
             "all_in": AllIn.of(listing),
             "extras": page.extras,

@@ -31,6 +31,9 @@ SEARCH = os.environ.get("SPIKE_SEARCH", "1") == "1"
 # STATIC_HOST and AWS_S3_CUSTOM_DOMAIN): only the first request for each asset URL, from any
 # visitor, reaches the dyno (the CDN's miss); the rest are answered at the edge.
 CDN = os.environ.get("SPIKE_CDN") == "1"
+# SPIKE_PHOTOS=s3: photos as in production, where golive requires S3: the browser fetches them
+# from the bucket (or its CDN), never from the dyno. CSS and JS still come from the dyno.
+PHOTOS_ELSEWHERE = os.environ.get("SPIKE_PHOTOS") == "s3"
 CDN_FETCHED = set()
 DEEP_LINKS = []
 if os.environ.get("SPIKE_URLS") and os.path.exists(os.environ["SPIKE_URLS"]):
@@ -98,6 +101,8 @@ class Visitor(FastHttpUser):
         ]
         for url in found:
             if url in self.assets or url.startswith("http"):
+                continue
+            if PHOTOS_ELSEWHERE and url.startswith("/media/"):
                 continue
             self.assets.add(url)
             if CDN:

@@ -10,7 +10,7 @@
 #   4. the framework ceiling: loadtest/bare_app.py (bare Django view, same body size, same
 #      gunicorn.conf.py) against the cached home page, same tool (wrk, else Locust), same run.
 # SPIKE_CDN=1 is a what-if, not the drill: assets as if a CDN were in front (each asset URL
-# reaches the dyno once). Report: loadtest/report/ (Locust CSV + HTML, logs, summary.md), with
+# reaches the dyno once). SPIKE_PHOTOS=s3: photos as in production (S3, never the dyno). Report: loadtest/report/ (Locust CSV + HTML, logs, summary.md), with
 # the CDN run's figures marked as such. Only 127.0.0.1 is targeted;
 # every step is bounded by a timeout; the servers started here are stopped on exit.
 set -euo pipefail

@@ -25,6 +25,9 @@ SPIKE_LISTINGS=${SPIKE_LISTINGS:-10000}
 CEILING_SECONDS=${CEILING_SECONDS:-8}
 # Locust processes (one core each): one cannot make 10,000 visitors' requests on its own.
 SPIKE_PROCESSES=${SPIKE_PROCESSES:-1}
+# SPIKE_NICE=10: Locust yields the cores to the servers, as if it ran on another machine
+# (its own figures then include its waiting; Varnish's and the origin's do not).
+SPIKE_NICE=${SPIKE_NICE:-0}
 VARNISHD=${VARNISHD:-$(command -v varnishd || echo /usr/sbin/varnishd)}
 VARNISHNCSA=${VARNISHNCSA:-$(command -v varnishncsa || echo /usr/bin/varnishncsa)}
 
@@ -114,12 +117,17 @@ HIT0=$(vstat cache_hit); MISS0=$(vstat cache_miss)
 "$VARNISHNCSA" -n "$WORK/varnish" -b -F '%U%q' -w "$WORK/fetches.log" &
 NCSA=$!
 PIDS+=("$NCSA")
-SPIKE_URLS=$WORK/urls.txt timeout 600 locust -f loadtest/locustfile.py --headless \
+# And every visitor request with the time Varnish took to answer it (%D, µs): the CDN's own
+# latency, apart from the load generator's waiting for a core.
+"$VARNISHNCSA" -n "$WORK/varnish" -c -F '%D %{Varnish:handling}x %U' -w "$WORK/served.log" &
+NCSA_C=$!
+PIDS+=("$NCSA_C")
+SPIKE_URLS=$WORK/urls.txt timeout 600 nice -n "$SPIKE_NICE" locust -f loadtest/locustfile.py --headless \
   -u "$SPIKE_USERS" -r "$SPIKE_RATE" -t "$SPIKE_TIME" --stop-timeout 10 --host "$URL" \
   --processes "$SPIKE_PROCESSES" --csv "$REPORT/spike" --only-summary --loglevel WARNING > "$REPORT/locust.txt" 2>&1 \
   || echo "locust exited with $? (failures are in the report)"
 HITS=$(( $(vstat cache_hit) - HIT0 )); MISSES=$(( $(vstat cache_miss) - MISS0 ))
-sleep 1; kill "$NCSA" 2>/dev/null || true
+sleep 1; kill "$NCSA" "$NCSA_C" 2>/dev/null || true
 ORIGIN=$(( $(grep -c '^at=' "$WORK/gunicorn.log" || true) - ORIGIN_BEFORE ))
 # Pages only (not CSS, JS or photos): what the "< 1 % of page requests" target counts.
 ORIGIN_PAGES=$(( $(grep '^at=' "$WORK/gunicorn.log" | grep -c -v -E 'path="/(static|media)/' || true) - PAGES_BEFORE ))
@@ -149,9 +157,17 @@ print(f'{(time.monotonic() - start) * 1000:.0f}')" | tail -1)
 step "summary"
 python3 - "$REPORT/spike_stats.csv" "$HITS" "$MISSES" "$ORIGIN" "$WORK/ceiling.txt" "$EDIT" \
   "$SPIKE_USERS" "$SPIKE_RATE" "$SPIKE_TIME" "$SPIKE_LISTINGS" "$ORIGIN_PAGES" "$WORK/fetches.log" \
-  <<'PY' | tee "$REPORT/summary.txt"
-import csv, sys
-stats, hits, misses, origin, ceiling, edit, users, rate, time_, listings, origin_pages, fetches = sys.argv[1:]
+  "$WORK/served.log" "$WORK/gunicorn.log" "$SPIKE_NICE" "$ORIGIN_BEFORE" <<'PY' | tee "$REPORT/summary.txt"
+import csv, re, sys
+(stats, hits, misses, origin, ceiling, edit, users, rate, time_, listings, origin_pages, fetches,
+ served, gunicorn_log, nice, origin_before) = sys.argv[1:]
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))] if values else 0
+
+
 try:
     fetched = [u for u in open(fetches).read().split() if not u.startswith(("/static/", "/media/"))]
 except OSError:
@@ -161,7 +177,8 @@ row = next(r for r in rows if r["Name"] == "Aggregated")
 pages = sum(int(r["Request Count"]) for r in rows if r["Name"] not in ("Aggregated", "static", "media"))
 hits, misses, origin, origin_pages = int(hits), int(misses), int(origin), int(origin_pages)
 rps = [float(line.split()[1]) for line in open(ceiling)]
-print(f"{users} visitors at {rate}/s for {time_}, {listings} listings, through Varnish")
+print(f"{users} visitors at {rate}/s for {time_}, {listings} listings, through Varnish"
+      + (f" (Locust at nice {nice})" if nice != "0" else ""))
 print(f"requests {row['Request Count']}, failures {row['Failure Count']}, "
       f"p50 {row['50%']} ms, p99 {row['99%']} ms")
 print(f"Varnish hit ratio {hits / max(hits + misses, 1):.1%} ({hits} hits, {misses} misses); "
@@ -173,6 +190,21 @@ first = len(set(fetched))
 print(f"origin page fetches seen by varnishncsa: {len(fetched)}, of which {first} were a URL's "
       f"first ({first / max(pages, 1):.1%} of pages: no cache can do better), "
       f"{len(fetched) - first} repeats")
+try:
+    answered = [line.split()[:2] for line in open(served) if line[:1].isdigit()]
+except OSError:
+    answered = []
+for kind, wanted in (("all", None), ("hits", "hit"), ("misses and passes", ("miss", "pass"))):
+    took = [int(us) / 1000 for us, how in answered if wanted is None or how in wanted]
+    print(f"Varnish's own time to answer, {kind} (varnishncsa %D, {len(took)}): p50 "
+          f"{pct(took, 0.5):.1f} ms, p99 {pct(took, 0.99):.1f} ms, max {max(took, default=0):.0f} ms")
+timing = re.compile(r'service=(\d+)ms queue=(\d+|-)')
+spike_lines = [line for line in open(gunicorn_log) if line.startswith("at=")]
+spike_lines = spike_lines[int(origin_before) : int(origin_before) + int(origin)]
+origin_ms = [int(m[1]) + (int(m[2]) if m[2] != "-" else 0)
+             for line in spike_lines if (m := timing.search(line))]
+print(f"the origin's time (request log, service + queue, {len(origin_ms)} requests): "
+      f"p50 {pct(origin_ms, 0.5)} ms, p99 {pct(origin_ms, 0.99)} ms")
 print(f"cached page {rps[0]:.0f} req/s, same bytes from a file {rps[1]:.0f} req/s: "
       f"{rps[0] / rps[1]:.2f} of the limit (target >= 0.5)")
 print(f"a host's edit visible through Varnish {edit} ms after its commit (target < 1000)")

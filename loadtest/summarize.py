@@ -56,6 +56,11 @@ def main():
             "**What-if run (SPIKE_CDN=1), not the drill**: assets from a simulated CDN; only "
             "the first request for each asset URL reached the dyno.\n"
         )
+    if os.environ.get("SPIKE_PHOTOS") == "s3":
+        say(
+            "**Photos as in production (SPIKE_PHOTOS=s3)**: the visitors' photos came from S3, "
+            "not the dyno (golive requires S3); pages, CSS and JS did.\n"
+        )
     rows = read_locust(report)
     agg = rows.get("Aggregated")
     if agg:

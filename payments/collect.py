@@ -9,7 +9,10 @@ Exactly once per booking-month (docs/decisions/0062):
    row (its metadata names the row): a process killed after Stripe answered but before our
    commit left a paid PaymentIntent behind, and the rerun records it instead of charging
    again. Stripe's idempotency key (per booking, period and attempt) covers the same window
-   on Stripe's side.
+   on Stripe's side;
+4. a PaymentIntent that needs the guest's bank (3-D Secure) stays the month's one
+   PaymentIntent: its id is kept on the row, nothing retries it off-session, and the guest
+   completes it on its page (docs/decisions/0140).
 
 Nothing here enqueues a job: payments.services (requests, receivers) enqueues the tasks that
 call these. Lock order: the charge row only.
@@ -37,6 +40,7 @@ from .stripe_api import configured, stripe_client
 logger = logging.getLogger(__name__)
 
 NO_CARD = "No card on file."
+NEEDS_AUTHENTICATION = "Your bank asks you to confirm this payment."
 RECONCILE_WINDOW = datetime.timedelta(minutes=10)
 DEPOSIT_NOT_HOST = "Only the host of this space can settle the deposit."
 DEPOSIT_NOT_ENDED = "The deposit is settled after the booking ends."
@@ -153,10 +157,54 @@ def charge_record_failure(charge: Charge, *, error: str, now: datetime.datetime)
         )
 
 
+def charge_record_needs_authentication(
+    charge: Charge, *, intent_id: str, now: datetime.datetime
+) -> None:
+    """The PaymentIntent waits for the guest's bank: the charge is due on that PaymentIntent
+    (kept, never made again), no off-session retry is scheduled, and the guest is emailed
+    the page where they complete it (once per charge)."""
+    first = charge.first_failed_at is None
+    charge.status = Charge.Status.DUE
+    charge.payment_intent_id = intent_id
+    charge.first_failed_at = charge.first_failed_at or now
+    charge.next_attempt_at = None
+    charge.last_error = NEEDS_AUTHENTICATION
+    charge.save()
+    emails = [PaymentEmail(kind="action_guest", charge_id=charge.pk)]
+    if first:
+        emails.append(PaymentEmail(kind="due_host", charge_id=charge.pk))
+    payment_emails_enqueue(emails)
+
+
+def charge_intent_check(charge: Charge, *, now: datetime.datetime) -> None:
+    """A charge waiting for the guest's bank: ask Stripe how its PaymentIntent stands and
+    record a success (the webhook may have been lost). Caller holds the row lock. Raises
+    ``stripe.StripeError`` when Stripe cannot be read."""
+    intent = stripe_client().v1.payment_intents.retrieve(charge.payment_intent_id)
+    metadata = intent.to_dict().get("metadata") or {}
+    if (
+        intent.status == "succeeded"
+        and metadata.get("charge_id") == str(charge.pk)
+        and intent.amount == charge.amount_cents
+    ):
+        charge_record_paid(charge, intent_id=intent.id, now=now)
+
+
+def authentication_intent_id(exc: stripe.CardError) -> str:
+    """The PaymentIntent of an off-session decline that asks for the guest's bank
+    (Stripe's ``authentication_required``), or ""."""
+    if exc.code != "authentication_required" or exc.error is None:
+        return ""
+    intent = exc.error.to_dict().get("payment_intent") or {}
+    intent_id = intent.get("id") if isinstance(intent, dict) else None
+    return intent_id if isinstance(intent_id, str) and intent_id.startswith("pi_") else ""
+
+
 def charge_attempt(*, charge_id: int, now: datetime.datetime | None = None) -> Charge | None:
     """Try to collect one pending or due charge; return it, or None when another run holds
     it (or it is settled). Never raises for a decline or an unreachable Stripe: the charge
-    is left due with its next try scheduled (days 1, 3 and 5 after the first failure)."""
+    is left due with its next try scheduled (days 1, 3 and 5 after the first failure). A
+    charge waiting for the guest's bank is only checked, never charged again."""
     now = now or timezone.now()
     with transaction.atomic():
         charge = (
@@ -166,6 +214,12 @@ def charge_attempt(*, charge_id: int, now: datetime.datetime | None = None) -> C
         )
         if charge is None:
             return None
+        if charge.needs_authentication:
+            try:
+                charge_intent_check(charge, now=now)
+            except stripe.StripeError as exc:
+                logger.warning("Charge %s: Stripe did not answer: %s", charge.pk, exc)
+            return charge
         customer = Customer.objects.filter(user_id=charge.booking.guest_id).first()
         charge.attempts += 1
         if customer is None or not customer.has_card:
@@ -180,7 +234,10 @@ def charge_attempt(*, charge_id: int, now: datetime.datetime | None = None) -> C
                     options={"idempotency_key": charge.idempotency_key},
                 )
         except stripe.CardError as exc:
-            charge_record_failure(charge, error=exc.user_message or str(exc), now=now)
+            if intent_id := authentication_intent_id(exc):
+                charge_record_needs_authentication(charge, intent_id=intent_id, now=now)
+            else:
+                charge_record_failure(charge, error=exc.user_message or str(exc), now=now)
             return charge
         except stripe.StripeError as exc:
             logger.warning("Charge %s: Stripe did not answer: %s", charge.pk, exc)
@@ -188,6 +245,8 @@ def charge_attempt(*, charge_id: int, now: datetime.datetime | None = None) -> C
             return charge
         if intent.status == "succeeded":
             charge_record_paid(charge, intent_id=intent.id, now=now)
+        elif intent.status == "requires_action":
+            charge_record_needs_authentication(charge, intent_id=intent.id, now=now)
         else:
             charge_record_failure(charge, error=f"Payment {intent.status}", now=now)
         return charge
@@ -239,6 +298,29 @@ def charge_rent(*, today: datetime.date | None = None) -> int:
     attempted = len(charges_collect())
     deposits_refund_due(today=today)
     return attempted
+
+
+# PaymentIntents Stripe still lets someone complete: a void charge's is cancelled.
+CANCELLABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
+
+
+def charge_intent_cancel(*, charge_id: int) -> bool:
+    """A void charge's PaymentIntent that waited for the guest's bank: cancelled at Stripe so
+    the emailed link can no longer take money for a released or cancelled booking. True when
+    cancelled now or before; one the guest completed first is left to the webhook, which
+    flags it for a refund by hand. Raises on a Stripe error (the job is retried)."""
+    charge = Charge.objects.filter(pk=charge_id, status=Charge.Status.VOID).first()
+    if charge is None or not charge.payment_intent_id:
+        return False
+    client = stripe_client()
+    intent = client.v1.payment_intents.retrieve(charge.payment_intent_id)
+    if intent.status == "canceled":
+        return True
+    if intent.status not in CANCELLABLE:
+        logger.warning("Charge %s void, its PaymentIntent %s", charge.pk, intent.status)
+        return False
+    client.v1.payment_intents.cancel(charge.payment_intent_id)
+    return True
 
 
 def booking_refund(*, booking_id: int) -> list[Charge]:

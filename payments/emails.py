@@ -1,5 +1,6 @@
 """Payment emails, sent by the worker once each: a receipt per paid charge, "payment due"
-to the guest (with the link to update the card) and to the host, a deposit statement."""
+to the guest (with the link to update the card, or to confirm the payment with their bank)
+and to the host, a refund made from Stripe's dashboard, a deposit statement."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pivotdesk.emails import header_text
 from .models import Charge, DepositSettlement
 from .rules import cents_to_text
 
-KINDS = ("receipt", "due_guest", "due_host", "deposit")
+KINDS = ("receipt", "due_guest", "action_guest", "due_host", "refund", "deposit")
 
 
 @dataclass(frozen=True)
@@ -24,12 +25,16 @@ class PaymentEmail:
     kind: str
     charge_id: int | None = None
     settlement_id: int | None = None
+    refunded_cents: int = 0
 
     @property
     def key(self) -> str:
-        """Once per cause: a charge's receipt, its first failure, a deposit's settlement."""
+        """Once per cause: a charge's receipt, its first failure, its need of the guest's
+        bank, each refund recorded on it (by the refunded total, which only grows), a
+        deposit's settlement."""
         cause = f"charge:{self.charge_id}" if self.charge_id else f"deposit:{self.settlement_id}"
-        return f"payments:{cause}:{self.kind}"
+        kind = f"{self.kind}:{self.refunded_cents}" if self.refunded_cents else self.kind
+        return f"payments:{cause}:{kind}"
 
 
 def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
@@ -65,12 +70,19 @@ def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
             "deposit": cents_to_text(charge.deposit_cents),
             "invoice_url": settings.SITE_URL + charge.get_absolute_url(),
             "card_url": settings.SITE_URL + reverse("payments:card") + f"?booking={booking.pk}",
+            "pay_url": settings.SITE_URL + reverse("payments:pay", kwargs={"pk": charge.pk}),
+            "refunded": cents_to_text(charge.refunded_cents),
+            "net": cents_to_text(charge.amount_cents - charge.refunded_cents),
         }
         title = header_text(booking.listing.title)
         if email.kind == "receipt":
             to, subject = booking.guest, f"Receipt {charge.number}: {title}"
         elif email.kind == "due_guest":
             to, subject = booking.guest, f"Payment due: update your card for {title}"
+        elif email.kind == "action_guest":
+            to, subject = booking.guest, f"Payment due: confirm it with your bank for {title}"
+        elif email.kind == "refund":
+            to, subject = booking.guest, f"Refund on invoice {charge.number}: {title}"
         else:
             to = booking.listing.host
             subject = f"Payment due on booking #{booking.pk} at {title}"
@@ -80,9 +92,13 @@ def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
 
 
 @task
-def payment_email_send(*, kind: str, charge_id: int | None = None, settlement_id=None) -> bool:
+def payment_email_send(
+    *, kind: str, charge_id: int | None = None, settlement_id=None, refunded_cents: int = 0
+) -> bool:
     """The job: send one payment email unless it went already."""
-    email = PaymentEmail(kind=kind, charge_id=charge_id, settlement_id=settlement_id)
+    email = PaymentEmail(
+        kind=kind, charge_id=charge_id, settlement_id=settlement_id, refunded_cents=refunded_cents
+    )
     message = payment_email_render(email)
     if message is None:
         return False
@@ -93,5 +109,8 @@ def payment_emails_enqueue(emails: Sequence[PaymentEmail]) -> None:
     """Queue one job per email inside the caller's transaction."""
     for email in emails:
         payment_email_send.enqueue(
-            kind=email.kind, charge_id=email.charge_id, settlement_id=email.settlement_id
+            kind=email.kind,
+            charge_id=email.charge_id,
+            settlement_id=email.settlement_id,
+            refunded_cents=email.refunded_cents,
         )

@@ -67,7 +67,9 @@ class Charge(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"  # written, Stripe not yet answered yes or no
         PAID = "paid", "Paid"
-        DUE = "due", "Payment due"  # declined or Stripe unreachable; retried
+        # Declined or Stripe unreachable (retried), or waiting for the guest's bank
+        # (payment_intent_id set: the guest confirms that PaymentIntent, nothing retries).
+        DUE = "due", "Payment due"
         VOID = "void", "Void"  # the booking was released before it was paid
         # Paid back: all of it (cancelled before the start), or what was refunded outside
         # our flow (Stripe's dashboard), in refunded_cents.
@@ -137,6 +139,21 @@ class Charge(models.Model):
     @property
     def amount_cents(self) -> int:
         return self.rent_cents + self.deposit_cents
+
+    @property
+    def net_cents(self) -> int:
+        """What the guest paid and kept paid: the amount less refunds."""
+        return self.amount_cents - self.refunded_cents
+
+    @property
+    def refunded_in_part(self) -> bool:
+        return 0 < self.refunded_cents < self.amount_cents
+
+    @property
+    def needs_authentication(self) -> bool:
+        """Due on a PaymentIntent that waits for the guest's bank (3-D Secure): the guest
+        completes that same PaymentIntent on its page; no new one is made for the month."""
+        return self.status == self.Status.DUE and bool(self.payment_intent_id)
 
     @property
     def idempotency_key(self) -> str:

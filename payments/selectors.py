@@ -50,6 +50,17 @@ def charge_visible(*, user: User, pk: int) -> Charge | None:
     return charges.filter(pk=pk).first()
 
 
+def charge_of_guest_to_confirm(*, user: User, pk: int) -> Charge | None:
+    """A charge of ``user``'s own booking made on a PaymentIntent (paid, or waiting for
+    the guest's bank), or None: the host, an operator and anyone else get nothing."""
+    return (
+        Charge.objects.select_related("booking__listing")
+        .filter(pk=pk, booking__guest=user)
+        .exclude(payment_intent_id="")
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class Refund:
     """A charge paid back (in whole or part) in the statement's month: a negative line."""

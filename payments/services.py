@@ -16,7 +16,8 @@ from accounts.models import User
 from bookings.models import Booking
 from bookings.services import booking_release
 
-from .collect import charge_record_paid, deposit_settlement_create
+from .collect import charge_intent_check, charge_record_paid, deposit_settlement_create
+from .emails import PaymentEmail, payment_emails_enqueue
 from .models import (
     RELEASE_AFTER,
     Charge,
@@ -30,6 +31,7 @@ from .tasks import (
     payments_booking_refund,
     payments_charge_attempt,
     payments_deposit_refund,
+    payments_intent_cancel,
 )
 
 logger = logging.getLogger(__name__)
@@ -128,15 +130,66 @@ def charge_first_on_approval(sender, *, booking: Booking, **kwargs) -> None:
     payments_booking_collect.enqueue(booking_id=booking.pk)
 
 
+# --- Payments the guest's bank must confirm (3-D Secure) ------------------------------------
+
+
+def charge_authentication_start(*, user: User, charge: Charge) -> tuple[Charge, str, str]:
+    """The guest's page for a charge waiting for their bank: ask Stripe how its
+    PaymentIntent stands. Returns the charge (recorded paid if Stripe says it succeeded,
+    as the webhook would), the client secret Stripe.js confirms that same PaymentIntent
+    with, and the card it uses (the card on file); both "" once nothing is left to
+    confirm. Raises ValidationError when Stripe cannot be reached."""
+    if not charge.needs_authentication:
+        return charge, "", ""
+    try:
+        intent = stripe_client().v1.payment_intents.retrieve(charge.payment_intent_id)
+    except stripe.StripeError as exc:
+        raise ValidationError(STRIPE_UNREACHABLE) from exc
+    if intent.status in ("succeeded", "processing"):
+        return charge_authentication_finish(user=user, charge=charge), "", ""
+    customer = Customer.objects.filter(user=user).first()
+    return charge, intent.client_secret, customer.payment_method_id if customer else ""
+
+
+def charge_authentication_finish(*, user: User, charge: Charge) -> Charge:
+    """After Stripe.js confirmed the PaymentIntent: read it back from Stripe (never from the
+    browser) and record a success on the row, under its lock, through the path the webhook
+    and the worker use; whichever comes first records it, the others find it paid. Raises
+    ValidationError when Stripe cannot be reached."""
+    with transaction.atomic():
+        locked = (
+            Charge.objects.select_for_update()
+            .filter(pk=charge.pk, booking__guest=user, status=Charge.Status.DUE)
+            .exclude(payment_intent_id="")
+            .first()
+        )
+        if locked is None:
+            return Charge.objects.get(pk=charge.pk)
+        try:
+            charge_intent_check(locked, now=timezone.now())
+        except stripe.StripeError as exc:
+            raise ValidationError(STRIPE_UNREACHABLE) from exc
+        return locked
+
+
 # --- Cancelled before the start: everything paid goes back ----------------------------------
+
+
+def _void_unpaid(booking: Booking) -> None:
+    """The booking's unpaid charges become void. One waiting on a PaymentIntent (the guest's
+    bank) has it cancelled at Stripe by a job, written in this transaction: the emailed link
+    can no longer take money for a booking that is off."""
+    unpaid = Charge.objects.filter(booking=booking).unpaid()
+    waiting = list(unpaid.exclude(payment_intent_id="").values_list("pk", flat=True))
+    unpaid.update(status=Charge.Status.VOID, next_attempt_at=None, updated_at=timezone.now())
+    for pk in waiting:
+        payments_intent_cancel.enqueue(charge_id=pk)
 
 
 def refund_on_cancel_before_start(sender, *, booking: Booking, **kwargs) -> None:
     """``bookings.signals.booking_cancelled_before_start`` receiver: unpaid charges become
     void and a job refunds the paid ones (rent and deposit), after the cancel commits."""
-    Charge.objects.filter(booking=booking).unpaid().update(
-        status=Charge.Status.VOID, next_attempt_at=None, updated_at=timezone.now()
-    )
+    _void_unpaid(booking)
     if Charge.objects.filter(booking=booking).paid().exists():
         payments_booking_refund.enqueue(booking_id=booking.pk)
 
@@ -164,9 +217,7 @@ def booking_release_unpaid(*, booking: Booking, host: User) -> Booking:
     if not release_allowed(booking=booking):
         raise ValidationError(RELEASE_TOO_SOON)
     released = booking_release(booking=booking, by=host, note=RELEASE_NOTE)
-    Charge.objects.filter(booking=booking).unpaid().update(
-        status=Charge.Status.VOID, next_attempt_at=None, updated_at=timezone.now()
-    )
+    _void_unpaid(booking)
     return released
 
 
@@ -248,8 +299,9 @@ def refund_outside_record(*, payment_intent_id: str) -> str:
     """Record refunds made outside our flow (Stripe's dashboard) on a paid charge: the
     PaymentIntent's refunds are read from Stripe (whatever the event said, so late,
     repeated or out-of-order events agree), ours (metadata) left out; the rest marks the
-    charge refunded, with the amount, in the month of the latest such refund. Runs inside
-    the webhook's transaction; raises ``stripe.StripeError`` when Stripe cannot be read."""
+    charge refunded, with the amount, in the month of the latest such refund, and the guest
+    is emailed (the job is written in this transaction). Runs inside the webhook's
+    transaction; raises ``stripe.StripeError`` when Stripe cannot be read."""
     if not isinstance(payment_intent_id, str) or not payment_intent_id.startswith("pi_"):
         return "not ours"
     charge = Charge.objects.select_for_update().filter(payment_intent_id=payment_intent_id).first()
@@ -280,4 +332,7 @@ def refund_outside_record(*, payment_intent_id: str) -> str:
     )
     charge.full_clean(validate_unique=False, validate_constraints=False)
     charge.save()
+    # The job is written in the webhook's transaction: the guest hears of a refund once it
+    # is recorded, once per new refunded total (a replayed event changes nothing).
+    payment_emails_enqueue([PaymentEmail(kind="refund", charge_id=charge.pk, refunded_cents=cents)])
     return "refunded outside"

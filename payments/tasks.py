@@ -4,7 +4,14 @@ refunds, and the daily rent run (enqueued by the clock; also `manage.py charge_r
 from crontask import cron
 from django.tasks import task
 
-from .collect import booking_collect, booking_refund, charge_attempt, charge_rent, deposit_refund
+from .collect import (
+    booking_collect,
+    booking_refund,
+    charge_attempt,
+    charge_intent_cancel,
+    charge_rent,
+    deposit_refund,
+)
 
 
 @task
@@ -23,6 +30,12 @@ def payments_charge_attempt(*, charge_id: int) -> bool:
 def payments_booking_refund(*, booking_id: int) -> int:
     """A booking cancelled before its start: refund what was paid."""
     return len(booking_refund(booking_id=booking_id))
+
+
+@task
+def payments_intent_cancel(*, charge_id: int) -> bool:
+    """A charge voided while it waited for the guest's bank: cancel its PaymentIntent."""
+    return charge_intent_cancel(charge_id=charge_id)
 
 
 @task

@@ -1,5 +1,5 @@
-"""Payments pages: save a card, an invoice, the host's release and deposit forms, and the
-Stripe webhook."""
+"""Payments pages: save a card, confirm a payment the guest's bank asks about, an invoice,
+the host's release and deposit forms, and the Stripe webhook."""
 
 import logging
 from urllib.parse import urlsplit
@@ -19,11 +19,18 @@ from bookings.models import Booking
 
 from .forms import DepositForm
 from .rules import cents_to_text
-from .selectors import card_on_file, charge_visible, deposit_paid_charge_for
+from .selectors import (
+    card_on_file,
+    charge_of_guest_to_confirm,
+    charge_visible,
+    deposit_paid_charge_for,
+)
 from .services import (
     booking_release_unpaid,
     card_setup_finish,
     card_setup_start,
+    charge_authentication_finish,
+    charge_authentication_start,
     deposit_settle,
     webhook_apply,
 )
@@ -93,6 +100,42 @@ def card(request):
 
 
 @login_required
+def pay(request, pk):
+    """The guest completes a charge's PaymentIntent that their bank must confirm (3-D
+    Secure), with Stripe.js on this page; the POST that follows only asks Stripe how it
+    stands. Only the booking's guest: anyone else, and any other id, gets a 404."""
+    charge = charge_of_guest_to_confirm(user=request.user, pk=pk)
+    if charge is None:
+        raise Http404("No such payment.")
+    if request.method == "POST":
+        try:
+            charge = charge_authentication_finish(user=request.user, charge=charge)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if charge.status == charge.Status.PAID:
+                messages.success(request, "Thank you: your payment went through.")
+        return redirect("payments:pay", pk=charge.pk)
+    client_secret, payment_method, error = "", "", ""
+    try:
+        charge, client_secret, payment_method = charge_authentication_start(
+            user=request.user, charge=charge
+        )
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    context = {
+        "charge": charge,
+        "amount": cents_to_text(charge.amount_cents),
+        "client_secret": client_secret,
+        "payment_method": payment_method,
+        "error": error,
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        "stripe_js": stripe_js_url(),
+    }
+    return csp_override(_card_csp())(render)(request, "payments/charge_pay.html", context)
+
+
+@login_required
 def invoice(request, pk):
     """A printable invoice for one charge: its guest, its host or an operator."""
     charge = charge_visible(user=request.user, pk=pk)
@@ -103,6 +146,8 @@ def invoice(request, pk):
         "rent": cents_to_text(charge.rent_cents),
         "deposit": cents_to_text(charge.deposit_cents),
         "total": cents_to_text(charge.amount_cents),
+        "refunded": cents_to_text(charge.refunded_cents),
+        "net": cents_to_text(charge.net_cents),
     }
     return render(request, "payments/invoice_detail.html", context)
 

@@ -22,9 +22,9 @@ class InviteInline(MembershipInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "billing_email", "created_at"]
+    list_display = ["name", "billing_email", "created_at", "closed_at"]
     search_fields = ["name", "billing_email", "memberships__user__email"]
-    fields = readonly_fields = ["name", "billing_email", "created_at"]
+    fields = readonly_fields = ["name", "billing_email", "created_at", "closed_at", "closed_by"]
     inlines = [MembershipInline, InviteInline]
 
     def has_add_permission(self, request):

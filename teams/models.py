@@ -1,5 +1,6 @@
 """Teams: a group of guests who book together. One admin (a database constraint), any number
-of members; invites by email. Bookings refer to a team (bookings builds on teams)."""
+of members; invites by email. Bookings refer to a team (bookings builds on teams). A closed
+team keeps its members and its bookings' history; it takes no new bookings or members."""
 
 from django.conf import settings
 from django.db import models
@@ -9,10 +10,31 @@ from django.urls import reverse
 from pivotdesk.emails import validate_single_line
 
 
+class TeamQuerySet(models.QuerySet):
+    def open(self):
+        """Teams that are not closed: the ones members can book for, invite to and join."""
+        return self.filter(closed_at__isnull=True)
+
+
 class Team(models.Model):
     name = models.CharField(max_length=100, validators=[validate_single_line])
     billing_email = models.EmailField(help_text="Where invoices and receipts for the team go.")
     created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Closed by its admin (teams.services.team_close): kept for its bookings' "
+        "history, read-only.",
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="teams_closed",
+    )
+
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -22,6 +44,10 @@ class Team(models.Model):
 
     def get_absolute_url(self):
         return reverse("teams:detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_closed(self):
+        return self.closed_at is not None
 
 
 class Membership(models.Model):

@@ -20,7 +20,7 @@ def member_role(*, team_id: int | None, user: User) -> str | None:
 
 
 def teams_for_user(*, user: User) -> QuerySet[Team]:
-    """The teams ``user`` belongs to, by name."""
+    """The teams ``user`` belongs to, by name, closed ones too (``.open()`` for the others)."""
     return Team.objects.filter(memberships__user_id=user.pk).order_by("name", "id")
 
 
@@ -34,11 +34,12 @@ def team_admin(*, team_id: int) -> User | None:
 
 
 def team_for_member(*, user: User, pk: int) -> QuerySet[Team]:
-    """The team ``pk`` if ``user`` is a member (else empty), with its members and its pending
-    invites."""
+    """The team ``pk`` if ``user`` is a member (else empty), with its members, its pending
+    invites and who closed it (if it is closed)."""
     return (
         teams_for_user(user=user)
         .filter(pk=pk)
+        .select_related("closed_by")
         .prefetch_related(
             Prefetch("memberships", queryset=Membership.objects.select_related("user")),
             Prefetch(
@@ -59,9 +60,11 @@ ACCOUNT_CLOSE_TEAM_ADMIN = (
 
 
 def account_close_blockers(sender, *, user: User, **kwargs) -> list[str]:
-    """Receiver of ``accounts.signals.account_closing``: the teams ``user`` is the admin of
-    that have other members (a team always has an admin). One query."""
-    admin_of = Membership.objects.filter(user_id=user.pk, role=Membership.Role.ADMIN)
+    """Receiver of ``accounts.signals.account_closing``: the open teams ``user`` is the admin
+    of that have other members (a team always has an admin). One query."""
+    admin_of = Membership.objects.filter(
+        user_id=user.pk, role=Membership.Role.ADMIN, team__closed_at__isnull=True
+    )
     teams = (
         # A subquery, not a join: the count must see every membership, not the admin's.
         Team.objects.filter(pk__in=admin_of.values("team_id"))

@@ -1,19 +1,32 @@
-"""Writes for teams: create, invite, accept, remove or leave, hand over the admin role.
+"""Writes for teams: create, invite, accept, remove or leave, hand over the admin role, close.
 
-Every write that changes a team's members locks the team row first (``select_for_update``),
-so two admins' clicks (a hand-over and a removal, two accepts of one invite) queue and each
-sees what the previous one committed. A team always has exactly one admin: the database
-allows at most one (``team_one_admin``), and no service removes the admin's membership.
+Every write that changes a team's members locks the team row first (``team_lock``, a
+``select_for_update``), so two admins' clicks (a hand-over and a removal, two accepts of one
+invite) queue and each sees what the previous one committed. A team always has exactly one
+admin: the database allows at most one (``team_one_admin``), and no service removes the
+admin's membership.
+
+Lock order: the team, then its invites. Closing locks the team, then reads its bookings
+without locking them; a team booking request (bookings.services) locks the listing, then
+the team. So a close and a booking for the team queue on the team's row: whichever commits
+second sees the first (a booking made, or the team closed) and is refused. Nothing here
+takes a listing's lock, so the two orders cannot deadlock.
+
+A closed team keeps its memberships, so its members still see its past bookings, their
+threads and receipts (decision 0135); it takes no new bookings, invites or members.
 """
+
+import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from bookings.selectors import team_bookings_not_over
 
 from .models import Invite, Membership, Team
-from .tasks import invite_email_send
+from .tasks import invite_email_send, team_closed_email_send
 
 TEAM_NOT_ADMIN = "Only the team's admin can do that."
 TEAM_NOT_MEMBER = "That person is not a member of this team."
@@ -22,6 +35,13 @@ TEAM_ADMIN_CANNOT_LEAVE = (
     "The admin cannot leave or be removed: hand the admin role to another member first."
 )
 TEAM_ALREADY_ADMIN = "{name} is already the admin."
+TEAM_CLOSED = "This team is closed: its members and invites no longer change."
+TEAM_HAS_BOOKINGS = (
+    "{team} can't be closed while it has bookings that have not ended or requests waiting "
+    "for an answer: {bookings}. Cancel them or give notice, then close the team once they "
+    "have ended."
+)
+NOT_ADMIN = "not_admin"  # the code of TEAM_NOT_ADMIN's ValidationError
 INVITE_INVALID = "This invite link is not valid: it was used, withdrawn, changed or it expired."
 INVITE_WRONG_ACCOUNT = (
     "This invite is for {email}, and you are logged in as {you}. Log in with the invited "
@@ -29,16 +49,26 @@ INVITE_WRONG_ACCOUNT = (
 )
 
 
+def team_lock(*, team_id: int) -> Team:
+    """The team's row, locked until the transaction ends, fresh. Caller must be inside
+    transaction.atomic (bookings.services takes it after the listing's lock)."""
+    return Team.objects.select_for_update().get(pk=team_id)
+
+
 def _lock_team(team: Team) -> Team:
-    """Caller must be inside transaction.atomic."""
-    return Team.objects.select_for_update().get(pk=team.pk)
+    return team_lock(team_id=team.pk)
 
 
 def _require_admin(team: Team, user: User) -> None:
     if not Membership.objects.filter(
         team=team, user_id=user.pk, role=Membership.Role.ADMIN
     ).exists():
-        raise ValidationError(TEAM_NOT_ADMIN)
+        raise ValidationError(TEAM_NOT_ADMIN, code=NOT_ADMIN)
+
+
+def _require_open(team: Team) -> None:
+    if team.is_closed:
+        raise ValidationError(TEAM_CLOSED, code="closed")
 
 
 @transaction.atomic
@@ -61,6 +91,7 @@ def invite_create(*, team: Team, by: User, email: str) -> Invite:
     """
     team = _lock_team(team)
     _require_admin(team, by)
+    _require_open(team)
     email = User.objects.normalize_email(email)
     if Membership.objects.filter(team=team, user__email=email).exists():
         raise ValidationError(TEAM_ALREADY_MEMBER.format(email=email))
@@ -97,7 +128,7 @@ def invite_accept(*, invite: Invite, user: User) -> Membership:
     """
     team = _lock_team(invite.team)
     invite = Invite.objects.select_for_update().get(pk=invite.pk)
-    if not invite.is_pending:
+    if not invite.is_pending or team.is_closed:
         raise ValidationError(INVITE_INVALID)
     if User.objects.normalize_email(user.email) != invite.email:
         raise ValidationError(INVITE_WRONG_ACCOUNT.format(email=invite.email, you=user.email))
@@ -121,6 +152,7 @@ def member_remove(*, team: Team, by: User, user: User) -> None:
     team = _lock_team(team)
     if by.pk != user.pk:
         _require_admin(team, by)
+    _require_open(team)
     membership = Membership.objects.filter(team=team, user_id=user.pk).first()
     if membership is None:
         raise ValidationError(TEAM_NOT_MEMBER)
@@ -136,6 +168,7 @@ def admin_handover(*, team: Team, by: User, to: User) -> Membership:
     on each statement)."""
     team = _lock_team(team)
     _require_admin(team, by)
+    _require_open(team)
     target = Membership.objects.filter(team=team, user_id=to.pk).first()
     if target is None:
         raise ValidationError(TEAM_NOT_MEMBER)
@@ -150,16 +183,71 @@ def admin_handover(*, team: Team, by: User, to: User) -> Membership:
     return target
 
 
+def _booking_words(booking) -> str:
+    what = "request" if booking.is_pending else "booking"
+    when = "waiting for the host" if booking.is_pending else f"ends {booking.end:%B %-d, %Y}"
+    return f"{what} #{booking.pk} at {booking.listing.title} ({when})"
+
+
+def team_close_check(*, team: Team, by: User, today: datetime.date) -> None:
+    """Raise ValidationError unless ``by`` may close ``team`` on ``today``: only its admin
+    (code ``NOT_ADMIN``), only once, and only when none of its bookings is still to come or
+    running and no request of it waits for an answer (the message names them)."""
+    _require_admin(team, by)
+    _require_open(team)
+    blocking = team_bookings_not_over(team_id=team.pk, today=today)
+    if blocking:
+        raise ValidationError(
+            TEAM_HAS_BOOKINGS.format(
+                team=team.name, bookings="; ".join(_booking_words(b) for b in blocking)
+            ),
+            code="bookings",
+        )
+
+
+@transaction.atomic
+def team_close(*, team: Team, by: User) -> Team:
+    """The admin closes ``team`` (``team_close_check``): its pending invites are withdrawn
+    (their links stop working), it is marked closed, and every other member is emailed by
+    a job of this transaction, so only once it commits.
+
+    Memberships and bookings stay: past team bookings keep their team, and their pages,
+    threads, receipts and invoices stay with the members who could see them before.
+    """
+    team = _lock_team(team)
+    team_close_check(team=team, by=by, today=timezone.localdate())
+    Invite.objects.filter(team=team, status=Invite.Status.PENDING).update(
+        status=Invite.Status.REVOKED
+    )
+    team.closed_at = timezone.now()
+    team.closed_by = by
+    team.full_clean()
+    team.save(update_fields=["closed_at", "closed_by"])
+    for user_id in (
+        Membership.objects.filter(team=team)
+        .exclude(user_id=by.pk)
+        .values_list("user_id", flat=True)
+    ):
+        team_closed_email_send.enqueue(team_id=team.pk, user_id=user_id)
+    return team
+
+
 @transaction.atomic
 def member_account_closed(sender, *, user: User, **kwargs) -> None:
-    """Receiver of ``accounts.signals.account_closed``: ``user`` leaves every team they are
-    a member of, and the teams they are the (only remaining) admin of take no one new —
-    their pending invites are withdrawn. Their team bookings stay with the teams."""
-    for membership in Membership.objects.filter(user_id=user.pk).select_related("team"):
-        if membership.is_admin:
-            team = _lock_team(membership.team)
-            Invite.objects.filter(team=team, status=Invite.Status.PENDING).update(
+    """Receiver of ``accounts.signals.account_closed``: ``user`` leaves every open team they
+    are a member of, and closes the open teams they are the admin of (alone: the close was
+    refused otherwise). A team ``team_close`` refuses (a booking of it not over, made by a
+    member who left) stays open but takes no one new: its pending invites are withdrawn.
+    Closed teams keep their members, as history. Team bookings stay with the teams."""
+    memberships = Membership.objects.filter(user_id=user.pk, team__closed_at__isnull=True)
+    for membership in memberships.select_related("team").order_by("team_id"):
+        if not membership.is_admin:
+            member_remove(team=membership.team, by=user, user=user)
+            continue
+        try:
+            with transaction.atomic():
+                team_close(team=membership.team, by=user)
+        except ValidationError:
+            Invite.objects.filter(team=membership.team, status=Invite.Status.PENDING).update(
                 status=Invite.Status.REVOKED
             )
-        else:
-            member_remove(team=membership.team, by=user, user=user)

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django.views.decorators.cache import cache_control
@@ -150,6 +151,42 @@ def team_invite_revoke(request, pk, invite_pk):
     else:
         messages.success(request, f"The invite for {invite.email} is withdrawn.")
     return redirect(team)
+
+
+@private
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_close(request, pk):
+    """GET: what closing the team does, or why it cannot be closed now; a button to confirm
+    (closing cannot be undone). POST: close it. A non-member gets a 404 (as on every team
+    URL), a member who is not the admin a 403."""
+    team = _team_or_404(request, pk)
+    others = [m for m in team.memberships.all() if m.user_id != request.user.pk]
+    refusal = None
+    if request.method == "POST":
+        try:
+            services.team_close(team=team, by=request.user)
+        except ValidationError as exc:
+            refusal = exc
+        else:
+            told = " Its other members are told by email." if others else ""
+            messages.success(request, f"{team.name} is closed.{told}")
+            return redirect(team)
+    else:
+        try:
+            services.team_close_check(team=team, by=request.user, today=timezone.localdate())
+        except ValidationError as exc:
+            refusal = exc
+    status = 200
+    if refusal is not None:
+        not_admin = getattr(refusal, "code", None) == services.NOT_ADMIN
+        status = 403 if not_admin else (400 if request.method == "POST" else 200)
+    context = {
+        "team": team,
+        "others": others,
+        "refusal": _errors(refusal) if refusal is not None else "",
+    }
+    return render(request, "teams/team_close.html", context, status=status)
 
 
 @sensitive_variables("token")

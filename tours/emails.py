@@ -31,6 +31,7 @@ class TourEmailKind(models.TextChoices):
     BOOKED = "booked", "Tour booked"
     MOVED = "moved", "Tour moved"
     CANCELLED = "cancelled", "Tour cancelled"
+    WITHDRAWN = "withdrawn", "Tour cancelled: space no longer listed"
     REMINDER = "reminder", "Tour tomorrow"
     FOLLOW_UP = "follow_up", "After the tour"  # to the guest: the pre-filled request form
 
@@ -90,6 +91,8 @@ def tour_email_subject(*, tour: Tour, kind: TourEmailKind, to: TourRecipient) ->
             subject = f"Tour moved to {when}: {title}"
         case TourEmailKind.CANCELLED:
             subject = f"Tour cancelled: {title}, {when}"
+        case TourEmailKind.WITHDRAWN:
+            subject = f"Tour cancelled, {title} is no longer listed: {when}"
         case TourEmailKind.REMINDER:
             subject = f"Tomorrow: tour of {title} at {at:%-I:%M %p}"
         case TourEmailKind.FOLLOW_UP:
@@ -119,6 +122,7 @@ def tour_email_render(
         "starts": timezone.localtime(tour.starts_at),
         "url": f"{settings.SITE_URL}{tour.get_absolute_url()}",
         "listing_url": f"{settings.SITE_URL}{tour.listing.get_absolute_url()}",
+        "city_url": f"{settings.SITE_URL}{tour.listing.city.get_absolute_url()}",
         "cancelled_by_host": tour.cancelled_by_id == tour.listing.host_id,
         "request_url": f"{settings.SITE_URL}{request_prefill_url(tour=tour)}",
     }

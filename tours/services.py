@@ -288,11 +288,11 @@ def tour_move(
     return tour
 
 
-@transaction.atomic
-def tour_cancel(*, tour: Tour, by: User, now: datetime.datetime | None = None) -> Tour:
-    """Cancel a booked tour (guest or host); the slot is free again and both get a
-    cancellation (METHOD:CANCEL, a higher SEQUENCE)."""
-    now = now or timezone.now()
+def _cancel(
+    tour: Tour, *, by: User, now: datetime.datetime, email: TourEmailKind = TourEmailKind.CANCELLED
+) -> Tour:
+    """The one cancellation rule: a booked tour, until it starts, by its guest or host; both
+    get ``email`` with the cancelled invitation. Inside transaction.atomic."""
     tour = _lock_tour(tour)
     _check_change(tour=tour, by=by, now=now)
     tour.status = Tour.Status.CANCELLED
@@ -300,8 +300,46 @@ def tour_cancel(*, tour: Tour, by: User, now: datetime.datetime | None = None) -
     tour.sequence += 1
     tour.full_clean(validate_constraints=False)
     tour.save()
-    tour_emails_enqueue(tour=tour, kind=TourEmailKind.CANCELLED)
+    tour_emails_enqueue(tour=tour, kind=email)
     return tour
+
+
+@transaction.atomic
+def tour_cancel(*, tour: Tour, by: User, now: datetime.datetime | None = None) -> Tour:
+    """Cancel a booked tour (guest or host); the slot is free again and both get a
+    cancellation (METHOD:CANCEL, a higher SEQUENCE)."""
+    return _cancel(tour, by=by, now=now or timezone.now())
+
+
+@transaction.atomic
+def listing_tours_cancel(*, listing_id: int, now: datetime.datetime | None = None) -> list[Tour]:
+    """Cancel the upcoming tours of an archived listing, as its host, by ``tour_cancel``'s
+    rule: each guest (and the host) is told the space is no longer listed, with the
+    cancelled invitation. A tour under way or over is left as it is. Returns the tours
+    cancelled; nothing while the listing is listed (archived, then published again)."""
+    now = now or timezone.now()
+    listing = listing_lock(listing_id=listing_id)
+    if listing.status != Listing.Status.ARCHIVED:
+        return []
+    cancelled = []
+    # Guests' row locks in ascending id: two archives sharing guests never wait on each other
+    # in a circle.
+    upcoming = Tour.objects.upcoming(now).filter(listing_id=listing_id)
+    for tour in upcoming.order_by("guest_id", "pk"):
+        try:
+            with transaction.atomic():  # a savepoint: a refusal leaves the others
+                cancelled.append(
+                    _cancel(tour, by=listing.host, now=now, email=TourEmailKind.WITHDRAWN)
+                )
+        except ValidationError:
+            continue  # under way: it cannot be cancelled any more (TOUR_OVER)
+    return cancelled
+
+
+def tours_cancel_on_archive(sender, *, listing_id: int, **kwargs) -> None:
+    """``listings.signals.listing_archived`` receiver: in the archiving transaction, cancel
+    the listing's upcoming tours (rows of that transaction; the emails are jobs)."""
+    listing_tours_cancel(listing_id=listing_id)
 
 
 REMIND_BEFORE = datetime.timedelta(days=1)

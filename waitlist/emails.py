@@ -1,9 +1,12 @@
-"""The offer email, sent by the worker. It is queued in the transaction that makes the offer
-(a job row: no offer without its email, no email for an offer rolled back) and sent once
-however often its job runs. The offer's 24 hours start when it has gone out: a mail outage
-delays an offer, it never shortens or loses it."""
+"""The waitlist's emails, sent by the worker: the offer, and the word that an offer lapsed.
+
+Each is queued in the transaction that makes the offer or lapses it (a job row: no offer or
+lapse without its email, no email for one rolled back) and sent once however often its job
+runs. The offer's 24 hours start when it has gone out: a mail outage delays an offer, it
+never shortens or loses it."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -75,3 +78,56 @@ def offer_email_send(*, entry_id: int, hold_id: int) -> bool:
 def offer_email_enqueue(*, entry: WaitlistEntry) -> None:
     """Queue the offer email; call inside the transaction that made the offer."""
     offer_email_send.enqueue(entry_id=entry.pk, hold_id=entry.hold_id)
+
+
+def rejoin_url(entry: WaitlistEntry) -> str:
+    """The listing's join form (absolute), prefilled with what the lapsed offer was for."""
+    path = reverse(
+        "waitlist:join", kwargs={"city": entry.listing.city.slug, "slug": entry.listing.slug}
+    )
+    query = urlencode({"desks": entry.desks, "move_in": entry.hold.start.isoformat()})
+    return f"{settings.SITE_URL}{path}?{query}"
+
+
+def lapse_email_render(entry: WaitlistEntry) -> EmailMultiAlternatives:
+    listing, hold = entry.listing, entry.hold
+    context = {
+        "entry": entry,
+        "listing": listing,
+        "hold": hold,
+        "guest": entry.guest,
+        "hours": int(OFFER_HOLD.total_seconds() // 3600),
+        # The join form and the listing's page exist only while the space is listed.
+        "listed": listing.is_published,
+        "rejoin_url": rejoin_url(entry),
+        "listing_url": f"{settings.SITE_URL}{listing.get_absolute_url()}",
+        "waitlist_url": f"{settings.SITE_URL}{reverse('waitlist:mine')}",
+    }
+    message = EmailMultiAlternatives(
+        subject=header_text(f"Your offer at {listing.title} has lapsed"),
+        body=render_to_string("waitlist/email/lapsed.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[entry.guest.email],
+    )
+    message.attach_alternative(render_to_string("waitlist/email/lapsed.html", context), "text/html")
+    return message
+
+
+@task
+def lapse_email_send(*, entry_id: int, hold_id: int) -> bool:
+    """The job: tell the guest their offer lapsed, unless that went already."""
+    entry = (
+        WaitlistEntry.objects.select_related("listing", "listing__city", "guest", "hold")
+        .filter(pk=entry_id, hold_id=hold_id, status=WaitlistEntry.Status.LAPSED)
+        .first()
+    )
+    if entry is None:
+        return False
+    return email_send_once(
+        key=f"waitlist:{entry_id}:lapsed:hold:{hold_id}", message=lapse_email_render(entry)
+    )
+
+
+def lapse_email_enqueue(*, entry: WaitlistEntry) -> None:
+    """Queue the lapse email; call inside the transaction that lapsed the offer."""
+    lapse_email_send.enqueue(entry_id=entry.pk, hold_id=entry.hold_id)

@@ -5,7 +5,7 @@ Lock order is the bookings' one: the listing row first (``listing_lock``), then 
 bookings' rows (a hold), then the waitlist's. An offer is a bookings ``Hold``: it counts
 against capacity in the same count and under the same lock as bookings, so an offer and a
 request racing for the last desks cannot both have them. Emails are job rows written in
-the transaction that makes the offer (waitlist.emails), sent after it commits.
+the transaction that makes or lapses the offer (waitlist.emails), sent after it commits.
 """
 
 import datetime
@@ -30,7 +30,7 @@ from bookings.services import (
 from listings.models import Listing
 from listings.services import listing_lock
 
-from .emails import offer_email_enqueue
+from .emails import lapse_email_enqueue, offer_email_enqueue
 from .models import WaitlistEntry
 
 WAITLIST_UNPUBLISHED = "This space is not open for bookings, so it has no waitlist."
@@ -208,9 +208,11 @@ def waitlist_account_closed(sender, *, user: User, **kwargs) -> None:
 
 
 def offers_lapse(*, now: datetime.datetime | None = None) -> int:
-    """Lapse every offer whose time is up; return how many. Each lapse frees its desks for
-    the next guest who fits (a job, queued by ``hold_release``). Idempotent and safe to run
-    concurrently: an offer being taken up right now waits or is refused, never both."""
+    """Lapse every offer whose time is up; return how many. The guest leaves the line (the
+    entry is closed) and is emailed so, with a link to join again; the desks go to the next
+    guest who fits (a job, queued by ``hold_release``). Idempotent and safe to run
+    concurrently: each offer lapses once, under its entry's lock, and its email is queued in
+    that transaction; an offer being taken up right now waits or is refused, never both."""
     now = now or timezone.now()
     due = list(
         WaitlistEntry.objects.offered()
@@ -228,6 +230,7 @@ def offers_lapse(*, now: datetime.datetime | None = None) -> int:
                 entry.status = WaitlistEntry.Status.LAPSED
                 entry.full_clean()
                 entry.save()
+                lapse_email_enqueue(entry=entry)
         except (ValidationError, IntegrityError):
             continue  # taken up or declined meanwhile
         lapsed += 1

@@ -26,6 +26,7 @@ def offers_queue_for_listing(sender, *, listing_id: int, **kwargs) -> None:
 @cron("*/5 * * * *")
 @task
 def waitlist_offers_sweep() -> int:
-    """Every 5 minutes: offers whose 24 hours are up lapse (their desks go to the next guest
-    who fits), then every line is offered what is free. Returns offers lapsed plus made."""
+    """Every 5 minutes: offers whose 24 hours are up lapse (their guests are told, their
+    desks go to the next guest who fits), then every line is offered what is free. Returns
+    offers lapsed plus made."""
     return offers_lapse() + offers_make_everywhere()

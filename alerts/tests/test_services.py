@@ -161,34 +161,66 @@ def test_a_listing_that_stops_matching_and_comes_back_is_news_again(places):
     assert alert.listing_ids == [listing.pk]
 
 
-def test_the_run_costs_the_same_queries_whatever_the_number_of_listings(places):
+# A run asks for the due searches in batches: one batch, then the empty one that ends it.
+RUN_QUERIES = 2
+# The search form's choices (cities, neighborhoods, amenities): read once per run, when this
+# process has no copy for the content version, and shared by every search of the run.
+CHOICE_QUERIES = 3
+# Each saved search: its savepoint and release, its row (locked), the matches, what it was
+# told, forgetting what stopped matching, the alert, its listings, its email job, the period.
+PER_SEARCH = 10
+
+
+def _morning(day: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime(2027, 3, day, 7, 0))
+
+
+def test_the_run_costs_the_same_queries_whatever_the_number_of_listings(
+    places, django_capture_on_commit_callbacks
+):
     def run_cost(listings: int, day: int) -> int:
-        for _ in range(listings):
-            ListingFactory(neighborhood=places["pearl"])
-        now = timezone.make_aware(datetime.datetime(2027, 3, day, 7, 0))
+        with django_capture_on_commit_callbacks(execute=True):  # new listings: a new version
+            for _ in range(listings):
+                ListingFactory(neighborhood=places["pearl"])
         with CaptureQueriesContext(connection) as queries:
-            assert alerts_send(now=now) == 2
+            assert alerts_send(now=_morning(day)) == 2
         return len(queries)
 
     SavedSearchFactory(query="city=boulder")
     SavedSearchFactory(query="")
-    assert run_cost(1, 1) == run_cost(15, 2)
+    assert run_cost(1, 1) == run_cost(15, 2) == RUN_QUERIES + CHOICE_QUERIES + 2 * PER_SEARCH
 
 
-def test_the_run_costs_a_constant_per_saved_search(places):
+def test_the_run_costs_a_constant_per_saved_search(places, django_assert_num_queries):
     ListingFactory(neighborhood=places["pearl"])
 
-    def run_cost(searches: int, day: int) -> int:
+    def run(searches: int, day: int, *, queries: int) -> None:
         SavedSearch.objects.update(frequency=SavedSearch.Frequency.OFF)  # only the new ones
         for _ in range(searches):
             SavedSearchFactory(query="city=boulder")
-        now = timezone.make_aware(datetime.datetime(2027, 3, day, 7, 0))
-        with CaptureQueriesContext(connection) as queries:
-            assert alerts_send(now=now) == searches
-        return len(queries)
+        with django_assert_num_queries(queries):
+            assert alerts_send(now=_morning(day)) == searches
 
-    one, two, four = run_cost(1, 1), run_cost(2, 2), run_cost(4, 3)
-    assert four - two == 2 * (two - one)
+    # The choices are read for the first search, then shared: with them read per search,
+    # four searches would cost 4 * (PER_SEARCH + CHOICE_QUERIES).
+    run(4, 1, queries=RUN_QUERIES + CHOICE_QUERIES + 4 * PER_SEARCH)
+    # The content version has not changed since: the next run reads no choices at all.
+    run(1, 2, queries=RUN_QUERIES + PER_SEARCH)
+    run(2, 3, queries=RUN_QUERIES + 2 * PER_SEARCH)
+
+
+def test_a_run_sees_places_added_since_the_last_one(places, django_capture_on_commit_callbacks):
+    """The shared choices follow the content version: a city added (and committed) between
+    two runs is a valid filter in the next one, not dropped as unknown."""
+    SavedSearchFactory(query="city=boulder")
+    ListingFactory(neighborhood=places["pearl"])
+    assert alerts_send(now=_morning(1)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        golden = NeighborhoodFactory(city=CityFactory(name="Golden"), name="Downtown Golden")
+        in_golden = ListingFactory(neighborhood=golden)
+    saved = SavedSearchFactory(query="city=golden")
+    assert alerts_send(now=_morning(2)) == 1
+    assert Alert.objects.get(saved_search=saved).listing_ids == [in_golden.pk]
 
 
 def test_someone_elses_search_cannot_be_changed_or_deleted(places):

@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from accounts.tests.factories import UserFactory
 from bookings import changes, rules, services
 from bookings.models import Booking, BookingChange, BookingEvent, add_months
 from bookings.selectors import desks_free_between
+from listings.services import listing_lock
 from listings.tests.factories import ListingFactory
 from teams.tests.factories import TeamFactory, add_member
 
@@ -366,3 +367,127 @@ def test_an_approved_shrink_offers_the_freed_desks_to_the_waitlist(run_jobs):
     run_jobs()
     entry.refresh_from_db()
     assert entry.status == WaitlistEntry.Status.OFFERED
+
+
+# --- expiry -----------------------------------------------------------------------------
+
+
+def test_a_change_unanswered_by_its_day_expires_once_and_the_guest_is_told(client, run_jobs):
+    listing = ListingFactory(desks=6, title="Canyon Loft")
+    host_with_permissions(listing.host)
+    booking = running(listing, desks=2)
+    change = changes.booking_change_request(booking=booking, by=booking.guest, desks=4)
+    day = change.effective_from
+    run_jobs()
+    mail.outbox.clear()
+
+    assert changes.booking_changes_expire(today=day - DAY) == 0  # the day before: still open
+    change.refresh_from_db()
+    assert change.is_pending
+
+    assert changes.booking_changes_expire(today=day) == 1
+    assert changes.booking_changes_expire(today=day) == 0
+    assert changes.booking_changes_expire(today=day + 40 * DAY) == 0
+    run_jobs()
+    change.refresh_from_db()
+    assert change.status == BookingChange.Status.EXPIRED and change.decided_at is not None
+    [email] = mail.outbox
+    assert email.to == [booking.guest.email]
+    assert email.subject == f"Change expired: booking #{booking.pk} at Canyon Loft"
+    described = f"4 desks from {day:%B} {day.day}, {day.year}"
+    for body in (email.body, email.alternatives[0][0]):
+        assert f"Change expired unanswered: {described}. The host did not answer" in body
+        assert "The booking goes on as it was" in body
+    booking.refresh_from_db()
+    assert booking.desks == 2 and booking.end == add_months(booking.start, 3)
+    assert booking.events.last().note == f"Change expired unanswered: {described}"
+    assert booking.events.last().actor is None
+
+    # Gone from the host's list of changes waiting for an answer, and from /host/'s home.
+    client.force_login(listing.host)
+    assert "Desk changes asked for" not in client.get(reverse("host:index")).content.decode()
+    waiting = reverse("host:bookings_bookingchange_changelist") + "?status__exact=requested"
+    assert f"Booking #{booking.pk}" not in client.get(waiting).content.decode()
+
+
+@pytest.mark.django_db
+def test_only_pending_changes_whose_day_has_come_expire():
+    today = timezone.localdate()
+    due = changes.booking_change_request(booking=(b := running()), by=b.guest, desks=3)
+    later = changes.booking_change_request(booking=(b := running()), by=b.guest, desks=3)
+    declined = changes.booking_change_request(booking=(b := running()), by=b.guest, desks=3)
+    changes.booking_change_decline(change=declined, host=declined.booking.listing.host)
+    BookingChange.objects.filter(pk__in=[due.pk, declined.pk]).update(effective_from=today)
+    BookingChange.objects.filter(pk=later.pk).update(effective_from=today + DAY)
+    assert changes.booking_changes_expire() == 1
+    statuses = dict(BookingChange.objects.values_list("pk", "status"))
+    assert statuses == {
+        due.pk: BookingChange.Status.EXPIRED,
+        later.pk: BookingChange.Status.REQUESTED,
+        declined.pk: BookingChange.Status.DECLINED,
+    }
+
+
+@pytest.mark.django_db
+def test_an_expired_change_cannot_be_approved_or_declined_and_the_team_asks_again():
+    booking = running(months=4)
+    change = changes.booking_change_request(booking=booking, by=booking.guest, desks=3)
+    changes.booking_changes_expire(today=change.effective_from)
+    change.refresh_from_db()
+    expected = changes.CHANGE_EXPIRED.format(day=change.effective_from)
+    assert "was not answered before that day" in expected
+    for answer in (changes.booking_change_approve, changes.booking_change_decline):
+        with pytest.raises(ValidationError) as exc:
+            answer(change=change, host=booking.listing.host)
+        assert refusal(exc) == expected
+    assert not Booking.objects.filter(continues=booking).exists()
+    change.refresh_from_db()
+    assert change.status == BookingChange.Status.EXPIRED
+    # No longer open: a new request is accepted.
+    assert changes.booking_change_request(booking=booking, by=booking.guest, desks=1).is_pending
+
+
+@pytest.mark.django_db
+def test_the_host_admin_refuses_an_expired_change_with_the_reason(client):
+    listing = ListingFactory(desks=6)
+    host_with_permissions(listing.host)
+    booking = running(listing, desks=2)
+    change = changes.booking_change_request(booking=booking, by=booking.guest, desks=4)
+    changes.booking_changes_expire(today=change.effective_from)
+    client.force_login(listing.host)
+    response = client.post(
+        reverse("host:bookings_bookingchange_changelist"),
+        {"action": "approve_selected", "_selected_action": [change.pk]},
+        follow=True,
+    )
+    assert "This change expired" in response.content.decode()
+    assert not Booking.objects.filter(continues=booking).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_expiry_skips_a_change_whose_answer_is_in_flight_and_takes_it_next_run(postgres_only):
+    booking = running()
+    change = changes.booking_change_request(booking=booking, by=booking.guest, desks=3)
+    locked, release = threading.Event(), threading.Event()
+
+    def answer_in_flight():
+        # What an approval holds while it works: the listing, the booking, the change.
+        try:
+            with transaction.atomic():
+                listing_lock(listing_id=booking.listing_id)
+                Booking.objects.select_for_update().get(pk=booking.pk)
+                BookingChange.objects.select_for_update().get(pk=change.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=answer_in_flight)
+    thread.start()
+    try:
+        assert locked.wait(timeout=30)
+        assert changes.booking_changes_expire(today=change.effective_from) == 0  # no wait
+    finally:
+        release.set()
+        thread.join(timeout=60)
+    assert changes.booking_changes_expire(today=change.effective_from) == 1

@@ -248,5 +248,6 @@ def test_email_kinds_and_recipients_are_choices():
         "change_request",
         "change_approved",
         "change_declined",
+        "change_expired",
     }
     assert set(Recipient.values) == {"host", "guest"}

@@ -186,3 +186,92 @@ def test_the_host_sees_a_team_booking_once_however_many_members(client, team_boo
     client.force_login(team_booking.listing.host)
     page = client.get(reverse("bookings:list")).content.decode()
     assert page.count(f'href="{team_booking.get_absolute_url()}"') == 1
+
+
+# --- a closed team ----------------------------------------------------------------------
+
+
+def test_a_closed_team_cannot_be_booked_for_and_leaves_book_for(client):
+    listing = ListingFactory(desks=4)
+    user = UserFactory()
+    closed = TeamFactory(admin=user, name="Old Crew")
+    TeamFactory(admin=user, name="New Crew")
+    team_services.team_close(team=closed, by=user)
+    url = reverse("bookings:create", args=[listing.city.slug, listing.slug])
+    client.force_login(user)
+    page = client.get(url).content.decode()
+    assert "New Crew" in page and "Old Crew" not in page
+    start = timezone.localdate() + 5 * DAY
+    response = client.post(url, {"desks": 2, "start": start, "months": 1, "team": closed.pk})
+    assert response.status_code == 200 and "error-summary" in response.content.decode()
+    with pytest.raises(services.ValidationError) as exc:
+        services.booking_request(
+            guest=user, listing=listing, desks=1, start=start, months=1, team=closed
+        )
+    assert exc.value.messages == [services.BOOKING_TEAM_CLOSED.format(team="Old Crew")]
+    assert not Booking.objects.exists()
+
+
+def test_a_closed_teams_past_booking_still_shows_the_team_to_its_members(client):
+    admin = UserFactory()
+    team = TeamFactory(admin=admin, name="Rocket Crew")
+    maker = add_member(team, UserFactory(name="Kai Maker")).user
+    past = BookingFactory(
+        team=team,
+        guest=maker,
+        status=Booking.Status.APPROVED,
+        start=timezone.localdate() - 70 * DAY,
+        months=2,
+    )
+    team_services.team_close(team=team, by=admin)
+    for user in (admin, maker):
+        client.force_login(user)
+        assert past.get_absolute_url() in client.get(reverse("bookings:list")).content.decode()
+        page = client.get(past.get_absolute_url())
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "Rocket Crew" in html and "booked by Kai Maker" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_close_and_a_team_booking_racing_never_both_commit(postgres_only):
+    import threading
+
+    from django.db import connection
+
+    listing = ListingFactory(desks=4)
+    admin = UserFactory()
+    team = TeamFactory(admin=admin)
+    barrier = threading.Barrier(2, timeout=30)
+    outcomes = {}
+
+    def run(name, write):
+        try:
+            barrier.wait()
+            outcomes[name] = write()
+        except services.ValidationError as exc:
+            outcomes[name] = exc
+        finally:
+            connection.close()
+
+    writes = {
+        "close": lambda: team_services.team_close(team=team, by=admin),
+        "book": lambda: services.booking_request(
+            guest=admin,
+            listing=listing,
+            desks=1,
+            start=timezone.localdate() + 5 * DAY,
+            months=1,
+            team=team,
+        ),
+    }
+    threads = [threading.Thread(target=run, args=item) for item in writes.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    refused = [name for name, outcome in outcomes.items() if isinstance(outcome, Exception)]
+    assert len(outcomes) == 2 and len(refused) == 1, outcomes
+    team.refresh_from_db()
+    assert team.is_closed == (refused == ["book"])
+    assert Booking.objects.filter(team=team).exists() == (refused == ["close"])

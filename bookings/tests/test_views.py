@@ -568,6 +568,8 @@ def test_a_private_office_is_requested_and_priced_whole(client):
     html = client.get(book_url(office), {"desks": "1"}).content.decode()
     assert "Office for up to 4 (let whole)" in html
     assert 'name="desks" value="4"' in html and "disabled" in html
+    assert "<h1>Request the office at" in html and ">Request the office</button>" in html
+    assert "Request desks" not in html
     # A forged post for one desk still asks for the whole office.
     response = client.post(book_url(office), {"desks": "1", "months": "1", "start": soon()})
     assert response.status_code == 302

@@ -32,9 +32,16 @@ def test_database_rejects_listing_without_positive_capacity_price_or_term_or_a_b
 def test_deposit_over_two_months_is_a_field_error_and_shows_on_the_page(client):
     from django.core.exceptions import ValidationError
 
+    from listings.services import listing_update
+
     listing = ListingFactory(deposit_months=2)
     assert (
         "2 months' rent, refunded after you leave"
+        in client.get(listing.get_absolute_url()).content.decode()
+    )
+    listing_update(listing=listing, data={"deposit_months": 1})
+    assert (
+        "1 month's rent, refunded after you leave"
         in client.get(listing.get_absolute_url()).content.decode()
     )
     listing.deposit_months = 3

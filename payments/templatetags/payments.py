@@ -46,6 +46,28 @@ def booking_payments(booking, user):
     }
 
 
+@register.simple_tag
+def paying_note(booking):
+    """The "Paying" line of an approved booking's next steps (page and email): how PivotDesk
+    charges it, or, while payments are off (no Stripe keys), that the host arranges it."""
+    if not configured():
+        return (
+            "PivotDesk does not take payments yet. Your host arranges payment with you "
+            "directly at the price of this booking; pay only after you have it in writing "
+            "from them."
+        )
+    monthly = monthly_rent_cents(booking=booking)
+    deposit = monthly * booking.listing.deposit_months
+    first = "the first month" + (
+        f" and a refundable {cents_to_text(deposit)} deposit" if deposit else ""
+    )
+    return (
+        f"PivotDesk charges your card on file {cents_to_text(monthly)} a month: {first} now, "
+        "then on each monthly anniversary of your move-in day. Receipts are on your "
+        "booking's page."
+    )
+
+
 @register.inclusion_tag("payments/includes/card_note.html")
 def card_note(user):
     """On the request form: the card rent will be charged to, or a link to add one."""

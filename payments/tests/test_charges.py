@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from bookings.models import Booking, add_months
 from bookings.services import booking_approve, booking_cancel, booking_request
@@ -196,7 +196,7 @@ def test_without_stripe_keys_payments_are_off(settings, run_jobs):
     assert not Charge.objects.exists()
 
 
-def test_cancelling_before_the_start_refunds_rent_and_deposit(localstripe, run_jobs):
+def test_cancelling_before_the_start_refunds_rent_and_deposit(client, localstripe, run_jobs):
     listing = ListingFactory(deposit_months=1)
     booking = BookingFactory(listing=listing, desks=1, months=2)
     save_card(localstripe, booking.guest)
@@ -213,6 +213,14 @@ def test_cancelling_before_the_start_refunds_rent_and_deposit(localstripe, run_j
     refunds = localstripe.get("/v1/refunds", payment_intent=charge.payment_intent_id)["data"]
     assert [r["amount"] for r in refunds] == [70000]
     assert charge_rent() == 0  # nothing is charged for a cancelled booking
+
+    # The guest's invoice shows the refund as a dashboard refund would be.
+    day = dateformat.format(timezone.localtime(charge.refunded_at), "F j, Y")
+    client.force_login(booking.guest)
+    page = client.get(charge.get_absolute_url()).content.decode()
+    assert "<dt>Status</dt><dd>Refunded</dd>" in page
+    assert f"Refunded, {day}</th><td>-$700.00</td>" in page
+    assert "Net paid</th><td>$0.00</td>" in page
 
 
 def test_a_released_booking_gets_its_deposit_back_5_days_later(localstripe):

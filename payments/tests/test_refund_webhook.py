@@ -7,7 +7,9 @@ import time
 
 import pytest
 import requests
+from django.core import mail
 from django.urls import reverse
+from django.utils import dateformat, timezone
 
 from payments.collect import booking_collect, charge_rent
 from payments.models import Charge, DepositSettlement, WebhookEvent
@@ -102,6 +104,53 @@ def test_a_dashboard_refund_marks_the_charge_refunded_once(client, localstripe, 
     assert sorted(r["amount"] for r in refunds) == [70000, 70000]
 
 
+def refund_emails():
+    return [m for m in mail.outbox if m.subject.startswith("Refund on invoice")]
+
+
+def test_the_guest_is_told_of_a_dashboard_refund_once_and_reads_it_on_the_invoice(
+    client, localstripe, paid, run_jobs
+):
+    guest = paid.booking.guest
+    run_jobs()  # the receipt
+    dashboard_refund(localstripe, paid.payment_intent_id, 70000)
+    payload = refund_event(localstripe, paid, kind="charge.refunded", event_id="evt_t1")
+    assert post(client, payload, sign(payload)).content == b"refunded outside"
+    assert refund_emails() == []  # sent by the worker, after the event's commit
+    run_jobs()
+    (email,) = refund_emails()
+    assert email.to == [guest.email]
+    assert email.subject.startswith(f"Refund on invoice {paid.number}")
+    assert "Paid: $1,400.00\nRefunded: $700.00" in email.body
+    assert "Net paid: $700.00" in email.body
+
+    # Stripe delivers the event again, and the refund's own events: no second email.
+    assert post(client, payload, sign(payload)).content == b"already applied"
+    other = refund_event(localstripe, paid, kind="refund.created", event_id="evt_t2")
+    assert post(client, other, sign(other)).content == b"already recorded"
+    run_jobs()
+    assert len(refund_emails()) == 1
+
+    # The guest's invoice shows the refund, its date, and what stays paid.
+    paid.refresh_from_db()
+    day = dateformat.format(timezone.localtime(paid.refunded_at), "F j, Y")
+    client.force_login(guest)
+    page = client.get(paid.get_absolute_url()).content.decode()
+    assert "<dt>Status</dt><dd>Partly refunded</dd>" in page
+    assert f"Refunded, {day}</th><td>-$700.00</td>" in page
+    assert "Net paid</th><td>$700.00</td>" in page
+
+    # A second refund from the dashboard is a new refund: told too, with the new total.
+    dashboard_refund(localstripe, paid.payment_intent_id, 35000)
+    payload = refund_event(localstripe, paid, kind="charge.refunded", event_id="evt_t3")
+    assert post(client, payload, sign(payload)).content == b"refunded outside"
+    run_jobs()
+    assert len(refund_emails()) == 2
+    assert "Refunded: $1,050.00" in refund_emails()[1].body
+    page = client.get(paid.get_absolute_url()).content.decode()
+    assert "-$1,050.00</td>" in page and "Net paid</th><td>$350.00</td>" in page
+
+
 def test_our_own_refund_is_not_an_outside_one(client, localstripe, paid):
     charge_rent()  # the deposit goes back (ours: its metadata names the settlement)
     payload = refund_event(localstripe, paid, kind="refund.created", event_id="evt_o1")
@@ -111,12 +160,16 @@ def test_our_own_refund_is_not_an_outside_one(client, localstripe, paid):
     assert (paid.status, paid.refunded_cents) == (Charge.Status.PAID, 0)
 
 
-def test_stripe_unreachable_gets_503_and_stores_nothing(client, localstripe, paid, settings):
+def test_stripe_unreachable_gets_503_and_stores_nothing(
+    client, localstripe, paid, settings, run_jobs
+):
     dashboard_refund(localstripe, paid.payment_intent_id, 140000)
     payload = refund_event(localstripe, paid, kind="charge.refunded", event_id="evt_u1")
     settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"
     assert post(client, payload, sign(payload)).status_code == 503
     assert not WebhookEvent.objects.exists()
+    run_jobs()
+    assert refund_emails() == []  # nothing recorded, no one told
     paid.refresh_from_db()
     assert paid.status == Charge.Status.PAID
     settings.STRIPE_API_BASE = localstripe.base  # Stripe delivers it again
@@ -126,6 +179,8 @@ def test_stripe_unreachable_gets_503_and_stores_nothing(client, localstripe, pai
     assert (paid.status, paid.refunded_cents) == (Charge.Status.REFUNDED, 140000)
     assert charge_rent() == 0
     assert not DepositSettlement.objects.exists()  # the deposit went back with it
+    run_jobs()
+    assert [m.to for m in refund_emails()] == [[paid.booking.guest.email]]
 
 
 def test_a_refund_event_for_a_payment_not_ours_changes_nothing(client, localstripe, paid):

@@ -1,15 +1,20 @@
 """Team writes: one admin always, invites spent once, removals and hand-overs."""
 
+import datetime
+
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from accounts.tests.factories import UserFactory
+from bookings.tests.factories import BookingFactory
 from teams import services
 from teams.models import Invite, Membership, Team
 from teams.selectors import member_role
-from teams.tasks import invite_email_send
+from teams.tasks import invite_email_send, team_closed_email_send
 
 from .factories import TeamFactory, add_member
 
@@ -144,3 +149,134 @@ def test_handover_to_a_non_member_or_by_a_member_is_refused():
     with pytest.raises(ValidationError):
         services.admin_handover(team=team, by=member, to=member)
     assert member_role(team_id=team.pk, user=admin) == Membership.Role.ADMIN
+
+
+# --- closing a team ---------------------------------------------------------------------
+
+
+def _booking(team, **kwargs):
+    return BookingFactory(team=team, guest=team.memberships.get().user, **kwargs)
+
+
+def test_team_close_marks_it_closed_withdraws_invites_and_keeps_members():
+    team = TeamFactory()
+    admin = team.memberships.get().user
+    member = add_member(team).user
+    invite = services.invite_create(team=team, by=admin, email="late@crew.test")
+    token_invite = Invite.objects.get(pk=invite.pk)
+
+    closed = services.team_close(team=team, by=admin)
+
+    team.refresh_from_db()
+    assert team.is_closed and closed.is_closed and team.closed_by == admin
+    invite.refresh_from_db()
+    assert invite.status == Invite.Status.REVOKED
+    assert invite_email_send.call(invite_id=token_invite.pk) is False  # queued mail: moot
+    # History stays: the members are still members (they keep seeing past bookings).
+    assert member_role(team_id=team.pk, user=admin) == Membership.Role.ADMIN
+    assert member_role(team_id=team.pk, user=member) == Membership.Role.MEMBER
+    assert list(Team.objects.open()) == []
+
+
+def test_only_the_admin_closes_a_team():
+    team = TeamFactory()
+    member = add_member(team).user
+    with pytest.raises(ValidationError) as exc:
+        services.team_close(team=team, by=member)
+    assert refusal(exc) == services.TEAM_NOT_ADMIN
+    assert exc.value.code == services.NOT_ADMIN
+    with pytest.raises(ValidationError):
+        services.team_close(team=team, by=UserFactory())
+    team.refresh_from_db()
+    assert not team.is_closed
+
+
+@pytest.mark.parametrize(
+    "status,start_days,months",
+    [
+        ("requested", 5, 1),  # waiting for the host
+        ("approved", 5, 1),  # starts later
+        ("approved", -10, 1),  # running
+    ],
+)
+def test_a_team_with_a_booking_not_over_cannot_close(status, start_days, months):
+    team = TeamFactory()
+    admin = team.memberships.get().user
+    invite = services.invite_create(team=team, by=admin, email="late@crew.test")
+    start = timezone.localdate() + datetime.timedelta(days=start_days)
+    booking = _booking(team, status=status, start=start, months=months)
+    with pytest.raises(ValidationError) as exc:
+        services.team_close(team=team, by=admin)
+    message = refusal(exc)
+    assert message.startswith(f"{team.name} can't be closed while it has bookings")
+    assert f"#{booking.pk} at {booking.listing.title}" in message
+    assert ("waiting for the host" in message) == (status == "requested")
+    team.refresh_from_db()
+    invite.refresh_from_db()
+    assert not team.is_closed and invite.is_pending
+
+
+@pytest.mark.parametrize("status", ["declined", "cancelled", "expired", "approved"])
+def test_bookings_that_are_over_do_not_stop_a_close(status):
+    team = TeamFactory()
+    admin = team.memberships.get().user
+    # Ended yesterday (an approved booking's end is the first free day).
+    start = timezone.localdate() - datetime.timedelta(days=40)
+    booking = _booking(team, status=status, start=start, months=1)
+    assert booking.end <= timezone.localdate()
+    services.team_close(team=team, by=admin)
+    team.refresh_from_db()
+    assert team.is_closed
+    booking.refresh_from_db()
+    assert booking.team_id == team.pk
+
+
+def test_a_closed_team_takes_no_invites_members_or_handover_and_closes_once():
+    team = TeamFactory()
+    admin = team.memberships.get().user
+    member = add_member(team).user
+    user = UserFactory(email="joiner@crew.test")
+    invite = services.invite_create(team=team, by=admin, email=user.email)
+    services.team_close(team=team, by=admin)
+    for write in (
+        lambda: services.invite_create(team=team, by=admin, email="new@crew.test"),
+        lambda: services.member_remove(team=team, by=admin, user=member),
+        lambda: services.member_remove(team=team, by=member, user=member),
+        lambda: services.admin_handover(team=team, by=admin, to=member),
+        lambda: services.team_close(team=team, by=admin),
+    ):
+        with pytest.raises(ValidationError) as exc:
+            write()
+        assert refusal(exc) == services.TEAM_CLOSED
+    with pytest.raises(ValidationError) as exc:
+        services.invite_accept(invite=invite, user=user)
+    assert refusal(exc) == services.INVITE_INVALID
+    assert member_role(team_id=team.pk, user=user) is None
+    assert team.memberships.count() == 2
+    assert member_role(team_id=team.pk, user=admin) == Membership.Role.ADMIN
+
+
+def test_closing_emails_the_other_members_once_after_commit(run_jobs):
+    team = TeamFactory(name="Rocket Crew")
+    admin = team.memberships.get().user
+    one = add_member(team, UserFactory(email="one@crew.test")).user
+    add_member(team, UserFactory(email="two@crew.test"))
+
+    # Rolled back: no job was written, so no one is told of a close that did not happen.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.team_close(team=team, by=admin)
+        raise RuntimeError
+    run_jobs()
+    assert mail.outbox == []
+
+    services.team_close(team=team, by=admin)
+    run_jobs()
+    assert sorted(m.to[0] for m in mail.outbox) == ["one@crew.test", "two@crew.test"]
+    email = mail.outbox[0]
+    assert email.subject == "Rocket Crew is closed on PivotDesk"
+    for body in (email.body, email.alternatives[0][0]):
+        assert f"{admin.display_name} closed the team" in body
+        assert "past bookings" in body and "/bookings/" in body
+    # The job again (a retry): nothing is sent twice.
+    assert team_closed_email_send.call(team_id=team.pk, user_id=one.pk) is False
+    assert len(mail.outbox) == 2

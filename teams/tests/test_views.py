@@ -1,14 +1,21 @@
 """Team pages under /accounts/teams/: a member's own things; invite links by email."""
 
+import datetime
 import re
 
 import pytest
 from django.core import mail, signing
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
+from bookings.models import Booking
+from bookings.tests.factories import BookingFactory
 from teams import services
 from teams.links import INVITE_LINK_SALT
 from teams.models import Invite, Membership, Team
@@ -243,3 +250,107 @@ def test_a_withdrawn_invite_is_refused(client):
     client.force_login(user)
     assert client.post(reverse("teams:invite", args=[token])).status_code == 404
     assert member_role(team_id=team.pk, user=user) is None
+
+
+# --- closing a team ---------------------------------------------------------------------
+
+
+def test_the_admin_sees_what_closing_does_then_closes_with_a_post(client):
+    team = TeamFactory(name="Rocket Crew")
+    admin = _admin(team)
+    add_member(team, UserFactory(name="Kai Member"))
+    services.invite_create(team=team, by=admin, email="late@crew.test")
+    client.force_login(admin)
+    url = reverse("teams:close", args=[team.pk])
+    assert url == f"/accounts/teams/{team.pk}/close/"
+    assert f'href="{url}"' in client.get(team.get_absolute_url()).content.decode()
+
+    page = client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200 and "private" in page["Cache-Control"]
+    assert "Close Rocket Crew?" in html and "cannot be undone" in html
+    assert "withdraws the 1 invite waiting (late@crew.test)" in html
+    assert "emails the team's other member (Kai Member)" in html
+    assert "Close the team</button>" in html
+    team.refresh_from_db()
+    assert not team.is_closed  # a GET changes nothing
+
+    response = client.post(url)
+    assert response.status_code == 302 and response["Location"] == team.get_absolute_url()
+    team.refresh_from_db()
+    assert team.is_closed
+    assert not Invite.objects.filter(status=Invite.Status.PENDING).exists()
+    html = client.get(team.get_absolute_url()).content.decode()
+    assert "Rocket Crew is closed. Its other members are told by email." in html
+    assert "<strong>Closed</strong> on" in html
+    assert "Send invite" not in html and f'href="{url}"' not in html and "Make admin" not in html
+    assert "Rocket Crew</a> (closed)" in client.get(reverse("teams:list")).content.decode()
+
+
+def test_close_is_404_for_a_non_member_and_403_for_a_member(client):
+    team = TeamFactory()
+    member = add_member(team).user
+    url = reverse("teams:close", args=[team.pk])
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    client.force_login(member)
+    assert f'href="{url}"' not in client.get(team.get_absolute_url()).content.decode()
+    for method in (client.get, client.post):
+        response = method(url)
+        assert response.status_code == 403
+        assert escape(services.TEAM_NOT_ADMIN) in response.content.decode()
+        assert "Close the team</button>" not in response.content.decode()
+    team.refresh_from_db()
+    assert not team.is_closed
+
+
+@pytest.mark.parametrize("pk", ["999999999", "99999999999999999999", "0"])
+def test_forged_team_ids_on_close_are_404(client, pk):
+    team = TeamFactory()
+    client.force_login(_admin(team))
+    for method in (client.get, client.post):
+        assert method(f"/accounts/teams/{pk}/close/").status_code == 404
+    assert client.put(reverse("teams:close", args=[team.pk])).status_code == 405
+    team.refresh_from_db()
+    assert not team.is_closed
+
+
+def test_a_team_with_a_booking_not_over_says_why_it_cannot_close(client):
+    team = TeamFactory(name="Rocket Crew")
+    admin = _admin(team)
+    booking = BookingFactory(
+        team=team,
+        guest=admin,
+        status=Booking.Status.APPROVED,
+        start=timezone.localdate() - datetime.timedelta(days=3),
+        months=2,
+    )
+    client.force_login(admin)
+    url = reverse("teams:close", args=[team.pk])
+    page = client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Rocket Crew can&#x27;t be closed while it has bookings" in html
+    assert f"booking #{booking.pk} at {booking.listing.title}" in html
+    assert "Close the team</button>" not in html
+    response = client.post(url)
+    assert response.status_code == 400 and f"booking #{booking.pk}" in response.content.decode()
+    team.refresh_from_db()
+    assert not team.is_closed
+
+
+def test_the_close_page_reads_a_fixed_number_of_queries_however_big_the_team(client):
+    def queries(members, invites):
+        team = TeamFactory()
+        admin = _admin(team)
+        for _ in range(members):
+            add_member(team)
+        for n in range(invites):
+            Invite.objects.create(team=team, email=f"x{n}@crew.test", invited_by=admin)
+        client.force_login(admin)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("teams:close", args=[team.pk])).status_code == 200
+        return len(captured)
+
+    assert queries(members=1, invites=1) == queries(members=6, invites=4)

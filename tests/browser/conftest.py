@@ -5,6 +5,9 @@
 * Every request that is not to the live server's loopback host is aborted (map tiles, fonts...).
 * ``shot(page, "step")`` saves a screenshot under test-artifacts/screenshots/<test>/; a failing
   test also leaves a screenshot and the page's HTML there.
+* ``log_in(page, email)`` logs a user in through the site's log-in form (``url="/host/"`` for
+  the host admin's, ``url=None`` on a log-in page the test was sent to) and waits for the page
+  after it; every test logs in with it.
 * ``axe_violations(page)`` injects axe-core from node_modules (package-lock.json) and returns the
   serious and critical violations. axe is served from the page's own origin (a Playwright route),
   so the site's real Content-Security-Policy stays on; ``page_problems`` collects CSP violations
@@ -220,6 +223,22 @@ def _serve_media(route):
 HOST_EMAIL = "maya@flatiron-robotics.test"
 GUEST_EMAIL = "sam@tinyteam.test"
 PASSWORD = "correct-horse-battery"  # the factories' password
+LOG_IN_PAGE = re.compile(r"/login/")
+
+
+def log_in(page, email, password=PASSWORD, *, url="/accounts/login/"):
+    """Log ``email`` in through the form at ``url``: the site's log-in page, or the host
+    admin's ("/host/" redirects to it, and back after); ``None`` for the log-in page the
+    browser is on already (sent there with ``?next=``). Returns once the browser has left
+    the log-in page, so a wrong password fails here, on the form's own error."""
+    from playwright.sync_api import expect
+
+    if url is not None:
+        page.goto(url)
+    page.get_by_label(re.compile("Email", re.I)).fill(email)
+    page.get_by_label(re.compile(r"^Password:?$")).fill(password)
+    page.get_by_role("button", name=re.compile("Log in", re.I)).click()
+    expect(page).not_to_have_url(LOG_IN_PAGE)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import assert_no_horizontal_scroll, axe_violations, describe
+from .conftest import assert_no_horizontal_scroll, axe_violations, describe, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -120,22 +120,18 @@ def test_on_a_phone_a_listings_photos_swipe_and_the_request_button_is_on_the_fir
 
 def test_a_guests_booking_pages_fit_a_phone(new_context, site_data, shot, page_problems):
     """The bookings list is a table on a wide screen and a card per booking on a phone."""
-    import re
 
     from accounts.tests.factories import UserFactory
     from bookings.tests.factories import BookingFactory
 
-    from .conftest import GUEST_EMAIL, PASSWORD
+    from .conftest import GUEST_EMAIL
 
     guest = UserFactory(email=GUEST_EMAIL, name="Sam Reyes", company="Tiny Team")
     for listing in [site_data["listing"], *site_data["others"][:2]]:
         booking = BookingFactory(listing=listing, guest=guest, desks=2)
     phone = new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
     page = phone.new_page()
-    page.goto("/accounts/login/")
-    page.get_by_label(re.compile("Email", re.I)).fill(GUEST_EMAIL)
-    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Log in", re.I)).click()
+    log_in(page, GUEST_EMAIL)
     for name, url in {"bookings": "/bookings/", "booking": booking.get_absolute_url()}.items():
         assert page.goto(url).status == 200, url
         shot(page, f"phone-{name}")

@@ -7,6 +7,8 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
@@ -14,10 +16,7 @@ def _log_in_and_open_the_form(page, site_data):
     from accounts.tests.factories import UserFactory
 
     guest = UserFactory(email="double@example.test")
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(guest.email)
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, guest.email)
     page.goto(site_data["listing"].get_absolute_url() + "book/?desks=3")
     return guest
 

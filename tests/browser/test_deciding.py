@@ -11,20 +11,12 @@ from django.db.models import F
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from .conftest import HOST_EMAIL, PASSWORD, axe_violations, describe
+from .conftest import HOST_EMAIL, axe_violations, describe, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REVIEW_TEXT = "Bright, quiet mornings and the coffee is good. Parking is tight."
 REPLY_TEXT = "Thank you, Sam! Two more parking spots open next month."
-
-
-def _log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Log in", re.I)).click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def _no_serious_a11y(page, name):
@@ -60,7 +52,7 @@ def test_a_guest_tours_three_spaces_requests_desks_reviews_and_the_host_replies(
 
     # 1. From the loft's page the guest plans an afternoon: the loft and two more spaces.
     guest = new_context().new_page()
-    _log_in(guest, sam.email)
+    log_in(guest, sam.email)
     guest.goto(loft.get_absolute_url())
     guest.get_by_role("link", name=re.compile("Plan a tour afternoon")).click()
     expect(guest.get_by_role("heading", level=1)).to_have_text("Plan a tour afternoon")
@@ -88,10 +80,7 @@ def test_a_guest_tours_three_spaces_requests_desks_reviews_and_the_host_replies(
 
     # 2. The host finds the two tours of their spaces in /host/ (not the other host's).
     host = new_context().new_page()
-    host.goto("/host/")
-    host.get_by_label(re.compile("Email", re.I)).fill(HOST_EMAIL)
-    host.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
-    host.get_by_role("button", name=re.compile("Log in", re.I)).click()
+    log_in(host, HOST_EMAIL, url="/host/")
     host.locator("#tours-tour").get_by_role("link", name="Tours").click()
     expect(host).to_have_url(re.compile(r"/host/tours/tour/"))
     rows = host.locator("#result_list tbody tr")

@@ -11,18 +11,11 @@ from playwright.sync_api import expect
 
 from pivotdesk.tests.support import smtp_mailers, smtp_server
 
-from .conftest import HOST_EMAIL, PASSWORD
+from .conftest import HOST_EMAIL, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 GUEST_PASSWORD = "correct-horse-battery"  # accounts.tests.factories
-
-
-def _log_in(page, email, password, url="/accounts/login/"):
-    page.goto(url)
-    page.get_by_label(re.compile("Email", re.I)).fill(email)
-    page.get_by_label(re.compile(r"^Password:?$")).fill(password)
-    page.get_by_role("button", name=re.compile("Log in", re.I)).click()
 
 
 def _request(page, listing, desks, move_in):
@@ -69,10 +62,10 @@ def test_two_teams_one_host_bulk_approve_archive_and_notice(
 
     # Two teams ask for the loft's desks; together they do not fit. Ann asks first.
     ann_page = new_context().new_page()
-    _log_in(ann_page, ann.email, GUEST_PASSWORD)
+    log_in(ann_page, ann.email, GUEST_PASSWORD)
     _request(ann_page, loft, 5, move_in)
     ben_page = new_context().new_page()
-    _log_in(ben_page, ben.email, GUEST_PASSWORD)
+    log_in(ben_page, ben.email, GUEST_PASSWORD)
     _request(ben_page, loft, 4, move_in)
     _request(ben_page, nobo, 2, move_in)
     first, second = Booking.objects.filter(listing=loft).order_by("created_at")
@@ -81,7 +74,7 @@ def test_two_teams_one_host_bulk_approve_archive_and_notice(
     # The host approves both at once: the first asker gets the desks, the host reads why the
     # other did not fit.
     host = new_context().new_page()
-    _log_in(host, HOST_EMAIL, PASSWORD, url="/host/login/")
+    log_in(host, HOST_EMAIL, url="/host/login/")
     _bulk(host, "/host/bookings/booking/", [second.pk, first.pk], "approve_selected")
     messages = host.locator(".messagelist")
     expect(messages).to_contain_text("Approved 1 booking request.")

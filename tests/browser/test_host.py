@@ -2,14 +2,13 @@
 save; the space is then public with its photo."""
 
 import io
-import re
 
 import pytest
 from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from .conftest import HOST_EMAIL, PASSWORD
+from .conftest import HOST_EMAIL, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -27,10 +26,7 @@ def _host_on_add_form(new_context, site_data):
 
     host_enable(user=site_data["host"])
     host = new_context().new_page()
-    host.goto("/host/")
-    host.get_by_label(re.compile("Email", re.I)).fill(HOST_EMAIL)
-    host.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
-    host.get_by_role("button", name=re.compile("Log in", re.I)).click()
+    log_in(host, HOST_EMAIL, url="/host/")
     host.goto("/host/listings/listing/add/")
     return host
 

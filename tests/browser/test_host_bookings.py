@@ -9,10 +9,10 @@ from playwright.sync_api import expect
 
 from .conftest import (
     HOST_EMAIL,
-    PASSWORD,
     assert_no_horizontal_scroll,
     axe_violations,
     describe,
+    log_in,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -25,10 +25,7 @@ def _host_page(new_context, site_data, **context):
 
     host_enable(user=site_data["host"])
     page = new_context(**context).new_page()
-    page.goto("/host/login/")
-    page.get_by_label(re.compile("Email", re.I)).fill(HOST_EMAIL)
-    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Log in", re.I)).click()
+    log_in(page, HOST_EMAIL, url="/host/login/")
     expect(page.locator("#site-name")).to_be_visible()
     return page
 

@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from .conftest import HOST_EMAIL, PASSWORD, axe_violations, describe
+from .conftest import HOST_EMAIL, axe_violations, describe, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -117,10 +117,7 @@ def test_visitor_finds_a_space_signs_up_books_and_host_approves(
 
     # 7. The host logs into /host/ and approves.
     host = new_context().new_page()
-    host.goto("/host/")
-    host.get_by_label(re.compile("Email", re.I)).fill(HOST_EMAIL)
-    host.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
-    host.get_by_role("button", name=re.compile("Log in", re.I)).click()
+    log_in(host, HOST_EMAIL, url="/host/")
     expect(host.locator("#site-name, h1").first).to_contain_text("PivotDesk")
     shot(host, "host-index")
     host.locator("#content a[href$='/bookings/booking/']").first.click()

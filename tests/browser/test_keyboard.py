@@ -4,6 +4,8 @@ and a phone header that leaves the screen to the page."""
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
@@ -45,10 +47,7 @@ def test_the_booking_form_lists_each_error_with_a_link_to_its_field(page, site_d
     from accounts.tests.factories import UserFactory
 
     guest = UserFactory(email="keys@example.test")
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(guest.email)
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, guest.email)
     page.goto(site_data["listing"].get_absolute_url() + "book/")
     page.get_by_label("Desks", exact=True).fill("0")
     page.get_by_role("button", name="Request desks").click()
@@ -72,9 +71,6 @@ def test_the_phone_header_takes_less_than_80_px(new_context, site_data):
 
     for url in ("/", "/spaces/?city=boulder"):
         assert header_height(url) < 80, f"anonymous {url}: {header_height(url):.0f} px"
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(guest.email)
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, guest.email)
     for url in ("/", "/bookings/"):
         assert header_height(url) < 80, f"logged in {url}: {header_height(url):.0f} px"

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from .conftest import GUEST_EMAIL, PASSWORD, assert_no_horizontal_scroll, axe_violations
+from .conftest import GUEST_EMAIL, assert_no_horizontal_scroll, axe_violations, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -27,9 +27,7 @@ def test_save_a_search_get_the_alert_and_unsubscribe(
     page.goto("/spaces/?city=boulder&type=hot_desk")
     page.get_by_role("button", name="Save this search and get email alerts").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
-    page.get_by_label(re.compile("Email", re.I)).fill(GUEST_EMAIL)
-    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Log in", re.I)).click()
+    log_in(page, GUEST_EMAIL, url=None)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Save this search")
     expect(page.get_by_label("Name")).to_have_value("Boulder · Hot desk")

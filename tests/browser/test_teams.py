@@ -1,5 +1,6 @@
 """A team in a real browser: the admin creates a team and invites a teammate by email; the
-teammate opens the link, joins, and sees the team's booking and its thread."""
+teammate opens the link, joins, and sees the team's booking and its thread; the admin is told
+why the team cannot close while its request waits."""
 
 import datetime
 import re
@@ -9,17 +10,9 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, axe_violations, describe
+from .conftest import axe_violations, describe, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Log in", re.I)).click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def test_an_admin_invites_a_member_who_then_sees_the_team_booking(
@@ -32,7 +25,7 @@ def test_an_admin_invites_a_member_who_then_sees_the_team_booking(
     listing = site_data["listing"]
 
     admin = new_context().new_page()
-    _log_in(admin, admin_user.email)
+    log_in(admin, admin_user.email)
     admin.goto("/accounts/teams/")
     admin.get_by_label("Team name").fill("Rocket Crew")
     admin.get_by_label("Billing email").fill("pay@crew.test")
@@ -61,7 +54,7 @@ def test_an_admin_invites_a_member_who_then_sees_the_team_booking(
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
 
     member = new_context().new_page()
-    _log_in(member, "kai@crew.test")
+    log_in(member, "kai@crew.test")
     member.goto(path)
     member.get_by_role("button", name="Join Rocket Crew").click()
     expect(member.get_by_text("You joined Rocket Crew.")).to_be_visible()
@@ -75,4 +68,14 @@ def test_an_admin_invites_a_member_who_then_sees_the_team_booking(
     expect(member.get_by_text("Kai here, joining the team.")).to_be_visible()
     assert describe(axe_violations(member, "team-booking")) == ""
     shot(member, "team-booking")
+
+    # The admin cannot close the team while its request waits for the host: the page says why.
+    admin.goto("/accounts/teams/")
+    admin.get_by_role("link", name="Rocket Crew").click()
+    admin.get_by_role("link", name="Close this team…").click()
+    expect(admin.get_by_role("alert")).to_contain_text("Rocket Crew can't be closed")
+    expect(admin.get_by_role("alert")).to_contain_text("(waiting for the host)")
+    expect(admin.get_by_role("button", name="Close the team")).to_have_count(0)
+    assert describe(axe_violations(admin, "team-close")) == ""
+    shot(admin, "team-close")
     assert page_problems == []

@@ -9,17 +9,9 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from .conftest import HOST_EMAIL, PASSWORD, axe_violations, describe
+from .conftest import HOST_EMAIL, axe_violations, describe, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def _no_serious_a11y(page, name):
@@ -52,7 +44,7 @@ def test_a_guest_waits_gets_an_offer_takes_it_and_the_host_approves(
 
     # 1. The space is full; the guest joins its line from the listing page.
     guest = new_context().new_page()
-    _log_in(guest, waiting.email)
+    log_in(guest, waiting.email)
     guest.goto(listing.get_absolute_url())
     guest.get_by_role("link", name=re.compile("Join the waitlist")).click()
     expect(guest.get_by_role("heading", level=1)).to_contain_text("Join the waitlist")
@@ -68,7 +60,7 @@ def test_a_guest_waits_gets_an_offer_takes_it_and_the_host_approves(
 
     # 2. Another guest gives notice on the booking that fills the space.
     other = new_context().new_page()
-    _log_in(other, leaving.email)
+    log_in(other, leaving.email)
     other.goto(f"/bookings/{running.pk}/cancel/")
     other.get_by_role("button", name="Give notice").click()
     expect(other.locator("main")).to_contain_text("Done")
@@ -92,10 +84,7 @@ def test_a_guest_waits_gets_an_offer_takes_it_and_the_host_approves(
 
     # 5. The host approves it in /host/.
     host = new_context().new_page()
-    host.goto("/host/")
-    host.get_by_label(re.compile("Email", re.I)).fill(HOST_EMAIL)
-    host.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
-    host.get_by_role("button", name=re.compile("Log in", re.I)).click()
+    log_in(host, HOST_EMAIL, url="/host/")
     expect(host.locator("#content")).to_contain_text("Wren Waiting")
     host.goto(f"/host/bookings/booking/{request.pk}/change/")
     host.get_by_role("button", name="Approve").click()

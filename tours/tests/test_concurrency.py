@@ -121,3 +121,42 @@ def test_one_guest_in_two_tabs_cannot_book_two_spaces_too_close_together(postgre
         assert len(won) == 1 and len(lost) == 1, outcomes
         assert "too little time" in " ".join(lost[0].messages)
         assert Tour.objects.booked().filter(guest=guest).count() == 1
+
+
+def test_tours_booked_and_moved_while_the_space_is_archived_end_cancelled(postgres_only):
+    """Archiving cancels under the listing's lock: a booking or a move racing it either
+    comes first (and is cancelled with the rest) or is refused; none survives booked."""
+    from listings.services import listing_archive
+
+    listing = open_every_day(ListingFactory())
+    booked = [
+        services.tour_book(
+            guest=UserFactory(),
+            listing=listing,
+            starts_at=local(days_ahead(3), 9 + i),
+            desks=1,
+            move_in=move_in(),
+        )
+        for i in range(3)
+    ]
+    calls = [lambda: listing_archive(listing=listing)]
+    calls += [
+        lambda t=t, i=i: services.tour_move(
+            tour=t, by=t.guest, starts_at=local(days_ahead(4), 9 + i)
+        )
+        for i, t in enumerate(booked)
+    ]
+    guests = [UserFactory() for _ in range(THREADS - 4)]
+    calls += [
+        lambda g=g, i=i: services.tour_book(
+            guest=g,
+            listing=listing,
+            starts_at=local(days_ahead(5), 9 + i),
+            desks=1,
+            move_in=move_in(),
+        )
+        for i, g in enumerate(guests)
+    ]
+    outcomes = run_together(calls)
+    assert not isinstance(outcomes[0], Exception)
+    assert not Tour.objects.booked().filter(listing=listing).exists()

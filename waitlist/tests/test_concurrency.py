@@ -7,8 +7,10 @@ each thread has its own connection and a barrier releases them together.
 import datetime
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from accounts.tests.factories import UserFactory
 from bookings import services as booking_services
@@ -99,3 +101,24 @@ def test_taking_up_an_offer_while_others_request_the_desks_never_overbooks(postg
     assert isinstance(outcomes[0], Booking) and outcomes[0].is_approved
     assert all(isinstance(o, ValidationError) for o in outcomes[1:])
     assert max(taken_per_day(listing).values()) == CAPACITY
+
+
+def test_sweeps_running_at_once_lapse_each_offer_once_and_email_it_once(postgres_only, run_jobs):
+    entries = []
+    for _ in range(3):
+        listing = ListingFactory(desks=1)
+        WaitlistEntryFactory(listing=listing)
+        entries += services.offers_make(listing_id=listing.pk)
+    Hold.objects.filter(pk__in=[e.hold_id for e in entries]).update(
+        expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    outcomes = run_together([services.offers_lapse for _ in range(4)])
+    assert sum(outcomes) == len(entries)  # each offer lapsed by exactly one sweep
+    jobs = DBTaskResult.objects.filter(task_path="waitlist.emails.lapse_email_send")
+    assert jobs.count() == len(entries)
+    run_jobs()
+    for entry in entries:
+        entry.refresh_from_db()
+        assert entry.status == WaitlistEntry.Status.LAPSED
+        lapsed = [m for m in mail.outbox if m.to == [entry.guest.email] and "lapsed" in m.subject]
+        assert len(lapsed) == 1

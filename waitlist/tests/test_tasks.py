@@ -11,10 +11,12 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from bookings.models import Hold
 from bookings.tests.factories import BookingFactory
+from listings.services import listing_archive
 from listings.tests.factories import ListingFactory
 from waitlist import tasks
 from waitlist.models import WaitlistEntry
-from waitlist.services import offers_make
+from waitlist.selectors import waitlist_place
+from waitlist.services import offer_accept, offers_lapse, offers_make
 
 from .factories import WaitlistEntryFactory
 
@@ -70,3 +72,69 @@ def test_the_sweep_lapses_offers_and_offers_free_desks():
     assert tasks.waitlist_offers_sweep.call() == 1  # lapsed; no one else waits
     entry.refresh_from_db()
     assert entry.status == WaitlistEntry.Status.LAPSED
+
+
+def _lapse_emails(entry):
+    return [m for m in mail.outbox if m.to == [entry.guest.email] and "lapsed" in m.subject]
+
+
+def test_a_lapsed_offer_tells_its_guest_once_and_how_to_join_again(run_jobs, client):
+    listing = ListingFactory(desks=2, title="Quiet loft")
+    entry = WaitlistEntryFactory(listing=listing, desks=2)
+    behind = WaitlistEntryFactory(listing=listing, desks=2)
+    last = WaitlistEntryFactory(listing=listing, desks=2)
+    [entry] = offers_make(listing_id=listing.pk)
+    run_jobs()  # the offer email goes out; its 24 hours start
+    later = timezone.now() + datetime.timedelta(hours=25)
+    assert offers_lapse(now=later) == 1
+    assert offers_lapse(now=later) == 0  # the clock's next sweep: nothing lapses twice
+    run_jobs()
+    run_jobs()
+    [email] = _lapse_emails(entry)
+    assert email.subject == "Your offer at Quiet loft has lapsed"
+    assert "You are no longer on this space's waitlist." in email.body
+    assert "Quiet loft" in email.alternatives[0].content
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.LAPSED and not entry.is_open
+    # The next in line has the desks, as before.
+    behind.refresh_from_db()
+    assert behind.status == WaitlistEntry.Status.OFFERED
+    assert any(behind.guest.email in m.to and "Desks free" in m.subject for m in mail.outbox)
+    # The link opens the join form with the same desks and move-in day; joining again
+    # puts the guest at the back of the line.
+    [link] = re.findall(r"https?://\S+/waitlist/\?\S+", email.body)
+    path = re.sub(r"^https?://[^/]+", "", link)
+    assert f"desks=2&move_in={entry.hold.start.isoformat()}" in path
+    client.force_login(entry.guest)
+    form = client.get(path)
+    assert form.status_code == 200 and 'value="2"' in form.content.decode()
+    data = {"desks": "2", "start": entry.hold.start.isoformat(), "months": "1"}
+    assert client.post(path, data).status_code == 302
+    again = WaitlistEntry.objects.open().get(guest=entry.guest)
+    assert again.pk != entry.pk
+    assert waitlist_place(entry=last) == 1 and waitlist_place(entry=again) == 2
+    assert listing.get_absolute_url() in email.body
+
+
+def test_no_lapse_email_for_an_offer_taken_up_in_time(run_jobs):
+    listing = ListingFactory(desks=1)
+    entry = WaitlistEntryFactory(listing=listing)
+    [entry] = offers_make(listing_id=listing.pk)
+    run_jobs()
+    offer_accept(entry=entry, guest=entry.guest)
+    assert offers_lapse(now=timezone.now() + datetime.timedelta(days=2)) == 0
+    run_jobs()
+    assert _lapse_emails(entry) == []
+
+
+def test_the_lapse_email_of_a_space_no_longer_listed_offers_no_way_back(run_jobs):
+    listing = ListingFactory(desks=1)
+    entry = WaitlistEntryFactory(listing=listing)
+    [entry] = offers_make(listing_id=listing.pk)
+    run_jobs()
+    listing_archive(listing=listing)
+    assert offers_lapse(now=timezone.now() + datetime.timedelta(hours=25)) == 1
+    run_jobs()
+    [email] = _lapse_emails(entry)
+    assert "no longer listed, so its waitlist is closed" in email.body
+    assert "/waitlist/?" not in email.body
