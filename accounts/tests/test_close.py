@@ -142,6 +142,22 @@ def test_closing_lets_go_of_listings_saved_searches_waitlists_and_teams():
     assert not Membership.objects.filter(team=joined, user=member).exists()
     assert Membership.objects.filter(team=joined).count() == 1  # its admin stays
     assert list(own.invites.values_list("status", flat=True)) == [Invite.Status.REVOKED]
+    own.refresh_from_db()
+    joined.refresh_from_db()
+    assert own.is_closed and not joined.is_closed  # the team they ran alone is closed too
+
+
+def test_a_closed_team_with_members_does_not_refuse_and_keeps_them():
+    from teams.services import team_close
+
+    member = _member()
+    team = TeamFactory(admin=member, name="Done Crew")
+    add_member(team)
+    assert account_close_blockers(user=member) != []
+    team_close(team=team, by=member)
+    assert account_close_blockers(user=member) == []
+    user_close(user=member)
+    assert team.memberships.count() == 2  # a closed team's members stay, as its history
 
 
 def test_the_closed_hosts_spaces_leave_the_public_pages(client):
