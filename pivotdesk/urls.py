@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/teams/", include("teams.urls")),
     path("accounts/searches/", include("alerts.urls")),
     path("", include("waitlist.urls")),
+    path("", include("questions.urls")),
     path("accounts/", include("accounts.urls")),
     path("host/calendar/", include("calendars.urls")),
     path("payments/", include("payments.urls")),

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "tours",  # tour hours, tours and tour afternoons (docs/TOURS.md)
     "alerts",  # saved searches and their alerts (docs/ALERTS.md)
     "calendars",  # host calendar feeds
+    "questions",  # a guest's questions to a host before booking: builds on listings
 ]
 
 MIDDLEWARE = [
@@ -278,6 +279,8 @@ HOST_PERMISSIONS = [
     "tours.view_tour",
     "waitlist.view_waitlistentry",  # the lines on their own spaces, read-only
     "payments.view_charge",  # their own charges and monthly statement
+    # Questions about their own spaces, read-only: hosts answer on the site's page.
+    *("questions.view_conversation", "questions.view_message"),
 ]
 AUTHENTICATION_BACKENDS = [
     # First: axes' AxesStandaloneBackend, refusing locked-out logins, right password or not.

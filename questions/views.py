@@ -1,0 +1,148 @@
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
+from django_ratelimit.core import get_usage
+
+from listings.models import Listing
+
+from . import selectors, services
+from .forms import MessageForm, QuestionForm
+
+# Every page here is about one person's messages: never in a shared cache.
+private = cache_control(private=True, no_cache=True)
+
+# Questions asked per member ("N/s|m|h|d", django-ratelimit's rates): enough for anyone
+# shopping for a desk, too few for someone mailing every host on the site.
+ASK_RATE = "20/h"
+
+
+def ask_rate_limit(view):
+    """Over ``ASK_RATE`` a question is not sent: the answer is a 429 page that says when to
+    try again (and ``Retry-After``). Counted per member with django-ratelimit in the default
+    cache, as accounts.throttle counts sign-ups."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method == "POST":
+            usage = get_usage(
+                request, group="questions-ask", key="user", rate=ASK_RATE, increment=True
+            )
+            if usage and usage["should_limit"]:
+                seconds = max(1, int(usage["time_left"]))
+                response = render(
+                    request,
+                    "questions/rate_limited.html",
+                    {"retry_minutes": max(1, -(-seconds // 60))},
+                    status=429,
+                )
+                response["Retry-After"] = str(seconds)
+                add_never_cache_headers(response)
+                return response
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _conversation_or_404(request, pk):
+    """The conversation if the user is its guest or its space's host; 404 for anyone else."""
+    return get_object_or_404(selectors.conversation_for_viewer(user=request.user, pk=pk))
+
+
+@private
+@login_required
+@ask_rate_limit
+def question_ask(request, city, slug):
+    listing = get_object_or_404(
+        Listing.objects.published().select_related("city", "neighborhood", "host"),
+        city__slug=city,
+        slug=slug,
+    )
+    form = QuestionForm(request.POST or None)
+    if form.is_valid():
+        try:
+            message = services.question_ask(
+                guest=request.user, listing=listing, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Sent. You'll get the host's answer by email.")
+            return redirect(message.conversation)
+    return render(
+        request,
+        "questions/question_form.html",
+        {
+            "form": form,
+            "listing": listing,
+            "own": listing.host_id == request.user.pk,
+            "open": selectors.open_conversation(guest=request.user, listing_id=listing.pk),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@private
+@login_required
+def conversation_list(request):
+    conversations = list(selectors.conversations_for_user(user=request.user))
+    return render(
+        request,
+        "questions/conversation_list.html",
+        {
+            "as_guest": [c for c in conversations if c.guest_id == request.user.pk],
+            "as_host": [c for c in conversations if c.listing.host_id == request.user.pk],
+        },
+    )
+
+
+def _detail(request, conversation, form=None, status=200):
+    return render(
+        request,
+        "questions/conversation_detail.html",
+        {
+            "conversation": conversation,
+            "is_host": conversation.listing.host_id == request.user.pk,
+            "form": form or MessageForm(),
+        },
+        status=status,
+    )
+
+
+@private
+@login_required
+def conversation_detail(request, pk):
+    return _detail(request, _conversation_or_404(request, pk))
+
+
+@private
+@login_required
+@require_POST
+def conversation_reply(request, pk):
+    conversation = _conversation_or_404(request, pk)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.question_reply(
+                conversation=conversation, author=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect(conversation)
+    return _detail(request, conversation, form=form, status=400)
+
+
+@private
+@login_required
+@require_POST
+def conversation_close(request, pk):
+    conversation = _conversation_or_404(request, pk)
+    services.conversation_close(conversation=conversation, by=request.user)
+    messages.success(request, "Closed. A new question about this space starts a new one.")
+    return redirect(conversation)
