@@ -43,7 +43,7 @@ class UserAdmin(ForgedParamsMixin, DjangoUserAdmin):
                 )
             },
         ),
-        ("Important dates", {"fields": ("last_login", "date_joined")}),
+        ("Important dates", {"fields": ("last_login", "date_joined", "closed_at")}),
     )
     add_fieldsets = (
         (
@@ -58,14 +58,15 @@ class UserAdmin(ForgedParamsMixin, DjangoUserAdmin):
     list_filter = ("is_host", "is_staff", "is_superuser", "is_active", "groups")
     search_fields = ("email", "name", "company")
     ordering = ("email",)
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "closed_at")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Ticking "is host" makes a host the one way there is, so the account gets staff and
         # the Hosts group like one that chose "List your space". Here, not in save_model:
         # saving the form's groups (above) would drop a group added before it.
-        if form.instance.is_host:
+        # A closed account stays closed: its leftover is_host flag gives no access back.
+        if form.instance.is_host and not form.instance.is_closed:
             host_enable(user=form.instance)
 
 

@@ -111,3 +111,45 @@ class PasswordResetForm(DjangoPasswordResetForm):
             email_template_name=email_template_name,
             html_email_template_name=html_email_template_name,
         )
+
+
+WRONG_PASSWORD = "Your password was entered incorrectly. Type it again."
+
+
+class _PasswordCheckedForm(forms.Form):
+    """A form that asks the member's current password (for changes a stolen session must
+    not make alone)."""
+
+    password = forms.CharField(
+        label="Your current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(WRONG_PASSWORD, code="password_incorrect")
+        return password
+
+
+class EmailChangeForm(_PasswordCheckedForm):
+    # Named "email": the rate limit counts posts per address (accounts.throttle), so a
+    # stranger's inbox cannot be flooded with confirmation links.
+    email = forms.EmailField(
+        label="New email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    field_order = ["email", "password"]
+
+    def clean_email(self):
+        return User.objects.normalize_email(self.cleaned_data["email"])
+
+
+class AccountCloseForm(_PasswordCheckedForm):
+    pass

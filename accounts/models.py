@@ -17,6 +17,10 @@ def canonical_email(email: str | None) -> str:
     return unicodedata.normalize("NFKC", folded)
 
 
+# What a closed account's bookings, reviews and messages show instead of a name.
+FORMER_MEMBER = "Former member"
+
+
 class UserManager(BaseUserManager):
     """Email is the login. It is stored in its canonical form (``canonical_email``) and
     looked up by exact match, never by the database's own case folding."""
@@ -64,6 +68,12 @@ class User(AbstractUser):
     is_host = models.BooleanField(
         default=False, help_text="Hosts list space and manage it in the host admin (/host/)."
     )
+    closed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the member closed the account (accounts.services.user_close).",
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -83,8 +93,15 @@ class User(AbstractUser):
 
     @property
     def display_name(self):
-        """What other people see: the name, or the part of the email before the @."""
+        """What other people see: the name, or the part of the email before the @; for a
+        closed account, whose name and address are gone, "Former member"."""
+        if self.closed_at is not None:
+            return FORMER_MEMBER
         return self.name or self.email.split("@", 1)[0]
+
+    @property
+    def is_closed(self):
+        return self.closed_at is not None
 
     def get_full_name(self):
         return self.name

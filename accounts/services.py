@@ -1,4 +1,9 @@
-"""Writes for accounts: sign-up, profile edits, becoming a host, and their emails."""
+"""Writes for accounts: sign-up, profile edits, becoming a host, changing the email address,
+closing the account, and their emails.
+
+Lock order: the user's row first (email change, closing), then whatever the apps listening
+to ``accounts.signals.account_closed`` lock (a listing, then its rows).
+"""
 
 import uuid
 
@@ -7,18 +12,36 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
+
+from pivotdesk.pagecache import public_content_changed
 
 from .models import User
-from .tasks import account_exists_email_send, welcome_email_send
+from .selectors import account_close_blockers
+from .signals import account_closed
+from .tasks import (
+    account_closed_email_send,
+    account_exists_email_send,
+    email_change_confirm_send,
+    email_change_notice_send,
+    welcome_email_send,
+)
 
 EMAIL_TAKEN = (
     "An account with this email already exists. Log in, or reset your password if you "
     "have forgotten it."
 )
 
+EMAIL_SAME = "This is already your email address."
+EMAIL_CHANGE_ACCOUNT_CLOSED = "This account is closed."
+
 HOSTS_GROUP = "Hosts"
+# A closed account's address: unique (its id), and in the ".invalid" top-level domain that
+# RFC 2606 reserves, so it can never receive mail nor be anyone's real address.
+CLOSED_EMAIL = "closed-{pk}@closed.invalid"
 
 
 def _permissions(names: list[str]) -> list[Permission]:
@@ -134,3 +157,98 @@ def user_update(
     user.full_clean()
     user.save(update_fields=["name", "company", "phone", "bio"])
     return user
+
+
+def _email_taken(email: str, *, by_other_than: User) -> bool:
+    return User.objects.filter(email=email).exclude(pk=by_other_than.pk).exists()
+
+
+@transaction.atomic
+def user_email_change_request(*, user: User, new_email: str) -> str:
+    """Ask to move ``user``'s login to ``new_email``: nothing changes yet. A signed link
+    (good for EMAIL_CHANGE_MAX_AGE) goes to the new address and a notice to the current
+    one, both queued in this transaction. Returns the new address in its canonical form.
+
+    Raises ValidationError for an invalid address, the current one, or one another account
+    has (in any spelling that folds to it). The caller checks the member's password.
+    """
+    new_email = User.objects.normalize_email(new_email)
+    validate_email(new_email)
+    if new_email == user.email:
+        raise ValidationError({"email": EMAIL_SAME}, code="email_same")
+    if _email_taken(new_email, by_other_than=user):
+        raise ValidationError({"email": EMAIL_TAKEN}, code="email_taken")
+    key = uuid.uuid4().hex
+    email_change_confirm_send.enqueue(user_id=user.pk, new_email=new_email, key=key)
+    email_change_notice_send.enqueue(user_id=user.pk, new_email=new_email, key=key)
+    return new_email
+
+
+@transaction.atomic
+def user_email_change(*, user: User, new_email: str) -> User:
+    """Make ``new_email`` ``user``'s address and login (its link was confirmed).
+
+    Under the user's row lock. Idempotent: the address it already has changes nothing.
+    Raises ValidationError when another account has the address by now (checked again here,
+    and by the unique constraint when two confirmations race) or the account is closed.
+    """
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    new_email = User.objects.normalize_email(new_email)
+    if not locked.is_active or locked.is_closed:
+        raise ValidationError(EMAIL_CHANGE_ACCOUNT_CLOSED, code="closed")
+    if locked.email == new_email:
+        user.email = new_email
+        return locked
+    if _email_taken(new_email, by_other_than=locked):
+        raise ValidationError({"email": EMAIL_TAKEN}, code="email_taken")
+    locked.email = new_email
+    # Uniqueness is ours to say (above, and the constraint below when a race gets past it).
+    locked.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=["email"])
+    except IntegrityError as exc:
+        raise ValidationError({"email": EMAIL_TAKEN}, code="email_taken") from exc
+    user.email = locked.email
+    return locked
+
+
+@transaction.atomic
+def user_close(*, user: User) -> User:
+    """Close ``user``'s account, for good, when nothing they are part of has to go on.
+
+    Under the user's row lock: every app is asked why not (``account_close_blockers``);
+    any reason refuses the whole close (ValidationError with the reasons). Then the apps
+    let go of what they hold (``accounts.signals.account_closed``: listings archived, saved
+    searches deleted, waitlists and teams left), and the account is deactivated and
+    scrubbed: name, company, phone and bio emptied, the address replaced by a unique
+    undeliverable one (so the real one can sign up again), the password made unusable —
+    which ends every session — and staff access and groups removed. Past bookings,
+    reviews, messages and receipts keep pointing at the row and show "Former member"
+    (docs/decisions/0145). A goodbye email goes to the old address after the commit.
+
+    Idempotent: closing a closed account changes nothing and sends nothing.
+    """
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.is_closed:
+        return locked
+    reasons = account_close_blockers(user=locked)
+    if reasons:
+        raise ValidationError(reasons, code="account_in_use")
+    old_email, old_name = locked.email, locked.name
+    account_closed.send(sender=User, user=locked)
+    locked.closed_at = timezone.now()
+    locked.is_active = False
+    locked.is_staff = False
+    locked.is_superuser = False
+    locked.name = locked.company = locked.phone = locked.bio = ""
+    locked.email = CLOSED_EMAIL.format(pk=locked.pk)
+    locked.set_unusable_password()
+    locked.full_clean()
+    locked.save()
+    locked.groups.clear()
+    locked.user_permissions.clear()
+    # Reviews and a host's archived pages name the member: public pages change.
+    public_content_changed(instance=locked)
+    account_closed_email_send.enqueue(user_id=locked.pk, email=old_email, name=old_name)
+    return locked

@@ -1,6 +1,7 @@
 """Account emails, sent by the worker: the welcome email (with its one-use sign-in link), the
-"you already have an account" email and the password-reset link. Each job sends once however
-often it runs (jobs.services.email_send_once)."""
+"you already have an account" email, the password-reset link, the email-change link (to the
+new address) and its notice (to the old one), and the goodbye email of a closed account.
+Each job sends once however often it runs (jobs.services.email_send_once)."""
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -13,7 +14,7 @@ from django.utils.http import urlsafe_base64_encode
 from jobs.services import email_send_once
 from pivotdesk.emails import header_text
 
-from .links import signin_link_make
+from .links import email_change_link_make, signin_link_make
 from .models import User
 
 
@@ -28,13 +29,16 @@ def _email(*, subject: str, text: str, html: str, to: str) -> EmailMultiAlternat
     return message
 
 
-def _templated(*, user: User, template: str, **context) -> EmailMultiAlternatives:
+def _templated(
+    *, user: User | None, template: str, to: str = "", **context
+) -> EmailMultiAlternatives:
+    """The email ``template`` (subject, text and HTML), to ``to`` or else ``user``'s address."""
     context = {"user": user, "site_url": settings.SITE_URL, **context}
     return _email(
         subject=render_to_string(f"accounts/email/{template}_subject.txt", context),
         text=render_to_string(f"accounts/email/{template}.txt", context),
         html=render_to_string(f"accounts/email/{template}.html", context),
-        to=user.email,
+        to=to or user.email,
     )
 
 
@@ -94,3 +98,37 @@ def password_reset_email_send(
         to=user.email,
     )
     return email_send_once(key=f"password-reset:{key}", message=message)
+
+
+@task
+def email_change_confirm_send(*, user_id: int, new_email: str, key: str) -> bool:
+    """The link that confirms ``new_email``, sent to that address (once per ``key``: one per
+    change asked for). Made here, so no token waits in the queue's table; a change or a
+    password change since the request makes it a link that no longer works."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    link = email_change_link_make(user=user, new_email=new_email)
+    message = _templated(
+        user=user, template="email_change_confirm", to=new_email, new_email=new_email, link=link
+    )
+    return email_send_once(key=f"email-change-confirm:{key}", message=message)
+
+
+@task
+def email_change_notice_send(*, user_id: int, new_email: str, key: str) -> bool:
+    """Tell the current address that a change to ``new_email`` was asked for (once per
+    ``key``), with what to do if it wasn't its owner. It carries no link that changes anything."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    message = _templated(user=user, template="email_change_notice", new_email=new_email)
+    return email_send_once(key=f"email-change-notice:{key}", message=message)
+
+
+@task
+def account_closed_email_send(*, user_id: int, email: str, name: str) -> bool:
+    """The goodbye email, once per closed account, to the address it had (``email``: the
+    account's own is scrubbed by the time this runs)."""
+    message = _templated(user=None, template="account_closed", to=email, name=name)
+    return email_send_once(key=f"account-closed:user:{user_id}", message=message)

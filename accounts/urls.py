@@ -26,6 +26,10 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("become-host/", views.become_host, name="become_host"),
+    path("email/", views.email_change, name="email_change"),
+    # The secret part is named ``token``: the request log masks it (pivotdesk.requestlog).
+    path("email/confirm/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
+    path("close/", views.account_close, name="account_close"),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(

@@ -2,10 +2,11 @@ import copy
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import add_never_cache_headers
@@ -14,9 +15,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
-from .forms import PasswordResetForm, ProfileForm, SignupForm
-from .links import signin_link_user
-from .services import host_enable, user_signup, user_update
+from .forms import AccountCloseForm, EmailChangeForm, PasswordResetForm, ProfileForm, SignupForm
+from .links import email_change_from_token, signin_link_user
+from .selectors import account_close_blockers
+from .services import (
+    host_enable,
+    user_close,
+    user_email_change,
+    user_email_change_request,
+    user_signup,
+    user_update,
+)
 from .throttle import rate_limit
 
 # Sign-up logs in without authenticate(); name the backend that will load the user back.
@@ -122,3 +131,73 @@ class PasswordResetView(auth_views.PasswordResetView):
     def extra_email_context(self):
         # Links are built from SITE_URL, never from the request's Host header.
         return {"site_url": settings.SITE_URL}
+
+
+@sensitive_post_parameters("password")
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limit("email-change")
+def email_change(request):
+    form = EmailChangeForm(request.POST or None, user=request.user)
+    if form.is_valid():
+        try:
+            new_email = user_email_change_request(
+                user=request.user, new_email=form.cleaned_data["email"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                f"We sent a link to {new_email}. Your address changes when you open it there; "
+                f"until then you log in with {request.user.email}.",
+            )
+            return redirect("accounts:profile")
+    return render(request, "accounts/email_change_form.html", {"form": form})
+
+
+def _email_change_page(request, *, status: int, **context) -> HttpResponse:
+    response = render(request, "accounts/email_change_confirm.html", context, status=status)
+    add_never_cache_headers(response)
+    return response
+
+
+@sensitive_variables("token")
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_change_confirm(request, token):
+    """The link from the new address's email. GET only shows a button (mail scanners follow
+    links); the POST makes the change. A forged, expired or spent link is a 400, another
+    account's link a 404."""
+    change = email_change_from_token(token=token)
+    if change is None:
+        return _email_change_page(request, status=400, problem="expired")
+    if change.user.pk != request.user.pk:
+        return _email_change_page(request, status=404, problem="other_account")
+    if request.method == "POST":
+        try:
+            user_email_change(user=request.user, new_email=change.new_email)
+        except ValidationError as exc:
+            return _email_change_page(request, status=400, problem="refused", errors=exc.messages)
+        messages.success(request, f"Your email address is now {change.new_email}.")
+        return redirect("accounts:profile")
+    return _email_change_page(request, status=200, new_email=change.new_email)
+
+
+@sensitive_post_parameters("password")
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limit("account-close")
+def account_close(request):
+    form = AccountCloseForm(request.POST or None, user=request.user)
+    if form.is_valid():
+        try:
+            user_close(user=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            logout(request)
+            messages.success(request, "Your account is closed. Thank you for using PivotDesk.")
+            return redirect("/")
+    blockers = [] if request.method == "POST" else account_close_blockers(user=request.user)
+    return render(request, "accounts/account_close.html", {"form": form, "blockers": blockers})

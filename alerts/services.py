@@ -105,6 +105,14 @@ def saved_search_delete(*, saved_search: SavedSearch, user: User) -> None:
 
 
 @transaction.atomic
+def saved_searches_account_closed(sender, *, user: User, **kwargs) -> None:
+    """Receiver of ``accounts.signals.account_closed``: ``user``'s saved searches are
+    deleted, with their alerts (no alert goes out to a closed account)."""
+    for saved_search in SavedSearch.objects.filter(user_id=user.pk):
+        saved_search_delete(saved_search=saved_search, user=user)
+
+
+@transaction.atomic
 def saved_search_unsubscribe(*, token: str) -> SavedSearch:
     """Turn off the emails of the saved search ``token`` names (no login: the token is the
     proof). The search itself stays, for its owner's page. Idempotent."""

@@ -6,6 +6,10 @@ class BookingsConfig(AppConfig):
     name = "bookings"
 
     def ready(self):
-        from . import signals
+        from accounts.signals import account_closed, account_closing
+
+        from . import reviews, selectors, signals
 
         signals.connect()
+        account_closing.connect(selectors.account_close_blockers, dispatch_uid="bookings-close")
+        account_closed.connect(reviews.reviews_account_closed, dispatch_uid="bookings-closed")

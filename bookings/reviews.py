@@ -15,8 +15,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import FORMER_MEMBER, User
 from jobs.services import effect_once
+from listings.models import Listing
 from listings.services import listing_lock, listing_rating_set
 from pivotdesk.pagecache import public_content_changed
 
@@ -41,6 +42,17 @@ def public_first_name(user: User) -> str:
     """How a review signs: the guest's first name, never their email."""
     words = user.name.split()
     return words[0][:80] if words else "A guest"
+
+
+@transaction.atomic
+def reviews_account_closed(sender, *, user: User, **kwargs) -> None:
+    """Receiver of ``accounts.signals.account_closed``: ``user``'s reviews stay (with their
+    ratings) but are signed "Former member" instead of their first name."""
+    reviews = Review.objects.filter(guest_id=user.pk).exclude(guest_name=FORMER_MEMBER)
+    listing_ids = set(reviews.values_list("listing_id", flat=True))
+    reviews.update(guest_name=FORMER_MEMBER)
+    for listing in Listing.objects.filter(pk__in=listing_ids).select_related("city"):
+        public_content_changed(instance=listing)
 
 
 def _rating_refresh(listing_id: int) -> None:
@@ -145,7 +157,7 @@ def reviews_invite(*, today: datetime.date | None = None) -> int:
     month_ago = add_months(today, -1)
     candidates = (
         Booking.objects.approved()
-        .filter(review__isnull=True, start__lte=today)
+        .filter(review__isnull=True, start__lte=today, guest__is_active=True)
         .filter(
             # Ran a month (started a month ago, within the window), or ended within it.
             Q(start__gte=month_ago - INVITE_WINDOW, start__lte=month_ago)

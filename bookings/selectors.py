@@ -16,6 +16,7 @@ from django.db.models import (
     F,
     Func,
     Prefetch,
+    Q,
     QuerySet,
     Value,
     When,
@@ -441,3 +442,46 @@ def pending_changes_for_host(*, host: User) -> QuerySet[BookingChange]:
         .select_related("booking", "booking__listing", "booking__team", "requested_by")
         .order_by("effective_from", "created_at", "id")
     )
+
+
+ACCOUNT_CLOSE_GUEST_BOOKING = (
+    "Your booking #{pk} at {title} runs through {last:%B %-d, %Y}: you can close your account "
+    "once it has ended."
+)
+ACCOUNT_CLOSE_GUEST_REQUEST = (
+    "Your request #{pk} for {title} is waiting for the host's answer: cancel it first."
+)
+ACCOUNT_CLOSE_HOST_BOOKING = (
+    "Your space {title} is booked (booking #{pk}) through {last:%B %-d, %Y}: you can close "
+    "your account once its bookings have ended."
+)
+ACCOUNT_CLOSE_HOST_REQUEST = (
+    "Your space {title} has a request (#{pk}) waiting for your answer: answer it first."
+)
+
+
+def account_close_blockers(sender, *, user: User, **kwargs) -> list[str]:
+    """Receiver of ``accounts.signals.account_closing``: the requests and bookings, as guest
+    or on ``user``'s spaces, that have not ended. One query."""
+    today = timezone.localdate()
+    reasons = []
+    for booking in (
+        Booking.objects.filter(Q(guest_id=user.pk) | Q(listing__host_id=user.pk))
+        .filter(status__in=[Booking.Status.REQUESTED, Booking.Status.APPROVED], end__gt=today)
+        .select_related("listing")
+        .only("pk", "guest_id", "status", "end", "listing__title", "listing__host_id")
+        .order_by("start", "pk")
+    ):
+        as_guest = booking.guest_id == user.pk
+        if booking.is_pending:
+            message = ACCOUNT_CLOSE_GUEST_REQUEST if as_guest else ACCOUNT_CLOSE_HOST_REQUEST
+        else:
+            message = ACCOUNT_CLOSE_GUEST_BOOKING if as_guest else ACCOUNT_CLOSE_HOST_BOOKING
+        reasons.append(
+            message.format(
+                pk=booking.pk,
+                title=booking.listing.title,
+                last=booking.end - datetime.timedelta(days=1),
+            )
+        )
+    return reasons

@@ -7,6 +7,9 @@ class CalendarsConfig(AppConfig):
     verbose_name = "Host calendar feeds"
 
     def ready(self):
-        from . import signals
+        from accounts.signals import account_closed
+
+        from . import services, signals
 
         signals.connect()
+        account_closed.connect(services.calendar_feed_account_closed, dispatch_uid="cal-closed")

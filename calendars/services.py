@@ -35,3 +35,10 @@ def calendar_feed_rotate(*, host: User) -> CalendarFeed:
         feed.save(update_fields=["token", "rotated_at"])
     feed_changed(host_id=host.pk)
     return feed
+
+
+def calendar_feed_account_closed(sender, *, user: User, **kwargs) -> None:
+    """Receiver of ``accounts.signals.account_closed``: a closed host's feed address stops
+    working (rotated to a new secret that no one is shown)."""
+    if CalendarFeed.objects.filter(host_id=user.pk).exists():
+        calendar_feed_rotate(host=user)

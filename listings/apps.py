@@ -6,6 +6,9 @@ class ListingsConfig(AppConfig):
     name = "listings"
 
     def ready(self):
-        from . import signals
+        from accounts.signals import account_closed
+
+        from . import services, signals
 
         signals.connect()
+        account_closed.connect(services.host_account_closed, dispatch_uid="listings-closed")

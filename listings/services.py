@@ -328,6 +328,14 @@ def listing_archive(*, listing: Listing) -> Listing:
 
 
 @transaction.atomic
+def host_account_closed(sender, *, user: User, **kwargs) -> None:
+    """Receiver of ``accounts.signals.account_closed``: every listing of ``user`` that is not
+    archived yet is archived (off the site; its past bookings stay)."""
+    for listing in Listing.objects.filter(host_id=user.pk).exclude(status=Listing.Status.ARCHIVED):
+        listing_archive(listing=listing)
+
+
+@transaction.atomic
 def listing_delete(*, listing: Listing) -> None:
     """Delete a listing (operators only; hosts archive) and its photos with their files.
     A listing with bookings is protected by the database: archive it instead."""

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -190,3 +190,52 @@ def deposit_held_q(prefix: str = "") -> Q:
 def deposit_paid_charge_for(*, booking: Booking) -> Charge | None:
     """The paid charge that carried ``booking``'s deposit, if that deposit is still held."""
     return Charge.objects.filter(deposit_held_q(), booking=booking).order_by("pk").first()
+
+
+ACCOUNT_CLOSE_GUEST_UNPAID = (
+    "A payment for your booking #{pk} at {title} is still open: it must be paid (or "
+    "released) before you close your account."
+)
+ACCOUNT_CLOSE_GUEST_DEPOSIT = (
+    "The deposit of your booking #{pk} at {title} has not come back yet: you can close your "
+    "account once it has."
+)
+ACCOUNT_CLOSE_HOST_UNPAID = (
+    "Rent for booking #{pk} on your space {title} is still being collected: you can close "
+    "your account once it is paid."
+)
+ACCOUNT_CLOSE_HOST_DEPOSIT = (
+    "The deposit of booking #{pk} on your space {title} is not settled yet: settle it from "
+    "the booking first."
+)
+
+
+def account_close_blockers(sender, *, user: User, **kwargs) -> list[str]:
+    """Receiver of ``accounts.signals.account_closing``: money not yet settled on ``user``'s
+    bookings, as guest or host — a charge pending or due, a deposit held and not yet paid
+    back. One query."""
+    charges = Charge.objects.filter(booking=OuterRef("pk"))
+    bookings = (
+        Booking.objects.filter(Q(guest_id=user.pk) | Q(listing__host_id=user.pk))
+        .annotate(
+            unpaid=Exists(charges.unpaid()),
+            deposit_held=Exists(charges.filter(deposit_held_q())),
+            deposit_back=Exists(
+                DepositSettlement.objects.filter(
+                    booking=OuterRef("pk"), status=DepositSettlement.Status.REFUNDED
+                )
+            ),
+        )
+        .filter(Q(unpaid=True) | Q(deposit_held=True, deposit_back=False))
+        .select_related("listing")
+        .order_by("start", "pk")
+    )
+    reasons = []
+    for booking in bookings:
+        as_guest = booking.guest_id == user.pk
+        if booking.unpaid:
+            message = ACCOUNT_CLOSE_GUEST_UNPAID if as_guest else ACCOUNT_CLOSE_HOST_UNPAID
+        else:
+            message = ACCOUNT_CLOSE_GUEST_DEPOSIT if as_guest else ACCOUNT_CLOSE_HOST_DEPOSIT
+        reasons.append(message.format(pk=booking.pk, title=booking.listing.title))
+    return reasons

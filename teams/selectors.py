@@ -1,7 +1,7 @@
 """Reads for teams. ``member_role`` is the one question the rest of the site asks about a
 team (bookings.rules: who may see, write in, give notice on or change a team booking)."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from accounts.models import User
 
@@ -51,3 +51,25 @@ def team_for_member(*, user: User, pk: int) -> QuerySet[Team]:
             ),
         )
     )
+
+
+ACCOUNT_CLOSE_TEAM_ADMIN = (
+    "You are the admin of {team}, which has other members: hand the admin role to one of them "
+    "first (the team's page)."
+)
+
+
+def account_close_blockers(sender, *, user: User, **kwargs) -> list[str]:
+    """Receiver of ``accounts.signals.account_closing``: the open teams ``user`` is the admin
+    of that have other members (a team always has an admin). One query."""
+    admin_of = Membership.objects.filter(
+        user_id=user.pk, role=Membership.Role.ADMIN, team__closed_at__isnull=True
+    )
+    teams = (
+        # A subquery, not a join: the count must see every membership, not the admin's.
+        Team.objects.filter(pk__in=admin_of.values("team_id"))
+        .annotate(members=Count("memberships"))
+        .filter(members__gt=1)
+        .order_by("name", "id")
+    )
+    return [ACCOUNT_CLOSE_TEAM_ADMIN.format(team=team.name) for team in teams]

@@ -230,3 +230,24 @@ def team_close(*, team: Team, by: User) -> Team:
     ):
         team_closed_email_send.enqueue(team_id=team.pk, user_id=user_id)
     return team
+
+
+@transaction.atomic
+def member_account_closed(sender, *, user: User, **kwargs) -> None:
+    """Receiver of ``accounts.signals.account_closed``: ``user`` leaves every open team they
+    are a member of, and closes the open teams they are the admin of (alone: the close was
+    refused otherwise). A team ``team_close`` refuses (a booking of it not over, made by a
+    member who left) stays open but takes no one new: its pending invites are withdrawn.
+    Closed teams keep their members, as history. Team bookings stay with the teams."""
+    memberships = Membership.objects.filter(user_id=user.pk, team__closed_at__isnull=True)
+    for membership in memberships.select_related("team").order_by("team_id"):
+        if not membership.is_admin:
+            member_remove(team=membership.team, by=user, user=user)
+            continue
+        try:
+            with transaction.atomic():
+                team_close(team=membership.team, by=user)
+        except ValidationError:
+            Invite.objects.filter(team=membership.team, status=Invite.Status.PENDING).update(
+                status=Invite.Status.REVOKED
+            )

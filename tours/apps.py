@@ -6,8 +6,11 @@ class ToursConfig(AppConfig):
     name = "tours"
 
     def ready(self):
+        from accounts.signals import account_closing
         from listings.signals import listing_archived
 
+        from .selectors import account_close_blockers
         from .services import tours_cancel_on_archive
 
         listing_archived.connect(tours_cancel_on_archive, dispatch_uid="tours-cancel-on-archive")
+        account_closing.connect(account_close_blockers, dispatch_uid="tours-close")

@@ -234,3 +234,29 @@ def guest_busy(
         .values_list("starts_at", "listing__city_id")
     )
     return [(at, city) for at, city in rows if local_day(at) == day]
+
+
+def tour_time_text(moment: datetime.datetime) -> str:
+    """A tour's time as messages say it, in local time: "Tue Mar 3 at 2:30 PM"."""
+    local = timezone.localtime(moment)
+    return f"{local:%a %b} {local.day} at {local:%-I:%M %p}"
+
+
+ACCOUNT_CLOSE_GUEST_TOUR = "You have a tour of {title} on {when}: cancel it first."
+ACCOUNT_CLOSE_HOST_TOUR = "Your space {title} has a tour booked on {when}: cancel it first."
+
+
+def account_close_blockers(sender, *, user: User, **kwargs) -> list[str]:
+    """Receiver of ``accounts.signals.account_closing``: tours still to come, booked by
+    ``user`` or at their spaces. One query."""
+    reasons = []
+    for tour in (
+        Tour.objects.upcoming(timezone.now())
+        .filter(Q(guest_id=user.pk) | Q(listing__host_id=user.pk))
+        .select_related("listing")
+        .order_by("starts_at", "pk")
+    ):
+        when = tour_time_text(tour.starts_at)
+        message = ACCOUNT_CLOSE_GUEST_TOUR if tour.guest_id == user.pk else ACCOUNT_CLOSE_HOST_TOUR
+        reasons.append(message.format(title=tour.listing.title, when=when))
+    return reasons

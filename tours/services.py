@@ -26,6 +26,7 @@ from pivotdesk.pagecache import public_content_changed
 from .emails import TourEmailKind, TourRecipient, tour_emails_enqueue
 from .models import SLOT, Tour, TourAfternoon, TourDayOff, TourHours
 from .selectors import guest_busy, tour_schedule
+from .selectors import tour_time_text as _when
 from .slots import HORIZON_DAYS, apart, local_day
 
 AFTERNOON_MIN, AFTERNOON_MAX = 2, 4
@@ -50,11 +51,6 @@ TOUR_OVER = "This tour has already taken place."
 TOUR_SAME_TIME = "That is the time the tour already has."
 AFTERNOON_COUNT = f"Pick {AFTERNOON_MIN} to {AFTERNOON_MAX} different spaces."
 AFTERNOON_ONE_DAY = "All the tours of an afternoon are on one day."
-
-
-def _when(moment: datetime.datetime) -> str:
-    local = timezone.localtime(moment)
-    return f"{local:%a %b} {local.day} at {local:%-I:%M %p}"
 
 
 def _check_slot(

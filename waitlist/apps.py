@@ -6,8 +6,11 @@ class WaitlistConfig(AppConfig):
     name = "waitlist"
 
     def ready(self):
+        from accounts.signals import account_closed
         from listings.signals import desks_freed
 
+        from .services import waitlist_account_closed
         from .tasks import offers_queue_for_listing
 
         desks_freed.connect(offers_queue_for_listing, dispatch_uid="waitlist-offers")
+        account_closed.connect(waitlist_account_closed, dispatch_uid="waitlist-closed")

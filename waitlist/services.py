@@ -193,6 +193,20 @@ def waitlist_leave(*, entry: WaitlistEntry, guest: User) -> WaitlistEntry:
     return entry
 
 
+@transaction.atomic
+def waitlist_account_closed(sender, *, user: User, **kwargs) -> None:
+    """Receiver of ``accounts.signals.account_closed``: ``user`` leaves every line they are
+    in; an open offer is declined, so its desks go to the next guest."""
+    for entry in WaitlistEntry.objects.open().filter(guest_id=user.pk).order_by("pk"):
+        try:
+            with transaction.atomic():
+                waitlist_leave(entry=entry, guest=user)
+        except ValidationError:
+            # An offer whose time is up can no longer be declined: offers_lapse (the
+            # clock's job) ends it, and its desks go on to the next guest then.
+            continue
+
+
 def offers_lapse(*, now: datetime.datetime | None = None) -> int:
     """Lapse every offer whose time is up; return how many. The guest leaves the line (the
     entry is closed) and is emailed so, with a link to join again; the desks go to the next

@@ -182,3 +182,19 @@ def test_a_host_made_by_an_operator_in_admin_can_manage_spaces_in_host(
     assert "permission" not in index.lower()
     assert client.get("/host/listings/listing/").status_code == 200
     assert client.get("/host/listings/listing/add/").status_code == 200
+
+
+def test_saving_a_closed_host_in_admin_gives_no_access_back(client, operator, host_a):
+    from accounts.services import user_close
+
+    closed = user_close(user=host_a)
+    client.force_login(operator)
+    page = client.get(f"/admin/accounts/user/{closed.pk}/change/").content.decode()
+    assert "Closed at" in page
+    response = client.post(
+        f"/admin/accounts/user/{closed.pk}/change/",
+        {"email": closed.email, "name": "", "company": "", "phone": "", "bio": "", "is_host": "on"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    closed.refresh_from_db()
+    assert closed.is_closed and not closed.is_staff and not closed.groups.exists()

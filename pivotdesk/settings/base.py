@@ -306,6 +306,8 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 ACCOUNT_RATE_PER_IP = env.str("ACCOUNT_RATE_PER_IP", default="20/h")
 ACCOUNT_RATE_PER_EMAIL = env.str("ACCOUNT_RATE_PER_EMAIL", default="5/h")
 SIGNIN_LINK_MAX_AGE = env.int("SIGNIN_LINK_MAX_AGE", default=3 * 24 * 3600)
+# How long the link that confirms a new email address works (sent to that address).
+EMAIL_CHANGE_MAX_AGE = env.int("EMAIL_CHANGE_MAX_AGE", default=3 * 24 * 3600)
 
 # --- Going live (`python manage.py golive` checks all of it) ------------------------------
 # The router's X-Forwarded-Proto sets the WSGI scheme in gunicorn, only from the proxies in
