@@ -94,6 +94,11 @@ sed -e "s/\.port = \"8000\";/.port = \"$PORT\";/" \
     -e 's|^sub vcl_recv {|sub vcl_recv {\n    if (req.url == "/__limit") { return (synth(200, "OK")); }|' \
     deploy/varnish/pivotdesk.vcl > "$WORK/spike.vcl"
 cat >> "$WORK/spike.vcl" <<VCL
+# As the platform's router would behind the CDN: the origin's queue time starts when Varnish
+# asks it, not when the load generator (which may wait for a core itself) stamped the request.
+sub vcl_backend_fetch {
+    set bereq.http.X-Request-Start = "t=" + std.real2integer(std.time2real(now, 0.0) * 1000, 0);
+}
 sub vcl_synth {
     if (req.url == "/__limit") {
         set resp.http.Content-Type = "text/html; charset=utf-8";
