@@ -7,9 +7,11 @@ class BookingsConfig(AppConfig):
 
     def ready(self):
         from accounts.signals import account_closed, account_closing
+        from teams.signals import team_closing
 
         from . import reviews, selectors, signals
 
         signals.connect()
+        team_closing.connect(selectors.team_close_blockers, dispatch_uid="bookings-team-close")
         account_closing.connect(selectors.account_close_blockers, dispatch_uid="bookings-close")
         account_closed.connect(reviews.reviews_account_closed, dispatch_uid="bookings-closed")

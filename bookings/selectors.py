@@ -433,6 +433,17 @@ def team_bookings_not_over(*, team_id: int, today: datetime.date) -> list[Bookin
     )
 
 
+def team_close_blockers(sender, *, team, today: datetime.date, **kwargs) -> list[str]:
+    """``teams.signals.team_closing`` receiver: the team's bookings that stop it closing, in
+    words ("request #12 at Pearl Loft (waiting for the host)")."""
+    phrases = []
+    for booking in team_bookings_not_over(team_id=team.pk, today=today):
+        what = "request" if booking.is_pending else "booking"
+        when = "waiting for the host" if booking.is_pending else f"ends {booking.end:%B %-d, %Y}"
+        phrases.append(f"{what} #{booking.pk} at {booking.listing.title} ({when})")
+    return phrases
+
+
 def pending_changes_for_host(*, host: User) -> QuerySet[BookingChange]:
     """Desk-change requests on ``host``'s spaces waiting for an answer, soonest first."""
     return (

@@ -23,9 +23,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from bookings.selectors import team_bookings_not_over
 
 from .models import Invite, Membership, Team
+from .signals import team_closing
 from .tasks import invite_email_send, team_closed_email_send
 
 TEAM_NOT_ADMIN = "Only the team's admin can do that."
@@ -183,24 +183,20 @@ def admin_handover(*, team: Team, by: User, to: User) -> Membership:
     return target
 
 
-def _booking_words(booking) -> str:
-    what = "request" if booking.is_pending else "booking"
-    when = "waiting for the host" if booking.is_pending else f"ends {booking.end:%B %-d, %Y}"
-    return f"{what} #{booking.pk} at {booking.listing.title} ({when})"
-
-
 def team_close_check(*, team: Team, by: User, today: datetime.date) -> None:
     """Raise ValidationError unless ``by`` may close ``team`` on ``today``: only its admin
     (code ``NOT_ADMIN``), only once, and only when none of its bookings is still to come or
     running and no request of it waits for an answer (the message names them)."""
     _require_admin(team, by)
     _require_open(team)
-    blocking = team_bookings_not_over(team_id=team.pk, today=today)
+    blocking = [
+        phrase
+        for _receiver, phrases in team_closing.send(sender=Team, team=team, today=today)
+        for phrase in phrases
+    ]
     if blocking:
         raise ValidationError(
-            TEAM_HAS_BOOKINGS.format(
-                team=team.name, bookings="; ".join(_booking_words(b) for b in blocking)
-            ),
+            TEAM_HAS_BOOKINGS.format(team=team.name, bookings="; ".join(blocking)),
             code="bookings",
         )
 
