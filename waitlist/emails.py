@@ -32,6 +32,18 @@ def offer_url(entry: WaitlistEntry) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def _message(*, subject: str, template: str, context: dict) -> EmailMultiAlternatives:
+    """To the entry's guest: ``template``.txt, with ``template``.html as the alternative."""
+    message = EmailMultiAlternatives(
+        subject=header_text(subject),
+        body=render_to_string(f"{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[context["guest"].email],
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    return message
+
+
 def offer_email_render(entry: WaitlistEntry) -> EmailMultiAlternatives:
     listing, hold = entry.listing, entry.hold
     context = {
@@ -45,14 +57,8 @@ def offer_email_render(entry: WaitlistEntry) -> EmailMultiAlternatives:
         "url": offer_url(entry),
         "waitlist_url": f"{settings.SITE_URL}{reverse('waitlist:mine')}",
     }
-    message = EmailMultiAlternatives(
-        subject=header_text(f"Desks free for you at {listing.title}: yours to take for 24 hours"),
-        body=render_to_string("waitlist/email/offer.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[entry.guest.email],
-    )
-    message.attach_alternative(render_to_string("waitlist/email/offer.html", context), "text/html")
-    return message
+    subject = f"Desks free for you at {listing.title}: yours to take for 24 hours"
+    return _message(subject=subject, template="waitlist/email/offer", context=context)
 
 
 @task
@@ -103,14 +109,8 @@ def lapse_email_render(entry: WaitlistEntry) -> EmailMultiAlternatives:
         "listing_url": f"{settings.SITE_URL}{listing.get_absolute_url()}",
         "waitlist_url": f"{settings.SITE_URL}{reverse('waitlist:mine')}",
     }
-    message = EmailMultiAlternatives(
-        subject=header_text(f"Your offer at {listing.title} has lapsed"),
-        body=render_to_string("waitlist/email/lapsed.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[entry.guest.email],
-    )
-    message.attach_alternative(render_to_string("waitlist/email/lapsed.html", context), "text/html")
-    return message
+    subject = f"Your offer at {listing.title} has lapsed"
+    return _message(subject=subject, template="waitlist/email/lapsed", context=context)
 
 
 @task
