@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import logging
 from collections.abc import Callable
+from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -56,14 +57,32 @@ def effect_once(*, key: str, effect: Callable[[], Any]) -> bool:
     return True
 
 
+# RFC 2606: no address under .invalid can ever receive mail. A closed account's address is
+# one (accounts.services.CLOSED_EMAIL): mail to it is dropped, not retried until it fails.
+UNDELIVERABLE_DOMAIN = ".invalid"
+
+
+def _deliverable(addresses) -> list[str]:
+    return [a for a in addresses if not parseaddr(a)[1].lower().endswith(UNDELIVERABLE_DOMAIN)]
+
+
 def email_send_once(*, key: str, message: EmailMessage) -> bool:
     """Send ``message`` unless an email under ``key`` was sent; return whether it went now.
+    Recipients under ``.invalid`` are left out; with none left it is done, and nothing goes.
 
     The connection is opened before the marker and closed (QUIT) after it commits, so a
     worker killed mid-send repeats the email only if it dies between handing the server the
     whole message and that commit (SMTP cannot close this window: RFC 1047).
     """
     if Effect.objects.filter(key=key).exists():
+        return False
+    message.to, message.cc, message.bcc = (
+        _deliverable(message.to),
+        _deliverable(message.cc),
+        _deliverable(message.bcc),
+    )
+    if not message.recipients():
+        effect_once(key=key, effect=lambda: None)  # nobody to tell, ever: not a retry
         return False
     # The same key, the same Message-ID: a receiving server that has it already (an email
     # repeated in that window) can drop the copy.

@@ -5,6 +5,7 @@ import logging
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError
 from django.tasks import TaskResultStatus
 from django.utils import timezone
@@ -125,3 +126,15 @@ def test_an_effect_key_is_unique_in_the_database():
     Effect.objects.create(key="once")
     with pytest.raises(IntegrityError):
         Effect.objects.create(key="once")
+
+
+def test_mail_to_a_closed_accounts_address_is_dropped_not_retried(mailoutbox):
+    gone = EmailMessage("Hello", "body", to=["closed-7@closed.invalid"])
+    assert services.email_send_once(key="test:gone", message=gone) is False
+    assert mailoutbox == [] and Effect.objects.filter(key="test:gone").exists()
+
+    both = EmailMessage("Hello", "body", to=["Ann <ann@example.com>", "closed-8@closed.invalid"])
+    both.cc = ["closed-9@Closed.INVALID"]
+    assert services.email_send_once(key="test:both", message=both) is True
+    [sent] = mailoutbox
+    assert sent.recipients() == ["Ann <ann@example.com>"]
