@@ -330,8 +330,10 @@ def listing_archive(*, listing: Listing) -> Listing:
 @transaction.atomic
 def host_account_closed(sender, *, user: User, **kwargs) -> None:
     """Receiver of ``accounts.signals.account_closed``: every listing of ``user`` that is not
-    archived yet is archived (off the site; its past bookings stay)."""
-    for listing in Listing.objects.filter(host_id=user.pk).exclude(status=Listing.Status.ARCHIVED):
+    archived yet is archived (off the site; its past bookings stay), in ascending id (the
+    lock order, docs/decisions/0155)."""
+    mine = Listing.objects.filter(host_id=user.pk).exclude(status=Listing.Status.ARCHIVED)
+    for listing in mine.order_by("pk"):
         listing_archive(listing=listing)
 
 

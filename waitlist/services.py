@@ -203,7 +203,8 @@ def waitlist_leave(*, entry: WaitlistEntry, guest: User) -> WaitlistEntry:
 def waitlist_account_closed(sender, *, user: User, **kwargs) -> None:
     """Receiver of ``accounts.signals.account_closed``: ``user`` leaves every line they are
     in; an open offer is declined, so its desks go to the next guest."""
-    for entry in WaitlistEntry.objects.open().filter(guest_id=user.pk).order_by("pk"):
+    # By listing id: the lock order (docs/decisions/0155).
+    for entry in WaitlistEntry.objects.open().filter(guest_id=user.pk).order_by("listing_id"):
         try:
             with transaction.atomic():
                 waitlist_leave(entry=entry, guest=user)
