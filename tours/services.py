@@ -8,8 +8,8 @@ database refuses a second booked tour at the same time (``tour_one_per_slot``). 
 travel time between spaces is checked under the guest's row lock, taken before the
 listings': one guest's two tabs queue too, and so do a tour and the closing of the account.
 Lock order (docs/decisions/0155): the guest, then listings by id, then the tour. A
-cancellation takes no guest lock (it only frees time): an archive cancels under the listing's
-lock it already holds.
+cancellation takes no guest lock (it only frees time): taking a listing off the site cancels
+its tours under the listing's lock it already holds.
 """
 
 import datetime
@@ -294,9 +294,9 @@ def _cancel(
 ) -> Tour:
     """The one cancellation rule: a booked tour, until it starts, by its guest or host; both
     get ``email`` with the cancelled invitation. Inside transaction.atomic. Locks the
-    listing, then the tour, and no guest: freeing time breaks no travel gap, and an archive
-    (``listing_tours_cancel``) already holds the listing's lock, after which a guest's
-    would break the lock order."""
+    listing, then the tour, and no guest: freeing time breaks no travel gap, and taking the
+    listing off the site (``listing_tours_cancel``) already holds the listing's lock, after
+    which a guest's would break the lock order."""
     tour = _lock_tour(tour, guest=False)
     _check_change(tour=tour, by=by, now=now)
     tour.status = Tour.Status.CANCELLED
@@ -317,13 +317,14 @@ def tour_cancel(*, tour: Tour, by: User, now: datetime.datetime | None = None) -
 
 @transaction.atomic
 def listing_tours_cancel(*, listing_id: int, now: datetime.datetime | None = None) -> list[Tour]:
-    """Cancel the upcoming tours of an archived listing, as its host, by ``tour_cancel``'s
-    rule: each guest (and the host) is told the space is no longer listed, with the
-    cancelled invitation. A tour under way or over is left as it is. Returns the tours
-    cancelled; nothing while the listing is listed (archived, then published again)."""
+    """Cancel the upcoming tours of a listing taken off the site (archived, or back to
+    draft), as its host, by ``tour_cancel``'s rule: each guest (and the host) is told the
+    space is no longer listed, with the cancelled invitation. A tour under way or over is
+    left as it is. Returns the tours cancelled; nothing while the listing is published
+    (taken off, then published again)."""
     now = now or timezone.now()
     listing = listing_lock(listing_id=listing_id)
-    if listing.status != Listing.Status.ARCHIVED:
+    if listing.is_published:
         return []
     cancelled = []
     upcoming = Tour.objects.upcoming(now).filter(listing_id=listing_id)
@@ -338,9 +339,10 @@ def listing_tours_cancel(*, listing_id: int, now: datetime.datetime | None = Non
     return cancelled
 
 
-def tours_cancel_on_archive(sender, *, listing_id: int, **kwargs) -> None:
-    """``listings.signals.listing_archived`` receiver: in the archiving transaction, cancel
-    the listing's upcoming tours (rows of that transaction; the emails are jobs)."""
+def tours_cancel_on_unlist(sender, *, listing_id: int, **kwargs) -> None:
+    """``listings.signals.listing_unlisted`` receiver: in the transaction that archived the
+    listing or set it back to draft, cancel its upcoming tours (rows of that transaction;
+    the emails are jobs)."""
     listing_tours_cancel(listing_id=listing_id)
 
 
