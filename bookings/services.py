@@ -6,10 +6,10 @@ approve, cancel, notice) runs in one transaction that first locks the listing ro
 ``select_for_update``, and only then counts. Concurrent writers on the same listing queue on
 that lock; each counts what the previous one committed. Lock order (docs/decisions/0155):
 the guest's own row when a guest makes something new (a request, taking up a hold:
-``accounts.services.member_lock``), then the listing, then the booking (or hold), then a
-team, so two writers cannot deadlock, and a request and the closing of the guest's account
-queue on the guest's row; listings.services.listing_update takes the same listing lock
-(``listing_lock``) before it lowers capacity.
+``accounts.services.member_lock``), then the listing, then a team (a team's request), then
+the booking (or hold), so two writers cannot deadlock, and a request and the closing of the
+guest's account queue on the guest's row; listings.services.listing_update takes the same
+listing lock (``listing_lock``) before it lowers capacity.
 """
 
 import datetime
