@@ -1,8 +1,11 @@
 """Writes for accounts: sign-up, profile edits, becoming a host, changing the email address,
 closing the account, and their emails.
 
-Lock order: the user's row first (email change, closing), then whatever the apps listening
-to ``accounts.signals.account_closed`` lock (a listing, then its rows).
+Lock order (docs/decisions/0155): the member's row first (``user_lock``, ``member_lock``:
+closing, an email change, and every write a member makes for themselves in the other apps),
+then listings by ascending id, then their rows (bookings, holds, tours, lines), then a team.
+Closing follows it: the user's row, then what the apps listening to
+``accounts.signals.account_closed`` lock (a listing, then its rows).
 """
 
 import uuid
@@ -36,7 +39,8 @@ EMAIL_TAKEN = (
 )
 
 EMAIL_SAME = "This is already your email address."
-EMAIL_CHANGE_ACCOUNT_CLOSED = "This account is closed."
+ACCOUNT_CLOSED = "This account is closed."
+EMAIL_CHANGE_ACCOUNT_CLOSED = ACCOUNT_CLOSED
 
 HOSTS_GROUP = "Hosts"
 # A closed account's address: unique (its id), and in the ".invalid" top-level domain that
@@ -159,6 +163,27 @@ def user_update(
     return user
 
 
+def user_lock(*, user_id: int) -> User:
+    """The user's row, re-read under its lock until the transaction ends: the first lock of
+    any write that locks it (docs/decisions/0155). A no-key lock (``FOR NO KEY UPDATE``):
+    rows that merely point at the user (a booking, a tour, a message) are still written
+    meanwhile; only the member's own writes queue. Caller must be inside transaction.atomic.
+    """
+    return User.objects.select_for_update(no_key=True).get(pk=user_id)
+
+
+def member_lock(*, user: User) -> User:
+    """``user_lock`` for a write a member makes for themselves (a request, a tour, a place
+    in a line, an offer taken up, a saved search), taken before any listing's lock, so it
+    queues with ``user_close`` instead of deadlocking with it. Raises ValidationError
+    (ACCOUNT_CLOSED, code "closed") once the account is closed: nothing new is made for a
+    closed account, and a close that commits first is seen here."""
+    locked = user_lock(user_id=user.pk)
+    if locked.is_closed:
+        raise ValidationError(ACCOUNT_CLOSED, code="closed")
+    return locked
+
+
 def _email_taken(email: str, *, by_other_than: User) -> bool:
     return User.objects.filter(email=email).exclude(pk=by_other_than.pk).exists()
 
@@ -192,7 +217,7 @@ def user_email_change(*, user: User, new_email: str) -> User:
     Raises ValidationError when another account has the address by now (checked again here,
     and by the unique constraint when two confirmations race) or the account is closed.
     """
-    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked = user_lock(user_id=user.pk)
     new_email = User.objects.normalize_email(new_email)
     if not locked.is_active or locked.is_closed:
         raise ValidationError(EMAIL_CHANGE_ACCOUNT_CLOSED, code="closed")
@@ -217,7 +242,10 @@ def user_email_change(*, user: User, new_email: str) -> User:
 def user_close(*, user: User) -> User:
     """Close ``user``'s account, for good, when nothing they are part of has to go on.
 
-    Under the user's row lock: every app is asked why not (``account_close_blockers``);
+    Under the user's row lock, the first lock (docs/decisions/0155: the member, then
+    listings, then their rows): a request or tour the member makes at the same moment either
+    commits first and refuses the close, or waits and is refused itself (``member_lock``).
+    Every app is asked why not (``account_close_blockers``);
     any reason refuses the whole close (ValidationError with the reasons). Then the apps
     let go of what they hold (``accounts.signals.account_closed``: listings archived, saved
     searches deleted, waitlists and teams left), and the account is deactivated and
@@ -229,7 +257,7 @@ def user_close(*, user: User) -> User:
 
     Idempotent: closing a closed account changes nothing and sends nothing.
     """
-    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked = user_lock(user_id=user.pk)
     if locked.is_closed:
         return locked
     reasons = account_close_blockers(user=locked)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import member_lock
 from pivotdesk.emails import validate_single_line
 
 from .emails import alert_email_send
@@ -62,8 +63,9 @@ def saved_search_create(
     """Save ``query`` (a /spaces/ query string; invalid filters are dropped exactly as the
     search page drops them) for ``user``. What it finds now counts as already seen: the
     first alert tells only what is new after saving."""
-    # Locks the user's row: two saves at once count each other against the limit.
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    # Locks the user's row: two saves at once count each other against the limit, and a
+    # save waits for a close in flight and is then refused (a closed account saves nothing).
+    member_lock(user=user)
     query = search_query_normalized(query=query)
     if len(query) > QUERY_MAX_LENGTH:
         raise ValidationError(SAVED_SEARCH_TOO_LONG)

@@ -4,8 +4,11 @@ The capacity rule — on every day, approved desks on a listing never exceed ``L
 holds by construction: every write that can change approved desks (request with instant book,
 approve, cancel, notice) runs in one transaction that first locks the listing row with
 ``select_for_update``, and only then counts. Concurrent writers on the same listing queue on
-that lock; each counts what the previous one committed. Lock order is always listing, then
-booking, so two writers cannot deadlock; listings.services.listing_update takes the same
+that lock; each counts what the previous one committed. Lock order (docs/decisions/0155):
+the guest's own row when a guest makes something new (a request, taking up a hold:
+``accounts.services.member_lock``), then the listing, then a team (a team's request), then
+the booking (or hold), so two writers cannot deadlock, and a request and the closing of the
+guest's account queue on the guest's row; listings.services.listing_update takes the same
 listing lock (``listing_lock``) before it lowers capacity.
 """
 
@@ -19,6 +22,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import member_lock
 from jobs.services import effect_once
 from listings.models import Listing
 from listings.services import listing_archive, listing_lock
@@ -277,11 +281,14 @@ def booking_request(
     of this guest for the same listing, start and term is refused with ValidationError code
     "duplicate" (``params["booking_id"]`` names it) — no second request, no second email.
 
-    Locks the listing row (select_for_update) before counting free desks, so the answer holds
-    until commit. With ``listing.instant_book`` a request that fits is approved under the same
-    lock, and pending requests it leaves no room for are declined as after a host's approval.
+    Locks the guest's row (``member_lock``: a closed account is refused, code "closed"; a
+    close in flight commits first or waits and sees this request), then the listing row
+    before counting free desks, so the answer holds until commit. With
+    ``listing.instant_book`` a request that fits is approved under the same lock, and
+    pending requests it leaves no room for are declined as after a host's approval.
     Raises ValidationError when the request is not allowed.
     """
+    member_lock(user=guest)
     listing = _lock_listing(listing.pk)
     # Under the listing's lock: a second submit waits for the first and then sees it.
     if request_key:
@@ -676,7 +683,9 @@ def hold_book(*, hold: Hold, guest: User, message: str = "") -> Booking:
     ``booking_request``, in one transaction under the listing's lock, so no one else can take
     the desks in between. A request keeps the hold until the host answers it: approved, the
     booking counts in its place; declined, withdrawn or expired, the desks are free again.
-    ValidationError (nothing changed) when ``hold_check`` or the request refuses."""
+    ValidationError (nothing changed) when ``hold_check`` or the request refuses. Locks the
+    guest's row first (``member_lock``), then the listing and the hold."""
+    member_lock(user=guest)
     hold = _lock_hold(hold)
     hold_check(hold=hold, guest=guest, now=timezone.now())
     # Not counted while the request is counted against it...

@@ -38,7 +38,7 @@ from bookings.selectors import (
 from pivotdesk.pagecache import public_content_changed
 
 from .models import Amenity, City, Listing, ListingExtra, Neighborhood, Photo
-from .signals import desks_freed, listing_archived
+from .signals import desks_freed, listing_unlisted
 
 LISTING_ARCHIVE_WITH_BOOKINGS = (
     "This space has requests or bookings: archive it from the list of spaces (select it, then "
@@ -252,6 +252,8 @@ def listing_create(
 @transaction.atomic
 def listing_update(*, listing: Listing, data: dict[str, Any]) -> Listing:
     """Change the fields named in ``data`` (any of ``LISTING_FIELDS``, and ``amenities``).
+    A status that takes the listing off the site (archived, or back to draft) sends
+    ``listing_unlisted`` in this transaction: tours cancels the upcoming tours.
 
     Locks the listing row first; a new ``desks`` below what approved bookings hold from today
     on, or an "available from" or minimum term that approved bookings contradict, is refused
@@ -279,7 +281,7 @@ def listing_update(*, listing: Listing, data: dict[str, Any]) -> Listing:
         locked.amenities.set(data["amenities"])
     if _opens_room(before, locked):
         desks_freed.send(sender=Listing, listing_id=locked.pk)
-    _announce_if_archived(before[3], locked)
+    _announce_if_unlisted(before[3], locked)
     return locked
 
 
@@ -295,11 +297,12 @@ def _opens_room(before: tuple, listing: Listing) -> bool:
     )
 
 
-def _announce_if_archived(status_before: str, listing: Listing) -> None:
-    """Send ``listing_archived`` when this write took the listing off the site: apps built on
-    listings settle what needs it listed (upcoming tours), in this transaction."""
-    if listing.status == Listing.Status.ARCHIVED and status_before != listing.status:
-        listing_archived.send(sender=Listing, listing_id=listing.pk)
+def _announce_if_unlisted(status_before: str, listing: Listing) -> None:
+    """Send ``listing_unlisted`` when this write took the listing off the site (archived, or
+    back to draft): apps built on listings settle what needs it listed (upcoming tours), in
+    this transaction."""
+    if not listing.is_published and status_before != listing.status:
+        listing_unlisted.send(sender=Listing, listing_id=listing.pk)
 
 
 def _listing_set_status(listing: Listing, status: str) -> Listing:
@@ -309,7 +312,7 @@ def _listing_set_status(listing: Listing, status: str) -> Listing:
         locked.status = status
         locked.full_clean()
         locked.save(update_fields=["status", "updated_at"])
-        _announce_if_archived(before, locked)
+        _announce_if_unlisted(before, locked)
     return locked
 
 
@@ -323,15 +326,17 @@ def listing_publish(*, listing: Listing) -> Listing:
 def listing_archive(*, listing: Listing) -> Listing:
     """Take the listing off the site. Its bookings stay; pending requests can no longer be
     approved (bookings.services refuses approvals on a listing that is not published).
-    ``listing_archived`` is sent in this transaction: tours cancels the upcoming tours."""
+    ``listing_unlisted`` is sent in this transaction: tours cancels the upcoming tours."""
     return _listing_set_status(listing, Listing.Status.ARCHIVED)
 
 
 @transaction.atomic
 def host_account_closed(sender, *, user: User, **kwargs) -> None:
     """Receiver of ``accounts.signals.account_closed``: every listing of ``user`` that is not
-    archived yet is archived (off the site; its past bookings stay)."""
-    for listing in Listing.objects.filter(host_id=user.pk).exclude(status=Listing.Status.ARCHIVED):
+    archived yet is archived (off the site; its past bookings stay), in ascending id (the
+    lock order, docs/decisions/0155)."""
+    mine = Listing.objects.filter(host_id=user.pk).exclude(status=Listing.Status.ARCHIVED)
+    for listing in mine.order_by("pk"):
         listing_archive(listing=listing)
 
 

@@ -11,11 +11,12 @@ space earlier. It is sent inside the writer's transaction, after the write; a re
 no more than queue a job (a job row commits or rolls back with the write), never mail or count
 desks.
 
-``listing_archived`` (``listing_id``), for apps built on top: the listing has just been taken
-off the site (``listing_archive``, or ``listing_update`` setting the status to archived). It is
-sent inside the archiving transaction, after the write and under the listing's row lock; a
-receiver settles what needs the listing listed (tours cancels its upcoming tours) by writing
-rows in that transaction through its own services, mail queued as jobs, never a remote call.
+``listing_unlisted`` (``listing_id``), for apps built on top: the listing has just been taken
+off the site — archived (``listing_archive``, or ``listing_update`` setting the status) or set
+back to draft (``listing_update``). It is sent inside that transaction, after the write and
+under the listing's row lock; a receiver settles what needs the listing listed (tours
+cancels its upcoming tours) by writing rows in that transaction through its own services,
+mail queued as jobs, never a remote call.
 """
 
 from django.conf import settings
@@ -27,7 +28,7 @@ from pivotdesk.pagecache import public_content_changed
 from .models import Amenity, City, Listing, Neighborhood, Photo
 
 desks_freed = Signal()
-listing_archived = Signal()
+listing_unlisted = Signal()
 
 # What public pages show of a listing's host ("Hosted by", JSON-LD seller).
 HOST_PUBLIC_FIELDS = frozenset({"name", "company", "email"})

@@ -6,11 +6,12 @@ invite) queue and each sees what the previous one committed. A team always has e
 admin: the database allows at most one (``team_one_admin``), and no service removes the
 admin's membership.
 
-Lock order: the team, then its invites. Closing locks the team, then reads its bookings
-without locking them; a team booking request (bookings.services) locks the listing, then
-the team. So a close and a booking for the team queue on the team's row: whichever commits
-second sees the first (a booking made, or the team closed) and is refused. Nothing here
-takes a listing's lock, so the two orders cannot deadlock.
+Lock order (docs/decisions/0155: the member, listings, a team, rows): the team, then its
+invites. Closing locks the team, then reads its bookings without locking them; a team
+booking request (bookings.services) locks the guest, the listing, then the team. So a
+close and a booking for the team queue on the team's row: whichever commits second sees
+the first (a booking made, or the team closed) and is refused. Nothing here takes a
+listing's lock, so the two orders cannot deadlock.
 
 A closed team keeps its memberships, so its members still see its past bookings, their
 threads and receipts (decision 0135); it takes no new bookings, invites or members.

@@ -7,10 +7,10 @@ class ToursConfig(AppConfig):
 
     def ready(self):
         from accounts.signals import account_closing
-        from listings.signals import listing_archived
+        from listings.signals import listing_unlisted
 
         from .selectors import account_close_blockers
-        from .services import tours_cancel_on_archive
+        from .services import tours_cancel_on_unlist
 
-        listing_archived.connect(tours_cancel_on_archive, dispatch_uid="tours-cancel-on-archive")
+        listing_unlisted.connect(tours_cancel_on_unlist, dispatch_uid="tours-cancel-on-unlist")
         account_closing.connect(account_close_blockers, dispatch_uid="tours-close")

@@ -5,8 +5,11 @@ One tour per slot holds twice: every write that books or moves a tour first take
 lock of each listing it touches (``listings.services.listing_lock``), always in ascending
 listing id, so two writers on the same listings queue instead of deadlocking; and the
 database refuses a second booked tour at the same time (``tour_one_per_slot``). A guest's
-travel time between spaces is checked under the guest's row lock, taken after the listings':
-one guest's two tabs queue too. Lock order: listings by id, then the guest, then the tour.
+travel time between spaces is checked under the guest's row lock, taken before the
+listings': one guest's two tabs queue too, and so do a tour and the closing of the account.
+Lock order (docs/decisions/0155): the guest, then listings by id, then the tour. A
+cancellation takes no guest lock (it only frees time): taking a listing off the site cancels
+its tours under the listing's lock it already holds.
 """
 
 import datetime
@@ -17,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import member_lock, user_lock
 from bookings.rules import move_in_range
 from jobs.services import effect_once
 from listings.models import Listing
@@ -110,11 +114,6 @@ def _check_request(*, guest: User, listing: Listing, desks: int, move_in: dateti
         raise ValidationError(TOUR_MOVE_IN.format(last=last))
 
 
-def _lock_guest(guest_id: int) -> None:
-    """The guest's row lock: their tours elsewhere stay as checked. After the listings'."""
-    User.objects.select_for_update().filter(pk=guest_id).first()
-
-
 def _place(
     *,
     guest: User,
@@ -125,7 +124,7 @@ def _place(
     now: datetime.datetime,
     afternoon: TourAfternoon | None = None,
 ) -> Tour:
-    """Check and save one tour. Caller holds the listing's and then the guest's row locks,
+    """Check and save one tour. Caller holds the guest's and then the listing's row locks,
     inside a transaction."""
     _check_request(guest=guest, listing=listing, desks=desks, move_in=move_in)
     if timezone.is_naive(starts_at):
@@ -170,10 +169,11 @@ def tour_book(
 ) -> Tour:
     """Book the slot ``starts_at`` of ``listing`` for ``guest``, who needs ``desks`` desks
     from ``move_in``. Guest and host each get an email with the invitation (.ics).
-    Raises ValidationError (code "taken" when someone else has the slot)."""
+    Raises ValidationError (code "taken" when someone else has the slot; code "closed"
+    when the guest's account is closed). Locks the guest's row, then the listing's."""
     now = now or timezone.now()
+    member_lock(user=guest)
     locked = listing_lock(listing_id=listing.pk)
-    _lock_guest(guest.pk)
     tour = _place(
         guest=guest, listing=locked, starts_at=starts_at, desks=desks, move_in=move_in, now=now
     )
@@ -191,8 +191,8 @@ def tour_afternoon_book(
     now: datetime.datetime | None = None,
 ) -> TourAfternoon:
     """Book two to four tours on one day together: all of them, or none (one transaction;
-    the first refusal rolls back the others). The listings are locked in ascending id
-    before anything is checked, the order every tour write uses."""
+    the first refusal rolls back the others). The guest's row, then the listings in
+    ascending id, are locked before anything is checked, the order every tour write uses."""
     now = now or timezone.now()
     ids = [listing.pk for listing, _ in legs]
     if not AFTERNOON_MIN <= len(set(ids)) == len(ids) <= AFTERNOON_MAX:
@@ -200,8 +200,8 @@ def tour_afternoon_book(
     days = {local_day(at) for _, at in legs if not timezone.is_naive(at)}
     if len(days) != 1 or any(timezone.is_naive(at) for _, at in legs):
         raise ValidationError(AFTERNOON_ONE_DAY)
+    member_lock(user=guest)
     locked = {pk: listing_lock(listing_id=pk) for pk in sorted(ids)}
-    _lock_guest(guest.pk)
     afternoon = TourAfternoon(guest=guest, day=days.pop())
     afternoon.full_clean()
     afternoon.save()
@@ -231,11 +231,12 @@ def tour_afternoon_book(
     return afternoon
 
 
-def _lock_tour(tour: Tour) -> Tour:
-    """The listing's row lock, the guest's, then the tour's; all fresh. Inside
-    transaction.atomic."""
+def _lock_tour(tour: Tour, *, guest: bool) -> Tour:
+    """With ``guest`` (a move: the guest's other tours stay as checked) the guest's row lock,
+    then the listing's and the tour's; all fresh. Inside transaction.atomic."""
+    if guest:
+        user_lock(user_id=tour.guest_id)
     listing = listing_lock(listing_id=tour.listing_id)
-    _lock_guest(tour.guest_id)
     locked = Tour.objects.select_for_update().get(pk=tour.pk)
     locked.listing = listing
     return locked
@@ -261,7 +262,7 @@ def tour_move(
     """Move a booked tour to another free slot of its listing (guest or host). Both get an
     updated invitation (the same UID, a higher SEQUENCE)."""
     now = now or timezone.now()
-    tour = _lock_tour(tour)
+    tour = _lock_tour(tour, guest=True)
     _check_change(tour=tour, by=by, now=now)
     if timezone.is_naive(starts_at):
         raise ValidationError(TOUR_NOT_A_SLOT)
@@ -292,8 +293,11 @@ def _cancel(
     tour: Tour, *, by: User, now: datetime.datetime, email: TourEmailKind = TourEmailKind.CANCELLED
 ) -> Tour:
     """The one cancellation rule: a booked tour, until it starts, by its guest or host; both
-    get ``email`` with the cancelled invitation. Inside transaction.atomic."""
-    tour = _lock_tour(tour)
+    get ``email`` with the cancelled invitation. Inside transaction.atomic. Locks the
+    listing, then the tour, and no guest: freeing time breaks no travel gap, and taking the
+    listing off the site (``listing_tours_cancel``) already holds the listing's lock, after
+    which a guest's would break the lock order."""
+    tour = _lock_tour(tour, guest=False)
     _check_change(tour=tour, by=by, now=now)
     tour.status = Tour.Status.CANCELLED
     tour.cancelled_by = by
@@ -313,19 +317,18 @@ def tour_cancel(*, tour: Tour, by: User, now: datetime.datetime | None = None) -
 
 @transaction.atomic
 def listing_tours_cancel(*, listing_id: int, now: datetime.datetime | None = None) -> list[Tour]:
-    """Cancel the upcoming tours of an archived listing, as its host, by ``tour_cancel``'s
-    rule: each guest (and the host) is told the space is no longer listed, with the
-    cancelled invitation. A tour under way or over is left as it is. Returns the tours
-    cancelled; nothing while the listing is listed (archived, then published again)."""
+    """Cancel the upcoming tours of a listing taken off the site (archived, or back to
+    draft), as its host, by ``tour_cancel``'s rule: each guest (and the host) is told the
+    space is no longer listed, with the cancelled invitation. A tour under way or over is
+    left as it is. Returns the tours cancelled; nothing while the listing is published
+    (taken off, then published again)."""
     now = now or timezone.now()
     listing = listing_lock(listing_id=listing_id)
-    if listing.status != Listing.Status.ARCHIVED:
+    if listing.is_published:
         return []
     cancelled = []
-    # Guests' row locks in ascending id: two archives sharing guests never wait on each other
-    # in a circle.
     upcoming = Tour.objects.upcoming(now).filter(listing_id=listing_id)
-    for tour in upcoming.order_by("guest_id", "pk"):
+    for tour in upcoming.order_by("starts_at", "pk"):
         try:
             with transaction.atomic():  # a savepoint: a refusal leaves the others
                 cancelled.append(
@@ -336,9 +339,10 @@ def listing_tours_cancel(*, listing_id: int, now: datetime.datetime | None = Non
     return cancelled
 
 
-def tours_cancel_on_archive(sender, *, listing_id: int, **kwargs) -> None:
-    """``listings.signals.listing_archived`` receiver: in the archiving transaction, cancel
-    the listing's upcoming tours (rows of that transaction; the emails are jobs)."""
+def tours_cancel_on_unlist(sender, *, listing_id: int, **kwargs) -> None:
+    """``listings.signals.listing_unlisted`` receiver: in the transaction that archived the
+    listing or set it back to draft, cancel its upcoming tours (rows of that transaction;
+    the emails are jobs)."""
     listing_tours_cancel(listing_id=listing_id)
 
 

@@ -1,8 +1,10 @@
 """Writes for the waitlist: joining and leaving the line, offering freed desks, taking up or
 declining an offer.
 
-Lock order is the bookings' one: the listing row first (``listing_lock``), then the
-bookings' rows (a hold), then the waitlist's. An offer is a bookings ``Hold``: it counts
+Lock order is the bookings' one (docs/decisions/0155): the guest's own row when a guest
+joins a line or takes up an offer (``accounts.services.member_lock``: a closing account and
+these writes queue, and a closed one is refused), then the listing row (``listing_lock``),
+then the bookings' rows (a hold), then the waitlist's. An offer is a bookings ``Hold``: it counts
 against capacity in the same count and under the same lock as bookings, so an offer and a
 request racing for the last desks cannot both have them. Emails are job rows written in
 the transaction that makes or lapses the offer (waitlist.emails), sent after it commits.
@@ -17,6 +19,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import member_lock
 from bookings.models import Booking, Hold
 from bookings.rules import move_in_range
 from bookings.selectors import desks_free
@@ -61,7 +64,9 @@ def waitlist_join(
     """Put ``guest`` in line for ``desks`` desks from ``start`` for ``months`` months on a
     listing that cannot take them now. The same terms a request must meet
     (``booking_terms_check``); refused when the desks are free (ValidationError code
-    "free": request them), for the host, and for a guest already in this line."""
+    "free": request them), for the host, for a guest already in this line, and for a
+    closed account (code "closed"). Locks the guest's row, then the listing's."""
+    member_lock(user=guest)
     listing = listing_lock(listing_id=listing.pk)
     if not listing.is_published:
         raise ValidationError(WAITLIST_UNPUBLISHED)
@@ -152,7 +157,8 @@ def offer_accept(*, entry: WaitlistEntry, guest: User, message: str = "") -> Boo
     """Take up the offer: its hold becomes a request (or, on an instant-book listing, an
     approved booking) through the bookings' own request service, under the listing's lock.
     ValidationError, with nothing changed, when it is not ``guest``'s, not open, lapsed, or
-    the request is refused."""
+    the request is refused. Locks the guest's row first (``member_lock``)."""
+    member_lock(user=guest)
     entry = _entry_lock(entry)
     offer_for_guest(entry=entry, guest=guest)
     booking = hold_book(hold=entry.hold, guest=guest, message=message)
@@ -197,7 +203,8 @@ def waitlist_leave(*, entry: WaitlistEntry, guest: User) -> WaitlistEntry:
 def waitlist_account_closed(sender, *, user: User, **kwargs) -> None:
     """Receiver of ``accounts.signals.account_closed``: ``user`` leaves every line they are
     in; an open offer is declined, so its desks go to the next guest."""
-    for entry in WaitlistEntry.objects.open().filter(guest_id=user.pk).order_by("pk"):
+    # By listing id: the lock order (docs/decisions/0155).
+    for entry in WaitlistEntry.objects.open().filter(guest_id=user.pk).order_by("listing_id"):
         try:
             with transaction.atomic():
                 waitlist_leave(entry=entry, guest=user)

@@ -513,3 +513,48 @@ def test_a_closed_hosts_calendar_feed_stops_working(client, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         user_close(user=member)
     assert client.get(path).status_code == 404
+
+
+def _closed_member():
+    member = _member()
+    user_close(user=member)
+    return member  # the caller's copy, as a tab opened before the close holds it
+
+
+@pytest.mark.parametrize("write", ["request", "tour", "line", "saved search"])
+def test_a_closed_account_can_start_nothing_new(write):
+    """A tab left open across the close: whatever it submits is refused with a sentence for
+    the form (docs/decisions/0155), and nothing is made for the closed account."""
+    from accounts.services import ACCOUNT_CLOSED
+    from alerts.services import saved_search_create
+    from bookings.services import booking_request
+    from tours.services import tour_book
+    from tours.tests.factories import open_every_day
+    from tours.tests.helpers import days_ahead, local, move_in
+    from waitlist.services import waitlist_join
+
+    member = _closed_member()
+    listing = open_every_day(ListingFactory(desks=1))
+    calls = {
+        "request": lambda: booking_request(
+            guest=member, listing=listing, desks=1, start=days_ahead(10), months=2
+        ),
+        "tour": lambda: tour_book(
+            guest=member,
+            listing=listing,
+            starts_at=local(days_ahead(3), 10),
+            desks=1,
+            move_in=move_in(),
+        ),
+        "line": lambda: waitlist_join(
+            guest=member, listing=listing, desks=1, start=days_ahead(10), months=2
+        ),
+        "saved search": lambda: saved_search_create(user=member, name="Desks", query="desks=2"),
+    }
+    with pytest.raises(ValidationError) as refused:
+        calls[write]()
+    assert refused.value.messages == [ACCOUNT_CLOSED]
+    assert refused.value.code == "closed"
+    assert not Booking.objects.filter(guest_id=member.pk).exists()
+    assert not WaitlistEntry.objects.filter(guest_id=member.pk).exists()
+    assert not SavedSearch.objects.filter(user_id=member.pk).exists()

@@ -1,6 +1,7 @@
-"""Archiving a listing cancels its upcoming tours, through tours' own cancellation, and tells
-their guests the space is no longer listed; tours under way or over are left alone. Listings
-announces the archive (``listings.signals.listing_archived``) and never imports tours."""
+"""Archiving a listing, or setting it back to draft, cancels its upcoming tours, through
+tours' own cancellation, and tells their guests the space is no longer listed; tours under
+way or over are left alone. Listings announces it (``listings.signals.listing_unlisted``)
+and never imports tours."""
 
 import ast
 import datetime
@@ -121,13 +122,43 @@ def test_an_archive_rolled_back_cancels_nothing_and_sends_nothing(toured, run_jo
     assert mail.outbox == []
 
 
-def test_other_status_changes_leave_the_tours_booked(toured):
+def test_setting_back_to_draft_cancels_the_tours_as_archiving_does(toured, run_jobs):
+    listing, upcoming, past = toured
+    listing_update(listing=listing, data={"status": Listing.Status.DRAFT})
+    assert [status(tour) for tour in upcoming] == [Tour.Status.CANCELLED] * 2
+    assert [status(tour) for tour in past] == [Tour.Status.BOOKED] * 2
+    run_jobs()
+    to_guests = [m for m in mail.outbox if m.to != [listing.host.email]]
+    assert sorted(m.to[0] for m in to_guests) == sorted(t.guest.email for t in upcoming)
+    assert all("is no longer listed" in m.subject for m in to_guests)
+    to_host = [m for m in mail.outbox if m.to == [listing.host.email]]
+    assert len(to_host) == len(upcoming)
+    assert "set back to draft" in to_host[0].body
+    # Archived afterwards: nothing is left to cancel, nothing is sent twice.
+    mail.outbox.clear()
+    listing_archive(listing=listing)
+    run_jobs()
+    assert mail.outbox == []
+
+
+def test_setting_back_to_draft_from_the_listing_form_cancels_the_tours(toured):
+    listing, upcoming, past = toured
+    client = Client()
+    client.force_login(host_enable(user=listing.host))
+    form = listing_change_form(listing, status=Listing.Status.DRAFT)
+    response = client.post(f"/host/listings/listing/{listing.pk}/change/", form)
+    assert response.status_code == 302
+    assert [status(tour) for tour in upcoming] == [Tour.Status.CANCELLED] * 2
+    assert [status(tour) for tour in past] == [Tour.Status.BOOKED] * 2
+
+
+def test_other_changes_leave_the_tours_booked(toured):
     listing, upcoming, _past = toured
     listing_update(listing=listing, data={"title": "Loft on Pearl, renamed", "desks": 9})
-    listing_update(listing=listing, data={"status": Listing.Status.DRAFT})
+    listing_update(listing=listing, data={"status": Listing.Status.PUBLISHED})
     listing_publish(listing=listing)
     assert [status(tour) for tour in upcoming] == [Tour.Status.BOOKED] * 2
-    # Only while it is archived: on a listed space the service cancels nothing.
+    # Only while it is off the site: on a listed space the service cancels nothing.
     assert services.listing_tours_cancel(listing_id=listing.pk) == []
 
 

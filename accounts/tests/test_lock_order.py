@@ -1,0 +1,157 @@
+"""One member, two tabs: closing the account in one while booking a tour, asking for desks
+or joining a line in the other. Every such write takes the member's row first, then the
+listing (docs/decisions/0155), so the two queue: no deadlock (a 503 "busy" page), and
+nothing new is left on a closed account.
+
+Postgres only, in real transactions. The order of the race is forced, not hoped for: the
+test holds the listing's row lock while the two tabs start, one after the other, and lets
+go once both wait on a lock; Postgres then serves the listing's waiters in arrival order.
+"""
+
+import threading
+import time
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from accounts.models import User
+from accounts.services import ACCOUNT_CLOSED, user_close
+from accounts.tests.factories import UserFactory
+from bookings.models import Booking
+from bookings.services import booking_request
+from listings.models import Listing
+from listings.tests.factories import ListingFactory
+from tours.models import Tour
+from tours.services import tour_book
+from tours.tests.factories import open_every_day
+from tours.tests.helpers import days_ahead, local, move_in
+from waitlist.tests.factories import WaitlistEntryFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _waiting() -> int:
+    """How many sessions on this test's database wait for a lock right now (the server may
+    be shared; pg_stat_activity is re-read, not the snapshot of this transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(DISTINCT l.pid) FROM pg_locks l"
+            " JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE NOT l.granted AND a.datname = current_database()"
+        )
+        return cursor.fetchone()[0]
+
+
+def _until_waiting(n: int) -> None:
+    deadline = time.monotonic() + 10
+    while _waiting() < n:
+        assert time.monotonic() < deadline, f"expected {n} sessions waiting on a lock"
+        time.sleep(0.02)
+
+
+def _race(*, listing: Listing, first, second) -> dict:
+    """Run ``first`` then ``second`` in their own threads while this test holds
+    ``listing``'s row lock; release it once both wait. Returns each call's outcome (its
+    result or the exception it raised), by name."""
+    outcomes = {}
+
+    def run(name, call):
+        try:
+            outcomes[name] = call()
+        except Exception as exc:  # a ValidationError is an answer; anything else fails
+            outcomes[name] = exc
+        finally:
+            connection.close()
+
+    threads = []
+    with transaction.atomic():
+        Listing.objects.select_for_update().get(pk=listing.pk)
+        for waiting, (name, call) in enumerate((first, second), start=1):
+            thread = threading.Thread(target=run, args=(name, call))
+            thread.start()
+            threads.append(thread)
+            _until_waiting(waiting)
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads), "a tab hung"
+    unexpected = {
+        name: o
+        for name, o in outcomes.items()
+        if isinstance(o, Exception) and not isinstance(o, ValidationError)
+    }
+    assert unexpected == {}  # a deadlock shows here: OperationalError "deadlock detected"
+    return outcomes
+
+
+@pytest.fixture
+def member_in_a_line():
+    """A member waiting in the line of a space that shows tours: closing the account leaves
+    the line, under that space's row lock."""
+    listing = open_every_day(ListingFactory())
+    member = UserFactory()
+    WaitlistEntryFactory(listing=listing, guest=member)
+    return member, listing
+
+
+def _close(member):
+    return "close", lambda: user_close(user=User.objects.get(pk=member.pk))
+
+
+def _tour(member, listing):
+    at = local(days_ahead(3), 10)
+    return "tour", lambda: tour_book(
+        guest=User.objects.get(pk=member.pk),
+        listing=listing,
+        starts_at=at,
+        desks=1,
+        move_in=move_in(),
+    )
+
+
+def _request(member, listing):
+    return "request", lambda: booking_request(
+        guest=User.objects.get(pk=member.pk),
+        listing=listing,
+        desks=1,
+        start=days_ahead(10),
+        months=2,
+    )
+
+
+def _closed(member) -> bool:
+    return User.objects.get(pk=member.pk).is_closed
+
+
+def test_a_tour_booked_first_refuses_the_close_that_follows(postgres_only, member_in_a_line):
+    member, listing = member_in_a_line
+    outcomes = _race(listing=listing, first=_tour(member, listing), second=_close(member))
+    assert isinstance(outcomes["tour"], Tour)
+    assert isinstance(outcomes["close"], ValidationError)
+    assert any(listing.title in m for m in outcomes["close"].messages)
+    assert not _closed(member)
+
+
+def test_a_close_first_refuses_the_tour_that_follows(postgres_only, member_in_a_line):
+    member, listing = member_in_a_line
+    outcomes = _race(listing=listing, first=_close(member), second=_tour(member, listing))
+    assert _closed(member)
+    assert outcomes["tour"].messages == [ACCOUNT_CLOSED]
+    assert not Tour.objects.filter(guest_id=member.pk).exists()
+
+
+def test_a_request_made_first_refuses_the_close_that_follows(postgres_only, member_in_a_line):
+    member, listing = member_in_a_line
+    outcomes = _race(listing=listing, first=_request(member, listing), second=_close(member))
+    assert isinstance(outcomes["request"], Booking) and outcomes["request"].is_pending
+    assert isinstance(outcomes["close"], ValidationError)
+    assert not _closed(member)
+
+
+def test_a_close_first_refuses_the_request_that_follows(postgres_only, member_in_a_line):
+    member, listing = member_in_a_line
+    outcomes = _race(listing=listing, first=_close(member), second=_request(member, listing))
+    assert _closed(member)
+    assert outcomes["request"].messages == [ACCOUNT_CLOSED]
+    assert not Booking.objects.filter(guest_id=member.pk).exists()
