@@ -3,11 +3,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
+from accounts.throttle import rate_limited_response
 from listings.models import Listing
 
 from . import selectors, services
@@ -33,16 +33,9 @@ def _over_rate(request):
     )
     if not (usage and usage["should_limit"]):
         return None
-    seconds = max(1, int(usage["time_left"]))
-    response = render(
-        request,
-        "questions/rate_limited.html",
-        {"retry_minutes": max(1, -(-seconds // 60))},
-        status=429,
+    return rate_limited_response(
+        request, int(usage["time_left"]), template="questions/rate_limited.html"
     )
-    response["Retry-After"] = str(seconds)
-    add_never_cache_headers(response)
-    return response
 
 
 def _conversation_or_404(request, pk):
