@@ -7,6 +7,7 @@ import pytest
 import requests
 from django.core.exceptions import ValidationError
 from django.tasks import TaskResultStatus
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -20,6 +21,9 @@ from .helpers import save_card
 from .localstripe import SECRET_KEY, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+PASSWORD = "correct-horse-battery"  # UserFactory's
 
 
 def delete_jobs():
@@ -154,3 +158,18 @@ def test_a_card_saved_while_the_account_closes_is_not_recorded(localstripe, memb
         card_setup_finish(user=member, setup_intent_id=intent["id"])
     customer.refresh_from_db()
     assert not customer.has_card
+
+
+def test_the_close_page_says_the_card_goes_and_closing_there_queues_it(
+    client, localstripe, member_with_card, settings
+):
+    member, customer = member_with_card
+    client.force_login(member)
+    page = client.get(reverse("accounts:account_close")).content.decode()
+    assert "remove your saved card, here and at our payment processor, Stripe" in page
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"  # Stripe down: no matter
+    response = client.post(reverse("accounts:account_close"), {"password": PASSWORD})
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.is_closed and not customer.has_card
+    assert delete_jobs().get().status == TaskResultStatus.READY
