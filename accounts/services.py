@@ -248,7 +248,8 @@ def user_close(*, user: User) -> User:
     Every app is asked why not (``account_close_blockers``);
     any reason refuses the whole close (ValidationError with the reasons). Then the apps
     let go of what they hold (``accounts.signals.account_closed``: listings archived, saved
-    searches deleted, waitlists and teams left), and the account is deactivated and
+    searches deleted, waitlists and teams left, the card on file forgotten and the Stripe
+    customer deleted by a job), and the account is deactivated and
     scrubbed: name, company, phone and bio emptied, the address replaced by a unique
     undeliverable one (so the real one can sign up again), the password made unusable —
     which ends every session — and staff access and groups removed. Past bookings,

@@ -9,9 +9,10 @@ app: listings, teams, bookings, waitlist and alerts build on it).
 - ``account_closed`` (``user``): sent inside ``user_close``'s transaction once the rules
   passed, before the personal data is scrubbed. Each receiver lets go of what its app holds
   for the member, through its own services (archive listings, delete saved searches, leave
-  waitlists and teams). It may only write rows in that transaction (enqueue a job for
-  anything remote), and it must be idempotent. Lock order: the user, then what the
-  receivers lock (listings, then their rows).
+  waitlists and teams, forget the card on file and queue its deletion at Stripe). It may
+  only write rows in that transaction (enqueue a job for anything remote), and it must be
+  idempotent. Lock order: the user, then what the receivers lock (listings, then their
+  rows).
 """
 
 from django.dispatch import Signal

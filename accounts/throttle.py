@@ -112,15 +112,11 @@ def rate_limit(group: str):
     return decorator
 
 
-def rate_limited_response(request, seconds: int):
-    """429: too many attempts, and how long until the next one is taken."""
+def rate_limited_response(request, seconds: int, *, template: str = "accounts/rate_limited.html"):
+    """429: too many attempts, and how long until the next one is taken (``template`` says
+    it in the words of the form that was refused; it gets ``retry_minutes``)."""
     seconds = max(1, seconds)
-    response = render(
-        request,
-        "accounts/rate_limited.html",
-        {"retry_minutes": max(1, -(-seconds // 60))},
-        status=429,
-    )
+    response = render(request, template, {"retry_minutes": max(1, -(-seconds // 60))}, status=429)
     response["Retry-After"] = str(seconds)
     add_never_cache_headers(response)
     return response

@@ -201,7 +201,7 @@ class DepositSettlementAdmin(ReadOnlyAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(ReadOnlyAdmin):
-    list_display = ["user", "stripe_id", "card_label", "card_saved_at"]
+    list_display = ["user", "stripe_id", "card_label", "card_saved_at", "closed_at"]
     search_fields = ["user__email", "stripe_id"]
 
 

@@ -7,13 +7,18 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self):
-        from accounts.signals import account_closing
+        from accounts.signals import account_closed, account_closing
         from bookings.signals import booking_approved, booking_cancelled_before_start
 
         from .selectors import account_close_blockers
-        from .services import charge_first_on_approval, refund_on_cancel_before_start
+        from .services import (
+            charge_first_on_approval,
+            customer_account_closed,
+            refund_on_cancel_before_start,
+        )
 
         account_closing.connect(account_close_blockers, dispatch_uid="payments-close")
+        account_closed.connect(customer_account_closed, dispatch_uid="payments-closed")
 
         booking_approved.connect(charge_first_on_approval, dispatch_uid="payments-first-charge")
         booking_cancelled_before_start.connect(

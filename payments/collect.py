@@ -14,6 +14,9 @@ Exactly once per booking-month (docs/decisions/0062):
    PaymentIntent: its id is kept on the row, nothing retries it off-session, and the guest
    completes it on its page (docs/decisions/0140).
 
+Also run by the worker: a closed member's customer deleted at Stripe
+(``customer_stripe_delete``).
+
 Nothing here enqueues a job: payments.services (requests, receivers) enqueues the tasks that
 call these. Lock order: the charge row only.
 """
@@ -320,6 +323,43 @@ def charge_intent_cancel(*, charge_id: int) -> bool:
         logger.warning("Charge %s void, its PaymentIntent %s", charge.pk, intent.status)
         return False
     client.v1.payment_intents.cancel(charge.payment_intent_id)
+    return True
+
+
+def customer_stripe_delete(*, customer_id: int, payment_method_id: str = "") -> bool:
+    """A closed member's Stripe customer (``Customer.closed_at`` set by the close): the card
+    that was on file (``payment_method_id``, forgotten on the row by the close) and every
+    other card Stripe holds for the customer are detached, then the customer is deleted at
+    Stripe, with the email and metadata it carries. True when gone now or before (a rerun
+    after an attempt that got that far finds it gone: Stripe answers 404); False for a
+    customer that is not closed. Raises on any other Stripe error (the job is retried)."""
+    customer = Customer.objects.filter(pk=customer_id, closed_at__isnull=False).first()
+    if customer is None:
+        return False
+    client = stripe_client()
+    try:
+        # Listed whole before any is detached (a detached card leaves the list being paged
+        # through); a card saved at Stripe whose page never came back to us is there too.
+        listed = client.v1.payment_methods.list(
+            params={"customer": customer.stripe_id, "type": "card", "limit": 100}
+        )
+        cards = [card.id for card in listed.auto_paging_iter()]
+        if payment_method_id and payment_method_id not in cards:
+            cards.append(payment_method_id)
+        for card_id in cards:
+            try:
+                client.v1.payment_methods.detach(card_id)
+            except stripe.InvalidRequestError as exc:
+                # Detached already, or gone: Stripe refuses to detach a card that is not
+                # attached. A network error or a 5xx is not this, and the job is retried.
+                logger.info("Card %s of customer %s not detached: %s", card_id, customer.pk, exc)
+        client.v1.customers.delete(customer.stripe_id)
+    except stripe.InvalidRequestError as exc:
+        if exc.http_status != 404:
+            raise
+        logger.info(
+            "Stripe customer %s of customer %s already gone", customer.stripe_id, customer.pk
+        )
     return True
 
 

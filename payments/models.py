@@ -19,7 +19,12 @@ DEPOSIT_REFUND_AFTER_DAYS = 5
 
 
 class Customer(models.Model):
-    """A guest's Stripe customer and the card on file (what the guest may see of it)."""
+    """A guest's Stripe customer and the card on file (what the guest may see of it).
+
+    When the member closes their account the card on file is forgotten here and
+    ``closed_at`` set, in the close's transaction; a job then detaches the card and deletes
+    the customer at Stripe (``payments.collect.customer_stripe_delete``). The row stays,
+    with the id of the deleted customer, for the books."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stripe_customer"
@@ -31,12 +36,21 @@ class Customer(models.Model):
     card_exp = models.CharField(max_length=7, blank=True, help_text="MM/YYYY")
     card_saved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The member closed their account: card forgotten, customer deleted at Stripe.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
         return f"{self.stripe_id} ({self.user})"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
     @property
     def has_card(self) -> bool:

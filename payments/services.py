@@ -1,7 +1,8 @@
-"""Writes for payments: cards on file, the receivers of bookings' signals, releasing a booking
-after unpaid rent, settling deposits, webhooks. What calls Stripe to collect or refund runs in
-the worker (payments.collect through payments.tasks): a user's request or a bookings
-transaction only enqueues a job, which exists if and only if the write commits.
+"""Writes for payments: cards on file (let go of when their member closes the account), the
+receivers of bookings' signals, releasing a booking after unpaid rent, settling deposits,
+webhooks. What calls Stripe to collect, refund or delete a customer runs in the worker
+(payments.collect through payments.tasks): a user's request or a bookings transaction only
+enqueues a job, which exists if and only if the write commits.
 """
 
 import datetime
@@ -30,6 +31,7 @@ from .tasks import (
     payments_booking_collect,
     payments_booking_refund,
     payments_charge_attempt,
+    payments_customer_delete,
     payments_deposit_refund,
     payments_intent_cancel,
 )
@@ -98,6 +100,8 @@ def card_setup_finish(*, user: User, setup_intent_id: str) -> Customer:
     card = method.to_dict().get("card") or {}
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if customer.is_closed:  # the account closed while Stripe was asked
+            raise ValidationError(CARD_NOT_YOURS)
         customer.payment_method_id = method.id
         customer.card_brand = str(card.get("brand") or "")[:32]
         customer.card_last4 = str(card.get("last4") or "")[:4]
@@ -115,6 +119,29 @@ def card_setup_finish(*, user: User, setup_intent_id: str) -> Customer:
             for pk in due:
                 transaction.on_commit(lambda pk=pk: payments_charge_attempt.enqueue(charge_id=pk))
     return customer
+
+
+def customer_account_closed(sender, *, user: User, **kwargs) -> None:
+    """Receiver of ``accounts.signals.account_closed``: the closed member's card on file is
+    forgotten here and the customer marked closed, under its row lock (after the user's);
+    the job that detaches the card and deletes the customer at Stripe is written in the
+    close's transaction, so it runs once the close commits and is retried while Stripe
+    fails. Nothing here calls Stripe: an outage never holds up or refuses a close.
+    Idempotent: a closed customer is left as it is."""
+    customer = Customer.objects.select_for_update().filter(user_id=user.pk).first()
+    if customer is None or customer.is_closed:
+        return
+    # The card's id travels in the job's arguments, the one place it outlives the row's
+    # fields (finished jobs are pruned): the job detaches it even where Stripe would not
+    # list it under the customer.
+    card_id = customer.payment_method_id
+    customer.payment_method_id = customer.card_brand = ""
+    customer.card_last4 = customer.card_exp = ""
+    customer.card_saved_at = None
+    customer.closed_at = timezone.now()
+    customer.full_clean()
+    customer.save()
+    payments_customer_delete.enqueue(customer_id=customer.pk, payment_method_id=card_id)
 
 
 # --- Charges -------------------------------------------------------------------------------

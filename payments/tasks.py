@@ -1,5 +1,6 @@
 """Payments' jobs: the first charge after an approval, retries after a new card, deposit
-refunds, and the daily rent run (enqueued by the clock; also `manage.py charge_rent`)."""
+refunds, a closed member's customer deleted at Stripe, and the daily rent run (enqueued by
+the clock; also `manage.py charge_rent`)."""
 
 from crontask import cron
 from django.tasks import task
@@ -10,6 +11,7 @@ from .collect import (
     charge_attempt,
     charge_intent_cancel,
     charge_rent,
+    customer_stripe_delete,
     deposit_refund,
 )
 
@@ -36,6 +38,13 @@ def payments_booking_refund(*, booking_id: int) -> int:
 def payments_intent_cancel(*, charge_id: int) -> bool:
     """A charge voided while it waited for the guest's bank: cancel its PaymentIntent."""
     return charge_intent_cancel(charge_id=charge_id)
+
+
+@task
+def payments_customer_delete(*, customer_id: int, payment_method_id: str = "") -> bool:
+    """A member closed their account: detach their cards and delete their customer at
+    Stripe (a Stripe error raises: the job is retried)."""
+    return customer_stripe_delete(customer_id=customer_id, payment_method_id=payment_method_id)
 
 
 @task

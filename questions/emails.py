@@ -5,6 +5,10 @@ that transaction, so a rolled-back message mails no one and a committed one alwa
 no request waits for the mail server. A job that runs twice sends once, keyed on the message.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.tasks import task
@@ -82,6 +86,22 @@ def question_email_send(*, message_id: int) -> bool:
     return email_send_once(key=f"questions:message:{message_id}", message=email)
 
 
+_muted: ContextVar[bool] = ContextVar("question_emails_muted", default=False)
+
+
 def question_email_enqueue(*, message: Message) -> None:
-    """Queue the email about ``message``; call inside the transaction that wrote it."""
+    """Queue the email about ``message``; call inside the transaction that wrote it. Inside
+    ``question_emails_muted`` nothing is queued."""
+    if _muted.get():
+        return
     question_email_send.enqueue(message_id=message.pk)
+
+
+@contextmanager
+def question_emails_muted() -> Iterator[None]:
+    """The service calls inside send no email (demo data is history, not news)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)

@@ -1,14 +1,13 @@
-import functools
-
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
+from accounts.throttle import rate_limited_response
 from listings.models import Listing
 
 from . import selectors, services
@@ -17,36 +16,26 @@ from .forms import MessageForm, QuestionForm
 # Every page here is about one person's messages: never in a shared cache.
 private = cache_control(private=True, no_cache=True)
 
-# Questions asked per member ("N/s|m|h|d", django-ratelimit's rates): enough for anyone
-# shopping for a desk, too few for someone mailing every host on the site.
-ASK_RATE = "20/h"
+# One budget per member for every message written here, questions and replies alike:
+# enough for anyone shopping for a desk or answering guests, too few for someone mailing
+# every host (or one host over and over) through the site.
+RATE_GROUP = "questions-message"
 
 
-def ask_rate_limit(view):
-    """Over ``ASK_RATE`` a question is not sent: the answer is a 429 page that says when to
-    try again (and ``Retry-After``). Counted per member with django-ratelimit in the default
-    cache, as accounts.throttle counts sign-ups."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if request.method == "POST":
-            usage = get_usage(
-                request, group="questions-ask", key="user", rate=ASK_RATE, increment=True
-            )
-            if usage and usage["should_limit"]:
-                seconds = max(1, int(usage["time_left"]))
-                response = render(
-                    request,
-                    "questions/rate_limited.html",
-                    {"retry_minutes": max(1, -(-seconds // 60))},
-                    status=429,
-                )
-                response["Retry-After"] = str(seconds)
-                add_never_cache_headers(response)
-                return response
-        return view(request, *args, **kwargs)
-
-    return wrapped
+def _over_rate(request):
+    """Count a POST against the member's budget, ``settings.QUESTIONS_RATE`` ("N/s|m|h|d",
+    django-ratelimit's rates, in the default cache, as accounts.throttle counts sign-ups).
+    Over it, the answer: a 429 page that says when to try again (and ``Retry-After``); the
+    view then sends and saves nothing. None while within it. Views call it once the space or
+    conversation is known to be the member's to write to: a forged id stays a 404."""
+    usage = get_usage(
+        request, group=RATE_GROUP, key="user", rate=settings.QUESTIONS_RATE, increment=True
+    )
+    if not (usage and usage["should_limit"]):
+        return None
+    return rate_limited_response(
+        request, int(usage["time_left"]), template="questions/rate_limited.html"
+    )
 
 
 def _conversation_or_404(request, pk):
@@ -56,13 +45,14 @@ def _conversation_or_404(request, pk):
 
 @private
 @login_required
-@ask_rate_limit
 def question_ask(request, city, slug):
     listing = get_object_or_404(
         Listing.objects.published().select_related("city", "neighborhood", "host"),
         city__slug=city,
         slug=slug,
     )
+    if request.method == "POST" and (limited := _over_rate(request)):
+        return limited
     form = QuestionForm(request.POST or None)
     if form.is_valid():
         try:
@@ -125,6 +115,8 @@ def conversation_detail(request, pk):
 @require_POST
 def conversation_reply(request, pk):
     conversation = _conversation_or_404(request, pk)
+    if limited := _over_rate(request):
+        return limited
     form = MessageForm(request.POST)
     if form.is_valid():
         try:

@@ -156,3 +156,30 @@ def test_seed_demo_shows_extras_reviews_and_answer_times(client):
     assert "Reviews from guests who stayed" in page and "The host replied" in page
     assert "a month all-in" in page and "Parking" in page
     assert "Usually answers within" in page
+
+
+def test_seed_demo_adds_two_question_threads_once_and_mails_nobody(client, run_jobs):
+    from questions.models import Conversation
+    from questions.models import Message as QuestionMessage
+
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "demo questions: guest@pivotdesk.test asked" in out.getvalue()
+    call_command("seed_demo")
+    run_jobs()
+    assert mail.outbox == []  # demo history is not news
+
+    conversations = Conversation.objects.order_by("pk")
+    assert conversations.count() == 2 and QuestionMessage.objects.count() == 5
+    for conversation in conversations:
+        assert conversation.guest.email == "guest@pivotdesk.test" and conversation.is_open
+        guest, host = conversation.guest, conversation.listing.host
+        authors = [m.author for m in conversation.messages.all()][:2]
+        assert authors == [guest, host]  # a question, then the host's answer
+    waiting, answered = conversations
+    assert waiting.listing.host.email == "host@pivotdesk.test"
+    assert answered.listing.host.email != "host@pivotdesk.test"
+    # The demo host sees the guest's follow-up waiting for their reply.
+    client.force_login(waiting.listing.host)
+    page = client.get("/questions/").text
+    assert "Waiting for your reply" in page and waiting.get_absolute_url() in page

@@ -305,6 +305,9 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 # django-ratelimit's rates); over the budget the answer is 429 with Retry-After.
 ACCOUNT_RATE_PER_IP = env.str("ACCOUNT_RATE_PER_IP", default="20/h")
 ACCOUNT_RATE_PER_EMAIL = env.str("ACCOUNT_RATE_PER_EMAIL", default="5/h")
+# Questions to hosts and replies in their conversations: messages per member, asks and
+# replies counted together ("N/s|m|h|d"); over it the answer is 429 with Retry-After.
+QUESTIONS_RATE = env.str("QUESTIONS_RATE", default="20/h")
 SIGNIN_LINK_MAX_AGE = env.int("SIGNIN_LINK_MAX_AGE", default=3 * 24 * 3600)
 # How long the link that confirms a new email address works (sent to that address).
 EMAIL_CHANGE_MAX_AGE = env.int("EMAIL_CHANGE_MAX_AGE", default=3 * 24 * 3600)

@@ -8,8 +8,7 @@ from accounts.tests.factories import HostFactory, UserFactory
 from listings.models import Listing
 from listings.tests.factories import ListingFactory
 from questions import services
-from questions.models import BODY_MAX_LENGTH, Conversation
-from questions.views import ASK_RATE
+from questions.models import BODY_MAX_LENGTH, Conversation, Message
 
 from .factories import ConversationFactory, MessageFactory
 
@@ -79,23 +78,62 @@ def test_an_unpublished_or_unknown_space_is_a_404(guest_client, status):
     assert guest_client.get("/spaces/boulder/no-such-space/ask/").status_code == 404
 
 
-def test_asking_is_rate_limited_with_a_429_and_retry_after(guest_client):
-    limit = int(ASK_RATE.split("/")[0])
+def test_the_questions_rate_defaults_to_20_an_hour():
+    from pivotdesk.settings import base
+
+    assert base.QUESTIONS_RATE == "20/h"
+
+
+def test_asking_is_rate_limited_with_a_429_and_retry_after(guest_client, settings):
+    settings.QUESTIONS_RATE = "3/h"
     listing = ListingFactory()
-    for _ in range(limit):
+    for _ in range(3):
         assert guest_client.post(ask_url(listing), {"body": "Parking?"}).status_code == 302
     response = guest_client.post(ask_url(listing), {"body": "Parking?"})
     assert response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 3600
-    assert "Too many questions" in response.text
+    assert "Too many messages" in response.text
     assert "no-cache" in response["Cache-Control"]
-    assert Conversation.objects.get().messages.count() == limit
+    assert Conversation.objects.get().messages.count() == 3
     # The budget is the member's: another member still asks.
     other = Client()
     other.force_login(UserFactory())
     assert other.post(ask_url(listing), {"body": "Parking?"}).status_code == 302
     cache.clear()  # an hour later
     assert guest_client.post(ask_url(listing), {"body": "Parking?"}).status_code == 302
+
+
+def test_replies_are_rate_limited_too_and_nothing_is_saved_over_the_limit(client, settings):
+    settings.QUESTIONS_RATE = "2/h"
+    conversation = MessageFactory(body="Can we bring a dog?").conversation
+    client.force_login(conversation.listing.host)
+    url = f"/questions/{conversation.pk}/reply/"
+    for body in ["Dogs welcome.", "Cats too."]:
+        assert client.post(url, {"body": body}).status_code == 302
+    response = client.post(url, {"body": "And parrots."})
+    assert response.status_code == 429 and "Too many messages" in response.text
+    assert 0 < int(response["Retry-After"]) <= 3600
+    assert list(conversation.messages.values_list("body", flat=True)) == [
+        "Can we bring a dog?",
+        "Dogs welcome.",
+        "Cats too.",
+    ]
+    # The guest has a budget of their own and still answers.
+    guest = Client()
+    guest.force_login(conversation.guest)
+    assert guest.post(url, {"body": "Great, thanks!"}).status_code == 302
+
+
+def test_asks_and_replies_share_the_members_one_budget(guest_client, settings):
+    settings.QUESTIONS_RATE = "2/h"
+    listing = ListingFactory()
+    assert guest_client.post(ask_url(listing), {"body": "Parking?"}).status_code == 302
+    conversation = Conversation.objects.get()
+    reply = f"/questions/{conversation.pk}/reply/"
+    assert guest_client.post(reply, {"body": "And bikes?"}).status_code == 302
+    assert guest_client.post(reply, {"body": "And dogs?"}).status_code == 429
+    assert guest_client.post(ask_url(ListingFactory()), {"body": "Hi"}).status_code == 429
+    assert Message.objects.count() == 2
 
 
 def test_the_list_shows_questions_asked_and_questions_received(client):

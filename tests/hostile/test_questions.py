@@ -26,7 +26,7 @@ def _as(user):
 @settings(HOSTILE)
 @given(body=st.one_of(st.none(), nasty))
 def test_ask_and_reply_forms(world, body):
-    cache.clear()  # the per-member budget (questions.views.ASK_RATE) is tested on its own
+    cache.clear()  # the per-member budget (settings.QUESTIONS_RATE) is tested on its own
     data = {} if body is None else {"body": body}
     asked = _as(world["guest"]).post("/spaces/boulder/a-space/ask/", data)
     assert asked.status_code in {200, 302, 400}, asked.status_code

@@ -20,6 +20,7 @@ from bookings.models import Booking
 from demo import data
 from demo.deciding import seed_deciding
 from demo.photos import office_jpeg
+from demo.questions import seed_questions
 from demo.teams import seed_demo_team
 from demo.waitlist import seed_waitlist
 from listings.models import Amenity, City, Listing, Neighborhood, Photo
@@ -58,6 +59,8 @@ class Command(BaseCommand):
         if said := seed_waitlist(guest=guest, hosts=hosts):
             self.stdout.write(f"  {said}")
         seed_deciding(host=hosts[0])  # extras, reviews, answer times
+        if said := seed_questions(guest=guest, hosts=hosts):
+            self.stdout.write(f"  {said}")
         added = self._bulk_listings(listings, cities, amenities, hosts) if listings else 0
         if added:
             # bulk_create sends no signals: make cached pages and cards stale ourselves.
