@@ -41,9 +41,10 @@ def booking_payment_state(*, booking: Booking) -> str:
 
 
 def charge_visible(*, user: User, pk: int) -> Charge | None:
-    """A charge its guest, its host or an operator may see, or None."""
+    """A charge its guest, its host or an operator may see, or None; with its booking's
+    team (read through the booking: payments builds on bookings, which builds on teams)."""
     charges = Charge.objects.select_related(
-        "booking__listing__city", "booking__listing__host", "booking__guest"
+        "booking__listing__city", "booking__listing__host", "booking__guest", "booking__team"
     )
     if not user.is_superuser:
         charges = charges.filter(Q(booking__guest=user) | Q(booking__listing__host=user))
