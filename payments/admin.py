@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.admin_site import host_site
 from accounts.models import User
 
-from .models import Charge, Customer, DepositSettlement, WebhookEvent
+from .models import Charge, ChargeRefund, Customer, DepositSettlement, WebhookEvent
 from .rules import cents_to_text
 from .selectors import Statement, host_statement
 
@@ -191,6 +191,17 @@ class HostChargeAdmin(ChargeAdminBase):
 
 
 host_site.register(Charge, HostChargeAdmin)
+
+
+@admin.register(ChargeRefund)
+class ChargeRefundAdmin(ReadOnlyAdmin):
+    list_display = ["stripe_id", "charge", "amount", "refunded_at"]
+    list_select_related = ["charge"]
+    search_fields = ["stripe_id", "charge__payment_intent_id"]
+
+    @admin.display(description="Amount")
+    def amount(self, obj):
+        return cents_to_text(obj.amount_cents)
 
 
 @admin.register(DepositSettlement)

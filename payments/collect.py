@@ -35,7 +35,14 @@ from accounts.models import User
 from bookings.models import Booking
 
 from .emails import PaymentEmail, payment_emails_enqueue
-from .models import DEPOSIT_REFUND_AFTER_DAYS, RETRY_DAYS, Charge, Customer, DepositSettlement
+from .models import (
+    DEPOSIT_REFUND_AFTER_DAYS,
+    RETRY_DAYS,
+    Charge,
+    ChargeRefund,
+    Customer,
+    DepositSettlement,
+)
 from .rules import cents_to_text, fee_cents, monthly_rent_cents, period_rent_cents, term_periods
 from .selectors import deposit_held_q, deposit_paid_charge_for
 from .stripe_api import configured, stripe_client
@@ -401,6 +408,15 @@ def booking_refund(*, booking_id: int) -> list[Charge]:
             charge.refunded_at = timezone.now()
             charge.refunded_cents = charge.amount_cents
             charge.save()
+            # The invoice's line for it (the row is keyed by Stripe's id: written once).
+            ChargeRefund.objects.get_or_create(
+                stripe_id=refund.id,
+                defaults={
+                    "charge": charge,
+                    "amount_cents": charge.amount_cents,
+                    "refunded_at": charge.refunded_at,
+                },
+            )
             refunded.append(charge)
     return refunded
 

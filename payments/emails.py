@@ -54,7 +54,10 @@ def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
     else:
         charge = (
             Charge.objects.select_related(
-                "booking__guest", "booking__listing__host", "booking__listing__city"
+                "booking__guest",
+                "booking__listing__host",
+                "booking__listing__city",
+                "booking__team",
             )
             .filter(pk=email.charge_id)
             .first()

@@ -177,6 +177,28 @@ class Charge(models.Model):
         return f"rent-{self.booking_id}-{self.period_start:%Y-%m-%d}-{self.attempts + 1}"
 
 
+class ChargeRefund(models.Model):
+    """One Stripe refund of a charge: a line of its invoice (date, amount). Made outside our
+    flow (Stripe's dashboard: recorded from the webhook, one row per Stripe refund id) or ours
+    when a booking is cancelled before its start. A charge's ``refunded_cents`` is the sum of
+    its rows. A deposit settlement's refund is not one: it has its own row and email."""
+
+    charge = models.ForeignKey(Charge, on_delete=models.PROTECT, related_name="refunds")
+    stripe_id = models.CharField(max_length=255, unique=True)
+    amount_cents = models.PositiveIntegerField()
+    refunded_at = models.DateTimeField(help_text="When Stripe made the refund.")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["charge_id", "refunded_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="charge_refund_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"Refund {self.stripe_id} of charge #{self.charge_id}"
+
+
 class DepositSettlement(models.Model):
     """What happened to a booking's deposit after the end: refunded, or part kept by the
     host with a reason the guest sees."""

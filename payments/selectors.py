@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from bookings.models import Booking
 
-from .models import Charge, Customer, DepositSettlement
+from .models import Charge, ChargeRefund, Customer, DepositSettlement
 from .rules import refund_split
 
 
@@ -41,13 +41,22 @@ def booking_payment_state(*, booking: Booking) -> str:
 
 
 def charge_visible(*, user: User, pk: int) -> Charge | None:
-    """A charge its guest, its host or an operator may see, or None."""
+    """A charge its guest, its host or an operator may see, or None; with its booking's
+    team (read through the booking: payments builds on bookings, which builds on teams)."""
     charges = Charge.objects.select_related(
-        "booking__listing__city", "booking__listing__host", "booking__guest"
+        "booking__listing__city", "booking__listing__host", "booking__guest", "booking__team"
     )
     if not user.is_superuser:
         charges = charges.filter(Q(booking__guest=user) | Q(booking__listing__host=user))
     return charges.filter(pk=pk).first()
+
+
+def charge_refund_lines(*, charge: Charge) -> list[ChargeRefund]:
+    """The invoice's refund lines: each Stripe refund of ``charge``, oldest first (none, and
+    no query, for a charge never refunded)."""
+    if not charge.refunded_cents:
+        return []
+    return list(ChargeRefund.objects.filter(charge=charge).order_by("refunded_at", "pk"))
 
 
 def charge_of_guest_to_confirm(*, user: User, pk: int) -> Charge | None:

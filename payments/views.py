@@ -22,6 +22,7 @@ from .rules import cents_to_text
 from .selectors import (
     card_on_file,
     charge_of_guest_to_confirm,
+    charge_refund_lines,
     charge_visible,
     deposit_paid_charge_for,
 )
@@ -137,11 +138,16 @@ def pay(request, pk):
 
 @login_required
 def invoice(request, pk):
-    """A printable invoice for one charge: its guest, its host or an operator."""
+    """A printable invoice for one charge: its guest, its host or an operator. Each refund
+    is a line of its own (date, amount), then the net paid."""
     charge = charge_visible(user=request.user, pk=pk)
     if charge is None:
         raise Http404("No such invoice.")
     context = {
+        "refunds": [
+            (refund.refunded_at, cents_to_text(refund.amount_cents))
+            for refund in charge_refund_lines(charge=charge)
+        ],
         "charge": charge,
         "rent": cents_to_text(charge.rent_cents),
         "deposit": cents_to_text(charge.deposit_cents),

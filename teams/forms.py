@@ -21,3 +21,8 @@ class MemberForm(forms.Form):
     checks against the team; garbage is a form error."""
 
     user = forms.IntegerField(min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+
+
+class ReopenForm(forms.Form):
+    """No fields: the POST from the team page's button is the request; the form carries the
+    service's refusal to the page's error summary."""

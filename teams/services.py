@@ -1,4 +1,5 @@
-"""Writes for teams: create, invite, accept, remove or leave, hand over the admin role, close.
+"""Writes for teams: create, invite, accept, remove or leave, hand over the admin role, close,
+reopen.
 
 Every write that changes a team's members locks the team row first (``team_lock``, a
 ``select_for_update``), so two admins' clicks (a hand-over and a removal, two accepts of one
@@ -14,7 +15,8 @@ the first (a booking made, or the team closed) and is refused. Nothing here take
 listing's lock, so the two orders cannot deadlock.
 
 A closed team keeps its memberships, so its members still see its past bookings, their
-threads and receipts (decision 0135); it takes no new bookings, invites or members.
+threads and receipts (decision 0135); it takes no new bookings, invites or members. A member
+may still leave it, giving that history up, and its admin may reopen it (decision 0165).
 """
 
 import datetime
@@ -37,6 +39,7 @@ TEAM_ADMIN_CANNOT_LEAVE = (
 )
 TEAM_ALREADY_ADMIN = "{name} is already the admin."
 TEAM_CLOSED = "This team is closed: its members and invites no longer change."
+TEAM_NOT_CLOSED = "{team} is open: there is nothing to reopen."
 TEAM_HAS_BOOKINGS = (
     "{team} can't be closed while it has bookings that have not ended or requests waiting "
     "for an answer: {bookings}. Cancel them or give notice, then close the team once they "
@@ -145,15 +148,18 @@ def invite_accept(*, invite: Invite, user: User) -> Membership:
 
 @transaction.atomic
 def member_remove(*, team: Team, by: User, user: User) -> None:
-    """Remove ``user`` from ``team``: the admin removes a member, or a member leaves.
+    """Remove ``user`` from ``team``: the admin removes a member of an open team, or a member
+    leaves, an open team or a closed one (decision 0165).
 
     The admin's own membership is never removed (hand the role over first). Access to the
-    team's bookings ends with the membership: every team rule asks ``member_role``.
+    team's bookings ends with the membership: every team rule asks ``member_role``, so a
+    member who leaves a closed team gives its history up.
     """
     team = _lock_team(team)
     if by.pk != user.pk:
         _require_admin(team, by)
-    _require_open(team)
+        # A closed team's members change only by leaving it: no one is removed from it.
+        _require_open(team)
     membership = Membership.objects.filter(team=team, user_id=user.pk).first()
     if membership is None:
         raise ValidationError(TEAM_NOT_MEMBER)
@@ -226,6 +232,26 @@ def team_close(*, team: Team, by: User) -> Team:
         .values_list("user_id", flat=True)
     ):
         team_closed_email_send.enqueue(team_id=team.pk, user_id=user_id)
+    return team
+
+
+@transaction.atomic
+def team_reopen(*, team: Team, by: User) -> Team:
+    """The admin reopens closed ``team`` (decision 0165): it takes bookings, invites and
+    members again. Its members were kept by the close, so they are all back; the invites the
+    close withdrew stay withdrawn (their links said they were dead). Nobody is emailed.
+
+    Raises ValidationError: code ``NOT_ADMIN`` for anyone but its admin, ``open`` for a team
+    that is not closed (nothing changes).
+    """
+    team = _lock_team(team)
+    _require_admin(team, by)
+    if not team.is_closed:
+        raise ValidationError(TEAM_NOT_CLOSED.format(team=team.name), code="open")
+    team.closed_at = None
+    team.closed_by = None
+    team.full_clean()
+    team.save(update_fields=["closed_at", "closed_by"])
     return team
 
 

@@ -16,5 +16,6 @@ urlpatterns = [
     path("<int:pk>/remove/", views.team_remove, name="remove"),
     path("<int:pk>/admin/", views.team_handover, name="handover"),
     path("<int:pk>/close/", views.team_close, name="close"),
+    path("<int:pk>/reopen/", views.team_reopen, name="reopen"),
     path("invite/<str:token>/", views.invite_accept, name="invite"),
 ]

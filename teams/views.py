@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import User
 
 from . import selectors, services
-from .forms import InviteForm, MemberForm, TeamForm
+from .forms import InviteForm, MemberForm, ReopenForm, TeamForm
 from .links import invite_from_token
 from .models import Invite
 
@@ -48,7 +48,7 @@ def team_list(request):
     return render(request, "teams/team_list.html", {"form": form, "teams": teams})
 
 
-def _detail(request, team, invite_form=None, status=200):
+def _detail(request, team, invite_form=None, reopen_form=None, status=200):
     memberships = list(team.memberships.all())
     me = next(m for m in memberships if m.user_id == request.user.pk)
     return render(
@@ -59,6 +59,7 @@ def _detail(request, team, invite_form=None, status=200):
             "memberships": memberships,
             "me": me,
             "invite_form": invite_form or InviteForm(),
+            "reopen_form": reopen_form,
         },
         status=status,
     )
@@ -158,7 +159,7 @@ def team_invite_revoke(request, pk, invite_pk):
 @require_http_methods(["GET", "POST"])
 def team_close(request, pk):
     """GET: what closing the team does, or why it cannot be closed now; a button to confirm
-    (closing cannot be undone). POST: close it. A non-member gets a 404 (as on every team
+    (``team_reopen`` undoes it). POST: close it. A non-member gets a 404 (as on every team
     URL), a member who is not the admin a 403."""
     team = _team_or_404(request, pk)
     others = [m for m in team.memberships.all() if m.user_id != request.user.pk]
@@ -187,6 +188,25 @@ def team_close(request, pk):
         "refusal": _errors(refusal) if refusal is not None else "",
     }
     return render(request, "teams/team_close.html", context, status=status)
+
+
+@private
+@login_required
+@require_POST
+def team_reopen(request, pk):
+    """The admin reopens a closed team (the button on its page). A non-member gets a 404 (as
+    on every team URL), a member who is not the admin a 403, and reopening an open team is a
+    form error (400) that changes nothing."""
+    team = _team_or_404(request, pk)
+    form = ReopenForm(request.POST)
+    try:
+        services.team_reopen(team=team, by=request.user)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        status = 403 if getattr(exc, "code", None) == services.NOT_ADMIN else 400
+        return _detail(request, team, reopen_form=form, status=status)
+    messages.success(request, f"{team.name} is open again: book for it and invite members.")
+    return redirect(team)
 
 
 @sensitive_variables("token")

@@ -212,6 +212,9 @@ def test_cancelling_before_the_start_refunds_rent_and_deposit(client, localstrip
     assert charge.status == Charge.Status.REFUNDED
     refunds = localstripe.get("/v1/refunds", payment_intent=charge.payment_intent_id)["data"]
     assert [r["amount"] for r in refunds] == [70000]
+    assert list(charge.refunds.values_list("stripe_id", "amount_cents")) == [
+        (refunds[0]["id"], 70000)
+    ]
     assert charge_rent() == 0  # nothing is charged for a cancelled booking
 
     # The guest's invoice shows the refund as a dashboard refund would be.

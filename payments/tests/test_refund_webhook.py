@@ -3,16 +3,19 @@
 charge marked refunded with the amount, our own refunds never counted as outside ones."""
 
 import json
+import re
 import time
 
 import pytest
 import requests
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from payments.collect import booking_collect, charge_rent
-from payments.models import Charge, DepositSettlement, WebhookEvent
+from payments.models import Charge, ChargeRefund, DepositSettlement, WebhookEvent
 
 from .helpers import running_booking, save_card
 from .localstripe import SECRET_KEY, free_port
@@ -135,7 +138,8 @@ def test_the_guest_is_told_of_a_dashboard_refund_once_and_reads_it_on_the_invoic
     paid.refresh_from_db()
     day = dateformat.format(timezone.localtime(paid.refunded_at), "F j, Y")
     client.force_login(guest)
-    page = client.get(paid.get_absolute_url()).content.decode()
+    with CaptureQueriesContext(connection) as one_refund:
+        page = client.get(paid.get_absolute_url()).content.decode()
     assert "<dt>Status</dt><dd>Partly refunded</dd>" in page
     assert f"Refunded, {day}</th><td>-$700.00</td>" in page
     assert "Net paid</th><td>$700.00</td>" in page
@@ -147,8 +151,50 @@ def test_the_guest_is_told_of_a_dashboard_refund_once_and_reads_it_on_the_invoic
     run_jobs()
     assert len(refund_emails()) == 2
     assert "Refunded: $1,050.00" in refund_emails()[1].body
-    page = client.get(paid.get_absolute_url()).content.decode()
-    assert "-$1,050.00</td>" in page and "Net paid</th><td>$350.00</td>" in page
+    # Each refund is a line of its own, with its date; the net is what stays paid.
+    first, second = ChargeRefund.objects.filter(charge=paid).order_by("refunded_at", "pk")
+    assert (first.amount_cents, second.amount_cents) == (70000, 35000)
+    with CaptureQueriesContext(connection) as two_refunds:
+        page = client.get(paid.get_absolute_url()).content.decode()
+    assert len(two_refunds) == len(one_refund)  # the lines are one query however many
+    lines = re.findall(r"<th scope=\"row\">Refunded, ([^<]+)</th><td>(-\$[\d,.]+)</td>", page)
+    assert lines == [
+        (dateformat.format(timezone.localtime(first.refunded_at), "F j, Y"), "-$700.00"),
+        (dateformat.format(timezone.localtime(second.refunded_at), "F j, Y"), "-$350.00"),
+    ]
+    assert "-$1,050.00" not in page and "Net paid</th><td>$350.00</td>" in page
+    # The refunds' own events, redelivered or late: no line twice.
+    for n, kind in enumerate(["refund.created", "refund.updated", "charge.refunded"]):
+        again = refund_event(localstripe, paid, kind=kind, event_id=f"evt_t4{n}")
+        assert post(client, again, sign(again)).content == b"already recorded"
+    assert ChargeRefund.objects.filter(charge=paid).count() == 2
+    run_jobs()
+    assert len(refund_emails()) == 2
+
+
+def test_a_line_recorded_as_the_total_is_put_right_by_the_next_event(
+    client, localstripe, paid, run_jobs
+):
+    """A charge refunded before refunds had rows of their own: the migration wrote one row,
+    its total under its latest refund's id. The next refund event puts it right."""
+    first = dashboard_refund(localstripe, paid.payment_intent_id, 20000)
+    second = dashboard_refund(localstripe, paid.payment_intent_id, 30000)
+    ChargeRefund.objects.create(
+        charge=paid, stripe_id=second["id"], amount_cents=50000, refunded_at=timezone.now()
+    )
+    Charge.objects.filter(pk=paid.pk).update(
+        status=Charge.Status.REFUNDED, refunded_cents=50000, refund_id=second["id"]
+    )
+    payload = refund_event(localstripe, paid, kind="charge.refunded", event_id="evt_m1")
+    assert post(client, payload, sign(payload)).content == b"refunded outside"
+    rows = ChargeRefund.objects.filter(charge=paid).order_by("stripe_id")
+    assert sorted(rows.values_list("stripe_id", "amount_cents")) == sorted(
+        [(first["id"], 20000), (second["id"], 30000)]
+    )
+    paid.refresh_from_db()
+    assert (paid.refunded_cents, paid.net_cents) == (50000, 90000)
+    run_jobs()
+    assert refund_emails() == []  # the guest was told of $500.00 already: nothing new
 
 
 def test_our_own_refund_is_not_an_outside_one(client, localstripe, paid):

@@ -5,12 +5,16 @@ import datetime
 import io
 
 import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from payments.collect import booking_collect
 from payments.models import Charge, Customer, DepositSettlement
+from teams.tests.factories import TeamFactory
 
 from .helpers import running_booking, save_card
 
@@ -92,6 +96,41 @@ def test_the_guest_reads_a_printable_invoice(client, paid):
     assert f"Invoice {paid.number}" in body
     assert "$700.00" in body and "$1,400.00" in body
     assert f"{paid.period_start:%B} {paid.period_start.day}, {paid.period_start.year}" in body
+
+
+def test_a_team_bookings_invoice_and_receipt_name_the_team(client, localstripe, run_jobs):
+    booking = running_booking(started_days_ago=40, months=1)
+    booking.team = TeamFactory(name="Rocket Crew", admin=booking.guest)
+    booking.save(update_fields=["team"])
+    save_card(localstripe, booking.guest)
+    booking_collect(booking_id=booking.pk, today=booking.start)
+    charge = Charge.objects.get(booking=booking)
+    run_jobs()
+
+    (receipt,) = [m for m in mail.outbox if m.subject.startswith(f"Receipt {charge.number}")]
+    assert f"Invoice {charge.number}\nTeam: Rocket Crew\n" in receipt.body
+    client.force_login(booking.guest)
+    page = client.get(charge.get_absolute_url()).content.decode()
+    assert "<dt>Team</dt><dd>Rocket Crew</dd>" in page
+
+
+def test_a_personal_bookings_invoice_names_no_team_and_a_team_costs_no_query(
+    client, paid, run_jobs
+):
+    run_jobs()
+    (receipt,) = [m for m in mail.outbox if m.subject.startswith(f"Receipt {paid.number}")]
+    assert "Team:" not in receipt.body
+    client.force_login(paid.booking.guest)
+    with CaptureQueriesContext(connection) as personal:
+        page = client.get(paid.get_absolute_url()).content.decode()
+    assert "<dt>Team</dt>" not in page
+
+    paid.booking.team = TeamFactory(admin=paid.booking.guest)
+    paid.booking.save(update_fields=["team"])
+    with CaptureQueriesContext(connection) as team:
+        page = client.get(paid.get_absolute_url()).content.decode()
+    assert f"<dt>Team</dt><dd>{paid.booking.team.name}</dd>" in page
+    assert len(team) == len(personal)
 
 
 def test_someone_elses_invoice_is_404(client, paid):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from accounts.tests.factories import UserFactory
+from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
 from teams import services
 from teams.models import Invite, Membership, Team
@@ -241,7 +242,6 @@ def test_a_closed_team_takes_no_invites_members_or_handover_and_closes_once():
     for write in (
         lambda: services.invite_create(team=team, by=admin, email="new@crew.test"),
         lambda: services.member_remove(team=team, by=admin, user=member),
-        lambda: services.member_remove(team=team, by=member, user=member),
         lambda: services.admin_handover(team=team, by=admin, to=member),
         lambda: services.team_close(team=team, by=admin),
     ):
@@ -280,3 +280,76 @@ def test_closing_emails_the_other_members_once_after_commit(run_jobs):
     # The job again (a retry): nothing is sent twice.
     assert team_closed_email_send.call(team_id=team.pk, user_id=one.pk) is False
     assert len(mail.outbox) == 2
+
+
+# --- leaving a closed team, reopening ----------------------------------------------------
+
+
+def test_a_member_leaves_a_closed_team_and_loses_its_history():
+    team = TeamFactory()
+    admin = team.memberships.get().user
+    member = add_member(team).user
+    booking = BookingFactory(team=team, guest=member, status="declined")
+    services.team_close(team=team, by=admin)
+    assert Booking.objects.visible_to(member).filter(pk=booking.pk).exists()
+
+    services.member_remove(team=team, by=member, user=member)
+
+    assert member_role(team_id=team.pk, user=member) is None
+    assert not Booking.objects.visible_to(member).filter(pk=booking.pk).exists()
+    team.refresh_from_db()
+    assert team.is_closed  # leaving changes nothing else
+
+
+def test_the_admin_of_a_closed_team_can_neither_leave_nor_remove_and_others_cannot_remove():
+    team = TeamFactory()
+    admin = team.memberships.get().user
+    one, two = add_member(team).user, add_member(team).user
+    services.team_close(team=team, by=admin)
+    for by, user, message in (
+        (admin, admin, services.TEAM_ADMIN_CANNOT_LEAVE),
+        (admin, one, services.TEAM_CLOSED),
+        (one, two, services.TEAM_NOT_ADMIN),
+    ):
+        with pytest.raises(ValidationError) as exc:
+            services.member_remove(team=team, by=by, user=user)
+        assert refusal(exc) == message
+    assert team.memberships.count() == 3
+
+
+def test_team_reopen_clears_the_close_and_the_team_takes_members_again():
+    team = TeamFactory(name="Rocket Crew")
+    admin = team.memberships.get().user
+    member = add_member(team).user
+    invite = services.invite_create(team=team, by=admin, email="late@crew.test")
+    services.team_close(team=team, by=admin)
+
+    reopened = services.team_reopen(team=team, by=admin)
+
+    team.refresh_from_db()
+    assert reopened == team and not team.is_closed and team.closed_by is None
+    assert Team.objects.open().filter(pk=team.pk).exists()
+    invite.refresh_from_db()
+    assert invite.status == Invite.Status.REVOKED  # the close's withdrawal stands
+    services.admin_handover(team=team, by=admin, to=member)
+    services.invite_create(team=team, by=member, email="new@crew.test")
+    assert member_role(team_id=team.pk, user=member) == Membership.Role.ADMIN
+
+
+def test_only_the_admin_reopens_and_an_open_team_is_refused_unchanged():
+    team = TeamFactory(name="Rocket Crew")
+    admin = team.memberships.get().user
+    member = add_member(team).user
+    with pytest.raises(ValidationError) as exc:
+        services.team_reopen(team=team, by=admin)
+    assert refusal(exc) == services.TEAM_NOT_CLOSED.format(team="Rocket Crew")
+    assert exc.value.code == "open"
+
+    services.team_close(team=team, by=admin)
+    closed_at = Team.objects.get(pk=team.pk).closed_at
+    for by in (member, UserFactory()):
+        with pytest.raises(ValidationError) as exc:
+            services.team_reopen(team=team, by=by)
+        assert exc.value.code == services.NOT_ADMIN
+    team.refresh_from_db()
+    assert team.closed_at == closed_at and team.closed_by == admin

@@ -83,6 +83,7 @@ def test_a_non_member_gets_404_on_every_team_url(client):
         ("teams:remove", [team.pk]),
         ("teams:handover", [team.pk]),
         ("teams:invite_revoke", [team.pk, invite.pk]),
+        ("teams:reopen", [team.pk]),
     ]:
         assert client.post(reverse(name, args=args), {"user": member.pk}).status_code == 404
     assert member_role(team_id=team.pk, user=member) == Membership.Role.MEMBER
@@ -268,7 +269,7 @@ def test_the_admin_sees_what_closing_does_then_closes_with_a_post(client):
     page = client.get(url)
     html = page.content.decode()
     assert page.status_code == 200 and "private" in page["Cache-Control"]
-    assert "Close Rocket Crew?" in html and "cannot be undone" in html
+    assert "Close Rocket Crew?" in html and "until you reopen it" in html
     assert "withdraws the 1 invite waiting (late@crew.test)" in html
     assert "emails the team's other member (Kai Member)" in html
     assert "Close the team</button>" in html
@@ -354,3 +355,112 @@ def test_the_close_page_reads_a_fixed_number_of_queries_however_big_the_team(cli
         return len(captured)
 
     assert queries(members=1, invites=1) == queries(members=6, invites=4)
+
+
+# --- leaving a closed team, reopening it ------------------------------------------------
+
+
+def test_a_member_leaves_a_closed_team_from_its_page(client):
+    team = TeamFactory(name="Rocket Crew")
+    member = add_member(team).user
+    services.team_close(team=team, by=_admin(team))
+    client.force_login(member)
+    html = client.get(team.get_absolute_url()).content.decode()
+    assert "Leave this team</button>" in html and "gives up its history" in html
+    assert "Reopen the team</button>" not in html
+
+    response = client.post(reverse("teams:remove", args=[team.pk]), {"user": member.pk})
+    assert response.status_code == 302 and response["Location"] == reverse("teams:list")
+    assert member_role(team_id=team.pk, user=member) is None
+    assert client.get(team.get_absolute_url()).status_code == 404
+
+
+def test_the_admin_reopens_a_closed_team_with_the_button_on_its_page(client):
+    team = TeamFactory(name="Rocket Crew")
+    admin = _admin(team)
+    services.team_close(team=team, by=admin)
+    client.force_login(admin)
+    url = reverse("teams:reopen", args=[team.pk])
+    assert url == f"/accounts/teams/{team.pk}/reopen/"
+    page = client.get(team.get_absolute_url())
+    html = page.content.decode()
+    assert "private" in page["Cache-Control"]
+    assert f'action="{url}"' in html and "Reopen the team</button>" in html
+    assert "Leave this team" not in html
+    assert client.get(url).status_code == 405  # a POST only: a link follower changes nothing
+    team.refresh_from_db()
+    assert team.is_closed
+
+    response = client.post(url)
+    assert response.status_code == 302 and response["Location"] == team.get_absolute_url()
+    team.refresh_from_db()
+    assert not team.is_closed
+    html = client.get(team.get_absolute_url()).content.decode()
+    assert "Rocket Crew is open again" in html and "<strong>Closed</strong>" not in html
+    assert "Send invite</button>" in html and "Reopen the team</button>" not in html
+
+
+def test_reopening_an_open_team_is_a_form_error_that_changes_nothing(client):
+    team = TeamFactory(name="Rocket Crew")
+    client.force_login(_admin(team))
+    response = client.post(reverse("teams:reopen", args=[team.pk]))
+    html = response.content.decode()
+    assert response.status_code == 400 and "error-summary" in html
+    assert "Rocket Crew is open: there is nothing to reopen." in html
+    team.refresh_from_db()
+    assert not team.is_closed and team.closed_by is None
+
+
+def test_reopen_is_404_for_others_and_403_for_a_member(client):
+    team = TeamFactory()
+    admin, member = _admin(team), add_member(team).user
+    services.team_close(team=team, by=admin)
+    url = reverse("teams:reopen", args=[team.pk])
+    client.force_login(_admin(TeamFactory()))  # the admin of another team
+    assert client.post(url).status_code == 404
+    client.force_login(member)
+    response = client.post(url)
+    assert response.status_code == 403
+    assert escape(services.TEAM_NOT_ADMIN) in response.content.decode()
+    client.logout()
+    response = client.post(url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    team.refresh_from_db()
+    assert team.is_closed and team.closed_by == admin
+
+
+@pytest.mark.parametrize("pk", ["999999999", "99999999999999999999", "0"])
+def test_forged_team_ids_on_reopen_are_404(client, pk):
+    team = TeamFactory()
+    services.team_close(team=team, by=_admin(team))
+    client.force_login(_admin(team))
+    assert client.post(f"/accounts/teams/{pk}/reopen/").status_code == 404
+    team.refresh_from_db()
+    assert team.is_closed
+
+
+def test_reopen_needs_the_csrf_token(client):
+    team = TeamFactory()
+    services.team_close(team=team, by=_admin(team))
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(_admin(team))
+    assert client.post(reverse("teams:reopen", args=[team.pk])).status_code == 403
+    team.refresh_from_db()
+    assert team.is_closed
+
+
+def test_a_closed_teams_page_and_its_reopen_read_fixed_queries_however_big_the_team(client):
+    def queries(members):
+        team = TeamFactory()
+        admin = _admin(team)
+        for _ in range(members):
+            add_member(team)
+        services.team_close(team=team, by=admin)
+        client.force_login(admin)
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(team.get_absolute_url()).status_code == 200
+        with CaptureQueriesContext(connection) as reopen:
+            assert client.post(reverse("teams:reopen", args=[team.pk])).status_code == 302
+        return len(page), len(reopen)
+
+    assert queries(members=1) == queries(members=6)

@@ -79,3 +79,37 @@ def test_an_admin_invites_a_member_who_then_sees_the_team_booking(
     assert describe(axe_violations(admin, "team-close")) == ""
     shot(admin, "team-close")
     assert page_problems == []
+
+
+def test_a_closed_team_a_member_leaves_and_its_admin_reopens(
+    new_context, transactional_db, shot, page_problems
+):
+    from accounts.tests.factories import UserFactory
+    from teams.services import team_close
+    from teams.tests.factories import TeamFactory, add_member
+
+    admin_user = UserFactory(email="lee@crew.test", name="Lee Admin")
+    team = TeamFactory(name="Rocket Crew", admin=admin_user)
+    add_member(team, UserFactory(email="kai@crew.test", name="Kai Member"))
+    team_close(team=team, by=admin_user)
+
+    member = new_context().new_page()
+    log_in(member, "kai@crew.test")
+    member.goto(team.get_absolute_url())
+    expect(member.get_by_text("gives up its history")).to_be_visible()
+    assert describe(axe_violations(member, "closed-team-member")) == ""
+    member.get_by_role("button", name="Leave this team").click()
+    expect(member.get_by_text("You left the team.")).to_be_visible()
+    expect(member.get_by_role("link", name="Rocket Crew")).to_have_count(0)
+
+    admin = new_context().new_page()
+    log_in(admin, admin_user.email)
+    admin.goto(team.get_absolute_url())
+    expect(admin.get_by_role("heading", name="Reopen the team")).to_be_visible()
+    assert describe(axe_violations(admin, "closed-team-admin")) == ""
+    shot(admin, "closed-team-admin")
+    admin.get_by_role("button", name="Reopen the team").click()
+    expect(admin.get_by_text("Rocket Crew is open again")).to_be_visible()
+    expect(admin.get_by_role("button", name="Send invite")).to_be_visible()
+    shot(admin, "reopened-team")
+    assert page_problems == []
