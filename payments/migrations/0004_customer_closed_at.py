@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("payments", "0002_charge_refunded_cents"),
+        ("payments", "0003_charge_refund_lines"),
     ]
 
     operations = [
