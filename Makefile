@@ -10,10 +10,10 @@ PYTHON ?= $(shell for c in python3.13 python3.14 python3 python python3.12; do \
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	echo $$c; break; fi; done)
 
-.PHONY: help python venv install install-dev run test test-all lint format spike spike-cdn clean
+.PHONY: help python venv install install-dev bundles run test test-all lint format spike spike-cdn clean
 
 help:
-	@echo "make run    - set up .venv, migrate, seed demo data, serve http://127.0.0.1:$(PORT) with a worker and the clock (Procfile.dev)"
+	@echo "make run    - set up .venv and the CSS/JS bundles (npm), migrate, seed demo data, serve http://127.0.0.1:$(PORT) with a worker and the clock (Procfile.dev)"
 	@echo "make test   - ruff check, ruff format --check, pytest without the slow drills (Postgres/Redis if DATABASE_URL/REDIS_URL are set)"
 	@echo "make test-all - the same with the slow drills (browsers, servers); what CI runs"
 	@echo "make spike  - load drill: gunicorn + Postgres + Redis + Locust, report in loadtest/report/"
@@ -55,7 +55,7 @@ LOCAL_STRIPE = STRIPE_API_BASE=$${STRIPE_API_BASE:-http://127.0.0.1:8420} \
 
 # web (runserver), worker (the jobs: emails), clock (periodic jobs) as the Procfile runs
 # them on the platform, and stripe (localstripe); Ctrl-C stops them all.
-run: install $(VENV)/.honcho
+run: install bundles $(VENV)/.honcho
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
 	DEBUG=$${DEBUG:-1} PATH="$(CURDIR)/$(BIN):$$PATH" $(LOCAL_STRIPE) $(BIN)/honcho -f Procfile.dev start -p $(PORT)
@@ -76,26 +76,36 @@ PYTEST_WORKERS ?= 2
 # two minutes on their own); `make test-all` and .ci/run run everything.
 PYTEST_MARKERS ?= not slow
 
-test: lint node_modules/axe-core/axe.min.js
+test: lint bundles
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "$(PYTEST_MARKERS)" $(PYTEST_ARGS)
 
 test-all:
 	$(MAKE) test PYTEST_MARKERS=
 
-# axe-core for the browser accessibility tests (tests/browser), pinned in package-lock.json.
-node_modules/axe-core/axe.min.js: package.json package-lock.json
-	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
-	else echo "npm not found: the browser accessibility tests will be skipped"; fi
+# Node packages pinned in package-lock.json: esbuild (the bundles) and axe-core (the browser
+# accessibility tests, tests/browser).
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found: PivotDesk's CSS and JS bundles are built with Node.js 20+ and npm; install them and run again." >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The CSS and JS bundles in static/dist/ (esbuild, `npm run build`), from assets/ and the
+# files they import; collectstatic hashes and compresses them like any static file.
+static/dist/.built: node_modules/.package-lock.json $(wildcard assets/* static/css/*.css static/js/*.js static/vendor/leaflet/*.*)
+	npm run --silent build
+	@touch $@
+
+bundles: static/dist/.built
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles static/dist node_modules .pytest_cache
 
 # The load drill: Postgres db pivotdesk_spike + Redis db 15, gunicorn as the
 # Procfile starts it, Locust ramping to 1,000 visitors, the bare-Django ceiling. ~5 minutes.
-spike: install-dev
+spike: install-dev bundles
 	bash loadtest/spike.sh
 
 # The same drill through Varnish with the repo's VCL, the limit (same bytes from a file
 # through the same Varnish) and a host's edit timed through the cache.
-spike-cdn: install-dev
+spike-cdn: install-dev bundles
 	bash loadtest/spike_cdn.sh

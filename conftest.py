@@ -1,7 +1,18 @@
 """Shared pytest fixtures. Media goes to a temporary folder, never the working tree."""
 
+from pathlib import Path
+
 import pytest
 from django.db import connection
+
+BUNDLES = ("static/dist/site.css", "static/dist/map.js")
+
+
+def pytest_sessionstart(session):
+    """Pages link the esbuild bundles; without them collectstatic and browsers would fail late."""
+    missing = [b for b in BUNDLES if not (Path(__file__).parent / b).is_file()]
+    if missing:
+        pytest.exit(f"missing {', '.join(missing)}: run `make bundles` (npm ci, npm run build)", 2)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -13,22 +13,21 @@ logger = logging.getLogger(__name__)
 
 
 def hosts_group_sync_after_migrate(sender, *, using, apps=global_apps, **kwargs):
-    """Re-sync the Hosts group to settings.HOST_PERMISSIONS after every migrate.
+    """Re-sync the Hosts group to the apps' host_permissions after every migrate.
 
     A deploy runs migrate (Procfile release), so existing hosts get the permissions a release
     adds without anyone becoming a host again. Setup, not business logic: idempotent, and a
     no-op when the group already matches. ``apps`` is the migrated state; flush (as tests
     run it) sends none.
     """
-    from django.conf import settings
     from django.contrib.auth.management import create_permissions
 
-    from .services import hosts_group_sync
+    from .services import host_permissions, hosts_group_sync
 
     # auth creates each app's permissions in its own post_migrate receiver, app by app in
     # INSTALLED_APPS order, and accounts comes before listings and bookings: make sure the
     # permissions the list names exist before syncing to them.
-    for label in sorted({name.split(".", 1)[0] for name in settings.HOST_PERMISSIONS}):
+    for label in sorted({name.split(".", 1)[0] for name in host_permissions()}):
         create_permissions(sender.apps.get_app_config(label), verbosity=0, using=using, apps=apps)
     try:
         hosts_group_sync()

@@ -10,7 +10,7 @@ Closing follows it: the user's row, then what the apps listening to
 
 import uuid
 
-from django.conf import settings
+from django.apps import apps as django_apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
@@ -62,15 +62,25 @@ def _permissions(names: list[str]) -> list[Permission]:
     return found
 
 
+def host_permissions() -> list[str]:
+    """Exactly what a host needs in /host/, as "app_label.codename": each app lists its own
+    in its AppConfig's ``host_permissions`` (codenames of its models)."""
+    return sorted(
+        f"{config.label}.{codename}"
+        for config in django_apps.get_app_configs()
+        for codename in getattr(config, "host_permissions", ())
+    )
+
+
 @transaction.atomic
 def hosts_group_sync(*, permissions: list[str] | None = None) -> Group:
-    """Create the "Hosts" group if needed and give it exactly ``settings.HOST_PERMISSIONS``.
+    """Create the "Hosts" group if needed and give it exactly ``host_permissions()``.
 
     Runs after every migrate (``accounts.apps``), so a deploy updates existing hosts, and on
     every host_enable. Raises ImproperlyConfigured when a listed permission does not exist.
     """
     group, _ = Group.objects.get_or_create(name=HOSTS_GROUP)
-    wanted = _permissions(settings.HOST_PERMISSIONS if permissions is None else permissions)
+    wanted = _permissions(host_permissions() if permissions is None else permissions)
     if set(group.permissions.all()) != set(wanted):
         group.permissions.set(wanted)
     return group

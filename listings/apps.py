@@ -4,6 +4,13 @@ from django.apps import AppConfig
 class ListingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "listings"
+    # What hosts may do in /host/ (accounts.services.host_permissions): never delete a
+    # listing (they archive it); photos and monthly extras, inline, fully.
+    host_permissions = (
+        *("view_listing", "add_listing", "change_listing"),
+        *(f"{action}_photo" for action in ("view", "add", "change", "delete")),
+        *(f"{action}_listingextra" for action in ("view", "add", "change", "delete")),
+    )
 
     def ready(self):
         from accounts.signals import account_closed

@@ -5,6 +5,7 @@ class PaymentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "payments"
     verbose_name = "Payments"
+    host_permissions = ("view_charge",)  # their own charges and monthly statement
 
     def ready(self):
         from accounts.signals import account_closed, account_closing

@@ -4,6 +4,12 @@ from django.apps import AppConfig
 class ToursConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "tours"
+    # Their tour hours and days off; the tours booked, read-only.
+    host_permissions = (
+        *(f"{action}_tourhours" for action in ("view", "add", "change", "delete")),
+        *(f"{action}_tourdayoff" for action in ("view", "add", "change", "delete")),
+        "view_tour",
+    )
 
     def ready(self):
         from accounts.signals import account_closing

@@ -4,6 +4,7 @@ from django.apps import AppConfig
 class WaitlistConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "waitlist"
+    host_permissions = ("view_waitlistentry",)  # the lines on their own spaces, read-only
 
     def ready(self):
         from accounts.signals import account_closed

@@ -1,11 +1,11 @@
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.services import host_permissions
 from accounts.tests.factories import UserFactory
 from bookings.models import Booking
 from listings.tests.factories import ListingFactory
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def host_with_permissions(host):
     codenames = [
-        perm.split(".", 1)[1] for perm in settings.HOST_PERMISSIONS if perm.startswith("bookings.")
+        perm.split(".", 1)[1] for perm in host_permissions() if perm.startswith("bookings.")
     ]
     host.user_permissions.add(
         *Permission.objects.filter(content_type__app_label="bookings", codename__in=codenames)

@@ -211,8 +211,9 @@ def test_anonymous_pages_never_touch_the_csrf_token(client, listing):
 def test_maps_come_from_local_static_with_tiles_from_settings(client, listing, settings):
     settings.MAP_TILE_URL = "https://tiles.example.test/{z}/{x}/{y}.png"
     html = client.get("/spaces/boulder/sunny/").content.decode()
-    assert '<script src="/static/vendor/leaflet/leaflet.js" defer></script>' in html
-    assert '<script src="/static/js/map.js" defer></script>' in html
+    # One script: Leaflet and the map's code, bundled (assets/map.js) and served from /static/.
+    assert html.count("<script src=") == 1
+    assert '<script src="/static/dist/map.js" defer></script>' in html
     assert 'data-tile-url="https://tiles.example.test/{z}/{x}/{y}.png"' in html
     assert "unpkg" not in html and "cdn" not in html.lower()
 

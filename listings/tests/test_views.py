@@ -25,7 +25,9 @@ def test_home_shows_both_cities_with_counts_and_featured_spaces(client):
 def test_home_static_assets_are_local(client):
     html = client.get("/").content.decode()
     assert "https://cdn" not in html and "//unpkg" not in html
-    assert "/static/css/pivotdesk.css" in html
+    # One stylesheet, Leaflet's and ours bundled (assets/site.css).
+    assert html.count('rel="stylesheet"') == 1
+    assert '<link rel="stylesheet" href="/static/dist/site.css">' in html
 
 
 @pytest.mark.parametrize("status", [Listing.Status.DRAFT, Listing.Status.ARCHIVED])

@@ -26,7 +26,7 @@ FALLBACK_500 = "<!doctype html><title>Something went wrong</title><h1>Something 
 def _stylesheet():
     """The site's stylesheet, if its URL can be worked out (a missing manifest entry can't)."""
     try:
-        return static("css/pivotdesk.css")
+        return static("dist/site.css")
     except Exception:
         return ""
 

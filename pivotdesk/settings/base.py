@@ -260,28 +260,7 @@ LOGGING = {
     },
 }
 
-# --- Accounts: the hosts' admin, login throttling (django-axes) ---------------------------
-# Exactly what a host needs in /host/ ("app_label.codename"): the Hosts group is re-synced to
-# this list after every migrate (the release phase) and by accounts.services.host_enable.
-# Hosts never delete listings (they archive them) nor reviews (they reply once).
-_crud = ("view", "add", "change", "delete")
-HOST_PERMISSIONS = [
-    *(f"listings.{a}_listing" for a in _crud[:3]),
-    *(f"listings.{a}_photo" for a in _crud),
-    *(f"listings.{a}_listingextra" for a in _crud),  # a listing's monthly extras, inline
-    # Booking requests and desk changes on their own listings: seen and answered.
-    *("bookings.view_booking", "bookings.change_booking", "bookings.view_message"),
-    *("bookings.view_bookingevent", "bookings.view_bookingchange", "bookings.change_bookingchange"),
-    "bookings.view_review",
-    "bookings.change_review",
-    *(f"tours.{a}_tourhours" for a in _crud),
-    *(f"tours.{a}_tourdayoff" for a in _crud),
-    "tours.view_tour",
-    "waitlist.view_waitlistentry",  # the lines on their own spaces, read-only
-    "payments.view_charge",  # their own charges and monthly statement
-    # Questions about their own spaces, read-only: hosts answer on the site's page.
-    *("questions.view_conversation", "questions.view_message"),
-]
+# --- Accounts: login throttling (django-axes) --------------------------------------------
 AUTHENTICATION_BACKENDS = [
     # First: axes' AxesStandaloneBackend, refusing locked-out logins, right password or not.
     "accounts.throttle.LoginThrottleBackend",

@@ -140,8 +140,14 @@ def test_app_json_formation_runs_web_worker_and_one_clock(app_json):
         assert formation["clock"]["quantity"] == 1  # two clocks would enqueue twice
 
 
-def test_app_json_python_buildpack(app_json):
-    assert [bp["url"] for bp in app_json["buildpacks"]] == ["heroku/python"]
+def test_app_json_builds_the_bundles_before_python_collects_them(app_json):
+    # The Node.js buildpack runs package.json's "build" (esbuild: static/dist/); the Python
+    # buildpack after it runs collectstatic, which must find the bundles there.
+    assert [bp["url"] for bp in app_json["buildpacks"]] == ["heroku/nodejs", "heroku/python"]
+    package = json.loads((BASE_DIR / "package.json").read_text())
+    assert "static/dist" in package["scripts"]["build"]
+    assert package["engines"]["node"]
+    assert "esbuild" in package["devDependencies"]
 
 
 def test_app_json_seeds_demo_data_on_review_apps_only(app_json):

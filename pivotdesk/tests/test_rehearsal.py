@@ -147,11 +147,11 @@ def test_release_then_web_serve_pages_health_and_hashed_static(
         assert json.loads(body) == {"database": "ok", "cache": "ok"}
 
         # The stylesheet the page links to is the hashed file, served for a year.
-        css_url = re.search(r'<link rel="stylesheet" href="(/static/css/[^"]+)"', html)[1]
-        assert css_url == f"/static/{manifest['paths']['css/pivotdesk.css']}"
+        css_url = re.search(r'<link rel="stylesheet" href="(/static/dist/[^"]+)"', html)[1]
+        assert css_url == f"/static/{manifest['paths']['dist/site.css']}"
         status, headers, body = get(port, css_url, ROUTER)
         assert status == 200
-        assert body == (static_root / manifest["paths"]["css/pivotdesk.css"]).read_bytes()
+        assert body == (static_root / manifest["paths"]["dist/site.css"]).read_bytes()
         assert "max-age=31536000" in headers["Cache-Control"]
         assert "immutable" in headers["Cache-Control"]
     finally:

@@ -3,9 +3,9 @@
 import re
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Permission
 
+from accounts.services import host_permissions
 from accounts.tests.factories import UserFactory
 from listings.tests.factories import ListingFactory
 
@@ -18,7 +18,7 @@ CHANGELIST = "/host/questions/conversation/"
 
 def host_with_permissions(host):
     codenames = [
-        perm.split(".", 1)[1] for perm in settings.HOST_PERMISSIONS if perm.startswith("questions.")
+        perm.split(".", 1)[1] for perm in host_permissions() if perm.startswith("questions.")
     ]
     assert codenames == ["view_conversation", "view_message"]  # read-only
     host.user_permissions.add(
