@@ -16,6 +16,7 @@ help:
 	@echo "make run    - set up .venv and the CSS/JS bundles (npm), migrate, seed demo data, serve http://127.0.0.1:$(PORT) with a worker and the clock (Procfile.dev)"
 	@echo "make test   - ruff check, ruff format --check, pytest without the slow drills (Postgres/Redis if DATABASE_URL/REDIS_URL are set)"
 	@echo "make test-all - the same with the slow drills (browsers, servers); what CI runs"
+	@echo "make bundles - the CSS and JS bundles in static/dist/ (npm ci, esbuild); run by the others"
 	@echo "make spike  - load drill: gunicorn + Postgres + Redis + Locust, report in loadtest/report/"
 	@echo "make spike-cdn - the same visitors through Varnish (deploy/varnish), report in loadtest/report-cdn/"
 
