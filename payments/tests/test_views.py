@@ -14,11 +14,15 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from payments.collect import booking_collect
 from payments.models import Charge, Customer, DepositSettlement
-from teams.tests.factories import TeamFactory
+from teams.services import member_remove
+from teams.tests.factories import TeamFactory, add_member
 
 from .helpers import running_booking, save_card
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# The invoice page: the session, its user, the charge with its booking, team and listing.
+INVOICE_QUERIES = 3
 
 
 @pytest.fixture
@@ -138,6 +142,71 @@ def test_someone_elses_invoice_is_404(client, paid):
     assert client.get(paid.get_absolute_url()).status_code == 404
     for pk in ("999999999", "99999999999999999999"):
         assert client.get(f"/payments/invoices/{pk}/").status_code == 404
+
+
+@pytest.fixture
+def team_paid(paid):
+    """``paid``, booked for a team by a member (the maker), with one more member, a member
+    who left and the team's admin."""
+    booking = paid.booking
+    team = TeamFactory(name="Rocket Crew")
+    booking.team = team
+    booking.save(update_fields=["team"])
+    add_member(team, booking.guest)
+    member = add_member(team).user
+    former = add_member(team).user
+    member_remove(team=team, by=former, user=former)
+    return paid, member, former
+
+
+def test_every_current_member_of_the_team_reads_its_invoice(client, team_paid):
+    paid, member, _former = team_paid
+    admin = paid.booking.team.memberships.get(role="admin").user
+    for user in (member, admin, paid.booking.guest, paid.booking.listing.host):
+        client.force_login(user)
+        response = client.get(paid.get_absolute_url())
+        assert response.status_code == 200, user
+        assert f"Invoice {paid.number}" in response.content.decode()
+        assert "<dt>Team</dt><dd>Rocket Crew</dd>" in response.content.decode()
+        assert "private" in response.headers["Cache-Control"]
+
+
+def test_a_former_member_and_a_stranger_get_404_for_a_team_invoice(client, team_paid):
+    paid, _member, former = team_paid
+    for user in (former, UserFactory(), TeamFactory(admin=UserFactory()).memberships.get().user):
+        client.force_login(user)
+        assert client.get(paid.get_absolute_url()).status_code == 404
+    # The maker who leaves the team gives its history up too, its invoices with it.
+    maker = paid.booking.guest
+    member_remove(team=paid.booking.team, by=maker, user=maker)
+    client.force_login(maker)
+    assert client.get(paid.get_absolute_url()).status_code == 404
+
+
+def test_a_member_cannot_reach_another_charge_by_its_id(client, localstripe, team_paid):
+    paid, member, _former = team_paid
+    booking = running_booking(started_days_ago=40, months=1)
+    save_card(localstripe, booking.guest)
+    (other,) = booking_collect(booking_id=booking.pk, today=booking.start)
+    client.force_login(member)
+    assert client.get(other.get_absolute_url()).status_code == 404
+    for pk in ("0", "999999999", "99999999999999999999", "-1", "1x", f"{paid.pk}.0"):
+        assert client.get(f"/payments/invoices/{pk}/").status_code == 404
+    assert client.get(f"/payments/invoices/{paid.pk}/pay/").status_code == 404  # the maker's
+
+
+def test_a_members_invoice_page_costs_the_same_queries_however_big_the_team(
+    client, team_paid, django_assert_max_num_queries
+):
+    paid, member, _former = team_paid
+    client.force_login(member)
+    with django_assert_max_num_queries(INVOICE_QUERIES) as small:
+        assert client.get(paid.get_absolute_url()).status_code == 200
+    for _ in range(5):
+        add_member(paid.booking.team)
+    with CaptureQueriesContext(connection) as big:
+        assert client.get(paid.get_absolute_url()).status_code == 200
+    assert len(big) == len(small)
 
 
 def test_the_booking_page_shows_paid_and_the_host_sees_the_card_on_file(client, paid):
