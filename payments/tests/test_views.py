@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from payments.collect import booking_collect
+from payments.emails import payment_email_send
 from payments.models import Charge, Customer, DepositSettlement
 from teams.services import member_remove
 from teams.tests.factories import TeamFactory, add_member
@@ -118,12 +119,53 @@ def test_a_team_bookings_invoice_and_receipt_name_the_team(client, localstripe, 
     assert "<dt>Team</dt><dd>Rocket Crew</dd>" in page
 
 
+def _team_receipts(localstripe, run_jobs, *, billing_email: str):
+    """A team booking's first month and deposit paid, its jobs run: the charge and the
+    receipts sent for it. ``billing_email`` "GUEST": the maker's own address, in capitals."""
+    booking = running_booking(started_days_ago=40, months=1)
+    if billing_email == "GUEST":
+        billing_email = booking.guest.email.upper()
+    booking.team = TeamFactory(name="Rocket Crew", billing_email=billing_email)
+    booking.save(update_fields=["team"])
+    add_member(booking.team, booking.guest)
+    save_card(localstripe, booking.guest)
+    (charge,) = booking_collect(booking_id=booking.pk, today=booking.start)
+    run_jobs()
+    return charge, [m for m in mail.outbox if m.subject.startswith(f"Receipt {charge.number}")]
+
+
+def test_a_team_receipt_goes_to_the_billing_email_once(localstripe, run_jobs):
+    charge, receipts = _team_receipts(localstripe, run_jobs, billing_email="pay@rocket.test")
+    (receipt,) = receipts
+    assert receipt.to == [charge.booking.guest.email] and receipt.cc == ["pay@rocket.test"]
+    assert "goes to Rocket Crew's billing email, pay@rocket.test." in receipt.body
+
+    # The job again (a retry after the send, or a second enqueue): nothing more goes.
+    assert payment_email_send.call(kind="receipt", charge_id=charge.pk) is False
+    payment_email_send.enqueue(kind="receipt", charge_id=charge.pk)
+    run_jobs()
+    sent = [m for m in mail.outbox if m.subject.startswith(f"Receipt {charge.number}")]
+    assert sent == [receipt]
+
+
+# The form requires a billing email; a team without one (made before it, or in the admin
+# shell) or with the maker's own address has no one to add.
+@pytest.mark.parametrize("billing_email", ["", "GUEST"])
+def test_a_team_receipt_without_another_billing_email_goes_to_the_guest_alone(
+    localstripe, run_jobs, billing_email
+):
+    charge, receipts = _team_receipts(localstripe, run_jobs, billing_email=billing_email)
+    (receipt,) = receipts
+    assert receipt.recipients() == [charge.booking.guest.email]
+    assert "billing email" not in receipt.body
+
+
 def test_a_personal_bookings_invoice_names_no_team_and_a_team_costs_no_query(
     client, paid, run_jobs
 ):
     run_jobs()
     (receipt,) = [m for m in mail.outbox if m.subject.startswith(f"Receipt {paid.number}")]
-    assert "Team:" not in receipt.body
+    assert "Team:" not in receipt.body and receipt.cc == []
     client.force_login(paid.booking.guest)
     with CaptureQueriesContext(connection) as personal:
         page = client.get(paid.get_absolute_url()).content.decode()
