@@ -1,6 +1,7 @@
-"""Payment emails, sent by the worker once each: a receipt per paid charge, "payment due"
-to the guest (with the link to update the card, or to confirm the payment with their bank)
-and to the host, a refund made from Stripe's dashboard, a deposit statement."""
+"""Payment emails, sent by the worker once each: a receipt per paid charge (a team
+booking's with the team's billing email on copy), "payment due" to the guest (with the link
+to update the card, or to confirm the payment with their bank) and to the host, a refund
+made from Stripe's dashboard, a deposit statement."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from bookings.models import Booking
 from jobs.services import email_send_once
 from pivotdesk.emails import header_text
 
@@ -37,7 +39,20 @@ class PaymentEmail:
         return f"payments:{cause}:{kind}"
 
 
+def receipt_copy_to(*, booking: Booking) -> list[str]:
+    """Who gets a copy of a receipt besides the guest: a team booking's billing email (one
+    message, its address on copy: sent once, under the receipt's key), unless it is the
+    guest's own address."""
+    team = booking.team
+    if team is None or not team.billing_email:
+        return []
+    if team.billing_email.lower() == booking.guest.email.lower():
+        return []
+    return [team.billing_email]
+
+
 def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
+    cc: list[str] = []
     if email.kind == "deposit":
         settlement = (
             DepositSettlement.objects.select_related("booking__guest", "booking__listing")
@@ -80,6 +95,7 @@ def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
         title = header_text(booking.listing.title)
         if email.kind == "receipt":
             to, subject = booking.guest, f"Receipt {charge.number}: {title}"
+            cc = context["copy_to"] = receipt_copy_to(booking=booking)
         elif email.kind == "due_guest":
             to, subject = booking.guest, f"Payment due: update your card for {title}"
         elif email.kind == "action_guest":
@@ -91,7 +107,7 @@ def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
             subject = f"Payment due on booking #{booking.pk} at {title}"
     context["url"] = settings.SITE_URL + booking.get_absolute_url()
     body = render_to_string(f"payments/email/{email.kind}.txt", context)
-    return EmailMessage(subject=header_text(subject), body=body, to=[to.email])
+    return EmailMessage(subject=header_text(subject), body=body, to=[to.email], cc=cc)
 
 
 @task

@@ -41,13 +41,18 @@ def booking_payment_state(*, booking: Booking) -> str:
 
 
 def charge_visible(*, user: User, pk: int) -> Charge | None:
-    """A charge its guest, its host or an operator may see, or None; with its booking's
-    team (read through the booking: payments builds on bookings, which builds on teams)."""
+    """The charge ``pk`` if ``user`` may see it, or None: whoever may see its booking
+    (``BookingQuerySet.visible_to``: the maker of a personal booking, the current members of
+    a team booking's team, the host) and operators. The one rule for a charge's invoice and
+    receipt pages. With its booking's team (read through the booking: payments builds on
+    bookings, which builds on teams). One query, however many members a team has."""
     charges = Charge.objects.select_related(
         "booking__listing__city", "booking__listing__host", "booking__guest", "booking__team"
     )
     if not user.is_superuser:
-        charges = charges.filter(Q(booking__guest=user) | Q(booking__listing__host=user))
+        charges = charges.filter(
+            Exists(Booking.objects.visible_to(user).filter(pk=OuterRef("booking_id")))
+        )
     return charges.filter(pk=pk).first()
 
 

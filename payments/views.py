@@ -138,8 +138,10 @@ def pay(request, pk):
 
 @login_required
 def invoice(request, pk):
-    """A printable invoice for one charge: its guest, its host or an operator. Each refund
-    is a line of its own (date, amount), then the net paid."""
+    """A printable invoice for one charge, for whoever may see its booking (the maker, the
+    team's current members, the host) and operators (``charge_visible``); anyone else, and
+    any other id, gets a 404. Each refund is a line of its own (date, amount), then the net
+    paid."""
     charge = charge_visible(user=request.user, pk=pk)
     if charge is None:
         raise Http404("No such invoice.")

@@ -8,7 +8,8 @@ class TeamForm(forms.Form):
 
     name = forms.CharField(label="Team name", max_length=100, validators=[validate_single_line])
     billing_email = forms.EmailField(
-        label="Billing email", help_text="Where invoices and receipts for the team go."
+        label="Billing email",
+        help_text="Gets a copy of each receipt email for the team's bookings.",
     )
 
 

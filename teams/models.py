@@ -18,7 +18,9 @@ class TeamQuerySet(models.QuerySet):
 
 class Team(models.Model):
     name = models.CharField(max_length=100, validators=[validate_single_line])
-    billing_email = models.EmailField(help_text="Where invoices and receipts for the team go.")
+    billing_email = models.EmailField(
+        help_text="Gets a copy of each receipt email for the team's bookings."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(
         null=True,

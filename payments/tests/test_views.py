@@ -13,12 +13,17 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from payments.collect import booking_collect
+from payments.emails import payment_email_send
 from payments.models import Charge, Customer, DepositSettlement
-from teams.tests.factories import TeamFactory
+from teams.services import member_remove
+from teams.tests.factories import TeamFactory, add_member
 
 from .helpers import running_booking, save_card
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# The invoice page: the session, its user, the charge with its booking, team and listing.
+INVOICE_QUERIES = 3
 
 
 @pytest.fixture
@@ -114,12 +119,53 @@ def test_a_team_bookings_invoice_and_receipt_name_the_team(client, localstripe, 
     assert "<dt>Team</dt><dd>Rocket Crew</dd>" in page
 
 
+def _team_receipts(localstripe, run_jobs, *, billing_email: str):
+    """A team booking's first month and deposit paid, its jobs run: the charge and the
+    receipts sent for it. ``billing_email`` "GUEST": the maker's own address, in capitals."""
+    booking = running_booking(started_days_ago=40, months=1)
+    if billing_email == "GUEST":
+        billing_email = booking.guest.email.upper()
+    booking.team = TeamFactory(name="Rocket Crew", billing_email=billing_email)
+    booking.save(update_fields=["team"])
+    add_member(booking.team, booking.guest)
+    save_card(localstripe, booking.guest)
+    (charge,) = booking_collect(booking_id=booking.pk, today=booking.start)
+    run_jobs()
+    return charge, [m for m in mail.outbox if m.subject.startswith(f"Receipt {charge.number}")]
+
+
+def test_a_team_receipt_goes_to_the_billing_email_once(localstripe, run_jobs):
+    charge, receipts = _team_receipts(localstripe, run_jobs, billing_email="pay@rocket.test")
+    (receipt,) = receipts
+    assert receipt.to == [charge.booking.guest.email] and receipt.cc == ["pay@rocket.test"]
+    assert "goes to Rocket Crew's billing email, pay@rocket.test." in receipt.body
+
+    # The job again (a retry after the send, or a second enqueue): nothing more goes.
+    assert payment_email_send.call(kind="receipt", charge_id=charge.pk) is False
+    payment_email_send.enqueue(kind="receipt", charge_id=charge.pk)
+    run_jobs()
+    sent = [m for m in mail.outbox if m.subject.startswith(f"Receipt {charge.number}")]
+    assert sent == [receipt]
+
+
+# The form requires a billing email; a team without one (made before it, or in the admin
+# shell) or with the maker's own address has no one to add.
+@pytest.mark.parametrize("billing_email", ["", "GUEST"])
+def test_a_team_receipt_without_another_billing_email_goes_to_the_guest_alone(
+    localstripe, run_jobs, billing_email
+):
+    charge, receipts = _team_receipts(localstripe, run_jobs, billing_email=billing_email)
+    (receipt,) = receipts
+    assert receipt.recipients() == [charge.booking.guest.email]
+    assert "billing email" not in receipt.body
+
+
 def test_a_personal_bookings_invoice_names_no_team_and_a_team_costs_no_query(
     client, paid, run_jobs
 ):
     run_jobs()
     (receipt,) = [m for m in mail.outbox if m.subject.startswith(f"Receipt {paid.number}")]
-    assert "Team:" not in receipt.body
+    assert "Team:" not in receipt.body and receipt.cc == []
     client.force_login(paid.booking.guest)
     with CaptureQueriesContext(connection) as personal:
         page = client.get(paid.get_absolute_url()).content.decode()
@@ -138,6 +184,71 @@ def test_someone_elses_invoice_is_404(client, paid):
     assert client.get(paid.get_absolute_url()).status_code == 404
     for pk in ("999999999", "99999999999999999999"):
         assert client.get(f"/payments/invoices/{pk}/").status_code == 404
+
+
+@pytest.fixture
+def team_paid(paid):
+    """``paid``, booked for a team by a member (the maker), with one more member, a member
+    who left and the team's admin."""
+    booking = paid.booking
+    team = TeamFactory(name="Rocket Crew")
+    booking.team = team
+    booking.save(update_fields=["team"])
+    add_member(team, booking.guest)
+    member = add_member(team).user
+    former = add_member(team).user
+    member_remove(team=team, by=former, user=former)
+    return paid, member, former
+
+
+def test_every_current_member_of_the_team_reads_its_invoice(client, team_paid):
+    paid, member, _former = team_paid
+    admin = paid.booking.team.memberships.get(role="admin").user
+    for user in (member, admin, paid.booking.guest, paid.booking.listing.host):
+        client.force_login(user)
+        response = client.get(paid.get_absolute_url())
+        assert response.status_code == 200, user
+        assert f"Invoice {paid.number}" in response.content.decode()
+        assert "<dt>Team</dt><dd>Rocket Crew</dd>" in response.content.decode()
+        assert "private" in response.headers["Cache-Control"]
+
+
+def test_a_former_member_and_a_stranger_get_404_for_a_team_invoice(client, team_paid):
+    paid, _member, former = team_paid
+    for user in (former, UserFactory(), TeamFactory(admin=UserFactory()).memberships.get().user):
+        client.force_login(user)
+        assert client.get(paid.get_absolute_url()).status_code == 404
+    # The maker who leaves the team gives its history up too, its invoices with it.
+    maker = paid.booking.guest
+    member_remove(team=paid.booking.team, by=maker, user=maker)
+    client.force_login(maker)
+    assert client.get(paid.get_absolute_url()).status_code == 404
+
+
+def test_a_member_cannot_reach_another_charge_by_its_id(client, localstripe, team_paid):
+    paid, member, _former = team_paid
+    booking = running_booking(started_days_ago=40, months=1)
+    save_card(localstripe, booking.guest)
+    (other,) = booking_collect(booking_id=booking.pk, today=booking.start)
+    client.force_login(member)
+    assert client.get(other.get_absolute_url()).status_code == 404
+    for pk in ("0", "999999999", "99999999999999999999", "-1", "1x", f"{paid.pk}.0"):
+        assert client.get(f"/payments/invoices/{pk}/").status_code == 404
+    assert client.get(f"/payments/invoices/{paid.pk}/pay/").status_code == 404  # the maker's
+
+
+def test_a_members_invoice_page_costs_the_same_queries_however_big_the_team(
+    client, team_paid, django_assert_max_num_queries
+):
+    paid, member, _former = team_paid
+    client.force_login(member)
+    with django_assert_max_num_queries(INVOICE_QUERIES) as small:
+        assert client.get(paid.get_absolute_url()).status_code == 200
+    for _ in range(5):
+        add_member(paid.booking.team)
+    with CaptureQueriesContext(connection) as big:
+        assert client.get(paid.get_absolute_url()).status_code == 200
+    assert len(big) == len(small)
 
 
 def test_the_booking_page_shows_paid_and_the_host_sees_the_card_on_file(client, paid):
