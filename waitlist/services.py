@@ -35,6 +35,7 @@ from listings.services import listing_lock
 
 from .emails import lapse_email_enqueue, offer_email_enqueue
 from .models import WaitlistEntry
+from .selectors import lines_to_leave
 
 WAITLIST_UNPUBLISHED = "This space is not open for bookings, so it has no waitlist."
 WAITLIST_OWN_LISTING = "This is your own space: you cannot join its waitlist."
@@ -202,9 +203,10 @@ def waitlist_leave(*, entry: WaitlistEntry, guest: User) -> WaitlistEntry:
 @transaction.atomic
 def waitlist_account_closed(sender, *, user: User, **kwargs) -> None:
     """Receiver of ``accounts.signals.account_closed``: ``user`` leaves every line they are
-    in; an open offer is declined, so its desks go to the next guest."""
-    # By listing id: the lock order (docs/decisions/0155).
-    for entry in WaitlistEntry.objects.open().filter(guest_id=user.pk).order_by("listing_id"):
+    in; an open offer is declined, so its desks go to the next guest. By listing id (the
+    lock order, docs/decisions/0155); ``user_close`` locked those listings already, from
+    ``waitlist.selectors.account_close_listings`` (the same ``lines_to_leave``)."""
+    for entry in lines_to_leave(user_id=user.pk):
         try:
             with transaction.atomic():
                 waitlist_leave(entry=entry, guest=user)
