@@ -111,13 +111,14 @@ def _tour(member, listing):
     )
 
 
-def _request(member, listing):
+def _request(member, listing, team=None):
     return "request", lambda: booking_request(
         guest=User.objects.get(pk=member.pk),
         listing=listing,
         desks=1,
         start=days_ahead(10),
         months=2,
+        team=team,
     )
 
 
@@ -158,17 +159,6 @@ def test_a_close_first_refuses_the_request_that_follows(postgres_only, member_in
     assert not Booking.objects.filter(guest_id=member.pk).exists()
 
 
-def _team_request(member, listing, team):
-    return "team request", lambda: booking_request(
-        guest=User.objects.get(pk=member.pk),
-        listing=listing,
-        desks=1,
-        start=days_ahead(10),
-        months=2,
-        team=team,
-    )
-
-
 def test_a_close_leaving_a_team_and_a_line_waits_for_a_team_request_at_that_listing(
     postgres_only, member_in_a_line
 ):
@@ -182,10 +172,10 @@ def test_a_close_leaving_a_team_and_a_line_waits_for_a_team_request_at_that_list
     teammate = add_member(team).user
     outcomes = _race(
         listing=listing,
-        first=_team_request(teammate, listing, team),
+        first=_request(teammate, listing, team),
         second=_close(member),
     )
-    assert isinstance(outcomes["team request"], Booking)
-    assert outcomes["team request"].team_id == team.pk
+    assert isinstance(outcomes["request"], Booking)
+    assert outcomes["request"].team_id == team.pk
     assert _closed(member)
     assert not team.memberships.filter(user_id=member.pk).exists()
