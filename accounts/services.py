@@ -3,9 +3,11 @@ closing the account, and their emails.
 
 Lock order (docs/decisions/0155): the member's row first (``user_lock``, ``member_lock``:
 closing, an email change, and every write a member makes for themselves in the other apps),
-then listings by ascending id, then their rows (bookings, holds, tours, lines), then a team.
-Closing follows it: the user's row, then what the apps listening to
-``accounts.signals.account_closed`` lock (a listing, then its rows).
+then listings by ascending id, then a team, then their rows (bookings, holds, tours, lines).
+Closing follows it (docs/decisions/0175): the user's row; then every listing the apps will
+touch, in ascending id (asked with ``accounts.signals.account_close_listings``, locked by
+listings on ``account_close_lock``: accounts imports no app above it); then what the apps
+listening to ``account_closed`` lock (a team, rows) in whatever order they run.
 """
 
 import uuid
@@ -24,7 +26,7 @@ from pivotdesk.pagecache import public_content_changed
 
 from .models import User
 from .selectors import account_close_blockers
-from .signals import account_closed
+from .signals import account_close_listings, account_close_lock, account_closed
 from .tasks import (
     account_closed_email_send,
     account_exists_email_send,
@@ -248,13 +250,28 @@ def user_email_change(*, user: User, new_email: str) -> User:
     return locked
 
 
+def _close_listings_lock(user: User) -> list[int]:
+    """Lock every listing ``account_closed``'s receivers will lock for ``user``, in
+    ascending id, and return their ids. The apps name them (``account_close_listings``);
+    listings locks them (``account_close_lock``). Caller holds the user's row lock."""
+    listing_ids = sorted(
+        {pk for _receiver, ids in account_close_listings.send(sender=User, user=user) for pk in ids}
+    )
+    if listing_ids:
+        account_close_lock.send(sender=User, user=user, listing_ids=listing_ids)
+    return listing_ids
+
+
 @transaction.atomic
 def user_close(*, user: User) -> User:
     """Close ``user``'s account, for good, when nothing they are part of has to go on.
 
     Under the user's row lock, the first lock (docs/decisions/0155: the member, then
-    listings, then their rows): a request or tour the member makes at the same moment either
-    commits first and refuses the close, or waits and is refused itself (``member_lock``).
+    listings, then a team, then rows): a request or tour the member makes at the same
+    moment either commits first and refuses the close, or waits and is refused itself
+    (``member_lock``). Before any app lets go, every listing the apps will lock is locked,
+    in ascending id (``_close_listings_lock``, docs/decisions/0175), so no app's receiver
+    holds a team while it waits for a listing.
     Every app is asked why not (``account_close_blockers``);
     any reason refuses the whole close (ValidationError with the reasons). Then the apps
     let go of what they hold (``accounts.signals.account_closed``: listings archived, saved
@@ -275,6 +292,7 @@ def user_close(*, user: User) -> User:
     if reasons:
         raise ValidationError(reasons, code="account_in_use")
     old_email, old_name = locked.email, locked.name
+    _close_listings_lock(locked)
     account_closed.send(sender=User, user=locked)
     locked.closed_at = timezone.now()
     locked.is_active = False

@@ -615,10 +615,17 @@ HOLD_EXPIRED = "This offer lapsed at {at:%B %-d, %Y, %-I:%M %p}: the desks went 
 HOLD_NOT_DUE = "This hold has not lapsed yet."
 
 
+def hold_lock(*, hold_id: int) -> Hold:
+    """The hold re-read under its row lock. Caller holds its listing's lock first (the lock
+    order, docs/decisions/0155: the listing, then the hold, then a waitlist entry) inside
+    transaction.atomic."""
+    return Hold.objects.select_for_update().get(pk=hold_id)
+
+
 def _lock_hold(hold: Hold) -> Hold:
     """Lock the listing, then the hold, and return the hold fresh. Inside transaction.atomic."""
     listing = _lock_listing(hold.listing_id)
-    locked = Hold.objects.select_for_update().get(pk=hold.pk)
+    locked = hold_lock(hold_id=hold.pk)
     locked.listing = listing
     return locked
 

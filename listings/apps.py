@@ -13,9 +13,13 @@ class ListingsConfig(AppConfig):
     )
 
     def ready(self):
-        from accounts.signals import account_closed
+        from accounts.signals import account_close_listings, account_close_lock, account_closed
 
-        from . import services, signals
+        from . import selectors, services, signals
 
         signals.connect()
+        account_close_listings.connect(
+            selectors.account_close_listings, dispatch_uid="listings-close-listings"
+        )
+        account_close_lock.connect(services.account_close_lock, dispatch_uid="listings-close-lock")
         account_closed.connect(services.host_account_closed, dispatch_uid="listings-closed")

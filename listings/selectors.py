@@ -212,3 +212,19 @@ def listing_cost(*, listing: Listing, desks: int | None) -> ListingCost:
     with its extras (required first): two queries."""
     annotated = with_all_in(Listing.objects.filter(pk=listing.pk), desks=desks).get()
     return ListingCost(amounts=AllIn.of(annotated), extras=list(listing.extras.all()))
+
+
+def host_listings_to_archive(*, host_id: int) -> QuerySet[Listing]:
+    """``host_id``'s listings not archived yet, by ascending id: what closing the host's
+    account archives (``listings.services.host_account_closed``)."""
+    return (
+        Listing.objects.filter(host_id=host_id)
+        .exclude(status=Listing.Status.ARCHIVED)
+        .order_by("pk")
+    )
+
+
+def account_close_listings(sender, *, user, **kwargs) -> list[int]:
+    """Receiver of ``accounts.signals.account_close_listings``: the listings closing
+    ``user``'s account archives (and so locks)."""
+    return list(host_listings_to_archive(host_id=user.pk).values_list("pk", flat=True))

@@ -38,6 +38,7 @@ from bookings.selectors import (
 from pivotdesk.pagecache import public_content_changed
 
 from .models import Amenity, City, Listing, ListingExtra, Neighborhood, Photo
+from .selectors import host_listings_to_archive
 from .signals import desks_freed, listing_unlisted
 
 LISTING_ARCHIVE_WITH_BOOKINGS = (
@@ -334,10 +335,18 @@ def listing_archive(*, listing: Listing) -> Listing:
 def host_account_closed(sender, *, user: User, **kwargs) -> None:
     """Receiver of ``accounts.signals.account_closed``: every listing of ``user`` that is not
     archived yet is archived (off the site; its past bookings stay), in ascending id (the
-    lock order, docs/decisions/0155)."""
-    mine = Listing.objects.filter(host_id=user.pk).exclude(status=Listing.Status.ARCHIVED)
-    for listing in mine.order_by("pk"):
+    lock order, docs/decisions/0155); ``user_close`` locked them already
+    (``account_close_lock``)."""
+    for listing in host_listings_to_archive(host_id=user.pk):
         listing_archive(listing=listing)
+
+
+def account_close_lock(sender, *, listing_ids: list[int], **kwargs) -> None:
+    """Receiver of ``accounts.signals.account_close_lock``: lock the listings a closing
+    account's apps will touch, in ascending id (docs/decisions/0175), before any of them
+    locks a team or a row. Caller (``user_close``) is inside transaction.atomic."""
+    for pk in sorted(listing_ids):
+        listing_lock(listing_id=pk)
 
 
 @transaction.atomic

@@ -12,7 +12,8 @@ invites. Closing locks the team, then reads its bookings without locking them; a
 booking request (bookings.services) locks the guest, the listing, then the team. So a
 close and a booking for the team queue on the team's row: whichever commits second sees
 the first (a booking made, or the team closed) and is refused. Nothing here takes a
-listing's lock, so the two orders cannot deadlock.
+listing's lock, so the two orders cannot deadlock; a closing account's listings are all
+locked before ``member_account_closed`` runs (docs/decisions/0175).
 
 A closed team keeps its memberships, so its members still see its past bookings, their
 threads and receipts (decision 0135); it takes no new bookings, invites or members. A member

@@ -80,3 +80,15 @@ def offer_for_link(*, city: str, slug: str, token: str) -> WaitlistEntry | None:
         .filter(token=token, listing__city__slug=city, listing__slug=slug)
         .first()
     )
+
+
+def lines_to_leave(*, user_id: int) -> QuerySet[WaitlistEntry]:
+    """``user_id``'s open places in line (waiting or holding an offer), by listing id: what
+    closing the account leaves (``waitlist.services.waitlist_account_closed``)."""
+    return WaitlistEntry.objects.open().filter(guest_id=user_id).order_by("listing_id", "pk")
+
+
+def account_close_listings(sender, *, user: User, **kwargs) -> list[int]:
+    """Receiver of ``accounts.signals.account_close_listings``: the listings whose lines
+    closing ``user``'s account leaves (and so locks)."""
+    return list(lines_to_leave(user_id=user.pk).values_list("listing_id", flat=True))

@@ -4,7 +4,9 @@ declining an offer.
 Lock order is the bookings' one (docs/decisions/0155): the guest's own row when a guest
 joins a line or takes up an offer (``accounts.services.member_lock``: a closing account and
 these writes queue, and a closed one is refused), then the listing row (``listing_lock``),
-then the bookings' rows (a hold), then the waitlist's. An offer is a bookings ``Hold``: it counts
+then the bookings' rows (an offer's hold, ``hold_lock``), then the waitlist's (the entry):
+``_entry_lock`` takes all three, in that order, for every write to an entry that has or may
+have a hold (taking up, declining, leaving, lapsing). An offer is a bookings ``Hold``: it counts
 against capacity in the same count and under the same lock as bookings, so an offer and a
 request racing for the last desks cannot both have them. Emails are job rows written in
 the transaction that makes or lapses the offer (waitlist.emails), sent after it commits.
@@ -28,6 +30,7 @@ from bookings.services import (
     first_start_day,
     hold_book,
     hold_create,
+    hold_lock,
     hold_release,
 )
 from listings.models import Listing
@@ -35,6 +38,7 @@ from listings.services import listing_lock
 
 from .emails import lapse_email_enqueue, offer_email_enqueue
 from .models import WaitlistEntry
+from .selectors import lines_to_leave
 
 WAITLIST_UNPUBLISHED = "This space is not open for bookings, so it has no waitlist."
 WAITLIST_OWN_LISTING = "This is your own space: you cannot join its waitlist."
@@ -50,8 +54,13 @@ OFFER_NOT_OPEN = "This offer is no longer open: {status}."
 
 
 def _entry_lock(entry: WaitlistEntry) -> WaitlistEntry:
-    """The listing's row lock, then the entry's; the entry fresh. Inside transaction.atomic."""
+    """The listing's row lock, then its offer's hold's (if it has one), then the entry's
+    (docs/decisions/0155); the entry fresh. Inside transaction.atomic."""
     listing = listing_lock(listing_id=entry.listing_id)
+    # Read under the listing's lock: an entry gets its hold only under it (offers_make).
+    hold_id = WaitlistEntry.objects.filter(pk=entry.pk).values_list("hold_id", flat=True).get()
+    if hold_id is not None:
+        hold_lock(hold_id=hold_id)
     locked = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
     locked.listing = listing
     return locked
@@ -202,9 +211,10 @@ def waitlist_leave(*, entry: WaitlistEntry, guest: User) -> WaitlistEntry:
 @transaction.atomic
 def waitlist_account_closed(sender, *, user: User, **kwargs) -> None:
     """Receiver of ``accounts.signals.account_closed``: ``user`` leaves every line they are
-    in; an open offer is declined, so its desks go to the next guest."""
-    # By listing id: the lock order (docs/decisions/0155).
-    for entry in WaitlistEntry.objects.open().filter(guest_id=user.pk).order_by("listing_id"):
+    in; an open offer is declined, so its desks go to the next guest. By listing id (the
+    lock order, docs/decisions/0155); ``user_close`` locked those listings already, from
+    ``waitlist.selectors.account_close_listings`` (the same ``lines_to_leave``)."""
+    for entry in lines_to_leave(user_id=user.pk):
         try:
             with transaction.atomic():
                 waitlist_leave(entry=entry, guest=user)

@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from accounts.models import FORMER_MEMBER, User
 from accounts.selectors import account_close_blockers
 from accounts.services import host_enable, user_close, user_create
+from accounts.signals import account_close_lock, account_closed
 from accounts.tests.conftest import PASSWORD
 from accounts.tests.factories import UserFactory
 from alerts.models import SavedSearch
@@ -145,6 +146,34 @@ def test_closing_lets_go_of_listings_saved_searches_waitlists_and_teams():
     own.refresh_from_db()
     joined.refresh_from_db()
     assert own.is_closed and not joined.is_closed  # the team they ran alone is closed too
+
+
+def test_closing_locks_every_listing_it_touches_in_ascending_id_before_the_apps_let_go():
+    """docs/decisions/0175: the host's spaces and the lines' spaces, in one ascending list,
+    locked before any app's ``account_closed`` receiver runs (it may lock a team)."""
+    member = _member()
+    line_first = WaitlistEntryFactory(guest=member).listing
+    own = ListingFactory(host=member)
+    ListingFactory(host=member, status=Listing.Status.ARCHIVED)  # nothing to archive
+    line_last = WaitlistEntryFactory(guest=member).listing
+    add_member(TeamFactory(), member)
+    seen = []
+
+    def locking(sender, *, listing_ids, **kwargs):
+        seen.append(("lock", listing_ids))
+
+    def closed(sender, **kwargs):
+        seen.append(("closed", None))
+
+    account_close_lock.connect(locking, dispatch_uid="test-lock")
+    account_closed.connect(closed, dispatch_uid="test-closed")
+    try:
+        user_close(user=member)
+    finally:
+        account_close_lock.disconnect(dispatch_uid="test-lock")
+        account_closed.disconnect(dispatch_uid="test-closed")
+
+    assert seen == [("lock", [line_first.pk, own.pk, line_last.pk]), ("closed", None)]
 
 
 def test_a_closed_team_with_members_does_not_refuse_and_keeps_them():

@@ -22,6 +22,7 @@ from bookings.models import Booking
 from bookings.services import booking_request
 from listings.models import Listing
 from listings.tests.factories import ListingFactory
+from teams.tests.factories import TeamFactory, add_member
 from tours.models import Tour
 from tours.services import tour_book
 from tours.tests.factories import open_every_day
@@ -110,13 +111,14 @@ def _tour(member, listing):
     )
 
 
-def _request(member, listing):
+def _request(member, listing, team=None):
     return "request", lambda: booking_request(
         guest=User.objects.get(pk=member.pk),
         listing=listing,
         desks=1,
         start=days_ahead(10),
         months=2,
+        team=team,
     )
 
 
@@ -155,3 +157,25 @@ def test_a_close_first_refuses_the_request_that_follows(postgres_only, member_in
     assert _closed(member)
     assert outcomes["request"].messages == [ACCOUNT_CLOSED]
     assert not Booking.objects.filter(guest_id=member.pk).exists()
+
+
+def test_a_close_leaving_a_team_and_a_line_waits_for_a_team_request_at_that_listing(
+    postgres_only, member_in_a_line
+):
+    """The closing member is in a team and in a line; a teammate asks for desks for the
+    team at that line's listing at the same moment. The request locks the listing, then the
+    team; the close locks the listing before the team it leaves (0175), so it waits for
+    the request instead of holding the team while it waits for the listing (a deadlock)."""
+    member, listing = member_in_a_line
+    team = TeamFactory()
+    add_member(team, member)
+    teammate = add_member(team).user
+    outcomes = _race(
+        listing=listing,
+        first=_request(teammate, listing, team),
+        second=_close(member),
+    )
+    assert isinstance(outcomes["request"], Booking)
+    assert outcomes["request"].team_id == team.pk
+    assert _closed(member)
+    assert not team.memberships.filter(user_id=member.pk).exists()
