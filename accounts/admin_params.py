@@ -1,6 +1,6 @@
 """Admin hardening every app's ModelAdmins share, on both admin sites (/host/, /admin/):
 forged changelist parameters and action ids are Django's "invalid lookup" answer, a 400, or
-dropped — never a 500."""
+dropped — never a 500; records no one edits in an admin are read-only (``ReadOnlyMixin``)."""
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -81,3 +81,17 @@ class ForgedParamsMixin:
             post.setlist(ACTION_CHECKBOX_NAME, usable)
             request.POST = post
         return super().response_action(request, queryset, *args, **kwargs)
+
+
+class ReadOnlyMixin:
+    """For a ModelAdmin or an inline whose rows only services write (charges, lines,
+    conversations): viewable, never added, changed or deleted through the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

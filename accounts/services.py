@@ -42,7 +42,6 @@ EMAIL_TAKEN = (
 
 EMAIL_SAME = "This is already your email address."
 ACCOUNT_CLOSED = "This account is closed."
-EMAIL_CHANGE_ACCOUNT_CLOSED = ACCOUNT_CLOSED
 
 HOSTS_GROUP = "Hosts"
 # A closed account's address: unique (its id), and in the ".invalid" top-level domain that
@@ -232,7 +231,7 @@ def user_email_change(*, user: User, new_email: str) -> User:
     locked = user_lock(user_id=user.pk)
     new_email = User.objects.normalize_email(new_email)
     if not locked.is_active or locked.is_closed:
-        raise ValidationError(EMAIL_CHANGE_ACCOUNT_CLOSED, code="closed")
+        raise ValidationError(ACCOUNT_CLOSED, code="closed")
     if locked.email == new_email:
         user.email = new_email
         return locked

@@ -11,23 +11,13 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from accounts.admin_params import ReadOnlyMixin
 from accounts.admin_site import host_site
 from accounts.models import User
 
 from .models import Charge, ChargeRefund, Customer, DepositSettlement, WebhookEvent
 from .rules import cents_to_text
 from .selectors import Statement, host_statement
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def statement_month(raw: str | None) -> datetime.date:
@@ -114,7 +104,7 @@ PAGE_LABELS = {
 }
 
 
-class ChargeAdminBase(ReadOnlyAdmin):
+class ChargeAdminBase(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["number", "booking", "period_start", "amount", "status", "paid_at"]
     list_filter = ["status"]
     statement_for_all = True
@@ -194,7 +184,7 @@ host_site.register(Charge, HostChargeAdmin)
 
 
 @admin.register(ChargeRefund)
-class ChargeRefundAdmin(ReadOnlyAdmin):
+class ChargeRefundAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["stripe_id", "charge", "amount", "refunded_at"]
     list_select_related = ["charge"]
     search_fields = ["stripe_id", "charge__payment_intent_id"]
@@ -205,18 +195,18 @@ class ChargeRefundAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DepositSettlement)
-class DepositSettlementAdmin(ReadOnlyAdmin):
+class DepositSettlementAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["booking", "held_cents", "kept_cents", "status", "refunded_at"]
     list_filter = ["status"]
 
 
 @admin.register(Customer)
-class CustomerAdmin(ReadOnlyAdmin):
+class CustomerAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["user", "stripe_id", "card_label", "card_saved_at", "closed_at"]
     search_fields = ["user__email", "stripe_id"]
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnlyAdmin):
+class WebhookEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["stripe_id", "type", "created", "received_at", "outcome"]
     search_fields = ["stripe_id"]

@@ -4,7 +4,7 @@ conversation page (questions.services), never through a form here."""
 from django.contrib import admin
 from django.urls import reverse
 
-from accounts.admin_params import ForgedParamsMixin
+from accounts.admin_params import ForgedParamsMixin, ReadOnlyMixin
 from accounts.admin_site import host_site
 
 from . import selectors
@@ -13,7 +13,7 @@ from .models import Conversation, Message
 PANEL_SHOWN = 10
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(ReadOnlyMixin, admin.TabularInline):
     model = Message
     extra = 0
     can_delete = False
@@ -24,14 +24,8 @@ class MessageInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ConversationAdminBase(ForgedParamsMixin, admin.ModelAdmin):
+class ConversationAdminBase(ReadOnlyMixin, ForgedParamsMixin, admin.ModelAdmin):
     list_display = ["__str__", "listing", "guest_name", "last_message_at", "closed_at"]
     list_filter = [("closed_at", admin.EmptyFieldListFilter)]
     list_select_related = ["listing", "guest"]
@@ -42,15 +36,6 @@ class ConversationAdminBase(ForgedParamsMixin, admin.ModelAdmin):
     @admin.display(description="Guest", ordering="guest__name")
     def guest_name(self, obj):
         return obj.guest.display_name
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Conversation)

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
-from accounts.admin_params import ForgedParamsMixin
+from accounts.admin_params import ForgedParamsMixin, ReadOnlyMixin
 from accounts.admin_site import host_site
 from bookings.models import Hold
 
@@ -15,7 +15,7 @@ from .models import WaitlistEntry
 FIELDS = ["listing", "guest", "status", "desks", "start", "months", "hold", "created_at"]
 
 
-class WaitlistAdminBase(ForgedParamsMixin, admin.ModelAdmin):
+class WaitlistAdminBase(ReadOnlyMixin, ForgedParamsMixin, admin.ModelAdmin):
     list_display = ["place", "listing", "guest", "desks", "start", "months", "status", "created_at"]
     list_filter = ["status"]
     list_select_related = ["listing", "guest", "hold"]
@@ -30,15 +30,6 @@ class WaitlistAdminBase(ForgedParamsMixin, admin.ModelAdmin):
     def place(self, obj):
         return obj.ahead + 1 if obj.status == WaitlistEntry.Status.WAITING else "—"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(WaitlistEntry)
 class WaitlistAdmin(WaitlistAdminBase):
@@ -46,7 +37,7 @@ class WaitlistAdmin(WaitlistAdminBase):
 
 
 @admin.register(Hold)
-class HoldAdmin(ForgedParamsMixin, admin.ModelAdmin):
+class HoldAdmin(ReadOnlyMixin, ForgedParamsMixin, admin.ModelAdmin):
     """Operators see every hold (a waitlist offer's desks), read-only: holds change through
     the waitlist's pages and the clock's sweep."""
 
@@ -66,15 +57,6 @@ class HoldAdmin(ForgedParamsMixin, admin.ModelAdmin):
         "booking",
         "created_at",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class HostWaitlistAdmin(WaitlistAdminBase):
