@@ -55,11 +55,12 @@ LOCAL_STRIPE = STRIPE_API_BASE=$${STRIPE_API_BASE:-http://127.0.0.1:8420} \
 	STRIPE_WEBHOOK_SECRET=$${STRIPE_WEBHOOK_SECRET:-whsec_localstripe}
 
 # web (runserver), worker (the jobs: emails), clock (periodic jobs) as the Procfile runs
-# them on the platform, and stripe (localstripe); Ctrl-C stops them all.
+# them on the platform, and stripe (localstripe). honcho replaces the recipe's shell (exec), so
+# Ctrl-C, or a SIGTERM to make (`timeout make run`), stops them all.
 run: install bundles $(VENV)/.honcho
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
-	DEBUG=$${DEBUG:-1} PATH="$(CURDIR)/$(BIN):$$PATH" $(LOCAL_STRIPE) $(BIN)/honcho -f Procfile.dev start -p $(PORT)
+	exec env DEBUG=$${DEBUG:-1} PATH="$(CURDIR)/$(BIN):$$PATH" $(LOCAL_STRIPE) $(BIN)/honcho -f Procfile.dev start -p $(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .
