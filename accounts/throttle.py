@@ -2,6 +2,7 @@
 
 import functools
 import ipaddress
+import logging
 
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off, get_failure_limit
@@ -11,6 +12,8 @@ from django.utils.cache import add_never_cache_headers
 from django_ratelimit.core import get_usage
 
 from .models import canonical_email
+
+log = logging.getLogger(__name__)
 
 
 def _valid_ip(value: str) -> str | None:
@@ -81,12 +84,28 @@ def _by_email(group, request) -> str:
     return canonical_email(request.POST.get("email"))[:255]
 
 
+def seconds_to_wait(request, *, group: str, key, rate: str) -> int:
+    """Count this request against ``rate`` ("N/s|m|h|d", django-ratelimit's rates, in the
+    default cache) for ``key`` (a django-ratelimit key: "user", "ip" or a callable) and
+    return how long the client must wait: 0 while within it.
+
+    A count the cache cannot keep (Redis unreachable) lets the request through
+    (``RATELIMIT_FAIL_OPEN``, decision 0190): sign-ups and replies keep working through an
+    outage, with a warning in the log; logins stay counted by django-axes in the database.
+    """
+    usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
+    if usage is None:
+        log.warning("rate %s not counted (the cache is unreachable): let through", group)
+        return 0
+    return int(usage["time_left"]) if usage["should_limit"] else 0
+
+
 def rate_limit(group: str):
     """Limit a form's POSTs per client address and per posted email address.
 
-    The budgets are ``settings.ACCOUNT_RATE_PER_IP`` and ``ACCOUNT_RATE_PER_EMAIL``, counted
-    with django-ratelimit in the default cache. Over either, the answer is a 429 page that says
-    when to try again (and ``Retry-After``); nothing is sent or saved.
+    The budgets are ``settings.ACCOUNT_RATE_PER_IP`` and ``ACCOUNT_RATE_PER_EMAIL``
+    (``seconds_to_wait``). Over either, the answer is a 429 page that says when to try
+    again (and ``Retry-After``); nothing is sent or saved.
     """
 
     def decorator(view):
@@ -96,13 +115,10 @@ def rate_limit(group: str):
                 budgets = [(_by_ip, settings.ACCOUNT_RATE_PER_IP)]
                 if request.POST.get("email"):
                     budgets.append((_by_email, settings.ACCOUNT_RATE_PER_EMAIL))
-                wait = 0
-                for key, rate in budgets:
-                    usage = get_usage(
-                        request, group=group, key=key, rate=rate, method=["POST"], increment=True
-                    )
-                    if usage and usage["should_limit"]:
-                        wait = max(wait, int(usage["time_left"]))
+                wait = max(
+                    seconds_to_wait(request, group=group, key=key, rate=rate)
+                    for key, rate in budgets
+                )
                 if wait:
                     return rate_limited_response(request, wait)
             return view(request, *args, **kwargs)

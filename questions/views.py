@@ -5,9 +5,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
-from django_ratelimit.core import get_usage
 
-from accounts.throttle import rate_limited_response
+from accounts.throttle import rate_limited_response, seconds_to_wait
 from listings.models import Listing
 
 from . import selectors, services
@@ -23,19 +22,15 @@ RATE_GROUP = "questions-message"
 
 
 def _over_rate(request):
-    """Count a POST against the member's budget, ``settings.QUESTIONS_RATE`` ("N/s|m|h|d",
-    django-ratelimit's rates, in the default cache, as accounts.throttle counts sign-ups).
-    Over it, the answer: a 429 page that says when to try again (and ``Retry-After``); the
-    view then sends and saves nothing. None while within it. Views call it once the space or
-    conversation is known to be the member's to write to: a forged id stays a 404."""
-    usage = get_usage(
-        request, group=RATE_GROUP, key="user", rate=settings.QUESTIONS_RATE, increment=True
-    )
-    if not (usage and usage["should_limit"]):
+    """Count a POST against the member's budget, ``settings.QUESTIONS_RATE``
+    (``accounts.throttle.seconds_to_wait``, as sign-ups are counted). Over it, the answer:
+    a 429 page that says when to try again (and ``Retry-After``); the view then sends and
+    saves nothing. None while within it. Views call it once the space or conversation is
+    known to be the member's to write to: a forged id stays a 404."""
+    wait = seconds_to_wait(request, group=RATE_GROUP, key="user", rate=settings.QUESTIONS_RATE)
+    if not wait:
         return None
-    return rate_limited_response(
-        request, int(usage["time_left"]), template="questions/rate_limited.html"
-    )
+    return rate_limited_response(request, wait, template="questions/rate_limited.html")
 
 
 def _conversation_or_404(request, pk):

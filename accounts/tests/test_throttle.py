@@ -1,5 +1,6 @@
 """Guessing passwords is throttled (django-axes): per account, per client address."""
 
+import socket
 from datetime import timedelta
 
 import pytest
@@ -285,3 +286,51 @@ def test_forged_forwarded_for_entries_do_not_open_fresh_budgets(client, settings
         xff = f"10.0.0.{attempt}, 198.51.100.200"
         assert _reset(client, f"x{attempt}@example.test", xff=xff).status_code == 302
     assert _reset(client, "x9@example.test", xff="10.9.9.9, 198.51.100.200").status_code == 429
+
+
+def _unreachable_redis(settings):
+    """The default cache on a Redis nobody listens on (a refused connection, at once), as
+    production configures it: django-redis with IGNORE_EXCEPTIONS."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.25},
+        },
+    }
+
+
+def test_sign_ups_and_resets_go_on_while_the_cache_cannot_count_them(
+    client, settings, mailoutbox, run_jobs, caplog
+):
+    settings.ACCOUNT_RATE_PER_IP = "1/h"
+    settings.ACCOUNT_RATE_PER_EMAIL = "1/h"
+    _unreachable_redis(settings)
+    data = {"password1": "flatirons-at-dawn-42", "password2": "flatirons-at-dawn-42"}
+    for n in range(3):  # over both budgets, were they counted
+        response = client.post(
+            reverse("accounts:signup"), {**data, "name": "Nia", "email": f"n{n}@example.test"}
+        )
+        assert response.status_code == 302, response.content.decode()[:500]
+        assert _reset(client, "n0@example.test").status_code == 302
+    run_jobs()
+    assert len(mailoutbox) == 6  # three sign-up links, three reset links
+    assert "not counted (the cache is unreachable)" in caplog.text
+
+
+def test_an_operator_may_refuse_what_cannot_be_counted(client, settings):
+    settings.RATELIMIT_FAIL_OPEN = False
+    _unreachable_redis(settings)
+    response = _reset(client, "n0@example.test")
+    assert response.status_code == 429
+    assert response["Retry-After"]
+
+
+def test_counting_fails_open_by_default():
+    from pivotdesk.settings import base
+
+    assert base.RATELIMIT_FAIL_OPEN is True

@@ -287,6 +287,8 @@ ACCOUNT_RATE_PER_EMAIL = env.str("ACCOUNT_RATE_PER_EMAIL", default="5/h")
 # Questions to hosts and replies in their conversations: messages per member, asks and
 # replies counted together ("N/s|m|h|d"); over it the answer is 429 with Retry-After.
 QUESTIONS_RATE = env.str("QUESTIONS_RATE", default="20/h")
+# A rate the cache cannot count (Redis down) lets the request through (decision 0190).
+RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
 SIGNIN_LINK_MAX_AGE = env.int("SIGNIN_LINK_MAX_AGE", default=3 * 24 * 3600)
 # How long the link that confirms a new email address works (sent to that address).
 EMAIL_CHANGE_MAX_AGE = env.int("EMAIL_CHANGE_MAX_AGE", default=3 * 24 * 3600)
