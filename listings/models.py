@@ -253,7 +253,8 @@ class ListingExtra(models.Model):
     )
 
     class Meta:
-        ordering = ["listing", "-required", "kind"]
+        # listing_id, not listing: "listing" would join listings to sort by their ordering.
+        ordering = ["listing_id", "-required", "kind"]
         constraints = [
             models.UniqueConstraint(fields=["listing", "kind"], name="listing_extra_once"),
             models.CheckConstraint(
@@ -301,7 +302,7 @@ class Photo(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["listing", "position", "id"]
+        ordering = ["listing_id", "position", "id"]
         indexes = [models.Index(fields=["listing", "position"], name="photo_listing_position")]
 
     def __str__(self):

@@ -47,7 +47,7 @@ class TourHours(models.Model):
     ends = models.TimeField("to", help_text="Local time (Denver), on the hour or half hour.")
 
     class Meta:
-        ordering = ["listing", "weekday", "starts"]
+        ordering = ["listing_id", "weekday", "starts"]
         verbose_name = "tour hours"
         verbose_name_plural = "tour hours"
         constraints = [
@@ -95,7 +95,7 @@ class TourDayOff(models.Model):
     note = models.CharField(max_length=120, blank=True)
 
     class Meta:
-        ordering = ["listing", "day"]
+        ordering = ["listing_id", "day"]
         verbose_name = "tour day off"
         verbose_name_plural = "tour days off"
         constraints = [
