@@ -34,8 +34,8 @@ def _money(cents: int) -> str:
 
 
 def statement_csv(statement: Statement, filename: str) -> HttpResponse:
-    """One line per charge paid in the month, one negative line per refund made in it,
-    then the totals (the same as the page's)."""
+    """One line per charge paid in the month, one negative line per refund made in it (its
+    own date), then the totals (the same as the page's)."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
@@ -71,7 +71,7 @@ def statement_csv(statement: Statement, filename: str) -> HttpResponse:
         charge = refund.charge
         line(
             charge,
-            charge.refunded_at,
+            refund.refunded_at,
             -refund.rent_cents,
             -refund.fee_cents,
             -refund.deposit_cents,
@@ -156,7 +156,8 @@ class ChargeAdminBase(ReadOnlyMixin, admin.ModelAdmin):
             ],
             "refunds": [
                 (
-                    r.charge,
+                    r,
+                    cents_to_text(-r.amount_cents),
                     cents_to_text(-r.rent_cents),
                     cents_to_text(-r.fee_cents),
                     cents_to_text(-r.deposit_cents),

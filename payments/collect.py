@@ -18,7 +18,7 @@ Also run by the worker: a closed member's customer deleted at Stripe
 (``customer_stripe_delete``).
 
 Nothing here enqueues a job: payments.services (requests, receivers) enqueues the tasks that
-call these. Lock order: the charge row only.
+call these. Lock order: the charge row, then its refund rows.
 """
 
 import datetime
@@ -58,6 +58,7 @@ DEPOSIT_ALREADY = "This deposit has already been settled."
 DEPOSIT_NONE = "This booking has no deposit paid."
 DEPOSIT_KEEP_TOO_MUCH = "You can keep at most the deposit held ({held})."
 DEPOSIT_REASON_NEEDED = "Write the reason for keeping part of the deposit: the guest sees it."
+REFUND_NOT_COLLECTED = "Only a charge that was paid can be refunded."
 
 
 @transaction.atomic
@@ -143,6 +144,49 @@ def charge_record_paid(charge: Charge, *, intent_id: str, now: datetime.datetime
     charge.last_error = ""
     charge.save()
     payment_emails_enqueue([PaymentEmail(kind="receipt", charge_id=charge.pk)])
+
+
+def stripe_time(refund: dict) -> datetime.datetime:
+    """When Stripe made ``refund`` (its ``created``), or now when it does not say."""
+    created = refund.get("created")
+    return datetime.datetime.fromtimestamp(created, tz=datetime.UTC) if created else timezone.now()
+
+
+def charge_refund_record(
+    *, charge: Charge, stripe_id: str, amount_cents: int, refunded_at: datetime.datetime
+) -> bool:
+    """Record one Stripe refund of ``charge``: its ``ChargeRefund`` row (Stripe's id is unique:
+    a replay writes nothing; a row recorded with another amount takes Stripe's), then the
+    charge's refund fields, the only place they are written: ``refunded_cents`` the sum of its
+    rows (at most the charge's amount), ``refund_id`` and ``refunded_at`` its latest row's,
+    status refunded. Returns whether anything was written. Caller holds the charge's row lock
+    and a transaction (lock order: the charge, then its rows); sends no email. Raises
+    ``ValidationError`` for a charge never collected or a row that does not validate."""
+    if not charge.is_collected:
+        raise ValidationError(REFUND_NOT_COLLECTED)
+    row = ChargeRefund.objects.filter(charge=charge, stripe_id=stripe_id).first()
+    if row is None:
+        row = ChargeRefund(
+            charge=charge, stripe_id=stripe_id, amount_cents=amount_cents, refunded_at=refunded_at
+        )
+        row.full_clean()
+        row.save()
+    elif row.amount_cents != amount_cents:
+        # A row written before refunds had rows of their own held the charge's total under
+        # its latest refund's id: Stripe's amount puts it right.
+        row.amount_cents = amount_cents
+        row.full_clean()
+        row.save(update_fields=["amount_cents"])
+    else:
+        return False
+    rows = list(ChargeRefund.objects.filter(charge=charge).order_by("-refunded_at", "-pk"))
+    charge.status = Charge.Status.REFUNDED
+    charge.refunded_cents = min(sum(r.amount_cents for r in rows), charge.amount_cents)
+    charge.refund_id = rows[0].stripe_id
+    charge.refunded_at = rows[0].refunded_at
+    charge.full_clean(validate_unique=False, validate_constraints=False)
+    charge.save()
+    return True
 
 
 def charge_record_failure(charge: Charge, *, error: str, now: datetime.datetime) -> None:
@@ -403,19 +447,12 @@ def booking_refund(*, booking_id: int) -> list[Charge]:
                 },
                 options={"idempotency_key": f"charge-refund-{charge.pk}"},
             )
-            charge.status = Charge.Status.REFUNDED
-            charge.refund_id = refund.id
-            charge.refunded_at = timezone.now()
-            charge.refunded_cents = charge.amount_cents
-            charge.save()
-            # The invoice's line for it (the row is keyed by Stripe's id: written once).
-            ChargeRefund.objects.get_or_create(
+            # The invoice's line for it, dated by Stripe, as a dashboard refund's is.
+            charge_refund_record(
+                charge=charge,
                 stripe_id=refund.id,
-                defaults={
-                    "charge": charge,
-                    "amount_cents": charge.amount_cents,
-                    "refunded_at": charge.refunded_at,
-                },
+                amount_cents=refund.amount,
+                refunded_at=stripe_time(refund.to_dict()),
             )
             refunded.append(charge)
     return refunded

@@ -160,6 +160,11 @@ class Charge(models.Model):
         return self.amount_cents - self.refunded_cents
 
     @property
+    def is_collected(self) -> bool:
+        """Paid, whatever was refunded of it since: only such a charge has refunds."""
+        return self.status in (self.Status.PAID, self.Status.REFUNDED)
+
+    @property
     def refunded_in_part(self) -> bool:
         return 0 < self.refunded_cents < self.amount_cents
 
@@ -180,8 +185,10 @@ class Charge(models.Model):
 class ChargeRefund(models.Model):
     """One Stripe refund of a charge: a line of its invoice (date, amount). Made outside our
     flow (Stripe's dashboard: recorded from the webhook, one row per Stripe refund id) or ours
-    when a booking is cancelled before its start. A charge's ``refunded_cents`` is the sum of
-    its rows. A deposit settlement's refund is not one: it has its own row and email."""
+    when a booking is cancelled before its start; the host's statement books each row in its
+    own month. A charge's ``refunded_cents`` is the sum of its rows, written only with them
+    (``payments.collect.charge_refund_record``). A deposit settlement's refund is not one: it
+    has its own row and email."""
 
     charge = models.ForeignKey(Charge, on_delete=models.PROTECT, related_name="refunds")
     stripe_id = models.CharField(max_length=255, unique=True)

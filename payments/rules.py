@@ -60,10 +60,31 @@ def period_rent_cents(*, booking: Booking, start: datetime.date, end: datetime.d
 
 
 def refund_split(*, refunded_cents: int, rent_cents: int, deposit_cents: int, fee_cents: int):
-    """How a refund of a charge reads in the host's ledger: (rent, fee, deposit) given back.
-    A refund comes out of the rent first, then the deposit; the platform returns its fee on
+    """How a charge's refunded total reads in the host's ledger: (rent, fee, deposit) given
+    back. A refund comes out of the rent first, then the deposit; the platform returns its fee on
     the rent refunded, in proportion, rounded half up (a full refund returns all of it)."""
     rent = min(refunded_cents, rent_cents)
     deposit = min(refunded_cents - rent, deposit_cents)
     fee = divide_half_up(fee_cents * rent, rent_cents) if rent_cents else 0
+    return rent, fee, deposit
+
+
+def refund_part(
+    *, before_cents: int, amount_cents: int, rent_cents: int, deposit_cents: int, fee_cents: int
+) -> tuple[int, int, int]:
+    """One of a charge's refunds in the host's ledger: (rent, fee, deposit) it adds, after
+    ``before_cents`` refunded by the charge's earlier refunds — ``refund_split`` of the total
+    through it less that of the total before it (each at most the charge's amount), so the
+    parts of all its refunds add up to the split of the charge's refunded total."""
+
+    def split(refunded: int) -> tuple[int, int, int]:
+        return refund_split(
+            refunded_cents=min(refunded, rent_cents + deposit_cents),
+            rent_cents=rent_cents,
+            deposit_cents=deposit_cents,
+            fee_cents=fee_cents,
+        )
+
+    through, until = split(before_cents + amount_cents), split(before_cents)
+    rent, fee, deposit = (a - b for a, b in zip(through, until, strict=True))
     return rent, fee, deposit

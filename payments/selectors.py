@@ -3,14 +3,15 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking
 
 from .models import Charge, ChargeRefund, Customer, DepositSettlement
-from .rules import refund_split
+from .rules import refund_part
 
 
 def card_on_file(*, user: User) -> Customer | None:
@@ -77,12 +78,16 @@ def charge_of_guest_to_confirm(*, user: User, pk: int) -> Charge | None:
 
 @dataclass(frozen=True)
 class Refund:
-    """A charge paid back (in whole or part) in the statement's month: a negative line."""
+    """One Stripe refund of a charge, made in the statement's month: a negative line with its
+    own date and amount, split into the rent, fee returned and deposit it gave back
+    (``payments.rules.refund_part``)."""
 
     charge: Charge
     rent_cents: int
     fee_cents: int
     deposit_cents: int
+    refunded_at: datetime.datetime
+    amount_cents: int
 
 
 @dataclass(frozen=True)
@@ -137,21 +142,30 @@ def host_statement(*, host: User | None, month: datetime.date) -> Statement:
     start, end = _month_bounds(month)
     collected = [Charge.Status.PAID, Charge.Status.REFUNDED]
     charges = Charge.objects.filter(status__in=collected, paid_at__gte=start, paid_at__lt=end)
-    refunded = Charge.objects.filter(
-        status=Charge.Status.REFUNDED,
-        refunded_cents__gt=0,
-        refunded_at__gte=start,
-        refunded_at__lt=end,
+    # Each refund in the month it was made, with what the charge's earlier refunds (of any
+    # month) add up to, in the same query.
+    earlier = (
+        ChargeRefund.objects.filter(charge=OuterRef("charge"))
+        .filter(
+            Q(refunded_at__lt=OuterRef("refunded_at"))
+            | Q(refunded_at=OuterRef("refunded_at"), pk__lt=OuterRef("pk"))
+        )
+        .values("charge")
+        .annotate(total=Sum("amount_cents"))
+        .values("total")
+    )
+    refunded = ChargeRefund.objects.filter(refunded_at__gte=start, refunded_at__lt=end).annotate(
+        before=Coalesce(Subquery(earlier), 0)
     )
     settlements = DepositSettlement.objects.filter(
         status=DepositSettlement.Status.REFUNDED, refunded_at__gte=start, refunded_at__lt=end
     )
     if host is not None:
         charges = charges.for_host(host)
-        refunded = refunded.for_host(host)
+        refunded = refunded.filter(charge__booking__listing__host=host)
         settlements = settlements.filter(booking__listing__host=host)
     charges = charges.select_related("booking__listing", "booking__guest").order_by("paid_at")
-    refunded = refunded.select_related("booking__listing").order_by("refunded_at")
+    refunded = refunded.select_related("charge__booking__listing").order_by("refunded_at", "pk")
     settlements = settlements.select_related("booking__listing").order_by("refunded_at")
     totals = charges.aggregate(
         rent=Sum("rent_cents", default=0),
@@ -164,15 +178,18 @@ def host_statement(*, host: User | None, month: datetime.date) -> Statement:
     )
     refunds = [
         Refund(
-            charge,
-            *refund_split(
-                refunded_cents=charge.refunded_cents,
-                rent_cents=charge.rent_cents,
-                deposit_cents=charge.deposit_cents,
-                fee_cents=charge.fee_cents,
+            row.charge,
+            *refund_part(
+                before_cents=row.before,
+                amount_cents=row.amount_cents,
+                rent_cents=row.charge.rent_cents,
+                deposit_cents=row.charge.deposit_cents,
+                fee_cents=row.charge.fee_cents,
             ),
+            refunded_at=row.refunded_at,
+            amount_cents=row.amount_cents,
         )
-        for charge in refunded
+        for row in refunded
     ]
     return Statement(
         month=start.date(),

@@ -17,12 +17,17 @@ from accounts.models import User
 from bookings.models import Booking
 from bookings.services import booking_release
 
-from .collect import charge_intent_check, charge_record_paid, deposit_settlement_create
+from .collect import (
+    charge_intent_check,
+    charge_record_paid,
+    charge_refund_record,
+    deposit_settlement_create,
+    stripe_time,
+)
 from .emails import PaymentEmail, payment_emails_enqueue
 from .models import (
     RELEASE_AFTER,
     Charge,
-    ChargeRefund,
     Customer,
     DepositSettlement,
     WebhookEvent,
@@ -323,20 +328,15 @@ def _webhook_outcome(event: stripe.Event) -> str:
     return "noted"
 
 
-def _stripe_time(refund: dict) -> datetime.datetime:
-    created = refund.get("created")
-    return datetime.datetime.fromtimestamp(created, tz=datetime.UTC) if created else timezone.now()
-
-
 def refund_outside_record(*, payment_intent_id: str) -> str:
     """Record refunds made outside our flow (Stripe's dashboard) on a paid charge, one
     ``ChargeRefund`` row per Stripe refund (its id is unique: a row is written once). The
     PaymentIntent's refunds are read from Stripe (whatever the event said, so late, repeated
-    or out-of-order events agree), ours (metadata) left out. The charge is marked refunded
-    with the sum of its rows, dated by the latest, and the guest is emailed when that sum
-    grows (the job is written in this transaction). Lock order: the charge, then its rows.
-    Runs inside the webhook's transaction; raises ``stripe.StripeError`` when Stripe cannot
-    be read."""
+    or out-of-order events agree), ours (metadata) left out; each is recorded by
+    ``charge_refund_record`` (the charge's total is the sum of its rows), and the guest is
+    emailed when that total grows (the job is written in this transaction). Lock order: the
+    charge, then its rows. Runs inside the webhook's transaction; raises
+    ``stripe.StripeError`` when Stripe cannot be read."""
     if not isinstance(payment_intent_id, str) or not payment_intent_id.startswith("pi_"):
         return "not ours"
     charge = Charge.objects.select_for_update().filter(payment_intent_id=payment_intent_id).first()
@@ -353,40 +353,19 @@ def refund_outside_record(*, payment_intent_id: str) -> str:
     ]
     if not outside:
         return "already recorded" if charge.status == Charge.Status.REFUNDED else "none outside"
-    if charge.status not in (Charge.Status.PAID, Charge.Status.REFUNDED):
+    if not charge.is_collected:
         return "refund of an unpaid charge: check by hand"
-    rows = {row.stripe_id: row for row in charge.refunds.all()}
+    told = charge.refunded_cents
     changed = False
     for refund in outside:
-        row = rows.get(refund["id"])
-        if row is None:
-            row = ChargeRefund(
-                charge=charge,
-                stripe_id=refund["id"],
-                amount_cents=refund["amount"],
-                refunded_at=_stripe_time(refund),
-            )
-            row.full_clean()
-            row.save()
-            rows[row.stripe_id] = row
-            changed = True
-        elif row.amount_cents != refund["amount"]:
-            # A row written before refunds had rows of their own held the charge's total
-            # under its latest refund's id: Stripe's amount puts it right.
-            row.amount_cents = refund["amount"]
-            row.full_clean()
-            row.save(update_fields=["amount_cents"])
-            changed = True
+        changed |= charge_refund_record(
+            charge=charge,
+            stripe_id=refund["id"],
+            amount_cents=refund["amount"],
+            refunded_at=stripe_time(refund),
+        )
     if not changed:
         return "already recorded"
-    told = charge.refunded_cents
-    latest = max(rows.values(), key=lambda row: (row.refunded_at, row.pk))
-    charge.status = Charge.Status.REFUNDED
-    charge.refunded_cents = min(sum(row.amount_cents for row in rows.values()), charge.amount_cents)
-    charge.refund_id = latest.stripe_id
-    charge.refunded_at = latest.refunded_at
-    charge.full_clean(validate_unique=False, validate_constraints=False)
-    charge.save()
     if charge.refunded_cents > told:
         # The job is written in the webhook's transaction: the guest hears of a refund once
         # it is recorded, once per new refunded total (a replayed event changes nothing).

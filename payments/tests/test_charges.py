@@ -5,14 +5,17 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from bookings.models import Booking, add_months
 from bookings.services import booking_approve, booking_cancel, booking_request
 from bookings.tests.factories import BookingFactory
 from listings.tests.factories import ListingFactory
-from payments.collect import booking_collect, charge_attempt, charge_rent
-from payments.models import Charge, DepositSettlement
+from payments.collect import booking_collect, charge_attempt, charge_refund_record, charge_rent
+from payments.models import Charge, ChargeRefund, DepositSettlement
 from payments.rules import period_rent_cents
 from payments.selectors import booking_payment_state
 from payments.services import RELEASE_NOTE, booking_release_unpaid, deposit_settle
@@ -224,6 +227,76 @@ def test_cancelling_before_the_start_refunds_rent_and_deposit(client, localstrip
     assert "<dt>Status</dt><dd>Refunded</dd>" in page
     assert f"Refunded, {day}</th><td>-$700.00</td>" in page
     assert "Net paid</th><td>$0.00</td>" in page
+
+
+def test_the_cancellation_refund_is_recorded_as_stripe_made_it(client, localstripe, run_jobs):
+    listing = ListingFactory(deposit_months=1)
+    booking = BookingFactory(listing=listing, desks=1, months=2)
+    save_card(localstripe, booking.guest)
+    booking_approve(booking=booking, host=listing.host)
+    run_jobs()
+    booking_cancel(booking=booking, by=booking.guest)
+    run_jobs()
+    charge = Charge.objects.get(booking=booking)
+    (made,) = localstripe.get("/v1/refunds", payment_intent=charge.payment_intent_id)["data"]
+    made_at = datetime.datetime.fromtimestamp(made["created"], tz=datetime.UTC)
+    # One row, as Stripe holds the refund (its id, amount and time); the charge reads it.
+    assert list(charge.refunds.values_list("stripe_id", "amount_cents", "refunded_at")) == [
+        (made["id"], 70000, made_at)
+    ]
+    assert (charge.status, charge.refunded_cents, charge.refund_id, charge.refunded_at) == (
+        Charge.Status.REFUNDED,
+        70000,
+        made["id"],
+        made_at,
+    )
+    # The host's statement books it in the month Stripe made it, with its date.
+    client.force_login(listing.host)
+    month = timezone.localtime(made_at).date()
+    rows = client.get(
+        reverse("host:payments_charge_statement"), {"month": f"{month:%Y-%m}", "format": "csv"}
+    ).content.decode()
+    assert f"{month.isoformat()},{charge.number}," in rows
+    assert ",-350.00,-35.00,-350.00,refund" in rows
+
+
+def refund_recorded(charge: Charge, **refund) -> bool:
+    with transaction.atomic():
+        locked = Charge.objects.select_for_update().get(pk=charge.pk)
+        return charge_refund_record(charge=locked, **refund)
+
+
+def test_a_refund_is_recorded_once_and_a_bad_one_refused(localstripe):
+    booking = running_booking(started_days_ago=3, months=2)
+    save_card(localstripe, booking.guest)
+    booking_collect(booking_id=booking.pk, today=booking.start)
+    charge = Charge.objects.get(booking=booking)
+    at = timezone.now()
+    for bad in [
+        {"stripe_id": "re_zero", "amount_cents": 0},  # a refund of nothing
+        {"stripe_id": "", "amount_cents": 100},  # no Stripe id
+    ]:
+        with pytest.raises(ValidationError):
+            refund_recorded(charge, refunded_at=at, **bad)
+    charge.refresh_from_db()
+    assert (charge.status, charge.refunded_cents, charge.refunds.count()) == ("paid", 0, 0)
+
+    assert refund_recorded(charge, stripe_id="re_1", amount_cents=10000, refunded_at=at)
+    assert not refund_recorded(charge, stripe_id="re_1", amount_cents=10000, refunded_at=at)
+    charge.refresh_from_db()
+    assert (charge.status, charge.refunded_cents, charge.refunds.count()) == ("refunded", 10000, 1)
+
+    # A charge never paid has nothing to refund; Stripe's refund id belongs to one charge.
+    unpaid = running_booking(started_days_ago=3, months=2)
+    booking_collect(booking_id=unpaid.pk, today=unpaid.start)  # no card: due
+    with pytest.raises(ValidationError, match="Only a charge that was paid can be refunded"):
+        refund_recorded(unpaid.charges.get(), stripe_id="re_2", amount_cents=100, refunded_at=at)
+    other = running_booking(started_days_ago=3, months=2)
+    save_card(localstripe, other.guest)
+    booking_collect(booking_id=other.pk, today=other.start)
+    with pytest.raises(ValidationError, match="Stripe id already exists"):
+        refund_recorded(other.charges.get(), stripe_id="re_1", amount_cents=100, refunded_at=at)
+    assert ChargeRefund.objects.count() == 1
 
 
 def test_a_released_booking_gets_its_deposit_back_5_days_later(localstripe):
