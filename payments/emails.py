@@ -1,7 +1,8 @@
-"""Payment emails, sent by the worker once each: a receipt per paid charge (a team
-booking's with the team's billing email on copy), "payment due" to the guest (with the link
-to update the card, or to confirm the payment with their bank) and to the host, a refund
-made from Stripe's dashboard, a deposit statement."""
+"""Payment emails, sent by the worker once each: a receipt per paid charge, "payment due"
+to the guest (with the link to update the card, or to confirm the payment with their bank)
+and to the host, a refund made from Stripe's dashboard, a deposit statement (the deposit
+refunded). A team booking's receipt, refund and deposit statement carry the team's billing
+email on copy; "payment due" goes to the card holder alone, who alone can act on it."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,10 +40,10 @@ class PaymentEmail:
         return f"payments:{cause}:{kind}"
 
 
-def receipt_copy_to(*, booking: Booking) -> list[str]:
-    """Who gets a copy of a receipt besides the guest: a team booking's billing email (one
-    message, its address on copy: sent once, under the receipt's key), unless it is the
-    guest's own address."""
+def billing_copy_to(*, booking: Booking) -> list[str]:
+    """Who gets a copy of a receipt, refund or deposit statement besides the guest: a team
+    booking's billing email (one message, its address on copy: sent once, under the email's
+    own key), unless it is the guest's own address."""
     team = booking.team
     if team is None or not team.billing_email:
         return []
@@ -55,7 +56,9 @@ def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
     cc: list[str] = []
     if email.kind == "deposit":
         settlement = (
-            DepositSettlement.objects.select_related("booking__guest", "booking__listing")
+            DepositSettlement.objects.select_related(
+                "booking__guest", "booking__listing", "booking__team"
+            )
             .filter(pk=email.settlement_id)
             .first()
         )
@@ -66,6 +69,7 @@ def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
         to, subject = booking.guest, f"Your deposit for booking #{booking.pk}"
         context["refund"] = cents_to_text(settlement.refund_cents)
         context["kept"] = cents_to_text(settlement.kept_cents)
+        cc = context["copy_to"] = billing_copy_to(booking=booking)
     else:
         charge = (
             Charge.objects.select_related(
@@ -95,13 +99,14 @@ def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
         title = header_text(booking.listing.title)
         if email.kind == "receipt":
             to, subject = booking.guest, f"Receipt {charge.number}: {title}"
-            cc = context["copy_to"] = receipt_copy_to(booking=booking)
+            cc = context["copy_to"] = billing_copy_to(booking=booking)
         elif email.kind == "due_guest":
             to, subject = booking.guest, f"Payment due: update your card for {title}"
         elif email.kind == "action_guest":
             to, subject = booking.guest, f"Payment due: confirm it with your bank for {title}"
         elif email.kind == "refund":
             to, subject = booking.guest, f"Refund on invoice {charge.number}: {title}"
+            cc = context["copy_to"] = billing_copy_to(booking=booking)
         else:
             to = booking.listing.host
             subject = f"Payment due on booking #{booking.pk} at {title}"

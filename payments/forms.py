@@ -31,3 +31,19 @@ class DepositForm(forms.Form):
         if "keep" in cleaned:
             cleaned["keep_cents"] = dollars_to_cents(cleaned["keep"])
         return cleaned
+
+
+class InvoiceFilterForm(forms.Form):
+    """The invoice list's filters (GET): one of the member's teams, a year. A team the
+    member does not belong to, or garbage, makes the form invalid (the page: 404)."""
+
+    team = forms.TypedChoiceField(label="Team", coerce=int, required=False, empty_value=None)
+    # Years PivotDesk can have invoices in: a year's bounds stay far from datetime's limits.
+    year = forms.IntegerField(label="Year", min_value=2000, max_value=2999, required=False)
+
+    def __init__(self, *args, teams, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", "All"), *((t.pk, t.name) for t in teams)]
+        self.fields["year"].widget = forms.Select(
+            choices=[("", "All"), *((y, str(y)) for y in years)]
+        )

@@ -3,8 +3,9 @@
 import datetime
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
 from accounts.models import User
@@ -41,20 +42,72 @@ def booking_payment_state(*, booking: Booking) -> str:
     return ""
 
 
-def charge_visible(*, user: User, pk: int) -> Charge | None:
-    """The charge ``pk`` if ``user`` may see it, or None: whoever may see its booking
+def charges_visible_to(*, user: User) -> QuerySet[Charge]:
+    """Every charge ``user`` may see: whoever may see its booking
     (``BookingQuerySet.visible_to``: the maker of a personal booking, the current members of
-    a team booking's team, the host) and operators. The one rule for a charge's invoice and
-    receipt pages. With its booking's team (read through the booking: payments builds on
-    bookings, which builds on teams). One query, however many members a team has."""
-    charges = Charge.objects.select_related(
-        "booking__listing__city", "booking__listing__host", "booking__guest", "booking__team"
+    a team booking's team, the host) and operators, every charge. The one rule for a
+    charge's invoice and receipt pages and for the list of invoices. An ``EXISTS`` on the
+    charge's row: one row per charge, one query, however many members a team has."""
+    charges = Charge.objects.all()
+    if user.is_superuser:
+        return charges
+    return charges.filter(
+        Exists(Booking.objects.visible_to(user).filter(pk=OuterRef("booking_id")))
     )
-    if not user.is_superuser:
-        charges = charges.filter(
-            Exists(Booking.objects.visible_to(user).filter(pk=OuterRef("booking_id")))
+
+
+def charge_visible(*, user: User, pk: int) -> Charge | None:
+    """The charge ``pk`` if ``user`` may see it (``charges_visible_to``), or None. With its
+    booking's team (read through the booking: payments builds on bookings, which builds on
+    teams)."""
+    return (
+        charges_visible_to(user=user)
+        .select_related(
+            "booking__listing__city", "booking__listing__host", "booking__guest", "booking__team"
         )
-    return charges.filter(pk=pk).first()
+        .filter(pk=pk)
+        .first()
+    )
+
+
+INVOICES_PER_PAGE = 25
+
+
+def invoice_list(
+    *, user: User, team_id: int | None = None, year: int | None = None
+) -> QuerySet[Charge]:
+    """The invoices ``user`` may open (``charges_visible_to``), newest first, each with its
+    date (``dated``: paid, or else written), space, booking and team; only team ``team_id``'s
+    bookings, only those dated in ``year`` (America/Denver), when given. The caller checks
+    that ``user`` belongs to the team: the rule above keeps the rows to what they may see
+    either way."""
+    charges = charges_visible_to(user=user).annotate(dated=Coalesce("paid_at", "created_at"))
+    if team_id is not None:
+        charges = charges.filter(booking__team_id=team_id)
+    if year is not None:
+        charges = charges.filter(dated__year=year)
+    return charges.select_related("booking__listing__city", "booking__team").order_by(
+        "-dated", "-pk"
+    )
+
+
+def invoice_page(*, user: User, team_id: int | None, year: int | None, page: str | None) -> Page:
+    """Page ``page`` of ``invoice_list`` (a garbage number: the first; past the end: the
+    last), ``INVOICES_PER_PAGE`` rows: two queries (the count, the rows) however many."""
+    paginator = Paginator(invoice_list(user=user, team_id=team_id, year=year), INVOICES_PER_PAGE)
+    return paginator.get_page((page or "")[:12])
+
+
+def invoice_years(*, user: User) -> list[int]:
+    """The years (America/Denver) of the invoices ``user`` may open, newest first."""
+    years = (
+        charges_visible_to(user=user)
+        .annotate(year=ExtractYear(Coalesce("paid_at", "created_at")))
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    return list(years)
 
 
 def charge_refund_lines(*, charge: Charge) -> list[ChargeRefund]:

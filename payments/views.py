@@ -1,8 +1,9 @@
-"""Payments pages: save a card, confirm a payment the guest's bank asks about, an invoice,
-the host's release and deposit forms, and the Stripe webhook."""
+"""Payments pages: save a card, confirm a payment the guest's bank asks about, the list of
+a member's invoices, an invoice, the host's release and deposit forms, and the Stripe
+webhook."""
 
 import logging
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import stripe
 from django.conf import settings
@@ -11,13 +12,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from bookings.models import Booking
+from teams.selectors import teams_for_user
 
-from .forms import DepositForm
+from .forms import DepositForm, InvoiceFilterForm
 from .rules import cents_to_text
 from .selectors import (
     card_on_file,
@@ -25,6 +28,8 @@ from .selectors import (
     charge_refund_lines,
     charge_visible,
     deposit_paid_charge_for,
+    invoice_page,
+    invoice_years,
 )
 from .services import (
     booking_release_unpaid,
@@ -39,6 +44,8 @@ from .stripe_api import stripe_js_url
 
 logger = logging.getLogger(__name__)
 WEBHOOK_MAX_BYTES = 256 * 1024
+# A member's invoices: never in a shared cache.
+private = cache_control(private=True, no_cache=True)
 
 
 def _origin(url: str) -> str:
@@ -134,6 +141,36 @@ def pay(request, pk):
         "stripe_js": stripe_js_url(),
     }
     return csp_override(_card_csp())(render)(request, "payments/charge_pay.html", context)
+
+
+@private
+@login_required
+@require_GET
+def invoice_list(request):
+    """The invoices the member may open (``charges_visible_to``: their own bookings', their
+    teams' while they are members, their spaces'), newest first, 25 a page; ``?team=`` one
+    of their teams, ``?year=``. A team they are not in, or garbage: 404; a garbage page
+    number: the first."""
+    teams = list(teams_for_user(user=request.user))
+    form = InvoiceFilterForm(request.GET, teams=teams, years=invoice_years(user=request.user))
+    if not form.is_valid():
+        raise Http404("No such team or year.")
+    team_id, year = form.cleaned_data["team"], form.cleaned_data["year"]
+    page = invoice_page(user=request.user, team_id=team_id, year=year, page=request.GET.get("page"))
+    filters = {k: v for k, v in (("team", team_id), ("year", year)) if v is not None}
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [
+            (charge, cents_to_text(charge.amount_cents), cents_to_text(charge.net_cents))
+            for charge in page
+        ],
+        "team": next((t for t in teams if t.pk == team_id), None),
+        "year": year,
+        "filtered": bool(filters),
+        "page_query": urlencode(filters),
+    }
+    return render(request, "payments/invoice_list.html", context)
 
 
 @login_required

@@ -9,7 +9,7 @@ class TeamForm(forms.Form):
     name = forms.CharField(label="Team name", max_length=100, validators=[validate_single_line])
     billing_email = forms.EmailField(
         label="Billing email",
-        help_text="Gets a copy of each receipt email for the team's bookings.",
+        help_text="Gets a copy of each receipt and refund email for the team's bookings.",
     )
 
 

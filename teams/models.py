@@ -19,7 +19,7 @@ class TeamQuerySet(models.QuerySet):
 class Team(models.Model):
     name = models.CharField(max_length=100, validators=[validate_single_line])
     billing_email = models.EmailField(
-        help_text="Gets a copy of each receipt email for the team's bookings."
+        help_text="Gets a copy of each receipt and refund email for the team's bookings."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(

@@ -15,7 +15,9 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from payments.collect import booking_collect, charge_rent
+from payments.emails import payment_email_send
 from payments.models import Charge, ChargeRefund, DepositSettlement, WebhookEvent
+from teams.tests.factories import TeamFactory, add_member
 
 from .helpers import running_booking, save_card
 from .localstripe import SECRET_KEY, free_port
@@ -170,6 +172,49 @@ def test_the_guest_is_told_of_a_dashboard_refund_once_and_reads_it_on_the_invoic
     assert ChargeRefund.objects.filter(charge=paid).count() == 2
     run_jobs()
     assert len(refund_emails()) == 2
+
+
+def test_a_team_bookings_refund_email_copies_the_billing_email_once(
+    client, localstripe, paid, run_jobs
+):
+    booking = paid.booking
+    booking.team = TeamFactory(name="Rocket Crew", billing_email="pay@rocket.test")
+    booking.save(update_fields=["team"])
+    add_member(booking.team, booking.guest)
+    dashboard_refund(localstripe, paid.payment_intent_id, 70000)
+    payload = refund_event(localstripe, paid, kind="charge.refunded", event_id="evt_c1")
+    assert post(client, payload, sign(payload)).content == b"refunded outside"
+    run_jobs()
+    (email,) = refund_emails()
+    assert email.to == [booking.guest.email] and email.cc == ["pay@rocket.test"]
+    assert "Team: Rocket Crew\nPaid: $1,400.00" in email.body
+    assert (
+        "A copy of this email goes to Rocket Crew's billing email, pay@rocket.test." in email.body
+    )
+
+    # The job again (a retry after the send, or a second enqueue): nothing more goes.
+    assert payment_email_send.call(kind="refund", charge_id=paid.pk, refunded_cents=70000) is False
+    payment_email_send.enqueue(kind="refund", charge_id=paid.pk, refunded_cents=70000)
+    run_jobs()
+    assert refund_emails() == [email]
+
+
+@pytest.mark.parametrize("billing_email", ["", "GUEST"])
+def test_a_team_refund_without_another_billing_email_goes_to_the_guest_alone(
+    client, localstripe, paid, run_jobs, billing_email
+):
+    booking = paid.booking
+    if billing_email == "GUEST":
+        billing_email = booking.guest.email.upper()
+    booking.team = TeamFactory(billing_email=billing_email, admin=booking.guest)
+    booking.save(update_fields=["team"])
+    dashboard_refund(localstripe, paid.payment_intent_id, 70000)
+    payload = refund_event(localstripe, paid, kind="charge.refunded", event_id="evt_c2")
+    assert post(client, payload, sign(payload)).content == b"refunded outside"
+    run_jobs()
+    (email,) = refund_emails()
+    assert email.recipients() == [booking.guest.email]
+    assert "billing email" not in email.body
 
 
 def test_a_line_recorded_as_the_total_is_put_right_by_the_next_event(

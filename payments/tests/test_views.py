@@ -19,6 +19,7 @@ from teams.services import member_remove
 from teams.tests.factories import TeamFactory, add_member
 
 from .helpers import running_booking, save_card
+from .localstripe import CARD_DECLINED_ON_CHARGE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -158,6 +159,43 @@ def test_a_team_receipt_without_another_billing_email_goes_to_the_guest_alone(
     (receipt,) = receipts
     assert receipt.recipients() == [charge.booking.guest.email]
     assert "billing email" not in receipt.body
+
+
+def test_a_team_bookings_deposit_statement_copies_the_billing_email_once(
+    client, localstripe, run_jobs
+):
+    """Our own refund: the deposit back after the end, told to the maker and, on copy, to
+    the team's billing email."""
+    charge, _receipts = _team_receipts(localstripe, run_jobs, billing_email="pay@rocket.test")
+    booking = charge.booking
+    client.force_login(booking.listing.host)
+    response = client.post(
+        reverse("payments:deposit", args=[booking.pk]),
+        {"keep": "50.00", "reason": "Coffee machine descaling"},
+    )
+    assert response.status_code == 302
+    run_jobs()
+    settlement = DepositSettlement.objects.get(booking=booking)
+    subject = f"Your deposit for booking #{booking.pk}"
+    (statement,) = [m for m in mail.outbox if m.subject == subject]
+    assert statement.to == [booking.guest.email] and statement.cc == ["pay@rocket.test"]
+    assert "Team: Rocket Crew\n" in statement.body
+    assert "goes to Rocket Crew's billing email, pay@rocket.test." in statement.body
+    assert payment_email_send.call(kind="deposit", settlement_id=settlement.pk) is False
+    assert [m for m in mail.outbox if m.subject == subject] == [statement]
+
+
+def test_a_team_bookings_payment_due_goes_to_the_card_holder_alone(localstripe, run_jobs):
+    booking = running_booking(started_days_ago=40, months=1)
+    booking.team = TeamFactory(name="Rocket Crew", billing_email="pay@rocket.test")
+    booking.save(update_fields=["team"])
+    add_member(booking.team, booking.guest)
+    save_card(localstripe, booking.guest, CARD_DECLINED_ON_CHARGE)
+    (charge,) = booking_collect(booking_id=booking.pk, today=booking.start)
+    assert charge.status == Charge.Status.DUE
+    run_jobs()
+    (due,) = [m for m in mail.outbox if m.subject.startswith("Payment due: update your card")]
+    assert due.recipients() == [booking.guest.email]
 
 
 def test_a_personal_bookings_invoice_names_no_team_and_a_team_costs_no_query(

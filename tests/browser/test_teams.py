@@ -69,6 +69,14 @@ def test_an_admin_invites_a_member_who_then_sees_the_team_booking(
     assert describe(axe_violations(member, "team-booking")) == ""
     shot(member, "team-booking")
 
+    # The team's invoices, one link from its page (none yet: the request waits).
+    member.goto("/accounts/teams/")
+    member.get_by_role("link", name="Rocket Crew").click()
+    member.get_by_role("link", name="Team invoices").click()
+    expect(member.get_by_role("heading", name="Rocket Crew's invoices", level=1)).to_be_visible()
+    expect(member.get_by_label("Team")).to_have_value(re.compile(r"^\d+$"))
+    assert describe(axe_violations(member, "team-invoices")) == ""
+
     # The admin cannot close the team while its request waits for the host: the page says why.
     admin.goto("/accounts/teams/")
     admin.get_by_role("link", name="Rocket Crew").click()
