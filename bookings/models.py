@@ -51,14 +51,21 @@ class BookingQuerySet(models.QuerySet):
         )
 
     def visible_to(self, user):
-        """What a user may see: their own bookings, their teams' bookings (while they are
-        members: a team booking is the team's, not its maker's), and bookings on their
+        """What a user may see: the bookings they book (``booked_by``) and bookings on their
         listings. The one access rule every booking page, list and action goes through."""
-        return self.filter(
-            Q(guest=user, team__isnull=True)
-            # A subquery, not a join: one row per booking however many members a team has.
-            | Q(team__in=Membership.objects.filter(user=user).values("team_id"))
-            | Q(listing__host=user)
+        return self.filter(self._booked_by_q(user) | Q(listing__host=user))
+
+    def booked_by(self, user):
+        """The bookings ``user`` is the guest side of: their own personal bookings and their
+        teams' bookings (while they are members: a team booking is the team's, not its
+        maker's)."""
+        return self.filter(self._booked_by_q(user))
+
+    @staticmethod
+    def _booked_by_q(user) -> Q:
+        # A subquery, not a join: one row per booking however many members a team has.
+        return Q(guest=user, team__isnull=True) | Q(
+            team__in=Membership.objects.filter(user=user).values("team_id")
         )
 
 

@@ -56,6 +56,15 @@ def charges_visible_to(*, user: User) -> QuerySet[Charge]:
     )
 
 
+def charges_paid_by(*, user: User) -> QuerySet[Charge]:
+    """The charges ``user`` or their teams pay: those of the bookings they book
+    (``BookingQuerySet.booked_by``), a part of what they may see. A host's spaces' charges
+    are in the host's statement, every charge in the operators' admin."""
+    return Charge.objects.filter(
+        Exists(Booking.objects.booked_by(user).filter(pk=OuterRef("booking_id")))
+    )
+
+
 def charge_visible(*, user: User, pk: int) -> Charge | None:
     """The charge ``pk`` if ``user`` may see it (``charges_visible_to``), or None. With its
     booking's team (read through the booking: payments builds on bookings, which builds on
@@ -76,12 +85,12 @@ INVOICES_PER_PAGE = 25
 def invoice_list(
     *, user: User, team_id: int | None = None, year: int | None = None
 ) -> QuerySet[Charge]:
-    """The invoices ``user`` may open (``charges_visible_to``), newest first, each with its
+    """The invoices ``user`` or their teams pay (``charges_paid_by``), newest first, each with its
     date (``dated``: paid, or else written), space, booking and team; only team ``team_id``'s
     bookings, only those dated in ``year`` (America/Denver), when given. The caller checks
     that ``user`` belongs to the team: the rule above keeps the rows to what they may see
     either way."""
-    charges = charges_visible_to(user=user).annotate(dated=Coalesce("paid_at", "created_at"))
+    charges = charges_paid_by(user=user).annotate(dated=Coalesce("paid_at", "created_at"))
     if team_id is not None:
         charges = charges.filter(booking__team_id=team_id)
     if year is not None:
@@ -99,9 +108,9 @@ def invoice_page(*, user: User, team_id: int | None, year: int | None, page: str
 
 
 def invoice_years(*, user: User) -> list[int]:
-    """The years (America/Denver) of the invoices ``user`` may open, newest first."""
+    """The years (America/Denver) of the invoices ``user`` or their teams pay, newest first."""
     years = (
-        charges_visible_to(user=user)
+        charges_paid_by(user=user)
         .annotate(year=ExtractYear(Coalesce("paid_at", "created_at")))
         .order_by("-year")
         .values_list("year", flat=True)
