@@ -417,7 +417,8 @@ def customer_stripe_delete(*, customer_id: int, payment_method_id: str = "") -> 
 def booking_refund(*, booking_id: int) -> list[Charge]:
     """Refund in full each paid charge of a booking cancelled before its start, once: the
     row is locked for the call, a refund already made for it (metadata) is found before a
-    new one is asked for. Raises on a Stripe error (the job is retried)."""
+    new one is asked for; the guest's refund email is queued with the record. Raises on a
+    Stripe error (the job is retried)."""
     refunded = []
     paid = Charge.objects.paid().filter(
         booking_id=booking_id, booking__status=Booking.Status.CANCELLED
@@ -447,13 +448,21 @@ def booking_refund(*, booking_id: int) -> list[Charge]:
                 },
                 options={"idempotency_key": f"charge-refund-{charge.pk}"},
             )
-            # The invoice's line for it, dated by Stripe, as a dashboard refund's is.
-            charge_refund_record(
+            # The invoice's line for it, dated by Stripe, as a dashboard refund's is; the
+            # guest is told once (the email's key holds the refunded total).
+            if charge_refund_record(
                 charge=charge,
                 stripe_id=refund.id,
                 amount_cents=refund.amount,
                 refunded_at=stripe_time(refund.to_dict()),
-            )
+            ):
+                payment_emails_enqueue(
+                    [
+                        PaymentEmail(
+                            kind="refund", charge_id=charge.pk, refunded_cents=charge.refunded_cents
+                        )
+                    ]
+                )
             refunded.append(charge)
     return refunded
 

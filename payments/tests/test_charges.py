@@ -14,7 +14,13 @@ from bookings.models import Booking, add_months
 from bookings.services import booking_approve, booking_cancel, booking_request
 from bookings.tests.factories import BookingFactory
 from listings.tests.factories import ListingFactory
-from payments.collect import booking_collect, charge_attempt, charge_refund_record, charge_rent
+from payments.collect import (
+    booking_collect,
+    booking_refund,
+    charge_attempt,
+    charge_refund_record,
+    charge_rent,
+)
 from payments.models import Charge, ChargeRefund, DepositSettlement
 from payments.rules import period_rent_cents
 from payments.selectors import booking_payment_state
@@ -258,6 +264,28 @@ def test_the_cancellation_refund_is_recorded_as_stripe_made_it(client, localstri
     ).content.decode()
     assert f"{month.isoformat()},{charge.number}," in rows
     assert ",-350.00,-35.00,-350.00,refund" in rows
+
+
+def test_the_guest_is_told_of_the_cancellation_refund_once(localstripe, run_jobs, mailoutbox):
+    listing = ListingFactory(deposit_months=1)
+    booking = BookingFactory(listing=listing, desks=1, months=2)
+    save_card(localstripe, booking.guest)
+    booking_approve(booking=booking, host=listing.host)
+    run_jobs()
+    mailoutbox.clear()
+    booking_cancel(booking=booking, by=booking.guest)
+    run_jobs()
+    charge = Charge.objects.get(booking=booking)
+    refunds = [m for m in mailoutbox if m.subject.lower().startswith("refund")]
+    assert len(refunds) == 1, [m.subject for m in mailoutbox]
+    assert refunds[0].to == [booking.guest.email]
+    assert f"invoice {charge.number}" in refunds[0].body
+    assert "Refunded: $700.00" in refunds[0].body
+    assert "Net paid: $0.00" in refunds[0].body
+    # The job again (a retry after a lost acknowledgement): nothing new is recorded or sent.
+    booking_refund(booking_id=booking.pk)
+    run_jobs()
+    assert len([m for m in mailoutbox if m.subject.lower().startswith("refund")]) == 1
 
 
 def refund_recorded(charge: Charge, **refund) -> bool:
