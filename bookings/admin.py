@@ -5,10 +5,12 @@ import functools
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import pluralize
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -73,6 +75,20 @@ class DeclineForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+DECLINE_NONE_WAITING = (
+    "None of the selected bookings is a request of yours waiting for an answer: nothing was "
+    "declined."
+)
+DECLINE_SKIPPED = (
+    "{n} of the selected bookings {verb} skipped: only your own requests waiting for an answer "
+    "can be declined."
+)
+
+
+def decline_skipped_message(n: int) -> str:
+    return DECLINE_SKIPPED.format(n=n, verb="was" if n == 1 else "were")
 
 
 class ReplyForm(forms.Form):
@@ -277,9 +293,50 @@ class HostBookingAdmin(BookingAdminBase):
 
     @admin.action(description="Decline selected requests", permissions=["change"])
     def decline_selected(self, request, queryset):
-        self._answer(
-            request, queryset.select_related("guest"), services.booking_decline, "Declined"
+        """Django's intermediate page for an action: the first POST (from the list) shows the
+        requests it will decline and asks for the reason the guests read; the page's POST
+        (``post``) declines each with it, as the booking page's Decline does. Only this
+        host's requests waiting for an answer: the rest of the selection is skipped, and the
+        host is told how many and why."""
+        selected = self._selected_count(request, queryset)
+        waiting = list(queryset.pending().select_related("guest").order_by("created_at", "pk"))
+        skipped = selected - len(waiting)
+        if not waiting:
+            self.message_user(request, DECLINE_NONE_WAITING, messages.WARNING)
+            return None
+        form = DeclineForm(request.POST if request.POST.get("post") else None)
+        if form.is_valid():
+            decline = functools.partial(
+                services.booking_decline, reason=form.cleaned_data["reason"]
+            )
+            self._answer(request, waiting, decline, "Declined")
+            if skipped:
+                self.message_user(request, decline_skipped_message(skipped), messages.WARNING)
+            return None
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request,
+            "bookings/admin/decline_selected.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Decline these requests?",
+                "subtitle": "",
+                "opts": self.opts,
+                "bookings": waiting,
+                "form": form,
+                "skipped": decline_skipped_message(skipped) if skipped else "",
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "back": reverse(f"{self.admin_site.name}:bookings_booking_changelist"),
+            },
         )
+
+    def _selected_count(self, request, queryset) -> int:
+        """How many bookings the host selected: the ids posted (each once; ids of other
+        hosts' bookings too, which ``queryset`` leaves out), or with "select all" the list."""
+        if request.POST.get("select_across") == "1":
+            return queryset.count()
+        to_python = self.model._meta.pk.to_python
+        return len({to_python(pk) for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)})
 
     def get_urls(self):
         return [

@@ -185,3 +185,19 @@ class ChangeForm(forms.Form):
         max_value=10_000,
         error_messages={"min_value": BOOKING_DESKS_TOO_FEW},
     )
+
+
+class TeamMoveForm(forms.Form):
+    """team — the keyword argument of services.booking_move_to_team: one of ``user``'s open
+    teams (a forged or closed team's id is "Select a valid choice")."""
+
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        label="Team",
+        empty_label=None,
+        help_text="Its members will see this booking, its messages and its invoices.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams_for_user(user=user).open()

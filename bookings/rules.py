@@ -39,6 +39,14 @@ CHANGE_LET_WHOLE = "A private office is let whole: its desks cannot change."
 BOOKING_ALREADY_ENDED = "This booking has already ended."
 BOOKING_NOTICE_ALREADY_GIVEN = "Notice has already been given; the booking ends on {end}."
 
+# Moving a personal booking into a team (services.booking_move_to_team, decision 0195).
+MOVE_NOT_MAKER = "Only the guest who made this booking can make it a team booking."
+MOVE_ALREADY_TEAM = "This booking is already {team}'s."
+MOVE_NOT_OPEN = (
+    "Only a request waiting for an answer or an approved booking that has not ended can become "
+    "a team booking."
+)
+
 # Reviews (bookings.reviews): from verified guests only, once per booking.
 REVIEW_NOT_YOUR_BOOKING = "Only the guest of this booking can review it."
 REVIEW_NOT_APPROVED = "Only a booking that went ahead can be reviewed."
@@ -118,6 +126,18 @@ def thread_writer_check(*, booking: Booking, user: User) -> None:
     elif member_role(team_id=booking.team_id, user=user) is not None:
         return
     raise ValidationError(MESSAGE_NOT_A_PARTY)
+
+
+def team_move_check(*, booking: Booking, user: User, today: datetime.date) -> None:
+    """Raise ValidationError unless ``user`` may move ``booking`` into one of their teams on
+    ``today``: its maker, a personal booking, a request waiting for an answer or an approved
+    booking that has not ended. Which team (a member's, open) is asked under its lock."""
+    if user.pk != booking.guest_id:
+        raise ValidationError(MOVE_NOT_MAKER, code="not_maker")
+    if booking.team_id is not None:
+        raise ValidationError(MOVE_ALREADY_TEAM.format(team=booking.team.name), code="team")
+    if not (booking.is_pending or (booking.is_approved and today < booking.end)):
+        raise ValidationError(MOVE_NOT_OPEN, code="over")
 
 
 def continuation_of(booking: Booking) -> Booking | None:

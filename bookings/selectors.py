@@ -28,7 +28,14 @@ from accounts.models import User
 from listings.models import Listing
 
 from .models import Booking, BookingChange, BookingEvent, Hold, Message, Review, add_months
-from .rules import change_check, guest_exit, host_answer_check, move_in_range, review_check
+from .rules import (
+    change_check,
+    guest_exit,
+    host_answer_check,
+    move_in_range,
+    review_check,
+    team_move_check,
+)
 
 __all__ = ["move_in_range"]  # a rule listings' search asks too
 
@@ -358,7 +365,8 @@ def booking_for_viewer(*, user: User, pk: int) -> QuerySet[Booking]:
 def booking_actions(
     *, booking: Booking, user: User, today: datetime.date | None = None
 ) -> set[str]:
-    """What ``user`` may do to ``booking`` now: approve/decline (host), cancel/notice (guest).
+    """What ``user`` may do to ``booking`` now: approve/decline (host), cancel/notice, change,
+    review and make it a team booking ("team") (guest).
 
     Asks bookings.rules, the checks bookings.services makes before it writes. The service may
     still refuse what depends on the moment it holds the lock (free desks, a listing
@@ -388,6 +396,12 @@ def booking_actions(
         pass
     else:
         actions.add("change")
+    try:
+        team_move_check(booking=booking, user=user, today=today)
+    except ValidationError:
+        pass
+    else:
+        actions.add("team")  # the page offers it when the maker has an open team
     return actions
 
 

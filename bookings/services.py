@@ -5,11 +5,12 @@ holds by construction: every write that can change approved desks (request with 
 approve, cancel, notice) runs in one transaction that first locks the listing row with
 ``select_for_update``, and only then counts. Concurrent writers on the same listing queue on
 that lock; each counts what the previous one committed. Lock order (docs/decisions/0155):
-the guest's own row when a guest makes something new (a request, taking up a hold:
-``accounts.services.member_lock``), then the listing, then a team (a team's request), then
-the booking (or hold), so two writers cannot deadlock, and a request and the closing of the
-guest's account queue on the guest's row; listings.services.listing_update takes the same
-listing lock (``listing_lock``) before it lowers capacity.
+the guest's own row when a guest makes something new (a request, taking up a hold, a move
+into a team: ``accounts.services.member_lock``), then the listing, then a team (a team's
+request, a move), then the booking (or hold), so two writers cannot deadlock, and a request
+and the closing of the guest's account queue on the guest's row;
+listings.services.listing_update takes the same listing lock (``listing_lock``) before it
+lowers capacity.
 """
 
 import datetime
@@ -50,6 +51,7 @@ from .rules import (
     host_answer_check,
     move_in_range,
     notice_end,
+    team_move_check,
     thread_writer_check,
 )
 from .selectors import (
@@ -103,6 +105,9 @@ BOOKING_TEAM_CLOSED = "{team} is closed: book for yourself or for another team."
 BOOKING_OFFICE_WHOLE = "This private office is let whole: ask for all {desks} desks."
 BOOKING_DUPLICATE = "You have already asked for {desks} desk{s} here from {start:%B %-d, %Y}."
 MESSAGE_EMPTY = "Write a message first."
+MOVE_NOT_IN_TEAM = "You can only move a booking into a team you are a member of."
+MOVE_TEAM_CLOSED = "{team} is closed: it takes no bookings."
+MOVED_NOTE = "Made a booking of the team {team}"
 
 LISTING_NOT_YOURS = "Only the host of this space can archive it."
 WITHDRAWN_NOTE = "Declined: the space is no longer listed"
@@ -462,6 +467,65 @@ def _notice_before_continuation(*, booking: Booking, by: User, end: datetime.dat
     booking_emails_enqueue([_email(before, EmailKind.NOTICE, to, event=event) for to in Recipient])
     desks_freed.send(sender=Booking, listing_id=booking.listing_id)
     return before
+
+
+def _desk_change_chain(booking: Booking) -> list[Booking]:
+    """``booking`` and the bookings linked to it by approved desk changes (the ones it
+    continues and the ones that continue it), by id. Caller holds the listing's lock (a
+    change is approved under it, so the chain cannot grow meanwhile)."""
+    ids = {booking.pk}
+    before = booking.continues_id
+    while before is not None:
+        ids.add(before)
+        before = Booking.objects.filter(pk=before).values_list("continues_id", flat=True).get()
+    after = booking.pk
+    while after := Booking.objects.filter(continues_id=after).values_list("pk", flat=True).first():
+        ids.add(after)
+    return list(Booking.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+
+
+@transaction.atomic
+def booking_move_to_team(*, booking: Booking, team: Team, by: User) -> Booking:
+    """Its maker makes personal ``booking`` a booking of ``team`` (decision 0195): from now on
+    the team's members see it, its thread, invoices and receipts (``visible_to``), and its
+    receipts copy the team's billing email. Only the maker, a request waiting for an answer
+    or an approved booking that has not ended (``rules.team_move_check``), into an open team
+    the maker is a member of. The bookings linked to it by desk changes move with it: they
+    are one agreement. Price, dates, desks, card and charges do not change; nobody is
+    emailed (nothing changes for the host). One way: there is no move back.
+
+    Lock order (decision 0155): the maker's row (``member_lock``: a closed account is
+    refused), the listing, the team (so a close or a member leaving queues with the move:
+    whichever commits second sees the first), then the bookings. Raises ValidationError,
+    nothing changed, when the move is not allowed.
+    """
+    member_lock(user=by)
+    listing = _lock_listing(booking.listing_id)
+    team = team_lock(team_id=team.pk)
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    team_move_check(booking=booking, user=by, today=timezone.localdate())
+    if member_role(team_id=team.pk, user=by) is None:
+        raise ValidationError(MOVE_NOT_IN_TEAM, code="not_member")
+    if team.is_closed:
+        raise ValidationError(MOVE_TEAM_CLOSED.format(team=team.name), code="closed")
+    moved = booking
+    for linked in _desk_change_chain(booking):
+        if linked.team_id is not None:
+            continue
+        linked.team = team
+        linked.full_clean()
+        linked.save(update_fields=["team", "updated_at"])
+        BookingEvent.objects.create(
+            booking=linked,
+            from_status=linked.status,
+            to_status=linked.status,
+            actor=by,
+            note=MOVED_NOTE.format(team=team.name)[:500],
+        )
+        if linked.pk == booking.pk:
+            moved = linked
+    moved.listing = listing
+    return moved
 
 
 @transaction.atomic

@@ -15,4 +15,5 @@ urlpatterns = [
     path("bookings/<int:pk>/decline/", views.booking_decline, name="decline"),
     path("bookings/<int:pk>/cancel/", views.booking_cancel, name="cancel"),
     path("bookings/<int:pk>/change/", views.booking_change, name="change"),
+    path("bookings/<int:pk>/team/", views.booking_move_to_team, name="team"),
 ]

@@ -13,7 +13,14 @@ from listings.models import Listing
 from listings.selectors import listing_cost
 
 from . import changes, reviews, rules, selectors, services
-from .forms import BookingForm, ChangeForm, DeclineForm, MessageForm, ReviewForm
+from .forms import (
+    BookingForm,
+    ChangeForm,
+    DeclineForm,
+    MessageForm,
+    ReviewForm,
+    TeamMoveForm,
+)
 
 # Every page here is about one person's bookings: never in a shared cache.
 private = cache_control(private=True, no_cache=True)
@@ -112,8 +119,12 @@ def booking_list(request):
     )
 
 
-def _detail(request, booking, message_form=None, change_form=None, status=200):
+def _detail(request, booking, message_form=None, change_form=None, move_form=None, status=200):
     actions = selectors.booking_actions(booking=booking, user=request.user)
+    if move_form is None and "team" in actions:
+        move_form = TeamMoveForm(user=request.user)
+        if not move_form.fields["team"].queryset.exists():
+            move_form = None  # no open team to move it into: nothing to offer
     return render(
         request,
         "bookings/booking_detail.html",
@@ -124,6 +135,7 @@ def _detail(request, booking, message_form=None, change_form=None, status=200):
             "message_form": message_form or MessageForm(),
             "decline_form": DeclineForm(),
             "change_form": change_form or ChangeForm(initial={"desks": booking.desks}),
+            "move_form": move_form,
             "change_from": rules.next_month_start(booking=booking, today=timezone.localdate())
             if "change" in actions
             else None,
@@ -174,6 +186,25 @@ def booking_change(request, pk):
             messages.success(request, "Change sent to the host. You'll get their answer by email.")
             return redirect(booking)
     return _detail(request, booking, change_form=form, status=400)
+
+
+@private
+@login_required
+@require_POST
+def booking_move_to_team(request, pk):
+    """Its maker makes a personal booking one of their team's (one way: no move back)."""
+    booking = _booking_or_404(request, pk)
+    form = TeamMoveForm(request.POST, user=request.user)
+    if form.is_valid():
+        team = form.cleaned_data["team"]
+        try:
+            services.booking_move_to_team(booking=booking, team=team, by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"This is now a booking of {team.name}: its members see it.")
+            return redirect(booking)
+    return _detail(request, booking, move_form=form, status=400)
 
 
 def _act(request, pk, action, success):

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -7,6 +8,7 @@ from django.utils import timezone
 
 from accounts.services import host_permissions
 from accounts.tests.factories import UserFactory
+from bookings import admin
 from bookings.models import Booking
 from listings.tests.factories import ListingFactory
 
@@ -126,14 +128,80 @@ def test_bulk_approve_is_first_come_first_served_and_says_who_did_not_fit(host_c
     assert "A declined booking cannot be approved" not in html
 
 
-def test_host_admin_decline_action(host_client):
+def _decline_selected(client, bookings, **confirm):
+    data = {"action": "decline_selected", "_selected_action": [b.pk for b in bookings]}
+    if confirm:
+        data["post"] = "yes"
+    return client.post(reverse("host:bookings_booking_changelist"), {**data, **confirm})
+
+
+def test_bulk_decline_first_asks_for_the_reason_on_a_page_of_its_own(host_client):
+    mine = BookingFactory(listing=host_client.listing, guest=UserFactory(name="Ann Asker"))
+    answered = BookingFactory(listing=host_client.listing, status=Booking.Status.APPROVED)
+    theirs = BookingFactory()  # another host's request, its id forged into the selection
+
+    response = _decline_selected(host_client, [mine, answered, theirs])
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"Request #{mine.pk} from Ann Asker" in html
+    assert f"#{answered.pk}" not in html and f"#{theirs.pk}" not in html
+    assert "2 of the selected bookings were skipped: only your own requests waiting" in html
+    assert '<textarea name="reason"' in html and 'maxlength="500"' in html
+    assert f'name="_selected_action" value="{mine.pk}"' in html
+    assert f'value="{theirs.pk}"' not in html
+    assert 'name="post" value="yes"' in html and "csrfmiddlewaretoken" in html
+    assert reverse("host:bookings_booking_changelist") in html  # Cancel goes back
+    for booking in (mine, answered, theirs):
+        status = booking.status
+        booking.refresh_from_db()
+        assert booking.status == status  # nothing declined before the host confirms
+
+
+def test_bulk_decline_delivers_the_reason_to_each_guest(host_client, mailoutbox, run_jobs):
+    first, second = (BookingFactory(listing=host_client.listing, desks=1) for _ in range(2))
+    theirs = BookingFactory()
+    reason = "We are closed for renovation in May."
+
+    response = _decline_selected(host_client, [first, second, theirs], reason=reason)
+    assert response.status_code == 302
+    messages = [m.message for m in get_messages(response.wsgi_request)]
+    assert "Declined 2 booking requests." in messages
+    assert "1 of the selected bookings was skipped" in messages[-1]
+    run_jobs()
+
+    for booking in (first, second):
+        booking.refresh_from_db()
+        assert booking.status == Booking.Status.DECLINED
+        assert [m.body for m in booking.messages.all()] == [reason]
+        assert booking.events.get().note == reason
+        (email,) = [m for m in mailoutbox if m.to == [booking.guest.email]]
+        assert email.subject.startswith("Declined:") and reason in email.body
+    theirs.refresh_from_db()
+    assert theirs.status == Booking.Status.REQUESTED and not theirs.messages.exists()
+    assert not [m for m in mailoutbox if theirs.guest.email in m.to]
+
+
+def test_bulk_decline_refuses_a_reason_longer_than_the_single_decline_takes(host_client):
     booking = BookingFactory(listing=host_client.listing)
-    host_client.post(
-        reverse("host:bookings_booking_changelist"),
-        {"action": "decline_selected", "_selected_action": [booking.pk]},
-    )
+    response = _decline_selected(host_client, [booking], reason="x" * 501)
+    assert response.status_code == 200
+    assert "Ensure this value has at most 500 characters" in response.content.decode()
     booking.refresh_from_db()
-    assert booking.status == Booking.Status.DECLINED
+    assert booking.status == Booking.Status.REQUESTED
+
+
+def test_bulk_decline_without_a_reason_and_of_nothing_waiting(host_client):
+    booking = BookingFactory(listing=host_client.listing)
+    _decline_selected(host_client, [booking], reason="")
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.DECLINED and not booking.messages.exists()
+    # Only answered or foreign requests selected: no page, a message, nothing changes.
+    response = _decline_selected(host_client, [booking, BookingFactory()], reason="no")
+    assert response.status_code == 302
+    messages = [m.message for m in get_messages(response.wsgi_request)]
+    assert messages[-1] == admin.DECLINE_NONE_WAITING
+    assert "Declined" not in " ".join(messages[1:])
 
 
 def test_operator_admin_shows_every_booking_with_history(client):

@@ -385,3 +385,29 @@ def test_the_request_form_names_the_card_rent_goes_to(client, localstripe):
     assert b"add a card</a>" in client.get(url).content
     save_card(localstripe, guest)
     assert b"your Visa ending 4242 once the host approves" in client.get(url).content
+
+
+def test_a_booking_moved_into_a_team_brings_its_invoices_and_receipts(
+    client, localstripe, run_jobs
+):
+    from bookings.services import booking_move_to_team
+
+    booking = running_booking(started_days_ago=40, months=3)
+    save_card(localstripe, booking.guest)
+    (before,) = booking_collect(booking_id=booking.pk, today=booking.start)
+    team = TeamFactory(name="Rocket Crew", billing_email="pay@rocket.test", admin=booking.guest)
+    teammate = add_member(team).user
+    client.force_login(teammate)
+    assert client.get(before.get_absolute_url()).status_code == 404
+
+    booking_move_to_team(booking=booking, team=team, by=booking.guest)
+
+    # The invoices made before the move are the team's now, as the booking is.
+    assert client.get(before.get_absolute_url()).status_code == 200
+    client.force_login(UserFactory())
+    assert client.get(before.get_absolute_url()).status_code == 404
+    # A charge after the move: its receipt copies the team's billing email.
+    (after,) = booking_collect(booking_id=booking.pk, today=booking.start + datetime.timedelta(31))
+    run_jobs()
+    (receipt,) = [m for m in mail.outbox if m.subject.startswith(f"Receipt {after.number}")]
+    assert receipt.to == [booking.guest.email] and receipt.cc == ["pay@rocket.test"]

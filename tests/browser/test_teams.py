@@ -121,3 +121,31 @@ def test_a_closed_team_a_member_leaves_and_its_admin_reopens(
     expect(admin.get_by_role("button", name="Send invite")).to_be_visible()
     shot(admin, "reopened-team")
     assert page_problems == []
+
+
+def test_a_member_makes_their_own_booking_the_teams(new_context, site_data, shot, page_problems):
+    from accounts.tests.factories import UserFactory
+    from bookings.tests.factories import BookingFactory
+    from teams.tests.factories import TeamFactory, add_member
+
+    admin_user = UserFactory(email="lee@crew.test", name="Lee Admin")
+    team = TeamFactory(name="Rocket Crew", admin=admin_user)
+    maker = add_member(team, UserFactory(email="kai@crew.test", name="Kai Member")).user
+    booking = BookingFactory(listing=site_data["listing"], guest=maker, desks=2, months=3)
+
+    page = new_context().new_page()
+    log_in(page, maker.email)
+    page.goto(booking.get_absolute_url())
+    page.get_by_label("Team", exact=True).select_option(label="Rocket Crew")
+    assert describe(axe_violations(page, "team-move")) == ""
+    shot(page, "team-move")
+    page.get_by_role("button", name="Make this a team booking").click()
+    expect(page.get_by_text("This is now a booking of Rocket Crew")).to_be_visible()
+    expect(page.get_by_text("Made a booking of the team Rocket Crew")).to_be_visible()
+    expect(page.get_by_role("button", name="Make this a team booking")).to_have_count(0)
+
+    admin = new_context().new_page()
+    log_in(admin, admin_user.email)
+    admin.goto(booking.get_absolute_url())
+    expect(admin.get_by_text("booked by Kai Member")).to_be_visible()
+    assert page_problems == []
