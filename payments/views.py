@@ -147,10 +147,9 @@ def pay(request, pk):
 @login_required
 @require_GET
 def invoice_list(request):
-    """The invoices the member may open (``charges_visible_to``: their own bookings', their
-    teams' while they are members, their spaces'), newest first, 25 a page; ``?team=`` one
-    of their teams, ``?year=``. A team they are not in, or garbage: 404; a garbage page
-    number: the first."""
+    """The invoices the member pays (``charges_paid_by``: their own bookings', their teams'
+    while they are members), newest first, 25 a page; ``?team=`` one of their teams,
+    ``?year=``. A team they are not in, or garbage: 404; a garbage page number: the first."""
     teams = list(teams_for_user(user=request.user))
     form = InvoiceFilterForm(request.GET, teams=teams, years=invoice_years(user=request.user))
     if not form.is_valid():
