@@ -41,6 +41,15 @@ def booking_payment_state(*, booking: Booking) -> str:
     return ""
 
 
+def booking_rent_refundable_cents(*, booking: Booking) -> int:
+    """The rent ``booking``'s collected charges hold unrefunded: the most an operator ending
+    it may give back (its deposit is settled after the end, apart)."""
+    charges = Charge.objects.filter(
+        booking=booking, status__in=[Charge.Status.PAID, Charge.Status.REFUNDED]
+    )
+    return sum(charge.rent_refundable_cents for charge in charges)
+
+
 def charge_visible(*, user: User, pk: int) -> Charge | None:
     """The charge ``pk`` if ``user`` may see it, or None: whoever may see its booking
     (``BookingQuerySet.visible_to``: the maker of a personal booking, the current members of
