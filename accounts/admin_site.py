@@ -128,8 +128,7 @@ class OperatorAdminSite(AdminSite):
     login_form = OperatorLoginForm
 
     def has_permission(self, request):
-        user = request.user
-        return user.is_active and user.is_staff and user.is_superuser
+        return getattr(request.user, "is_operator", False)
 
 
 host_site = HostAdminSite(name="host")

@@ -103,6 +103,11 @@ class User(AbstractUser):
     def is_closed(self):
         return self.closed_at is not None
 
+    @property
+    def is_operator(self):
+        """A PivotDesk operator: an active superuser (staff), who alone opens /admin/."""
+        return self.is_active and self.is_staff and self.is_superuser
+
     def get_full_name(self):
         return self.name
 

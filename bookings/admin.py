@@ -22,6 +22,7 @@ from accounts.admin_site import host_site
 
 from . import selectors, services
 from .admin_archive import archive_listings_view
+from .admin_end import can_end, end_booking_view
 from .models import Booking, BookingEvent, Message
 
 
@@ -139,7 +140,23 @@ class BookingAdminBase(ForgedParamsMixin, admin.ModelAdmin):
 
 @admin.register(Booking)
 class BookingAdmin(BookingAdminBase):
-    """Operators see everything, read-only; changes go through the site or the host admin."""
+    """Operators see everything, read-only; changes go through the site or the host admin,
+    and "End this booking" (bookings.admin_end), which operators alone have."""
+
+    change_form_template = "bookings/admin/booking_operator_change_form.html"
+
+    def get_urls(self):
+        end = self.admin_site.admin_view(lambda request, pk: end_booking_view(self, request, pk))
+        return [path("<int:pk>/end/", end, name="bookings_booking_end"), *super().get_urls()]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        booking = self.get_object(request, object_id) if object_id else None
+        today = timezone.localdate()
+        extra_context = {
+            **(extra_context or {}),
+            "can_end": booking is not None and can_end(booking, today),
+        }
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
 
 class HostBookingAdmin(BookingAdminBase):

@@ -41,6 +41,7 @@ class EmailKind(models.TextChoices):
     REMINDER = "reminder", "Answer reminder"
     REVIEW_INVITE = "review_invite", "Review invitation"
     REVIEW_NEW = "review_new", "New review"
+    ENDED = "ended", "Ended by PivotDesk"
 
     CHANGE_REQUEST = "change_request", "Desk change asked for"
     CHANGE_APPROVED = "change_approved", "Desk change approved"
@@ -119,6 +120,12 @@ def booking_email_subject(
                 if host
                 else f"You gave notice: {title} ends {_day(booking.end)}"
             )
+        case EmailKind.ENDED if event is not None and event.to_status == Booking.Status.DECLINED:
+            subject = f"Declined by PivotDesk: request #{booking.pk} at {title}"
+        case EmailKind.ENDED if event is not None and event.to_status == Booking.Status.CANCELLED:
+            subject = f"Cancelled by PivotDesk: booking #{booking.pk} at {title}"
+        case EmailKind.ENDED:
+            subject = f"Ended by PivotDesk: booking #{booking.pk} at {title}"
         case EmailKind.CHANGE_REQUEST:
             subject = (
                 f"Change asked for: booking #{booking.pk} at {title}"
@@ -206,6 +213,7 @@ def booking_email_render(email: BookingEmail) -> EmailMultiAlternatives | None:
         if email.message_id
         else None,
         "note": event.note if event else "",
+        "to_status": event.to_status if event else "",
         "review": review,
         "review_url": f"{settings.SITE_URL}{review_path(booking)}",
         "for_host": email.to == Recipient.HOST,

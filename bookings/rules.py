@@ -47,6 +47,16 @@ MOVE_NOT_OPEN = (
     "a team booking."
 )
 
+# An operator ends a booking (bookings.services.booking_end_by_operator).
+END_NOT_OPERATOR = "Only a PivotDesk operator can end a booking."
+END_BEFORE_TODAY = "The booking can end today ({today:%B %-d, %Y}) at the earliest."
+END_AFTER_END = "This booking already ends on {end:%B %-d, %Y}: choose that day or an earlier one."
+END_NOT_AFTER_START = "The end must come after the first day, {start:%B %-d, %Y}."
+END_CONTINUATION_NOT_STARTED = (
+    "This booking continues booking #{pk} from {start:%B %-d, %Y} and has not started: end "
+    "booking #{pk}, and this one is cancelled with it."
+)
+
 # Reviews (bookings.reviews): from verified guests only, once per booking.
 REVIEW_NOT_YOUR_BOOKING = "Only the guest of this booking can review it."
 REVIEW_NOT_APPROVED = "Only a booking that went ahead can be reviewed."
@@ -58,6 +68,7 @@ REPLY_EMPTY = "Write your reply first."
 
 HostAnswer = Literal["approved", "declined"]
 GuestExit = Literal["cancel", "notice"]
+OperatorEnd = Literal["decline", "cancel", "end"]
 
 
 def _refuse_transition(booking: Booking, action: str) -> ValidationError:
@@ -99,6 +110,36 @@ def guest_exit(*, booking: Booking, user: User, today: datetime.date) -> GuestEx
     if booking.notice_given_at is not None:
         raise ValidationError(BOOKING_NOTICE_ALREADY_GIVEN.format(end=booking.end))
     return "notice"
+
+
+def operator_end_check(
+    *, booking: Booking, user: User, end: datetime.date, today: datetime.date
+) -> OperatorEnd:
+    """How an operator ends ``booking`` on ``today``: "decline" a request, "cancel" an
+    approved booking before it starts (as its guest would), "end" a running one on ``end``
+    (its first free day: from today, after the first day, at the latest its current end).
+    Raises ValidationError when ``user`` is not an operator or none of these is possible."""
+    if not user.is_operator:
+        raise ValidationError(END_NOT_OPERATOR)
+    if booking.is_pending:
+        return "decline"
+    if not booking.is_approved:
+        raise _refuse_transition(booking, "ended")
+    if today < booking.start:
+        if booking.continues_id is not None:
+            raise ValidationError(
+                END_CONTINUATION_NOT_STARTED.format(pk=booking.continues_id, start=booking.start)
+            )
+        return "cancel"
+    if today >= booking.end:
+        raise ValidationError(BOOKING_ALREADY_ENDED)
+    if end < today:
+        raise ValidationError(END_BEFORE_TODAY.format(today=today))
+    if end > booking.end:
+        raise ValidationError(END_AFTER_END.format(end=booking.end))
+    if end <= booking.start:
+        raise ValidationError(END_NOT_AFTER_START.format(start=booking.start))
+    return "end"
 
 
 def booking_manager_check(*, booking: Booking, user: User) -> None:

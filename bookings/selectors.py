@@ -4,6 +4,7 @@ select_related/prefetch so they run a constant number of queries."""
 
 import datetime
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
@@ -36,6 +37,7 @@ from .rules import (
     review_check,
     team_move_check,
 )
+from .signals import booking_refundable
 
 __all__ = ["move_in_range"]  # a rule listings' search asks too
 
@@ -510,3 +512,12 @@ def account_close_blockers(sender, *, user: User, **kwargs) -> list[str]:
             )
         )
     return reasons
+
+
+def booking_refundable_amount(*, booking: Booking) -> Decimal | None:
+    """How much of ``booking``'s paid rent an operator ending it may give back (dollars), as
+    the apps that took it answer ``booking_refundable``; None when none refunds (payments
+    without Stripe keys): then no refund is offered."""
+    answers = booking_refundable.send(sender=Booking, booking=booking)
+    amounts = [amount for _receiver, amount in answers if amount is not None]
+    return sum(amounts, Decimal(0)) if amounts else None

@@ -15,6 +15,7 @@ lowers capacity.
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -47,20 +48,23 @@ from .models import (
 from .rules import (
     MAX_LEAD_MONTHS,
     MESSAGE_NOT_A_PARTY,  # noqa: F401 (re-exported: part of this module's messages)
+    continuation_of,
     guest_exit,
     host_answer_check,
     move_in_range,
     notice_end,
+    operator_end_check,
     team_move_check,
     thread_writer_check,
 )
 from .selectors import (
     approved_bookings_running,
     approved_intervals,
+    booking_refundable_amount,
     desks_free,
     peak_desks,
 )
-from .signals import booking_approved, booking_cancelled_before_start
+from .signals import booking_approved, booking_cancelled_before_start, booking_ended_by_operator
 
 MAX_TERM_MONTHS = 36
 
@@ -668,6 +672,94 @@ def booking_release(*, booking: Booking, by: User | None, note: str) -> Booking:
         [_email(booking, EmailKind.MESSAGE_NEW, Recipient.GUEST, message=message)]
     )
     desks_freed.send(sender=Booking, listing_id=booking.listing_id)
+    return booking
+
+
+END_REASON_NEEDED = "Write why the booking ends: the guest and the host read it."
+END_REFUND_BAD = "Give back an amount in dollars and cents, such as 120.50."
+END_REFUND_NOT_RUNNING = (
+    "Only a booking that has started gives back part of its rent: before the start everything "
+    "paid goes back, and a request has paid nothing."
+)
+END_REFUND_OFF = "Payments are off: nothing can be given back."
+END_REFUND_TOO_MUCH = "At most ${most:,.2f} of the rent paid can be given back."
+# The history's note, which the emails quote: who, what, from when, the refund and why.
+END_DECLINED_NOTE = "Declined by PivotDesk. Reason: {reason}"
+END_CANCELLED_NOTE = (
+    "Cancelled by PivotDesk before the start; everything paid goes back. Reason: {reason}"
+)
+END_ENDED_NOTE = "Ended by PivotDesk: the desks are free from {end:%B %-d, %Y}. Reason: {reason}"
+END_REFUND_NOTE = (
+    "Ended by PivotDesk: the desks are free from {end:%B %-d, %Y}; ${refund:,.2f} of the rent "
+    "paid goes back. Reason: {reason}"
+)
+
+
+@transaction.atomic
+def booking_end_by_operator(
+    *,
+    booking: Booking,
+    by: User,
+    reason: str,
+    end: datetime.date | None = None,
+    refund: Decimal = Decimal(0),
+) -> Booking:
+    """An operator ends ``booking`` for ``reason`` (the guest and the host read it, in the
+    history and in one email each): a request is declined; an approved booking that has not
+    started is cancelled as its guest would cancel it (``booking_cancelled_before_start``:
+    everything paid goes back); a running one ends on ``end`` (its first free day, today by
+    default; ``rules.operator_end_check``), its desks free from then and no rent charged
+    after it (the end moves, as after notice), a continuation that has not begun cancelled
+    with it. ``refund`` dollars of the rent paid go back (a running booking only, at most
+    ``selectors.booking_refundable_amount``): ``booking_ended_by_operator`` carries it to
+    payments, which refunds after the commit. Locks the listing, then the booking (then its
+    continuation). ValidationError, and nothing changed, when not allowed."""
+    booking = _lock_booking(booking)
+    today = timezone.localdate()
+    end = end or today
+    how = operator_end_check(booking=booking, user=by, end=end, today=today)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(END_REASON_NEEDED)
+    if not refund.is_finite() or refund < 0 or refund != refund.quantize(Decimal("0.01")):
+        raise ValidationError(END_REFUND_BAD)
+    if refund and how != "end":
+        raise ValidationError(END_REFUND_NOT_RUNNING)
+    if refund:
+        most = booking_refundable_amount(booking=booking)
+        if most is None:
+            raise ValidationError(END_REFUND_OFF)
+        if refund > most:
+            raise ValidationError(END_REFUND_TOO_MUCH.format(most=most))
+    if how == "decline":
+        note = END_DECLINED_NOTE.format(reason=reason)
+        event = _set_status(booking, status=Booking.Status.DECLINED, actor=by, note=note)
+    elif how == "cancel":
+        note = END_CANCELLED_NOTE.format(reason=reason)
+        event = _set_status(booking, status=Booking.Status.CANCELLED, actor=by, note=note)
+        booking_cancelled_before_start.send(sender=Booking, booking=booking)
+    else:
+        continuation = continuation_of(booking)
+        booking.end = end
+        booking.notice_given_at = timezone.now()
+        template = END_REFUND_NOTE if refund else END_ENDED_NOTE
+        note = template.format(end=end, refund=refund, reason=reason)
+        event = _set_status(booking, status=Booking.Status.APPROVED, actor=by, note=note)
+        if continuation is not None:
+            # It starts on the old end, after today: it never begins.
+            continuation = Booking.objects.select_for_update().get(pk=continuation.pk)
+            if continuation.is_approved:
+                _set_status(
+                    continuation,
+                    status=Booking.Status.CANCELLED,
+                    actor=by,
+                    note=END_CANCELLED_NOTE.format(reason=reason),
+                )
+                booking_cancelled_before_start.send(sender=Booking, booking=continuation)
+        booking_ended_by_operator.send(sender=Booking, booking=booking, event=event, refund=refund)
+    booking_emails_enqueue([_email(booking, EmailKind.ENDED, to, event=event) for to in Recipient])
+    if how != "decline":
+        desks_freed.send(sender=Booking, listing_id=booking.listing_id)
     return booking
 
 

@@ -467,6 +467,65 @@ def booking_refund(*, booking_id: int) -> list[Charge]:
     return refunded
 
 
+def booking_refund_part(*, booking_id: int, event_id: int, amount_cents: int) -> int:
+    """Give back ``amount_cents`` of a booking's rent, as the operator who ended it asked
+    (the BookingEvent ``event_id``): from the newest collected charge back, each giving at
+    most the rent it still holds (``Charge.rent_refundable_cents``). Once: per charge, a
+    refund already made for this event (our metadata, which also tells the webhook it is
+    ours) is counted before a new one is asked for, under the charge's row lock, and
+    Stripe's idempotency key is per event and charge. Each refund is recorded through
+    ``charge_refund_record``. Returns the cents given back. Raises on a Stripe error (the
+    job is retried)."""
+    given = 0
+    collected = Charge.objects.filter(
+        booking_id=booking_id, status__in=[Charge.Status.PAID, Charge.Status.REFUNDED]
+    ).order_by("-period_start", "-pk")
+    for pk in collected.values_list("pk", flat=True):
+        if given >= amount_cents:
+            break
+        with transaction.atomic():
+            charge = Charge.objects.select_for_update().get(pk=pk)
+            client = stripe_client()
+            made = client.v1.refunds.list(
+                params={"payment_intent": charge.payment_intent_id, "limit": 100}
+            )
+            refund = next(
+                (
+                    r
+                    for r in made.data
+                    if (r.to_dict().get("metadata") or {}).get("booking_end") == str(event_id)
+                ),
+                None,
+            )
+            if refund is None:
+                part = min(amount_cents - given, charge.rent_refundable_cents)
+                if part <= 0:
+                    continue
+                refund = client.v1.refunds.create(
+                    params={
+                        "payment_intent": charge.payment_intent_id,
+                        "amount": part,
+                        "metadata": {"charge_id": str(charge.pk), "booking_end": str(event_id)},
+                    },
+                    options={"idempotency_key": f"booking-end-{event_id}-{charge.pk}"},
+                )
+            charge_refund_record(
+                charge=charge,
+                stripe_id=refund.id,
+                amount_cents=refund.amount,
+                refunded_at=stripe_time(refund.to_dict()),
+            )
+            given += refund.amount
+    if given < amount_cents:
+        logger.warning(
+            "Booking %s: %s of %s cents given back (less rent left)",
+            booking_id,
+            given,
+            amount_cents,
+        )
+    return given
+
+
 def deposit_refund(*, settlement_id: int) -> DepositSettlement | None:
     """Send a settlement's refund to Stripe once: the row is locked for the call, a refund
     already made for it (metadata) is found before a new one is asked for, and Stripe's

@@ -165,6 +165,14 @@ class Charge(models.Model):
         return self.status in (self.Status.PAID, self.Status.REFUNDED)
 
     @property
+    def rent_refundable_cents(self) -> int:
+        """The rent of a collected charge not refunded yet: a refund comes out of the rent
+        first (``rules.refund_split``), so its deposit stays whole for the settlement."""
+        if not self.is_collected:
+            return 0
+        return self.rent_cents - min(self.refunded_cents, self.rent_cents)
+
+    @property
     def refunded_in_part(self) -> bool:
         return 0 < self.refunded_cents < self.amount_cents
 

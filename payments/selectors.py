@@ -24,6 +24,15 @@ def booking_charges(*, booking: Booking) -> QuerySet[Charge]:
     return Charge.objects.filter(booking=booking).order_by("period_start")
 
 
+def booking_rent_refundable_cents(*, booking: Booking) -> int:
+    """The rent ``booking``'s collected charges hold unrefunded: the most an operator ending
+    it may give back (its deposit is settled after the end, apart)."""
+    charges = Charge.objects.filter(
+        booking=booking, status__in=[Charge.Status.PAID, Charge.Status.REFUNDED]
+    )
+    return sum(charge.rent_refundable_cents for charge in charges)
+
+
 def booking_payment_state(*, booking: Booking) -> str:
     """What the booking page says: "due", "refunded" (the deposit, or everything after a
     cancellation, went back), "paid", or "" (nothing charged yet)."""

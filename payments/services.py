@@ -7,6 +7,7 @@ enqueues a job, which exists if and only if the write commits.
 
 import datetime
 import logging
+from decimal import Decimal
 
 import stripe
 from django.core.exceptions import ValidationError
@@ -32,10 +33,13 @@ from .models import (
     DepositSettlement,
     WebhookEvent,
 )
+from .rules import dollars_to_cents
+from .selectors import booking_rent_refundable_cents
 from .stripe_api import configured, stripe_client
 from .tasks import (
     payments_booking_collect,
     payments_booking_refund,
+    payments_booking_refund_part,
     payments_charge_attempt,
     payments_customer_delete,
     payments_deposit_refund,
@@ -208,11 +212,14 @@ def charge_authentication_finish(*, user: User, charge: Charge) -> Charge:
 # --- Cancelled before the start: everything paid goes back ----------------------------------
 
 
-def _void_unpaid(booking: Booking) -> None:
-    """The booking's unpaid charges become void. One waiting on a PaymentIntent (the guest's
-    bank) has it cancelled at Stripe by a job, written in this transaction: the emailed link
-    can no longer take money for a booking that is off."""
+def _void_unpaid(booking: Booking, *, periods_from: datetime.date | None = None) -> None:
+    """The booking's unpaid charges (those for periods from ``periods_from`` on, if given)
+    become void. One waiting on a PaymentIntent (the guest's bank) has it cancelled at
+    Stripe by a job, written in this transaction: the emailed link can no longer take money
+    for a booking that is off."""
     unpaid = Charge.objects.filter(booking=booking).unpaid()
+    if periods_from is not None:
+        unpaid = unpaid.filter(period_start__gte=periods_from)
     waiting = list(unpaid.exclude(payment_intent_id="").values_list("pk", flat=True))
     unpaid.update(status=Charge.Status.VOID, next_attempt_at=None, updated_at=timezone.now())
     for pk in waiting:
@@ -225,6 +232,31 @@ def refund_on_cancel_before_start(sender, *, booking: Booking, **kwargs) -> None
     _void_unpaid(booking)
     if Charge.objects.filter(booking=booking).paid().exists():
         payments_booking_refund.enqueue(booking_id=booking.pk)
+
+
+# --- Ended by an operator: part of the rent may go back --------------------------------------
+
+
+def rent_refundable(sender, *, booking: Booking, **kwargs) -> Decimal | None:
+    """``bookings.signals.booking_refundable`` receiver: the rent paid and not refunded, in
+    dollars; None while Stripe is not configured (no refund is offered)."""
+    if not configured():
+        return None
+    return Decimal(booking_rent_refundable_cents(booking=booking)) / 100
+
+
+def refund_on_end_by_operator(
+    sender, *, booking: Booking, event, refund: Decimal, **kwargs
+) -> None:
+    """``bookings.signals.booking_ended_by_operator`` receiver, inside the operator's
+    transaction: a charge not paid for a period from the new end on is void (no rent after
+    the end: the daily run writes none, ``rules.term_periods``, and this one was written
+    before the end moved), and the refund asked for is a job, run after the commit."""
+    _void_unpaid(booking, periods_from=booking.end)
+    if refund:
+        payments_booking_refund_part.enqueue(
+            booking_id=booking.pk, event_id=event.pk, amount_cents=dollars_to_cents(refund)
+        )
 
 
 # --- Release after unpaid rent --------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.tasks import task
 from .collect import (
     booking_collect,
     booking_refund,
+    booking_refund_part,
     charge_attempt,
     charge_intent_cancel,
     charge_rent,
@@ -32,6 +33,12 @@ def payments_charge_attempt(*, charge_id: int) -> bool:
 def payments_booking_refund(*, booking_id: int) -> int:
     """A booking cancelled before its start: refund what was paid."""
     return len(booking_refund(booking_id=booking_id))
+
+
+@task
+def payments_booking_refund_part(*, booking_id: int, event_id: int, amount_cents: int) -> int:
+    """An operator ended a running booking and gives back part of its rent: refund it."""
+    return booking_refund_part(booking_id=booking_id, event_id=event_id, amount_cents=amount_cents)
 
 
 @task

@@ -249,5 +249,6 @@ def test_email_kinds_and_recipients_are_choices():
         "change_approved",
         "change_declined",
         "change_expired",
+        "ended",
     }
     assert set(Recipient.values) == {"host", "guest"}
