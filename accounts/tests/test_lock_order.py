@@ -9,7 +9,6 @@ go once both wait on a lock; Postgres then serves the listing's waiters in arriv
 """
 
 import threading
-import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -23,6 +22,7 @@ from bookings.services import booking_request
 from listings.models import Listing
 from listings.tests.factories import ListingFactory
 from teams.tests.factories import TeamFactory, add_member
+from tests.locks import until_sessions_wait
 from tours.models import Tour
 from tours.services import tour_book
 from tours.tests.factories import open_every_day
@@ -30,26 +30,6 @@ from tours.tests.helpers import days_ahead, local, move_in
 from waitlist.tests.factories import WaitlistEntryFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _waiting() -> int:
-    """How many sessions on this test's database wait for a lock right now (the server may
-    be shared; pg_stat_activity is re-read, not the snapshot of this transaction)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT count(DISTINCT l.pid) FROM pg_locks l"
-            " JOIN pg_stat_activity a ON a.pid = l.pid"
-            " WHERE NOT l.granted AND a.datname = current_database()"
-        )
-        return cursor.fetchone()[0]
-
-
-def _until_waiting(n: int) -> None:
-    deadline = time.monotonic() + 10
-    while _waiting() < n:
-        assert time.monotonic() < deadline, f"expected {n} sessions waiting on a lock"
-        time.sleep(0.02)
 
 
 def _race(*, listing: Listing, first, second) -> dict:
@@ -73,7 +53,7 @@ def _race(*, listing: Listing, first, second) -> dict:
             thread = threading.Thread(target=run, args=(name, call))
             thread.start()
             threads.append(thread)
-            _until_waiting(waiting)
+            until_sessions_wait(waiting)
     for thread in threads:
         thread.join(timeout=30)
     assert not any(thread.is_alive() for thread in threads), "a tab hung"

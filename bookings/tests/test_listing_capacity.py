@@ -19,6 +19,7 @@ from listings.models import Listing
 from listings.services import LISTING_DESKS_BELOW_APPROVED, listing_update
 from listings.tests.factories import ListingFactory
 from listings.tests.helpers import listing_change_form as _form
+from tests.locks import until_sessions_wait
 
 from .factories import BookingFactory
 
@@ -100,17 +101,6 @@ def test_listing_update_refuses_fewer_desks_than_approved_from_any_caller(booked
     assert listing_update(listing=booked, data={"desks": 3}).desks == 3
 
 
-def _waiting_on_locks() -> int:
-    with connection.cursor() as cursor:
-        # Within a transaction Postgres answers from one snapshot of the activity view.
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0]
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("round_", range(4))
@@ -149,11 +139,7 @@ def test_a_capacity_cut_and_an_approval_at_once_never_overbook(postgres_only, ro
         Listing.objects.select_for_update().get(pk=listing.pk)
         for thread in threads:
             thread.start()
-        for _ in range(200):
-            if _waiting_on_locks() >= 2:
-                break
-            threading.Event().wait(0.05)
-        assert _waiting_on_locks() == 2, "both writers should be waiting on the listing"
+        until_sessions_wait(2)  # both writers wait on the listing
     for thread in threads:
         thread.join(timeout=30)
     assert not any(thread.is_alive() for thread in threads), "a thread hung"

@@ -8,7 +8,6 @@ lock while the two start, one after the other, and lets go once both wait on it.
 """
 
 import threading
-import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -20,21 +19,11 @@ from bookings.services import MOVE_TEAM_CLOSED, booking_move_to_team
 from teams.models import Team
 from teams.services import team_close
 from teams.tests.factories import TeamFactory, add_member
+from tests.locks import until_sessions_wait
 
 from .factories import BookingFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _waiting() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT count(DISTINCT l.pid) FROM pg_locks l"
-            " JOIN pg_stat_activity a ON a.pid = l.pid"
-            " WHERE NOT l.granted AND a.datname = current_database()"
-        )
-        return cursor.fetchone()[0]
 
 
 def _race(*, team: Team, calls) -> dict:
@@ -57,10 +46,7 @@ def _race(*, team: Team, calls) -> dict:
             thread = threading.Thread(target=run, args=(name, call))
             thread.start()
             threads.append(thread)
-            deadline = time.monotonic() + 10
-            while _waiting() < waiting:
-                assert time.monotonic() < deadline, f"expected {waiting} sessions waiting"
-                time.sleep(0.02)
+            until_sessions_wait(waiting)
     for thread in threads:
         thread.join(timeout=30)
     assert not any(thread.is_alive() for thread in threads), "a call hung"
