@@ -415,19 +415,21 @@ def customer_stripe_delete(*, customer_id: int, payment_method_id: str = "") -> 
 
 
 def booking_refund(*, booking_id: int) -> list[Charge]:
-    """Refund in full each paid charge of a booking cancelled before its start, once: the
+    """Refund in full each collected charge of a booking cancelled before its start (all
+    of it, or what a refund made in Stripe's dashboard left: ``refundable``), once: the
     row is locked for the call, a refund already made for it (metadata) is found before a
     new one is asked for; the guest's refund email is queued with the record. Raises on a
     Stripe error (the job is retried)."""
     refunded = []
-    paid = Charge.objects.paid().filter(
+    paid = Charge.objects.refundable().filter(
         booking_id=booking_id, booking__status=Booking.Status.CANCELLED
     )
     for pk in paid.order_by("pk").values_list("pk", flat=True):
         with transaction.atomic():
             charge = (
                 Charge.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, status=Charge.Status.PAID)
+                .refundable()
+                .filter(pk=pk)
                 .first()
             )
             if charge is None:
@@ -444,6 +446,8 @@ def booking_refund(*, booking_id: int) -> list[Charge]:
             ) or client.v1.refunds.create(
                 params={
                     "payment_intent": charge.payment_intent_id,
+                    # What is left: a refund made in the dashboard stays made.
+                    "amount": charge.net_cents,
                     "metadata": {"charge_id": str(charge.pk)},
                 },
                 options={"idempotency_key": f"charge-refund-{charge.pk}"},

@@ -70,6 +70,14 @@ class ChargeQuerySet(models.QuerySet):
     def unpaid(self):
         return self.filter(status__in=[Charge.Status.PENDING, Charge.Status.DUE])
 
+    def refundable(self):
+        """Collected and not refunded in full: what a cancellation before the start gives
+        back (all of it, or the rest after a refund made in Stripe's dashboard)."""
+        return self.filter(
+            status__in=[Charge.Status.PAID, Charge.Status.REFUNDED],
+            refunded_cents__lt=F("rent_cents") + F("deposit_cents"),
+        )
+
     def for_host(self, host):
         return self.filter(booking__listing__host=host)
 

@@ -228,9 +228,10 @@ def _void_unpaid(booking: Booking, *, periods_from: datetime.date | None = None)
 
 def refund_on_cancel_before_start(sender, *, booking: Booking, **kwargs) -> None:
     """``bookings.signals.booking_cancelled_before_start`` receiver: unpaid charges become
-    void and a job refunds the paid ones (rent and deposit), after the cancel commits."""
+    void and a job refunds the paid ones (rent and deposit, less any refund already made),
+    after the cancel commits."""
     _void_unpaid(booking)
-    if Charge.objects.filter(booking=booking).paid().exists():
+    if Charge.objects.filter(booking=booking).refundable().exists():
         payments_booking_refund.enqueue(booking_id=booking.pk)
 
 

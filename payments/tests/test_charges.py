@@ -4,6 +4,7 @@ notice and proration, the end and the deposit refund; declines and retries."""
 import datetime
 
 import pytest
+import requests
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,7 +28,7 @@ from payments.selectors import booking_payment_state
 from payments.services import RELEASE_NOTE, booking_release_unpaid, deposit_settle
 
 from .helpers import running_booking, save_card
-from .localstripe import CARD_DECLINED_ON_CHARGE
+from .localstripe import CARD_DECLINED_ON_CHARGE, SECRET_KEY
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -340,3 +341,30 @@ def test_a_released_booking_gets_its_deposit_back_5_days_later(localstripe):
     charge_rent(today=today + datetime.timedelta(days=5))
     settlement = DepositSettlement.objects.get(booking=booking)
     assert (settlement.status, settlement.refund_cents) == ("refunded", 70000)
+
+
+def test_a_cancellation_refunds_what_a_dashboard_refund_left(localstripe, run_jobs, mailoutbox):
+    # Part of the first month went back from Stripe's dashboard; the guest then cancels
+    # before the start: the rest goes back too, and the guest reads the whole amount.
+    listing = ListingFactory(deposit_months=1)
+    booking = BookingFactory(listing=listing, desks=1, months=2)
+    save_card(localstripe, booking.guest)
+    booking_approve(booking=booking, host=listing.host)
+    run_jobs()
+    charge = Charge.objects.get(booking=booking)
+    outside = requests.post(
+        f"{localstripe.base}/v1/refunds",
+        data={"payment_intent": charge.payment_intent_id, "amount": 20000},
+        auth=(SECRET_KEY, ""),
+        timeout=5,
+    ).json()
+    refund_recorded(charge, stripe_id=outside["id"], amount_cents=20000, refunded_at=timezone.now())
+    mailoutbox.clear()
+    booking_cancel(booking=booking, by=booking.guest)
+    run_jobs()
+    charge.refresh_from_db()
+    made = localstripe.get("/v1/refunds", payment_intent=charge.payment_intent_id)["data"]
+    assert sorted(r["amount"] for r in made) == [20000, 50000]
+    assert (charge.refunded_cents, charge.net_cents, charge.refunds.count()) == (70000, 0, 2)
+    (email,) = [m for m in mailoutbox if m.subject.startswith("Refund on invoice")]
+    assert "Refunded: $700.00" in email.body and "Net paid: $0.00" in email.body
