@@ -4,6 +4,7 @@ statement with its CSV export at /host/payments/charge/statement/."""
 
 import csv
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.http import Http404, HttpResponse
@@ -21,11 +22,15 @@ from .selectors import Statement, host_statement
 
 
 def statement_month(raw: str | None) -> datetime.date:
-    """``?month=YYYY-MM``; anything else is this month."""
+    """``?month=YYYY-MM`` from 2000 to 2999 (its neighbours' links stay inside ``date``'s
+    range); anything else is this month."""
     try:
-        return datetime.date.fromisoformat(f"{raw}-01")
+        month = datetime.date.fromisoformat(f"{raw}-01")
     except (TypeError, ValueError):
+        month = None
+    if month is None or not 2000 <= month.year <= 2999:
         return timezone.localdate().replace(day=1)
+    return month
 
 
 def _money(cents: int) -> str:
@@ -139,13 +144,20 @@ class ChargeAdminBase(ReadOnlyMixin, admin.ModelAdmin):
             return statement_csv(statement, f"pivotdesk-statement-{month:%Y-%m}.csv")
         previous = (month - datetime.timedelta(days=1)).replace(day=1)
         following = (month + datetime.timedelta(days=32)).replace(day=1)
+        # An operator's one-host statement stays that host's on every link (the CSV too).
+        one_host = {"host": host.pk} if self.statement_for_all and host else {}
+
+        def link(to: datetime.date, **extra) -> str:
+            return "?" + urlencode({**one_host, "month": f"{to:%Y-%m}", **extra})
+
         context = {
             **self.admin_site.each_context(request),
             "title": f"Statement for {month:%B %Y}" + (f": {host}" if host else ""),
             "statement": statement,
             "month": month,
-            "previous": f"{previous:%Y-%m}",
-            "following": f"{following:%Y-%m}",
+            "previous": link(previous),
+            "following": link(following),
+            "csv": link(month, format="csv"),
             "rows": [
                 (PAGE_LABELS.get(label, label), cents_to_text(cents))
                 for label, cents in statement_totals(statement)

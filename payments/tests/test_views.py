@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.core import mail
@@ -366,6 +367,33 @@ def test_operators_see_every_charge_in_admin(client, paid):
         assert client.get("/admin/payments/charge/statement/", {"host": forged}).status_code == 404
     for page in ("depositsettlement", "customer", "webhookevent"):
         assert client.get(f"/admin/payments/{page}/").status_code == 200
+
+
+def test_an_operators_one_host_statement_keeps_the_host_on_its_links(client, localstripe, paid):
+    # The CSV of one host's statement (to send them) is theirs, not every host's money.
+    other = running_booking(started_days_ago=40, months=1)
+    save_card(localstripe, other.guest)
+    booking_collect(booking_id=other.pk, today=other.start)
+    host = paid.booking.listing.host
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = "/admin/payments/charge/statement/"
+    month = timezone.localtime(paid.paid_at).strftime("%Y-%m")
+    page = client.get(url, {"host": host.pk, "month": month}).content.decode()
+    links = {
+        text: href.replace("&amp;", "&")
+        for href, text in re.findall(r'<a href="(\?[^"]*)">([^<]+)</a>', page)
+    }
+    csv_rows = client.get(url + links["Download CSV"]).content.decode()
+    assert paid.number in csv_rows and other.charges.get().number not in csv_rows
+    for text in ("← Previous month", "Next month →"):
+        assert f"host={host.pk}" in links[text], text
+
+
+def test_a_statement_month_at_the_calendars_edge_is_this_month(client, paid):
+    client.force_login(paid.booking.listing.host)
+    url = reverse("host:payments_charge_statement")
+    for edge in ("0001-01", "9999-12"):
+        assert client.get(url, {"month": edge}).status_code == 200, edge
 
 
 def test_future_month_param_is_fine(client, paid):
