@@ -88,6 +88,13 @@ DECLINE_SKIPPED = (
 )
 
 
+DID_NOT_FIT = (
+    "Request {request} did not fit once the earlier requests were approved: it was declined "
+    "and the guest told."
+)
+ALREADY_DECLINED = "Request {request} was already declined: the guest was told once."
+
+
 def decline_skipped_message(n: int) -> str:
     return DECLINE_SKIPPED.format(n=n, verb="was" if n == 1 else "were")
 
@@ -270,10 +277,11 @@ class HostBookingAdmin(BookingAdminBase):
             f"desk{pluralize(booking.desks)} from {booking.start:%B} {booking.start.day})"
         )
 
-    def _answer(self, request, bookings, service, done):
+    def _answer(self, request, bookings, service, done, declined_meanwhile=DID_NOT_FIT):
         """Answer each request in the order they arrived: first come, first served. Each
         commits on its own, so one that does not fit keeps the others; the host reads which
-        did not fit and why, including those an earlier approval in this batch declined."""
+        did not fit and why, including those declined while the batch ran
+        (``declined_meanwhile``: for approvals, by an earlier approval in this batch)."""
         bookings = sorted(bookings, key=lambda b: (b.created_at, b.pk))
         waiting = {b.pk for b in bookings if b.is_pending}
         ok = 0
@@ -282,8 +290,7 @@ class HostBookingAdmin(BookingAdminBase):
             if booking.pk in waiting and booking.status == Booking.Status.DECLINED:
                 self.message_user(
                     request,
-                    f"Request {self._described(booking)} did not fit once the earlier requests "
-                    f"were approved: it was declined and the guest told.",
+                    declined_meanwhile.format(request=self._described(booking)),
                     messages.WARNING,
                 )
                 continue
@@ -326,7 +333,8 @@ class HostBookingAdmin(BookingAdminBase):
             decline = functools.partial(
                 services.booking_decline, reason=form.cleaned_data["reason"]
             )
-            self._answer(request, waiting, decline, "Declined")
+            # A second submit of this page, or the booking page's Decline, got there first.
+            self._answer(request, waiting, decline, "Declined", ALREADY_DECLINED)
             if skipped:
                 self.message_user(request, decline_skipped_message(skipped), messages.WARNING)
             return None

@@ -2,13 +2,14 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.db import connection
+from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import host_permissions
 from accounts.tests.factories import UserFactory
-from bookings import admin
+from bookings import admin, services
 from bookings.models import Booking
 from listings.tests.factories import ListingFactory
 
@@ -202,6 +203,29 @@ def test_bulk_decline_without_a_reason_and_of_nothing_waiting(host_client):
     messages = [m.message for m in get_messages(response.wsgi_request)]
     assert messages[-1] == admin.DECLINE_NONE_WAITING
     assert "Declined" not in " ".join(messages[1:])
+
+
+def test_bulk_decline_of_a_request_another_submit_declined_says_so(host_client):
+    # The confirm page submitted twice: the other submit declines the second request
+    # between this one's read of the selection and its answer to it.
+    first, second = (BookingFactory(listing=host_client.listing, desks=1) for _ in range(2))
+    host = host_client.listing.host
+
+    def other_submit(sender, instance, **kwargs):
+        if instance.pk == first.pk and instance.status == Booking.Status.DECLINED:
+            post_save.disconnect(other_submit, sender=Booking)
+            services.booking_decline(booking=Booking.objects.get(pk=second.pk), host=host)
+
+    post_save.connect(other_submit, sender=Booking)
+    try:
+        response = _decline_selected(host_client, [first, second], reason="Full")
+    finally:
+        post_save.disconnect(other_submit, sender=Booking)
+    messages = [m.message for m in get_messages(response.wsgi_request)]
+    assert "Declined 1 booking request." in messages
+    (told,) = [m for m in messages if f"#{second.pk}" in m]
+    assert "was already declined" in told
+    assert "approved" not in told
 
 
 def test_operator_admin_shows_every_booking_with_history(client):
