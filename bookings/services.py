@@ -731,6 +731,8 @@ def booking_end_by_operator(
             raise ValidationError(END_REFUND_OFF)
         if refund > most:
             raise ValidationError(END_REFUND_TOO_MUCH.format(most=most))
+    booking.ended_by_operator_at = timezone.now()
+    booking.end_reason = reason
     if how == "decline":
         note = END_DECLINED_NOTE.format(reason=reason)
         event = _set_status(booking, status=Booking.Status.DECLINED, actor=by, note=note)

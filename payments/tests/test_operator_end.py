@@ -187,3 +187,20 @@ def test_the_operator_page_offers_the_refund_and_shows_its_cap(client, localstri
     assert done.status_code == 302
     run_jobs()
     assert [r["amount"] for r in stripe_refunds(localstripe, second)] == [10050]
+
+
+def test_a_form_sent_twice_gives_back_once(client, localstripe, run_jobs):
+    booking, first, second = two_months_paid(localstripe)
+    client.force_login(operator())
+    url = reverse("admin:bookings_booking_end", args=[booking.pk])
+    data = {
+        "reason": "Flooded.",
+        "end": (timezone.localdate() + 5 * DAY).isoformat(),
+        "refund": "100.00",
+    }
+    # The second arrives before the job made the first refund: the cap alone let it through.
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 200
+    run_jobs()
+    assert [r["amount"] for r in stripe_refunds(localstripe, second)] == [10000]
+    assert not stripe_refunds(localstripe, first)
