@@ -49,7 +49,9 @@ class EndForm(forms.Form):
         else:
             self.fields["refund"].help_text = (
                 f"Of the rent paid, at most ${refundable:,.2f} (the deposit is settled after "
-                "the end, apart). It goes back to the guest's card; leave empty for none."
+                "the end, apart; rent paid for a month that begins on or after the end goes "
+                "back whole by itself, and is not counted then). It goes back to the guest's "
+                "card; leave empty for none."
             )
 
 

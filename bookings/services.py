@@ -725,6 +725,10 @@ def booking_end_by_operator(
         raise ValidationError(END_REFUND_BAD)
     if refund and how != "end":
         raise ValidationError(END_REFUND_NOT_RUNNING)
+    if how == "end":
+        # Set before the cap is asked: rent paid for a period from the new end on goes back
+        # whole by itself (payments), so the cap is the rent of the periods before it.
+        booking.end = end
     if refund:
         most = booking_refundable_amount(booking=booking)
         if most is None:
@@ -742,7 +746,6 @@ def booking_end_by_operator(
         booking_cancelled_before_start.send(sender=Booking, booking=booking)
     else:
         continuation = continuation_of(booking)
-        booking.end = end
         booking.notice_given_at = timezone.now()
         template = END_REFUND_NOTE if refund else END_ENDED_NOTE
         note = template.format(end=end, refund=refund, reason=reason)
