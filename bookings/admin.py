@@ -64,6 +64,8 @@ BOOKING_FIELDS = [
     "message",
     "decided_at",
     "notice_given_at",
+    "ended_by_operator_at",
+    "end_reason",
     "created_at",
     "updated_at",
 ]
@@ -161,7 +163,7 @@ class BookingAdmin(BookingAdminBase):
         today = timezone.localdate()
         extra_context = {
             **(extra_context or {}),
-            "can_end": booking is not None and can_end(booking, today),
+            "can_end": booking is not None and can_end(booking, request.user, today),
         }
         return super().changeform_view(request, object_id, form_url, extra_context)
 
@@ -195,6 +197,8 @@ class HostBookingAdmin(BookingAdminBase):
         "message",
         "decided_at",
         "notice_given_at",
+        "ended_by_operator_at",
+        "end_reason",
         "created_at",
     ]
     # The thread is shown (and answered) under the form: booking_change_form.html.

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from . import selectors, services
 from .models import Booking
+from .rules import operator_end_check
 
 
 class EndForm(forms.Form):
@@ -48,7 +49,9 @@ class EndForm(forms.Form):
         else:
             self.fields["refund"].help_text = (
                 f"Of the rent paid, at most ${refundable:,.2f} (the deposit is settled after "
-                "the end, apart). It goes back to the guest's card; leave empty for none."
+                "the end, apart; rent paid for a month that begins on or after the end goes "
+                "back whole by itself, and is not counted then). It goes back to the guest's "
+                "card; leave empty for none."
             )
 
 
@@ -56,9 +59,14 @@ def is_running(booking: Booking, today) -> bool:
     return booking.is_approved and booking.start <= today < booking.end
 
 
-def can_end(booking: Booking, today) -> bool:
-    """Whether the booking's page offers "End this booking" (the service decides)."""
-    return booking.is_pending or (booking.is_approved and today < booking.end)
+def can_end(booking: Booking, user, today) -> bool:
+    """Whether the booking's page offers "End this booking": the service's own check
+    (``rules.operator_end_check``) passes for ending it on its current end."""
+    try:
+        operator_end_check(booking=booking, user=user, end=booking.end, today=today)
+    except ValidationError:
+        return False
+    return True
 
 
 def end_booking_view(model_admin, request, pk):

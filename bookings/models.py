@@ -73,7 +73,8 @@ class Booking(models.Model):
     """Desks on a listing for a term of whole months: the days start <= day < end.
 
     ``end`` is derived from ``start`` + ``months``; it only moves earlier when the guest gives
-    notice. Status changes go through bookings.services, which keep the capacity rule.
+    notice or an operator ends it (``ended_by_operator_at``). Status changes go through
+    bookings.services, which keep the capacity rule.
     """
 
     class Status(models.TextChoices):
@@ -115,6 +116,16 @@ class Booking(models.Model):
     message = models.TextField(blank=True, max_length=2000)
     decided_at = models.DateTimeField(null=True, blank=True)
     notice_given_at = models.DateTimeField(null=True, blank=True)
+    ended_by_operator_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When PivotDesk (an operator) declined, cancelled or ended it.",
+    )
+    end_reason = models.CharField(
+        max_length=400,
+        blank=True,
+        help_text="Why PivotDesk declined, cancelled or ended it: the guest and the host read it.",
+    )
     request_key = models.CharField(
         max_length=32,
         blank=True,

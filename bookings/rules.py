@@ -10,6 +10,7 @@ import datetime
 from typing import Literal
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.models import User
 from teams.models import Membership
@@ -52,6 +53,10 @@ END_NOT_OPERATOR = "Only a PivotDesk operator can end a booking."
 END_BEFORE_TODAY = "The booking can end today ({today:%B %-d, %Y}) at the earliest."
 END_AFTER_END = "This booking already ends on {end:%B %-d, %Y}: choose that day or an earlier one."
 END_NOT_AFTER_START = "The end must come after the first day, {start:%B %-d, %Y}."
+END_ALREADY_BY_OPERATOR = (
+    "PivotDesk already ended this booking on {at:%B %-d, %Y}: the desks are free from "
+    "{end:%B %-d, %Y}."
+)
 END_CONTINUATION_NOT_STARTED = (
     "This booking continues booking #{pk} from {start:%B %-d, %Y} and has not started: end "
     "booking #{pk}, and this one is cancelled with it."
@@ -125,6 +130,13 @@ def operator_end_check(
         return "decline"
     if not booking.is_approved:
         raise _refuse_transition(booking, "ended")
+    if booking.ended_by_operator_at is not None:
+        # Once: a form sent twice must not move the end again nor give back twice.
+        raise ValidationError(
+            END_ALREADY_BY_OPERATOR.format(
+                at=timezone.localdate(booking.ended_by_operator_at), end=booking.end
+            )
+        )
     if today < booking.start:
         if booking.continues_id is not None:
             raise ValidationError(

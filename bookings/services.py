@@ -725,12 +725,18 @@ def booking_end_by_operator(
         raise ValidationError(END_REFUND_BAD)
     if refund and how != "end":
         raise ValidationError(END_REFUND_NOT_RUNNING)
+    if how == "end":
+        # Set before the cap is asked: rent paid for a period from the new end on goes back
+        # whole by itself (payments), so the cap is the rent of the periods before it.
+        booking.end = end
     if refund:
         most = booking_refundable_amount(booking=booking)
         if most is None:
             raise ValidationError(END_REFUND_OFF)
         if refund > most:
             raise ValidationError(END_REFUND_TOO_MUCH.format(most=most))
+    booking.ended_by_operator_at = timezone.now()
+    booking.end_reason = reason
     if how == "decline":
         note = END_DECLINED_NOTE.format(reason=reason)
         event = _set_status(booking, status=Booking.Status.DECLINED, actor=by, note=note)
@@ -740,7 +746,6 @@ def booking_end_by_operator(
         booking_cancelled_before_start.send(sender=Booking, booking=booking)
     else:
         continuation = continuation_of(booking)
-        booking.end = end
         booking.notice_given_at = timezone.now()
         template = END_REFUND_NOTE if refund else END_ENDED_NOTE
         note = template.format(end=end, refund=refund, reason=reason)

@@ -60,8 +60,8 @@ def _desks(booking: Booking) -> str:
 
 def booking_events(host: User, today: datetime.date) -> Iterable[CalendarEvent]:
     """Each approved booking as an all-day span from its start to its end (after a notice,
-    the new end), and the day its guest gave notice. Pending requests' answer-by times.
-    One query."""
+    the new end), and the day its guest gave notice (or PivotDesk ended it). Pending
+    requests' answer-by times. One query."""
     domain = site_domain()
     for booking in _host_bookings(host, today):
         url = settings.SITE_URL + booking.get_absolute_url()
@@ -80,9 +80,11 @@ def booking_events(host: User, today: datetime.date) -> Iterable[CalendarEvent]:
             )
             if booking.notice_given_at is not None:
                 day = timezone.localdate(booking.notice_given_at)
+                # One event under one uid: an operator's end replaces the guest's notice.
+                what = "Ended by PivotDesk" if booking.ended_by_operator_at else "Notice given"
                 yield CalendarEvent(
                     uid=f"booking-{booking.pk}-notice@{domain}",
-                    summary=f"Notice given: {who} leaves {title} on {booking.end:%B %-d}",
+                    summary=f"{what}: {who} leaves {title} on {booking.end:%B %-d}",
                     start=day,
                     end=day + datetime.timedelta(days=1),
                     stamp=booking.updated_at,

@@ -24,12 +24,20 @@ def booking_charges(*, booking: Booking) -> QuerySet[Charge]:
     return Charge.objects.filter(booking=booking).order_by("period_start")
 
 
-def booking_rent_refundable_cents(*, booking: Booking) -> int:
-    """The rent ``booking``'s collected charges hold unrefunded: the most an operator ending
-    it may give back (its deposit is settled after the end, apart)."""
+def booking_rent_refundable_cents(
+    *, booking: Booking, periods_from: datetime.date | None = None
+) -> int:
+    """The rent ``booking``'s collected charges hold unrefunded for periods before its end:
+    the most an operator ending it may give back (its deposit is settled after the end,
+    apart; rent paid for a period from the end on goes back whole by itself). With
+    ``periods_from``, only the periods from that day on."""
     charges = Charge.objects.filter(
         booking=booking, status__in=[Charge.Status.PAID, Charge.Status.REFUNDED]
     )
+    if periods_from is None:
+        charges = charges.filter(period_start__lt=booking.end)
+    else:
+        charges = charges.filter(period_start__gte=periods_from)
     return sum(charge.rent_refundable_cents for charge in charges)
 
 

@@ -250,13 +250,16 @@ def refund_on_end_by_operator(
     sender, *, booking: Booking, event, refund: Decimal, **kwargs
 ) -> None:
     """``bookings.signals.booking_ended_by_operator`` receiver, inside the operator's
-    transaction: a charge not paid for a period from the new end on is void (no rent after
-    the end: the daily run writes none, ``rules.term_periods``, and this one was written
-    before the end moved), and the refund asked for is a job, run after the commit."""
+    transaction: no rent for a period from the new end on (the daily run writes none,
+    ``rules.term_periods``; one written before the end moved — the period that begins on
+    the end day — is void if unpaid, its rent given back whole if paid), and the refund
+    asked for on top: one job, run after the commit, which takes the newest periods first."""
     _void_unpaid(booking, periods_from=booking.end)
-    if refund:
+    after_end = booking_rent_refundable_cents(booking=booking, periods_from=booking.end)
+    amount_cents = dollars_to_cents(refund) + after_end
+    if amount_cents:
         payments_booking_refund_part.enqueue(
-            booking_id=booking.pk, event_id=event.pk, amount_cents=dollars_to_cents(refund)
+            booking_id=booking.pk, event_id=event.pk, amount_cents=amount_cents
         )
 
 

@@ -224,6 +224,48 @@ def test_a_running_booking_ends_on_the_day_chosen_and_its_desks_are_free_from_th
         services.booking_cancel(booking=booking, by=booking.guest)
 
 
+def test_a_booking_is_ended_once_a_form_sent_twice_changes_nothing_more(client, run_jobs):
+    booking = running(started_days_ago=40, months=6)
+    day = TODAY() + 10 * DAY
+    client.force_login(operator())
+    data = {"reason": "Flooded.", "end": day.isoformat()}
+    assert client.post(end_url(booking), data).status_code == 302
+    again = client.post(end_url(booking), data)
+    assert again.status_code == 200
+    assert rules.END_ALREADY_BY_OPERATOR.format(at=TODAY(), end=day) in again.content.decode()
+    # Nor by the service with another day.
+    with pytest.raises(ValidationError) as exc:
+        end(booking, end=day - DAY)
+    assert refusal(exc) == rules.END_ALREADY_BY_OPERATOR.format(at=TODAY(), end=day)
+    booking.refresh_from_db()
+    assert booking.end == day and booking.events.count() == 1
+    run_jobs()
+    assert len(mail.outbox) == 2  # one email each side, not two
+
+
+def test_the_guest_and_host_pages_say_pivotdesk_ended_it_when_and_why(client):
+    booking = running(started_days_ago=40, months=6)
+    day = TODAY() + 10 * DAY
+    end(booking, end=day, reason="The guest broke the house rules.")
+    on = f"{day:%B} {day.day}, {day.year}"
+    for user in (booking.guest, booking.listing.host):
+        client.force_login(user)
+        html = client.get(booking.get_absolute_url()).content.decode()
+        assert f"ended by PivotDesk, desks free from {on}" in html
+        assert "Reason: The guest broke the house rules." in html
+        assert "notice given" not in html and "after notice" not in html
+        # Nothing the service would refuse: no notice, no cancel, no desk change.
+        assert reverse("bookings:cancel", args=[booking.pk]) not in html
+
+
+def test_a_declined_request_page_says_pivotdesk_declined_it_and_why(client):
+    booking = BookingFactory()
+    end(booking, reason="A fraudulent card.")
+    client.force_login(booking.guest)
+    html = client.get(booking.get_absolute_url()).content.decode()
+    assert "declined by PivotDesk" in html and "Reason: A fraudulent card." in html
+
+
 def test_ending_today_by_default():
     booking = running()
     end(booking)
@@ -285,7 +327,7 @@ def test_the_booking_page_links_to_the_end_page_and_the_form_ends_it(client, run
     assert booking.end == TODAY() + 3 * DAY
     followed = client.get(done["Location"]).content.decode()
     assert f"Booking #{booking.pk} ended" in followed
-    assert end_url(booking) in followed  # it runs until then: still endable
+    assert end_url(booking) not in followed  # ended once: not offered again
 
 
 def test_the_end_page_shows_errors_and_saves_nothing(client):

@@ -7,7 +7,12 @@ from django.utils import timezone
 
 from accounts.tests.factories import HostFactory, UserFactory
 from bookings.models import Booking
-from bookings.services import booking_approve, booking_cancel, booking_request
+from bookings.services import (
+    booking_approve,
+    booking_cancel,
+    booking_end_by_operator,
+    booking_request,
+)
 from bookings.tests.factories import BookingFactory
 from calendars.models import CalendarFeed
 from calendars.selectors import FEED_SOURCES, CalendarEvent
@@ -73,6 +78,26 @@ def test_the_feed_shows_bookings_notice_dates_and_answer_by_times(host, listing)
     answer = next(e for uid, e in events.items() if uid.startswith(f"request-{pending.pk}-"))
     assert answer.decoded("DTEND") == pending.answer_by.replace(microsecond=0)
     assert answer["SUMMARY"].startswith("Answer by: Pat (Team 2 Labs) asks for 2 desks")
+
+
+def test_a_booking_ended_by_pivotdesk_is_not_shown_as_the_guests_notice(host, listing):
+    today = timezone.localdate()
+    running = BookingFactory(
+        listing=listing,
+        guest=UserFactory(name="Gail Guest", company=""),
+        start=today - datetime.timedelta(days=40),
+        months=6,
+        status=Booking.Status.APPROVED,
+    )
+    booking_end_by_operator(
+        booking=running,
+        by=UserFactory(is_staff=True, is_superuser=True),
+        reason="Flooded.",
+        end=today + datetime.timedelta(days=3),
+    )
+    events = _events(Client().get(_path(calendar_feed_get_or_create(host=host))))
+    (ended,) = (e for uid, e in events.items() if uid.startswith(f"booking-{running.pk}-notice"))
+    assert str(ended["SUMMARY"]).startswith("Ended by PivotDesk: Gail Guest leaves Pearl Loft")
 
 
 def test_a_second_poll_costs_no_query_and_an_approval_shows_on_the_next(

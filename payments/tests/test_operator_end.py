@@ -187,3 +187,50 @@ def test_the_operator_page_offers_the_refund_and_shows_its_cap(client, localstri
     assert done.status_code == 302
     run_jobs()
     assert [r["amount"] for r in stripe_refunds(localstripe, second)] == [10050]
+
+
+def test_a_form_sent_twice_gives_back_once(client, localstripe, run_jobs):
+    booking, first, second = two_months_paid(localstripe)
+    client.force_login(operator())
+    url = reverse("admin:bookings_booking_end", args=[booking.pk])
+    data = {
+        "reason": "Flooded.",
+        "end": (timezone.localdate() + 5 * DAY).isoformat(),
+        "refund": "100.00",
+    }
+    # The second arrives before the job made the first refund: the cap alone let it through.
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 200
+    run_jobs()
+    assert [r["amount"] for r in stripe_refunds(localstripe, second)] == [10000]
+    assert not stripe_refunds(localstripe, first)
+
+
+def test_rent_paid_for_the_period_that_begins_on_the_end_day_goes_back_whole(localstripe, run_jobs):
+    # The third month begins today and the daily run has charged it; ended today, the
+    # guest has none of it.
+    today = timezone.localdate()
+    start = add_months(today, -2)
+    booking = running_booking(started_days_ago=(today - start).days, months=6)
+    save_card(localstripe, booking.guest)
+    booking_collect(booking_id=booking.pk, today=start)
+    charge_rent(today=add_months(start, 1))
+    charge_rent(today=today)
+    first, second, third = Charge.objects.filter(booking=booking).order_by("period_start")
+    assert (third.period_start, third.status) == (today, Charge.Status.PAID)
+    # The cap is the rent of the two months before the end: the third goes back anyway.
+    with pytest.raises(ValidationError) as exc:
+        booking_end_by_operator(
+            booking=booking, by=operator(), reason="Flooded.", refund=Decimal("1400.01")
+        )
+    assert exc.value.messages == [END_REFUND_TOO_MUCH.format(most=Decimal("1400"))]
+
+    booking_end_by_operator(
+        booking=booking, by=operator(), reason="Flooded.", refund=Decimal("100")
+    )
+    run_jobs()
+    assert [r["amount"] for r in stripe_refunds(localstripe, third)] == [70000]
+    assert [r["amount"] for r in stripe_refunds(localstripe, second)] == [10000]
+    assert not stripe_refunds(localstripe, first)
+    third.refresh_from_db()
+    assert (third.status, third.refunded_cents) == (Charge.Status.REFUNDED, 70000)
