@@ -44,6 +44,20 @@ class BookingEventInline(ReadOnlyInline):
     verbose_name_plural = "history"
 
 
+class HostBookingEventInline(BookingEventInline):
+    """The history as the host reads it: "by" names the member who acted, or PivotDesk for
+    the system and operators (``BookingEvent.actor_shown``)."""
+
+    fields = readonly_fields = ["at", "from_status", "to_status", "by", "note"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "booking__listing")
+
+    @admin.display(description="by")
+    def by(self, obj):
+        return obj.actor_shown(obj.booking)
+
+
 class MessageInline(ReadOnlyInline):
     model = Message
     fields = readonly_fields = ["created_at", "author", "body"]
@@ -202,7 +216,7 @@ class HostBookingAdmin(BookingAdminBase):
         "created_at",
     ]
     # The thread is shown (and answered) under the form: booking_change_form.html.
-    inlines = [BookingEventInline]
+    inlines = [HostBookingEventInline]
     # No listing filter: its choices would list every host's listings.
     list_filter = ["status"]
     actions = ["approve_selected", "decline_selected"]

@@ -225,6 +225,18 @@ class BookingEvent(models.Model):
     def __str__(self):
         return f"{self.from_status or 'new'} → {self.to_status} on booking #{self.booking_id}"
 
+    def actor_shown(self, booking: "Booking") -> str:
+        """Who members are told made this change on ``booking`` (its own, passed in so that
+        no query is made): the member who acted, or "PivotDesk" for the system and for an
+        operator acting for PivotDesk (neither the booking's guest nor its host): staff names
+        and addresses are not shown to guests and hosts."""
+        actor = self.actor
+        if actor is None or (
+            actor.is_operator and actor.pk not in (booking.guest_id, booking.listing.host_id)
+        ):
+            return "PivotDesk"
+        return actor.display_name
+
 
 class ReviewQuerySet(models.QuerySet):
     def shown(self):

@@ -12,3 +12,9 @@ def waiting_for_answer(user) -> int:
     if not getattr(user, "is_host", False):
         return 0
     return selectors.pending_requests_for_host(host=user).count()
+
+
+@register.filter
+def history_actor(event, booking) -> str:
+    """``BookingEvent.actor_shown``: who a booking page's history names for ``event``."""
+    return event.actor_shown(booking)

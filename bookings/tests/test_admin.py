@@ -60,6 +60,17 @@ def test_host_admin_change_form_shows_history_and_buttons(host_client):
     assert reverse("host:bookings_booking_decline", args=[booking.pk]) in html
 
 
+def test_host_admin_history_names_members_and_pivotdesk_for_operators(host_client):
+    booking = BookingFactory(listing=host_client.listing, guest=UserFactory(name="Gus Guest"))
+    staff = UserFactory(is_staff=True, is_superuser=True, name="Oona Operator")
+    booking.events.create(from_status="", to_status="requested", actor=booking.guest)
+    booking.events.create(from_status="requested", to_status="declined", actor=staff)
+    html = host_client.get(reverse("host:bookings_booking_change", args=[booking.pk])).content
+    html = html.decode()
+    assert "Gus Guest" in html and "PivotDesk" in html
+    assert "Oona Operator" not in html and staff.email not in html
+
+
 def test_host_admin_buttons_call_the_services(host_client):
     first = BookingFactory(listing=host_client.listing, desks=3)
     second = BookingFactory(listing=host_client.listing, desks=1)

@@ -258,6 +258,17 @@ def test_the_guest_and_host_pages_say_pivotdesk_ended_it_when_and_why(client):
         assert reverse("bookings:cancel", args=[booking.pk]) not in html
 
 
+def test_the_history_names_pivotdesk_not_the_operator(client):
+    booking = running()
+    staff = UserFactory(is_staff=True, is_superuser=True, name="Oona Operator")
+    end(booking, by=staff, reason="The space flooded.")
+    for user in (booking.guest, booking.listing.host):
+        client.force_login(user)
+        html = client.get(booking.get_absolute_url()).content.decode()
+        assert "Approved → Approved by PivotDesk — Ended by PivotDesk" in html
+        assert "Oona Operator" not in html
+
+
 def test_a_declined_request_page_says_pivotdesk_declined_it_and_why(client):
     booking = BookingFactory()
     end(booking, reason="A fraudulent card.")
