@@ -180,10 +180,39 @@ class ChargeAdminBase(ReadOnlyMixin, admin.ModelAdmin):
         return TemplateResponse(request, "payments/admin/statement.html", context)
 
 
+class RefundFailedFilter(admin.SimpleListFilter):
+    """Charges with a refund Stripe could not make after all: money an operator still owes
+    the guest (docs/OPERATIONS.md)."""
+
+    title = "refund failed"
+    parameter_name = "refund_failed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(refunds__failed_at__isnull=False).distinct()
+        return queryset
+
+
+class ChargeRefundInline(ReadOnlyMixin, admin.TabularInline):
+    model = ChargeRefund
+    fields = ["stripe_id", "amount", "refunded_at", "failed_at", "failure_reason"]
+    readonly_fields = fields
+    extra = 0
+
+    @admin.display(description="Amount")
+    def amount(self, obj):
+        return cents_to_text(obj.amount_cents)
+
+
 @admin.register(Charge)
 class ChargeAdmin(ChargeAdminBase):
     list_display = [*ChargeAdminBase.list_display, "attempts", "last_error"]
+    list_filter = ["status", RefundFailedFilter]
     search_fields = ["booking__guest__email", "payment_intent_id"]
+    inlines = [ChargeRefundInline]
 
 
 class HostChargeAdmin(ChargeAdminBase):
@@ -198,7 +227,8 @@ host_site.register(Charge, HostChargeAdmin)
 
 @admin.register(ChargeRefund)
 class ChargeRefundAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["stripe_id", "charge", "amount", "refunded_at"]
+    list_display = ["stripe_id", "charge", "amount", "refunded_at", "failed_at", "failure_reason"]
+    list_filter = [("failed_at", admin.EmptyFieldListFilter)]
     list_select_related = ["charge"]
     search_fields = ["stripe_id", "charge__payment_intent_id"]
 

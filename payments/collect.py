@@ -157,11 +157,10 @@ def charge_refund_record(
 ) -> bool:
     """Record one Stripe refund of ``charge``: its ``ChargeRefund`` row (Stripe's id is unique:
     a replay writes nothing; a row recorded with another amount takes Stripe's), then the
-    charge's refund fields, the only place they are written: ``refunded_cents`` the sum of its
-    rows (at most the charge's amount), ``refund_id`` and ``refunded_at`` its latest row's,
-    status refunded. Returns whether anything was written. Caller holds the charge's row lock
-    and a transaction (lock order: the charge, then its rows); sends no email. Raises
-    ``ValidationError`` for a charge never collected or a row that does not validate."""
+    charge's refund fields (``charge_refund_totals``). Returns whether anything was written.
+    Caller holds the charge's row lock and a transaction (lock order: the charge, then its
+    rows); sends no email. Raises ``ValidationError`` for a charge never collected or a row
+    that does not validate."""
     if not charge.is_collected:
         raise ValidationError(REFUND_NOT_COLLECTED)
     row = ChargeRefund.objects.filter(charge=charge, stripe_id=stripe_id).first()
@@ -179,14 +178,67 @@ def charge_refund_record(
         row.save(update_fields=["amount_cents"])
     else:
         return False
+    charge_refund_totals(charge)
+    return True
+
+
+def charge_refund_failed_record(
+    *, charge: Charge, stripe_id: str, reason: str, failed_at: datetime.datetime
+) -> ChargeRefund | None:
+    """Stripe could not make a refund it had accepted (status ``failed`` or ``canceled``: the
+    card was closed): its row is kept, marked failed, and the charge's totals are written
+    again without it (``charge_refund_totals``). Returns the row when marked now; None when
+    there is no row for it or it was marked before (a replay writes nothing). Caller holds
+    the charge's row lock and a transaction; sends no email."""
+    row = (
+        ChargeRefund.objects.select_for_update()
+        .filter(charge=charge, stripe_id=stripe_id, failed_at__isnull=True)
+        .first()
+    )
+    if row is None:
+        return None
+    row.failed_at = failed_at
+    row.failure_reason = (reason or "unknown")[:100]
+    row.full_clean()
+    row.save(update_fields=["failed_at", "failure_reason"])
+    charge_refund_totals(charge)
+    return row
+
+
+def charge_refund_totals(charge: Charge) -> None:
+    """The charge's refund fields, the only place they are written: ``refunded_cents`` the
+    sum of its rows that did not fail (at most the charge's amount) and ``refunded_at`` the
+    latest such row's date, status refunded, or paid again when none is left (every refund
+    failed); ``refund_id`` the latest row's id, a failed one too (a charge has refund lines
+    if and only if it is set). Caller holds the charge's row lock."""
     rows = list(ChargeRefund.objects.filter(charge=charge).order_by("-refunded_at", "-pk"))
-    charge.status = Charge.Status.REFUNDED
-    charge.refunded_cents = min(sum(r.amount_cents for r in rows), charge.amount_cents)
-    charge.refund_id = rows[0].stripe_id
-    charge.refunded_at = rows[0].refunded_at
+    made = [r for r in rows if not r.is_failed]
+    charge.status = Charge.Status.REFUNDED if made else Charge.Status.PAID
+    charge.refunded_cents = min(sum(r.amount_cents for r in made), charge.amount_cents)
+    charge.refund_id = rows[0].stripe_id if rows else ""
+    charge.refunded_at = made[0].refunded_at if made else None
     charge.full_clean(validate_unique=False, validate_constraints=False)
     charge.save()
-    return True
+
+
+def deposit_refund_failed_record(*, stripe_id: str) -> DepositSettlement | None:
+    """A deposit settlement's refund that Stripe could not make after all: the settlement is
+    ``failed`` ("Refund failed"), not pending (a pending one is sent again by the daily run,
+    which would find the same failed refund by its metadata and call it refunded), so it
+    waits for an operator; its refund id stays. Returns it when marked now; None when no
+    settlement was refunded by that refund (or it was marked before). Caller holds a
+    transaction; sends no email."""
+    settlement = (
+        DepositSettlement.objects.select_for_update()
+        .filter(refund_id=stripe_id, status=DepositSettlement.Status.REFUNDED)
+        .first()
+    )
+    if settlement is None:
+        return None
+    settlement.status = DepositSettlement.Status.FAILED
+    settlement.full_clean()
+    settlement.save(update_fields=["status"])
+    return settlement
 
 
 def charge_record_failure(charge: Charge, *, error: str, now: datetime.datetime) -> None:

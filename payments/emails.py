@@ -1,7 +1,8 @@
 """Payment emails, sent by the worker once each: a receipt per paid charge, "payment due"
 to the guest (with the link to update the card, or to confirm the payment with their bank)
 and to the host, a refund made from Stripe's dashboard, a deposit statement (the deposit
-refunded). A team booking's receipt, refund and deposit statement carry the team's billing
+refunded), a refund (of a charge, or of a deposit) Stripe could not make after all. A team
+booking's receipt, refunds, failed refunds and deposit statement carry the team's billing
 email on copy; "payment due" goes to the card holder alone, who alone can act on it."""
 
 from collections.abc import Sequence
@@ -20,7 +21,23 @@ from pivotdesk.emails import header_text
 from .models import Charge, DepositSettlement
 from .rules import cents_to_text
 
-KINDS = ("receipt", "due_guest", "action_guest", "due_host", "refund", "deposit")
+KINDS = (
+    "receipt",
+    "due_guest",
+    "action_guest",
+    "due_host",
+    "refund",
+    "refund_failed",
+    "deposit",
+    "deposit_failed",
+)
+# Stripe's ``failure_reason`` of a refund, as the guest reads it.
+REFUND_FAILURE_TEXT = {
+    "expired_or_canceled_card": "the card has expired or was closed",
+    "lost_or_stolen_card": "the card was reported lost or stolen",
+    "declined": "your bank declined it",
+}
+REFUND_FAILURE_OTHER = "your bank did not accept it"
 
 
 @dataclass(frozen=True)
@@ -29,14 +46,19 @@ class PaymentEmail:
     charge_id: int | None = None
     settlement_id: int | None = None
     refunded_cents: int = 0
+    refund_id: str = ""
 
     @property
     def key(self) -> str:
         """Once per cause: a charge's receipt, its first failure, its need of the guest's
-        bank, each refund recorded on it (by the refunded total, which only grows), a
-        deposit's settlement."""
+        bank, each refund recorded on it (by the refunded total), each refund that failed
+        (by Stripe's refund id), a deposit's settlement."""
         cause = f"charge:{self.charge_id}" if self.charge_id else f"deposit:{self.settlement_id}"
-        kind = f"{self.kind}:{self.refunded_cents}" if self.refunded_cents else self.kind
+        kind = self.kind
+        if self.refunded_cents:
+            kind = f"{kind}:{self.refunded_cents}"
+        if self.refund_id:
+            kind = f"{kind}:{self.refund_id}"
         return f"payments:{cause}:{kind}"
 
 
@@ -54,7 +76,7 @@ def billing_copy_to(*, booking: Booking) -> list[str]:
 
 def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
     cc: list[str] = []
-    if email.kind == "deposit":
+    if email.kind in ("deposit", "deposit_failed"):
         settlement = (
             DepositSettlement.objects.select_related(
                 "booking__guest", "booking__listing", "booking__team"
@@ -67,6 +89,8 @@ def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
         booking = settlement.booking
         context = {"settlement": settlement, "booking": booking}
         to, subject = booking.guest, f"Your deposit for booking #{booking.pk}"
+        if email.kind == "deposit_failed":
+            subject = f"Your deposit refund for booking #{booking.pk} could not be made"
         context["refund"] = cents_to_text(settlement.refund_cents)
         context["kept"] = cents_to_text(settlement.kept_cents)
         cc = context["copy_to"] = billing_copy_to(booking=booking)
@@ -107,6 +131,15 @@ def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
         elif email.kind == "refund":
             to, subject = booking.guest, f"Refund on invoice {charge.number}: {title}"
             cc = context["copy_to"] = billing_copy_to(booking=booking)
+        elif email.kind == "refund_failed":
+            row = charge.refunds.filter(stripe_id=email.refund_id, failed_at__isnull=False).first()
+            if row is None:
+                return None
+            to, subject = booking.guest, f"Refund not made on invoice {charge.number}: {title}"
+            context["failed"] = cents_to_text(row.amount_cents)
+            context["refund"] = row
+            context["reason"] = REFUND_FAILURE_TEXT.get(row.failure_reason, REFUND_FAILURE_OTHER)
+            cc = context["copy_to"] = billing_copy_to(booking=booking)
         else:
             to = booking.listing.host
             subject = f"Payment due on booking #{booking.pk} at {title}"
@@ -117,11 +150,20 @@ def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
 
 @task
 def payment_email_send(
-    *, kind: str, charge_id: int | None = None, settlement_id=None, refunded_cents: int = 0
+    *,
+    kind: str,
+    charge_id: int | None = None,
+    settlement_id=None,
+    refunded_cents: int = 0,
+    refund_id: str = "",
 ) -> bool:
     """The job: send one payment email unless it went already."""
     email = PaymentEmail(
-        kind=kind, charge_id=charge_id, settlement_id=settlement_id, refunded_cents=refunded_cents
+        kind=kind,
+        charge_id=charge_id,
+        settlement_id=settlement_id,
+        refunded_cents=refunded_cents,
+        refund_id=refund_id,
     )
     message = payment_email_render(email)
     if message is None:
@@ -137,4 +179,5 @@ def payment_emails_enqueue(emails: Sequence[PaymentEmail]) -> None:
             charge_id=email.charge_id,
             settlement_id=email.settlement_id,
             refunded_cents=email.refunded_cents,
+            refund_id=email.refund_id,
         )

@@ -111,6 +111,8 @@ class Charge(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     payment_intent_id = models.CharField(max_length=255, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # The latest ChargeRefund's Stripe id (a failed one too), and the date of the latest
+    # refund that was made (``collect.charge_refund_totals``).
     refund_id = models.CharField(max_length=255, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
     refunded_cents = models.PositiveIntegerField(
@@ -198,19 +200,37 @@ class Charge(models.Model):
         return f"rent-{self.booking_id}-{self.period_start:%Y-%m-%d}-{self.attempts + 1}"
 
 
+class ChargeRefundQuerySet(models.QuerySet):
+    def made(self):
+        """Refunds that reached the guest (or are on their way): not failed."""
+        return self.filter(failed_at__isnull=True)
+
+
 class ChargeRefund(models.Model):
     """One Stripe refund of a charge: a line of its invoice (date, amount). Made outside our
     flow (Stripe's dashboard: recorded from the webhook, one row per Stripe refund id) or ours
     when a booking is cancelled before its start; the host's statement books each row in its
-    own month. A charge's ``refunded_cents`` is the sum of its rows, written only with them
-    (``payments.collect.charge_refund_record``). A deposit settlement's refund is not one: it
-    has its own row and email."""
+    own month. A charge's ``refunded_cents`` is the sum of its rows that did not fail, written
+    only with them (``payments.collect.charge_refund_record``, ``charge_refund_failed_record``).
+    A refund Stripe reports failed or canceled later (the card was closed) keeps its row, with
+    ``failed_at``: the history stays, the money is not counted as given back. A deposit
+    settlement's refund is not one: it has its own row and email."""
 
     charge = models.ForeignKey(Charge, on_delete=models.PROTECT, related_name="refunds")
     stripe_id = models.CharField(max_length=255, unique=True)
     amount_cents = models.PositiveIntegerField()
     refunded_at = models.DateTimeField(help_text="When Stripe made the refund.")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    failed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When we learnt Stripe could not make the refund (failed or canceled).",
+    )
+    failure_reason = models.CharField(
+        max_length=100, blank=True, help_text="Stripe's reason (e.g. expired_or_canceled_card)."
+    )
+
+    objects = ChargeRefundQuerySet.as_manager()
 
     class Meta:
         ordering = ["charge_id", "refunded_at", "id"]
@@ -221,6 +241,10 @@ class ChargeRefund(models.Model):
     def __str__(self):
         return f"Refund {self.stripe_id} of charge #{self.charge_id}"
 
+    @property
+    def is_failed(self) -> bool:
+        return self.failed_at is not None
+
 
 class DepositSettlement(models.Model):
     """What happened to a booking's deposit after the end: refunded, or part kept by the
@@ -229,6 +253,9 @@ class DepositSettlement(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Refund pending"
         REFUNDED = "refunded", "Refunded"
+        # Stripe could not make the refund after all (the card was closed): nothing retries
+        # it; an operator gives the money back another way (docs/OPERATIONS.md).
+        FAILED = "failed", "Refund failed"
 
     booking = models.OneToOneField(
         Booking, on_delete=models.PROTECT, related_name="deposit_settlement"

@@ -137,9 +137,10 @@ def invoice_years(*, user: User) -> list[int]:
 
 
 def charge_refund_lines(*, charge: Charge) -> list[ChargeRefund]:
-    """The invoice's refund lines: each Stripe refund of ``charge``, oldest first (none, and
-    no query, for a charge never refunded)."""
-    if not charge.refunded_cents:
+    """The invoice's refund lines: each Stripe refund of ``charge``, oldest first, those that
+    failed too (``ChargeRefund.is_failed``: shown as failed, not taken off); none, and no
+    query, for a charge never refunded (``refund_id`` is set with its first row)."""
+    if not charge.refund_id:
         return []
     return list(ChargeRefund.objects.filter(charge=charge).order_by("refunded_at", "pk"))
 
@@ -223,8 +224,10 @@ def host_statement(*, host: User | None, month: datetime.date) -> Statement:
     charges = Charge.objects.filter(status__in=collected, paid_at__gte=start, paid_at__lt=end)
     # Each refund in the month it was made, with what the charge's earlier refunds (of any
     # month) add up to, in the same query.
+    # A refund Stripe could not make after all (failed_at) gave nothing back: left out.
     earlier = (
-        ChargeRefund.objects.filter(charge=OuterRef("charge"))
+        ChargeRefund.objects.made()
+        .filter(charge=OuterRef("charge"))
         .filter(
             Q(refunded_at__lt=OuterRef("refunded_at"))
             | Q(refunded_at=OuterRef("refunded_at"), pk__lt=OuterRef("pk"))
@@ -233,8 +236,10 @@ def host_statement(*, host: User | None, month: datetime.date) -> Statement:
         .annotate(total=Sum("amount_cents"))
         .values("total")
     )
-    refunded = ChargeRefund.objects.filter(refunded_at__gte=start, refunded_at__lt=end).annotate(
-        before=Coalesce(Subquery(earlier), 0)
+    refunded = (
+        ChargeRefund.objects.made()
+        .filter(refunded_at__gte=start, refunded_at__lt=end)
+        .annotate(before=Coalesce(Subquery(earlier), 0))
     )
     settlements = DepositSettlement.objects.filter(
         status=DepositSettlement.Status.REFUNDED, refunded_at__gte=start, refunded_at__lt=end

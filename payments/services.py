@@ -21,7 +21,9 @@ from bookings.services import booking_release
 from .collect import (
     charge_intent_check,
     charge_record_paid,
+    charge_refund_failed_record,
     charge_refund_record,
+    deposit_refund_failed_record,
     deposit_settlement_create,
     stripe_time,
 )
@@ -337,7 +339,15 @@ def webhook_apply(*, event: stripe.Event) -> str:
 
 
 # Refund events: each makes us read the PaymentIntent's refunds from Stripe again.
-REFUND_EVENTS = {"charge.refunded", "charge.refund.updated", "refund.created", "refund.updated"}
+REFUND_EVENTS = {
+    "charge.refunded",
+    "charge.refund.updated",
+    "refund.created",
+    "refund.updated",
+    "refund.failed",
+}
+# A refund Stripe accepted and then could not make (the card was closed): a final status.
+REFUND_FAILED = ("failed", "canceled")
 # Metadata our own refunds carry (a cancellation's, a deposit settlement's).
 OUR_REFUND_KEYS = ("charge_id", "settlement_id")
 
@@ -365,14 +375,16 @@ def _webhook_outcome(event: stripe.Event) -> str:
 
 
 def refund_outside_record(*, payment_intent_id: str) -> str:
-    """Record refunds made outside our flow (Stripe's dashboard) on a paid charge, one
-    ``ChargeRefund`` row per Stripe refund (its id is unique: a row is written once). The
-    PaymentIntent's refunds are read from Stripe (whatever the event said, so late, repeated
-    or out-of-order events agree), ours (metadata) left out; each is recorded by
+    """Read a PaymentIntent's refunds back from Stripe (whatever the event said, so late,
+    repeated or out-of-order events agree) and record what changed. Refunds made outside
+    our flow (Stripe's dashboard; ours carry metadata) get one ``ChargeRefund`` row per
+    Stripe refund (its id is unique: a row is written once) through
     ``charge_refund_record`` (the charge's total is the sum of its rows), and the guest is
-    emailed when that total grows (the job is written in this transaction). Lock order: the
-    charge, then its rows. Runs inside the webhook's transaction; raises
-    ``stripe.StripeError`` when Stripe cannot be read."""
+    emailed when that total grows. Any refund, ours or not, that Stripe reports failed or
+    canceled is recorded as failed (``refunds_failed_record``). Emails are jobs written in
+    this transaction. Lock order: the charge, then its rows (then a deposit settlement).
+    Runs inside the webhook's transaction; raises ``stripe.StripeError`` when Stripe cannot
+    be read."""
     if not isinstance(payment_intent_id, str) or not payment_intent_id.startswith("pi_"):
         return "not ours"
     charge = Charge.objects.select_for_update().filter(payment_intent_id=payment_intent_id).first()
@@ -381,13 +393,19 @@ def refund_outside_record(*, payment_intent_id: str) -> str:
     refunds = stripe_client().v1.refunds.list(
         params={"payment_intent": payment_intent_id, "limit": 100}
     )
+    listed = [r.to_dict() for r in refunds.data]
+    failed = refunds_failed_record(
+        charge=charge, refunds=[r for r in listed if r.get("status") in REFUND_FAILED]
+    )
     outside = [
-        r.to_dict()
-        for r in refunds.data
-        if r.status in ("succeeded", "pending")
-        and not any(k in (r.to_dict().get("metadata") or {}) for k in OUR_REFUND_KEYS)
+        r
+        for r in listed
+        if r.get("status") in ("succeeded", "pending")
+        and not any(k in (r.get("metadata") or {}) for k in OUR_REFUND_KEYS)
     ]
     if not outside:
+        if failed:
+            return "refund failed"
         return "already recorded" if charge.status == Charge.Status.REFUNDED else "none outside"
     if not charge.is_collected:
         return "refund of an unpaid charge: check by hand"
@@ -401,7 +419,7 @@ def refund_outside_record(*, payment_intent_id: str) -> str:
             refunded_at=stripe_time(refund),
         )
     if not changed:
-        return "already recorded"
+        return "refund failed" if failed else "already recorded"
     if charge.refunded_cents > told:
         # The job is written in the webhook's transaction: the guest hears of a refund once
         # it is recorded, once per new refunded total (a replayed event changes nothing).
@@ -409,3 +427,56 @@ def refund_outside_record(*, payment_intent_id: str) -> str:
             [PaymentEmail(kind="refund", charge_id=charge.pk, refunded_cents=charge.refunded_cents)]
         )
     return "refunded outside"
+
+
+def refunds_failed_record(*, charge: Charge, refunds: list[dict]) -> int:
+    """Refunds of ``charge`` (Stripe's objects) that Stripe reports failed or canceled: a
+    charge's refund row is marked failed and its totals written again
+    (``collect.charge_refund_failed_record``); a deposit settlement refunded by one goes to
+    "Refund failed" (``collect.deposit_refund_failed_record``). Each newly failed refund is
+    logged at ERROR (charge and refund named) and told to the guest once (an email job in
+    this transaction, keyed by the refund). A refund without a row (failed before we
+    recorded it) changes nothing. Returns how many were marked now: a replay marks none.
+    Caller holds the charge's row lock and a transaction."""
+    marked = 0
+    now = timezone.now()
+    for refund in refunds:
+        reason = refund.get("failure_reason") or refund.get("status") or ""
+        row = charge_refund_failed_record(
+            charge=charge, stripe_id=refund["id"], reason=reason, failed_at=now
+        )
+        if row is not None:
+            logger.error(
+                "Refund %s of charge %s (%s cents) %s at Stripe (%s): not given back",
+                refund["id"],
+                charge.pk,
+                row.amount_cents,
+                refund.get("status"),
+                row.failure_reason,
+            )
+            payment_emails_enqueue(
+                [PaymentEmail(kind="refund_failed", charge_id=charge.pk, refund_id=row.stripe_id)]
+            )
+            marked += 1
+            continue
+        settlement = deposit_refund_failed_record(stripe_id=refund["id"])
+        if settlement is not None:
+            logger.error(
+                "Refund %s of the deposit of booking %s (settlement %s, charge %s) %s at "
+                "Stripe (%s): not given back",
+                refund["id"],
+                settlement.booking_id,
+                settlement.pk,
+                charge.pk,
+                refund.get("status"),
+                reason,
+            )
+            payment_emails_enqueue(
+                [
+                    PaymentEmail(
+                        kind="deposit_failed", settlement_id=settlement.pk, refund_id=refund["id"]
+                    )
+                ]
+            )
+            marked += 1
+    return marked

@@ -176,14 +176,14 @@ def invoice_list(request):
 def invoice(request, pk):
     """A printable invoice for one charge, for whoever may see its booking (the maker, the
     team's current members, the host) and operators (``charge_visible``); anyone else, and
-    any other id, gets a 404. Each refund is a line of its own (date, amount), then the net
-    paid."""
+    any other id, gets a 404. Each refund is a line of its own (date, amount; one Stripe could
+    not make reads as failed and is not taken off), then the net paid."""
     charge = charge_visible(user=request.user, pk=pk)
     if charge is None:
         raise Http404("No such invoice.")
     context = {
         "refunds": [
-            (refund.refunded_at, cents_to_text(refund.amount_cents))
+            (refund.refunded_at, cents_to_text(refund.amount_cents), refund.is_failed)
             for refund in charge_refund_lines(charge=charge)
         ],
         "charge": charge,
