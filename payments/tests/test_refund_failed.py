@@ -140,9 +140,7 @@ def test_a_failed_dashboard_refund_is_not_money_given_back(
     assert (settlement.status, settlement.refund_cents) == ("refunded", 70000)
 
 
-def test_a_failed_cancellation_refund_leaves_what_else_was_refunded(
-    client, localstripe, run_jobs
-):
+def test_a_failed_cancellation_refund_leaves_what_else_was_refunded(client, localstripe, run_jobs):
     listing = ListingFactory(deposit_months=1)
     booking = BookingFactory(listing=listing, desks=1, months=2)
     booking.team = TeamFactory(name="Rocket Crew", billing_email="pay@rocket.test")
