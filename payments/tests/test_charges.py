@@ -41,6 +41,17 @@ def stripe_charges(localstripe, customer_id):
     ]
 
 
+def approved_and_paid(localstripe, run_jobs) -> Booking:
+    """A booking of one desk for two months, starting later, with a one-month deposit:
+    approved, its first month and deposit paid with a saved card ($700 in all)."""
+    listing = ListingFactory(deposit_months=1)
+    booking = BookingFactory(listing=listing, desks=1, months=2)
+    save_card(localstripe, booking.guest)
+    booking_approve(booking=booking, host=listing.host)
+    run_jobs()
+    return booking
+
+
 def test_approval_charges_first_month_and_deposit_after_commit(localstripe, run_jobs):
     listing = ListingFactory(deposit_months=1)
     booking = BookingFactory(listing=listing, desks=2, months=3)
@@ -207,11 +218,7 @@ def test_without_stripe_keys_payments_are_off(settings, run_jobs):
 
 
 def test_cancelling_before_the_start_refunds_rent_and_deposit(client, localstripe, run_jobs):
-    listing = ListingFactory(deposit_months=1)
-    booking = BookingFactory(listing=listing, desks=1, months=2)
-    save_card(localstripe, booking.guest)
-    booking_approve(booking=booking, host=listing.host)
-    run_jobs()
+    booking = approved_and_paid(localstripe, run_jobs)
     charge = Charge.objects.get(booking=booking)
     assert charge.status == Charge.Status.PAID
 
@@ -237,11 +244,8 @@ def test_cancelling_before_the_start_refunds_rent_and_deposit(client, localstrip
 
 
 def test_the_cancellation_refund_is_recorded_as_stripe_made_it(client, localstripe, run_jobs):
-    listing = ListingFactory(deposit_months=1)
-    booking = BookingFactory(listing=listing, desks=1, months=2)
-    save_card(localstripe, booking.guest)
-    booking_approve(booking=booking, host=listing.host)
-    run_jobs()
+    booking = approved_and_paid(localstripe, run_jobs)
+    listing = booking.listing
     booking_cancel(booking=booking, by=booking.guest)
     run_jobs()
     charge = Charge.objects.get(booking=booking)
@@ -268,11 +272,7 @@ def test_the_cancellation_refund_is_recorded_as_stripe_made_it(client, localstri
 
 
 def test_the_guest_is_told_of_the_cancellation_refund_once(localstripe, run_jobs, mailoutbox):
-    listing = ListingFactory(deposit_months=1)
-    booking = BookingFactory(listing=listing, desks=1, months=2)
-    save_card(localstripe, booking.guest)
-    booking_approve(booking=booking, host=listing.host)
-    run_jobs()
+    booking = approved_and_paid(localstripe, run_jobs)
     mailoutbox.clear()
     booking_cancel(booking=booking, by=booking.guest)
     run_jobs()
@@ -346,11 +346,7 @@ def test_a_released_booking_gets_its_deposit_back_5_days_later(localstripe):
 def test_a_cancellation_refunds_what_a_dashboard_refund_left(localstripe, run_jobs, mailoutbox):
     # Part of the first month went back from Stripe's dashboard; the guest then cancels
     # before the start: the rest goes back too, and the guest reads the whole amount.
-    listing = ListingFactory(deposit_months=1)
-    booking = BookingFactory(listing=listing, desks=1, months=2)
-    save_card(localstripe, booking.guest)
-    booking_approve(booking=booking, host=listing.host)
-    run_jobs()
+    booking = approved_and_paid(localstripe, run_jobs)
     charge = Charge.objects.get(booking=booking)
     outside = requests.post(
         f"{localstripe.base}/v1/refunds",
