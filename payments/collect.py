@@ -182,6 +182,46 @@ def charge_refund_record(
     return True
 
 
+# Metadata our own refunds carry (a cancellation's, an operator's end's, a deposit settlement's).
+OUR_REFUND_KEYS = ("charge_id", "settlement_id")
+
+
+def refunds_outside(refunds: list[dict]) -> list[dict]:
+    """Of a PaymentIntent's refunds (Stripe's objects), those made outside our flow (Stripe's
+    dashboard: none of our metadata) that Stripe made or is making."""
+    return [
+        r
+        for r in refunds
+        if r.get("status") in ("succeeded", "pending")
+        and not any(k in (r.get("metadata") or {}) for k in OUR_REFUND_KEYS)
+    ]
+
+
+def charge_refunds_outside_record(*, charge: Charge, refunds: list[dict]) -> bool:
+    """Record the refunds of ``charge`` made outside our flow (``refunds_outside`` of
+    Stripe's ``refunds``), each through ``charge_refund_record``, and when the charge's
+    refunded total grows queue the guest's "refund" email in the caller's transaction, once
+    per refunded total (a replayed or late refund records nothing, so tells nothing). The
+    webhook and an operator's end (which may see a dashboard refund before its event) both
+    record them here. Returns whether anything was written. Caller holds the
+    charge's row lock and a transaction; the charge is collected."""
+    told = charge.refunded_cents
+    recorded = []
+    for refund in refunds_outside(refunds):
+        if charge_refund_record(
+            charge=charge,
+            stripe_id=refund["id"],
+            amount_cents=refund["amount"],
+            refunded_at=stripe_time(refund),
+        ):
+            recorded.append(refund)
+    if recorded and charge.refunded_cents > told:
+        payment_emails_enqueue(
+            [PaymentEmail(kind="refund", charge_id=charge.pk, refunded_cents=charge.refunded_cents)]
+        )
+    return bool(recorded)
+
+
 def charge_refund_failed_record(
     *, charge: Charge, stripe_id: str, reason: str, failed_at: datetime.datetime
 ) -> ChargeRefund | None:
@@ -526,12 +566,14 @@ def booking_refund(*, booking_id: int) -> list[Charge]:
 def booking_refund_part(*, booking_id: int, event_id: int, amount_cents: int) -> int:
     """Give back ``amount_cents`` of a booking's rent, as the operator who ended it asked
     (the BookingEvent ``event_id``): from the newest collected charge back, each giving at
-    most the rent it still holds (``Charge.rent_refundable_cents``). Once: per charge, a
-    refund already made for this event (our metadata, which also tells the webhook it is
-    ours) is counted before a new one is asked for, under the charge's row lock, and
-    Stripe's idempotency key is per event and charge. Each refund is recorded through
-    ``charge_refund_record``. Returns the cents given back. Raises on a Stripe error (the
-    job is retried)."""
+    most the rent it still holds (``Charge.rent_refundable_cents``) and at most what Stripe
+    has left of the payment (a refund made in Stripe's dashboard whose event has not come
+    yet is recorded first, as the webhook would, ``charge_refunds_outside_record``). Once:
+    per charge, a refund already made for this event (our metadata, which also tells the
+    webhook it is ours) is counted before a new one is asked for, under the charge's row
+    lock, and Stripe's idempotency key is per event and charge. Each refund is recorded
+    through ``charge_refund_record``. Returns the cents given back. Raises on a Stripe error
+    (the job is retried)."""
     given = 0
     collected = Charge.objects.filter(
         booking_id=booking_id, status__in=[Charge.Status.PAID, Charge.Status.REFUNDED]
@@ -554,7 +596,14 @@ def booking_refund_part(*, booking_id: int, event_id: int, amount_cents: int) ->
                 None,
             )
             if refund is None:
-                part = min(amount_cents - given, charge.rent_refundable_cents)
+                listed = [r.to_dict() for r in made.data]
+                charge_refunds_outside_record(charge=charge, refunds=listed)
+                # Stripe refuses more than it has left: what its refunds made or being made
+                # took off, ours or not, whatever our record says.
+                left = charge.amount_cents - sum(
+                    r["amount"] for r in listed if r.get("status") in ("succeeded", "pending")
+                )
+                part = min(amount_cents - given, charge.rent_refundable_cents, left)
                 if part <= 0:
                     continue
                 refund = client.v1.refunds.create(

@@ -22,10 +22,10 @@ from .collect import (
     charge_intent_check,
     charge_record_paid,
     charge_refund_failed_record,
-    charge_refund_record,
+    charge_refunds_outside_record,
     deposit_refund_failed_record,
     deposit_settlement_create,
-    stripe_time,
+    refunds_outside,
 )
 from .emails import PaymentEmail, payment_emails_enqueue
 from .models import (
@@ -348,8 +348,6 @@ REFUND_EVENTS = {
 }
 # A refund Stripe accepted and then could not make (the card was closed): a final status.
 REFUND_FAILED = ("failed", "canceled")
-# Metadata our own refunds carry (a cancellation's, a deposit settlement's).
-OUR_REFUND_KEYS = ("charge_id", "settlement_id")
 
 
 def _webhook_outcome(event: stripe.Event) -> str:
@@ -397,35 +395,16 @@ def refund_outside_record(*, payment_intent_id: str) -> str:
     failed = refunds_failed_record(
         charge=charge, refunds=[r for r in listed if r.get("status") in REFUND_FAILED]
     )
-    outside = [
-        r
-        for r in listed
-        if r.get("status") in ("succeeded", "pending")
-        and not any(k in (r.get("metadata") or {}) for k in OUR_REFUND_KEYS)
-    ]
-    if not outside:
+    if not refunds_outside(listed):
         if failed:
             return "refund failed"
         return "already recorded" if charge.status == Charge.Status.REFUNDED else "none outside"
     if not charge.is_collected:
         return "refund of an unpaid charge: check by hand"
-    told = charge.refunded_cents
-    changed = False
-    for refund in outside:
-        changed |= charge_refund_record(
-            charge=charge,
-            stripe_id=refund["id"],
-            amount_cents=refund["amount"],
-            refunded_at=stripe_time(refund),
-        )
-    if not changed:
+    # The email job is written in the webhook's transaction: the guest hears of a refund
+    # once it is recorded, once per refunded total (a replayed event changes nothing).
+    if not charge_refunds_outside_record(charge=charge, refunds=listed):
         return "refund failed" if failed else "already recorded"
-    if charge.refunded_cents > told:
-        # The job is written in the webhook's transaction: the guest hears of a refund once
-        # it is recorded, once per new refunded total (a replayed event changes nothing).
-        payment_emails_enqueue(
-            [PaymentEmail(kind="refund", charge_id=charge.pk, refunded_cents=charge.refunded_cents)]
-        )
     return "refunded outside"
 
 

@@ -20,7 +20,7 @@ from payments.collect import booking_collect, charge_rent
 from payments.models import Charge, DepositSettlement
 
 from .helpers import running_booking, save_card
-from .test_refund_webhook import refund_event
+from .test_refund_webhook import dashboard_refund, refund_emails, refund_event
 from .test_webhooks import post, sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -234,3 +234,41 @@ def test_rent_paid_for_the_period_that_begins_on_the_end_day_goes_back_whole(loc
     assert not stripe_refunds(localstripe, first)
     third.refresh_from_db()
     assert (third.status, third.refunded_cents) == (Charge.Status.REFUNDED, 70000)
+
+
+def test_a_dashboard_refund_whose_event_has_not_come_is_left_alone(client, localstripe, run_jobs):
+    booking, first, second = two_months_paid(localstripe)
+    run_jobs()  # the receipts
+    # Refunded in Stripe's dashboard; its event is not here yet, so our record has not got it.
+    outside = dashboard_refund(localstripe, second.payment_intent_id, 50000)
+    booking_end_by_operator(
+        booking=booking,
+        by=operator(),
+        reason="The heating failed.",
+        end=timezone.localdate() + 5 * DAY,
+        refund=Decimal("900.00"),
+    )
+    run_jobs()
+    run_jobs()  # once
+    first.refresh_from_db()
+    second.refresh_from_db()
+    # The newest charge gives what Stripe had left of it, $200; the rest comes from the first.
+    newest = [r for r in stripe_refunds(localstripe, second) if r["id"] != outside["id"]]
+    assert [r["amount"] for r in newest] == [20000]
+    assert [r["amount"] for r in stripe_refunds(localstripe, first)] == [70000]
+    # The dashboard refund is recorded as the webhook records it, the guest told of it once.
+    assert dict(second.refunds.values_list("stripe_id", "amount_cents")) == {
+        outside["id"]: 50000,
+        newest[0]["id"]: 20000,
+    }
+    assert (second.status, second.refunded_cents, second.net_cents) == ("refunded", 70000, 0)
+    assert (first.status, first.refunded_cents) == ("refunded", 70000)
+    assert len(refund_emails()) == 1
+
+    # Its event comes at last: already recorded, nothing counted or told twice.
+    payload = refund_event(localstripe, second, kind="charge.refunded", event_id="evt_late1")
+    assert post(client, payload, sign(payload)).content == b"already recorded"
+    second.refresh_from_db()
+    assert (second.refunded_cents, second.refunds.count()) == (70000, 2)
+    run_jobs()
+    assert len(refund_emails()) == 1
