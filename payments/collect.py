@@ -200,8 +200,9 @@ def refunds_outside(refunds: list[dict]) -> list[dict]:
 def charge_refunds_outside_record(*, charge: Charge, refunds: list[dict]) -> bool:
     """Record the refunds of ``charge`` made outside our flow (``refunds_outside`` of
     Stripe's ``refunds``), each through ``charge_refund_record``, and when the charge's
-    refunded total grows queue the guest's "refund" email in the caller's transaction, once
-    per refunded total (a replayed or late refund records nothing, so tells nothing). The
+    refunded total grows queue the guest's "refund" email in the caller's transaction, keyed
+    by the newest refund recorded now (a replayed or late refund records nothing, so tells
+    nothing). The
     webhook and an operator's end (which may see a dashboard refund before its event) both
     record them here. Returns whether anything was written. Caller holds the
     charge's row lock and a transaction; the charge is collected."""
@@ -216,8 +217,11 @@ def charge_refunds_outside_record(*, charge: Charge, refunds: list[dict]) -> boo
         ):
             recorded.append(refund)
     if recorded and charge.refunded_cents > told:
+        # Keyed by the refund, not the total: after a refund failed (0215) a new one may bring
+        # the total back to a number already told.
+        newest = max(recorded, key=stripe_time)
         payment_emails_enqueue(
-            [PaymentEmail(kind="refund", charge_id=charge.pk, refunded_cents=charge.refunded_cents)]
+            [PaymentEmail(kind="refund", charge_id=charge.pk, refund_id=newest["id"])]
         )
     return bool(recorded)
 
@@ -545,7 +549,7 @@ def booking_refund(*, booking_id: int) -> list[Charge]:
                 options={"idempotency_key": f"charge-refund-{charge.pk}"},
             )
             # The invoice's line for it, dated by Stripe, as a dashboard refund's is; the
-            # guest is told once (the email's key holds the refunded total).
+            # guest is told once (the email's key holds the refund's id).
             if charge_refund_record(
                 charge=charge,
                 stripe_id=refund.id,
@@ -553,11 +557,7 @@ def booking_refund(*, booking_id: int) -> list[Charge]:
                 refunded_at=stripe_time(refund.to_dict()),
             ):
                 payment_emails_enqueue(
-                    [
-                        PaymentEmail(
-                            kind="refund", charge_id=charge.pk, refunded_cents=charge.refunded_cents
-                        )
-                    ]
+                    [PaymentEmail(kind="refund", charge_id=charge.pk, refund_id=refund.id)]
                 )
             refunded.append(charge)
     return refunded

@@ -45,14 +45,15 @@ class PaymentEmail:
     kind: str
     charge_id: int | None = None
     settlement_id: int | None = None
+    # Only in "refund" jobs queued when that email was keyed by the refunded total.
     refunded_cents: int = 0
     refund_id: str = ""
 
     @property
     def key(self) -> str:
         """Once per cause: a charge's receipt, its first failure, its need of the guest's
-        bank, each refund recorded on it (by the refunded total), each refund that failed
-        (by Stripe's refund id), a deposit's settlement."""
+        bank, each refund recorded on it and each refund that failed (by Stripe's refund
+        id), a deposit's settlement."""
         cause = f"charge:{self.charge_id}" if self.charge_id else f"deposit:{self.settlement_id}"
         kind = self.kind
         if self.refunded_cents:

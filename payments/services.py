@@ -402,7 +402,7 @@ def refund_outside_record(*, payment_intent_id: str) -> str:
     if not charge.is_collected:
         return "refund of an unpaid charge: check by hand"
     # The email job is written in the webhook's transaction: the guest hears of a refund
-    # once it is recorded, once per refunded total (a replayed event changes nothing).
+    # once it is recorded, once per refund (a replayed event changes nothing).
     if not charge_refunds_outside_record(charge=charge, refunds=listed):
         return "refund failed" if failed else "already recorded"
     return "refunded outside"

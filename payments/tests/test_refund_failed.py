@@ -27,7 +27,7 @@ from teams.tests.factories import TeamFactory, add_member
 from .helpers import running_booking, save_card
 from .localstripe import SECRET_KEY
 from .test_operator_end import operator
-from .test_refund_webhook import dashboard_refund, refund_event
+from .test_refund_webhook import dashboard_refund, refund_emails, refund_event
 from .test_webhooks import post, sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -138,6 +138,43 @@ def test_a_failed_dashboard_refund_is_not_money_given_back(
     charge_rent()
     settlement = DepositSettlement.objects.get(booking=paid.booking)
     assert (settlement.status, settlement.refund_cents) == ("refunded", 70000)
+
+
+def test_a_new_refund_after_one_failed_is_told_though_the_total_is_the_same(
+    client, localstripe, paid, run_jobs
+):
+    run_jobs()  # the receipt
+    first = dashboard_refund(localstripe, paid.payment_intent_id, 70000)
+    payload = refund_event(localstripe, paid, kind="charge.refunded", event_id="evt_s1")
+    assert post(client, payload, sign(payload)).content == b"refunded outside"
+    run_jobs()
+    assert len(refund_emails()) == 1
+    failed = fail_at_stripe(localstripe, first["id"])
+    payload = failed_event(failed, event_id="evt_s2")
+    assert post(client, payload, sign(payload)).content == b"refund failed"
+    run_jobs()
+
+    # The money goes back again (a new card): $700 refunded, the same total as before.
+    second = dashboard_refund(localstripe, paid.payment_intent_id, 70000)
+    payload = refund_event(localstripe, paid, kind="refund.created", event_id="evt_s3")
+    assert post(client, payload, sign(payload)).content == b"refunded outside"
+    paid.refresh_from_db()
+    assert (paid.status, paid.refunded_cents, paid.refund_id) == ("refunded", 70000, second["id"])
+    run_jobs()
+    told, again = refund_emails()
+    assert again.to == [paid.booking.guest.email]
+    assert again.subject.startswith(f"Refund on invoice {paid.number}")
+    assert "Refunded: $700.00" in again.body and "Net paid: $700.00" in again.body
+
+    # Replayed or late events about either refund tell nothing more.
+    assert post(client, payload, sign(payload)).content == b"already applied"
+    for n, kind in enumerate(["refund.updated", "charge.refund.updated", "charge.refunded"]):
+        late = refund_event(localstripe, paid, kind=kind, event_id=f"evt_s4{n}")
+        assert post(client, late, sign(late)).content == b"already recorded"
+    late = failed_event(failed, event_id="evt_s5", kind="refund.updated")
+    assert post(client, late, sign(late)).content == b"already recorded"
+    run_jobs()
+    assert len(refund_emails()) == 2 and len(failed_emails()) == 1
 
 
 def test_a_failed_cancellation_refund_leaves_what_else_was_refunded(client, localstripe, run_jobs):

@@ -181,7 +181,7 @@ def test_a_team_bookings_refund_email_copies_the_billing_email_once(
     booking.team = TeamFactory(name="Rocket Crew", billing_email="pay@rocket.test")
     booking.save(update_fields=["team"])
     add_member(booking.team, booking.guest)
-    dashboard_refund(localstripe, paid.payment_intent_id, 70000)
+    refund = dashboard_refund(localstripe, paid.payment_intent_id, 70000)
     payload = refund_event(localstripe, paid, kind="charge.refunded", event_id="evt_c1")
     assert post(client, payload, sign(payload)).content == b"refunded outside"
     run_jobs()
@@ -193,8 +193,9 @@ def test_a_team_bookings_refund_email_copies_the_billing_email_once(
     )
 
     # The job again (a retry after the send, or a second enqueue): nothing more goes.
-    assert payment_email_send.call(kind="refund", charge_id=paid.pk, refunded_cents=70000) is False
-    payment_email_send.enqueue(kind="refund", charge_id=paid.pk, refunded_cents=70000)
+    again = {"kind": "refund", "charge_id": paid.pk, "refund_id": refund["id"]}
+    assert payment_email_send.call(**again) is False
+    payment_email_send.enqueue(**again)
     run_jobs()
     assert refund_emails() == [email]
 
