@@ -202,9 +202,8 @@ def charge_refunds_outside_record(*, charge: Charge, refunds: list[dict]) -> boo
     Stripe's ``refunds``), each through ``charge_refund_record``, and when the charge's
     refunded total grows queue the guest's "refund" email in the caller's transaction, keyed
     by the newest refund recorded now (a replayed or late refund records nothing, so tells
-    nothing). The
-    webhook and an operator's end (which may see a dashboard refund before its event) both
-    record them here. Returns whether anything was written. Caller holds the
+    nothing). The webhook and an operator's end (which may see a dashboard refund before its
+    event) both record them here. Returns whether anything was written. Caller holds the
     charge's row lock and a transaction; the charge is collected."""
     told = charge.refunded_cents
     recorded = []
