@@ -186,6 +186,14 @@ def charge_refund_record(
 OUR_REFUND_KEYS = ("charge_id", "settlement_id")
 
 
+def our_refund(refunds, **metadata):
+    """Of a PaymentIntent's ``refunds`` (Stripe's objects), the one a call of ours made with
+    exactly ``metadata``, or None: a retried job finds the refund it asked for before (an
+    operator's part refund of a charge is not its cancellation refund)."""
+    wanted = {key: str(value) for key, value in metadata.items()}
+    return next((r for r in refunds if dict(r.to_dict().get("metadata") or {}) == wanted), None)
+
+
 def refunds_outside(refunds: list[dict]) -> list[dict]:
     """Of a PaymentIntent's refunds (Stripe's objects), those made outside our flow (Stripe's
     dashboard: none of our metadata) that Stripe made or is making."""
@@ -530,15 +538,10 @@ def booking_refund(*, booking_id: int) -> list[Charge]:
             if charge is None:
                 continue
             client = stripe_client()
-            existing = client.v1.refunds.list(params={"payment_intent": charge.payment_intent_id})
-            refund = next(
-                (
-                    r
-                    for r in existing.data
-                    if (r.to_dict().get("metadata") or {}).get("charge_id") == str(charge.pk)
-                ),
-                None,
-            ) or client.v1.refunds.create(
+            existing = client.v1.refunds.list(
+                params={"payment_intent": charge.payment_intent_id, "limit": 100}
+            )
+            refund = our_refund(existing.data, charge_id=charge.pk) or client.v1.refunds.create(
                 params={
                     "payment_intent": charge.payment_intent_id,
                     # What is left: a refund made in the dashboard stays made.
@@ -586,14 +589,7 @@ def booking_refund_part(*, booking_id: int, event_id: int, amount_cents: int) ->
             made = client.v1.refunds.list(
                 params={"payment_intent": charge.payment_intent_id, "limit": 100}
             )
-            refund = next(
-                (
-                    r
-                    for r in made.data
-                    if (r.to_dict().get("metadata") or {}).get("booking_end") == str(event_id)
-                ),
-                None,
-            )
+            refund = our_refund(made.data, charge_id=charge.pk, booking_end=event_id)
             if refund is None:
                 listed = [r.to_dict() for r in made.data]
                 charge_refunds_outside_record(charge=charge, refunds=listed)
@@ -650,15 +646,10 @@ def deposit_refund(*, settlement_id: int) -> DepositSettlement | None:
             return settlement
         paid = deposit_paid_charge_for(booking=settlement.booking)
         client = stripe_client()
-        existing = client.v1.refunds.list(params={"payment_intent": paid.payment_intent_id})
-        refund = next(
-            (
-                r
-                for r in existing.data
-                if (r.to_dict().get("metadata") or {}).get("settlement_id") == str(settlement.pk)
-            ),
-            None,
+        existing = client.v1.refunds.list(
+            params={"payment_intent": paid.payment_intent_id, "limit": 100}
         )
+        refund = our_refund(existing.data, settlement_id=settlement.pk)
         if refund is None:
             refund = client.v1.refunds.create(
                 params={
