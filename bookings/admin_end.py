@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from . import selectors, services
 from .models import Booking
-from .rules import operator_end_check
+from .rules import OperatorEnd, operator_end_check
 
 
 class EndForm(forms.Form):
@@ -55,18 +55,18 @@ class EndForm(forms.Form):
             )
 
 
-def is_running(booking: Booking, today) -> bool:
-    return booking.is_approved and booking.start <= today < booking.end
+def how_ended(booking: Booking, user, today) -> OperatorEnd | None:
+    """How ``user`` would end ``booking`` on its current end today: the service's own check
+    (``rules.operator_end_check``), or None when it may not be ended."""
+    try:
+        return operator_end_check(booking=booking, user=user, end=booking.end, today=today)
+    except ValidationError:
+        return None
 
 
 def can_end(booking: Booking, user, today) -> bool:
-    """Whether the booking's page offers "End this booking": the service's own check
-    (``rules.operator_end_check``) passes for ending it on its current end."""
-    try:
-        operator_end_check(booking=booking, user=user, end=booking.end, today=today)
-    except ValidationError:
-        return False
-    return True
+    """Whether the booking's page offers "End this booking"."""
+    return how_ended(booking, user, today) is not None
 
 
 def end_booking_view(model_admin, request, pk):
@@ -76,7 +76,7 @@ def end_booking_view(model_admin, request, pk):
         model_admin.get_queryset(request).select_related("listing", "guest"), pk=pk
     )
     today = timezone.localdate()
-    running = is_running(booking, today)
+    running = how_ended(booking, request.user, today) == "end"
     refundable = selectors.booking_refundable_amount(booking=booking) if running else None
     form = EndForm(
         request.POST if request.method == "POST" else None,
