@@ -577,9 +577,8 @@ def booking_refund_part(*, booking_id: int, event_id: int, amount_cents: int) ->
     through ``charge_refund_record``. Returns the cents given back. Raises on a Stripe error
     (the job is retried)."""
     given = 0
-    collected = Charge.objects.filter(
-        booking_id=booking_id, status__in=[Charge.Status.PAID, Charge.Status.REFUNDED]
-    ).order_by("-period_start", "-pk")
+    collected = Charge.objects.collected().filter(booking_id=booking_id)
+    collected = collected.order_by("-period_start", "-pk")
     for pk in collected.values_list("pk", flat=True):
         if given >= amount_cents:
             break

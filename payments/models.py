@@ -70,13 +70,14 @@ class ChargeQuerySet(models.QuerySet):
     def unpaid(self):
         return self.filter(status__in=[Charge.Status.PENDING, Charge.Status.DUE])
 
+    def collected(self):
+        """Paid, whatever was refunded of it since (``Charge.is_collected``)."""
+        return self.filter(status__in=Charge.COLLECTED)
+
     def refundable(self):
         """Collected and not refunded in full: what a cancellation before the start gives
         back (all of it, or the rest after a refund made in Stripe's dashboard)."""
-        return self.filter(
-            status__in=[Charge.Status.PAID, Charge.Status.REFUNDED],
-            refunded_cents__lt=F("rent_cents") + F("deposit_cents"),
-        )
+        return self.collected().filter(refunded_cents__lt=F("rent_cents") + F("deposit_cents"))
 
     def for_host(self, host):
         return self.filter(booking__listing__host=host)
@@ -96,6 +97,9 @@ class Charge(models.Model):
         # Paid back: all of it (cancelled before the start), or what was refunded outside
         # our flow (Stripe's dashboard), in refunded_cents.
         REFUNDED = "refunded", "Refunded"
+
+    # Money taken: paid, whatever was refunded of it since. Only such a charge has refunds.
+    COLLECTED = (Status.PAID, Status.REFUNDED)
 
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="charges")
     period_start = models.DateField()
@@ -172,7 +176,7 @@ class Charge(models.Model):
     @property
     def is_collected(self) -> bool:
         """Paid, whatever was refunded of it since: only such a charge has refunds."""
-        return self.status in (self.Status.PAID, self.Status.REFUNDED)
+        return self.status in self.COLLECTED
 
     @property
     def rent_refundable_cents(self) -> int:

@@ -31,9 +31,7 @@ def booking_rent_refundable_cents(
     the most an operator ending it may give back (its deposit is settled after the end,
     apart; rent paid for a period from the end on goes back whole by itself). With
     ``periods_from``, only the periods from that day on."""
-    charges = Charge.objects.filter(
-        booking=booking, status__in=[Charge.Status.PAID, Charge.Status.REFUNDED]
-    )
+    charges = Charge.objects.collected().filter(booking=booking)
     if periods_from is None:
         charges = charges.filter(period_start__lt=booking.end)
     else:
@@ -220,8 +218,7 @@ def _month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.dat
 def host_statement(*, host: User | None, month: datetime.date) -> Statement:
     """One month (America/Denver) of ``host``'s money; ``host`` None: every host's."""
     start, end = _month_bounds(month)
-    collected = [Charge.Status.PAID, Charge.Status.REFUNDED]
-    charges = Charge.objects.filter(status__in=collected, paid_at__gte=start, paid_at__lt=end)
+    charges = Charge.objects.collected().filter(paid_at__gte=start, paid_at__lt=end)
     # Each refund in the month it was made, with what the charge's earlier refunds (of any
     # month) add up to, in the same query.
     # A refund Stripe could not make after all (failed_at) gave nothing back: left out.
