@@ -31,6 +31,8 @@ KINDS = (
     "deposit",
     "deposit_failed",
 )
+# What a team's billing email gets a copy of ("payment due" asks the card holder to act).
+BILLING_COPIED = {"receipt", "refund", "refund_failed", "deposit", "deposit_failed"}
 # Stripe's ``failure_reason`` of a refund, as the guest reads it.
 REFUND_FAILURE_TEXT = {
     "expired_or_canceled_card": "the card has expired or was closed",
@@ -76,7 +78,6 @@ def billing_copy_to(*, booking: Booking) -> list[str]:
 
 
 def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
-    cc: list[str] = []
     if email.kind in ("deposit", "deposit_failed"):
         settlement = (
             DepositSettlement.objects.select_related(
@@ -94,7 +95,6 @@ def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
             subject = f"Your deposit refund for booking #{booking.pk} could not be made"
         context["refund"] = cents_to_text(settlement.refund_cents)
         context["kept"] = cents_to_text(settlement.kept_cents)
-        cc = context["copy_to"] = billing_copy_to(booking=booking)
     else:
         charge = (
             Charge.objects.select_related(
@@ -124,14 +124,12 @@ def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
         title = header_text(booking.listing.title)
         if email.kind == "receipt":
             to, subject = booking.guest, f"Receipt {charge.number}: {title}"
-            cc = context["copy_to"] = billing_copy_to(booking=booking)
         elif email.kind == "due_guest":
             to, subject = booking.guest, f"Payment due: update your card for {title}"
         elif email.kind == "action_guest":
             to, subject = booking.guest, f"Payment due: confirm it with your bank for {title}"
         elif email.kind == "refund":
             to, subject = booking.guest, f"Refund on invoice {charge.number}: {title}"
-            cc = context["copy_to"] = billing_copy_to(booking=booking)
         elif email.kind == "refund_failed":
             row = charge.refunds.filter(stripe_id=email.refund_id, failed_at__isnull=False).first()
             if row is None:
@@ -140,11 +138,13 @@ def payment_email_render(email: PaymentEmail) -> EmailMessage | None:
             context["failed"] = cents_to_text(row.amount_cents)
             context["refund"] = row
             context["reason"] = REFUND_FAILURE_TEXT.get(row.failure_reason, REFUND_FAILURE_OTHER)
-            cc = context["copy_to"] = billing_copy_to(booking=booking)
         else:
             to = booking.listing.host
             subject = f"Payment due on booking #{booking.pk} at {title}"
     context["url"] = settings.SITE_URL + booking.get_absolute_url()
+    cc = context["copy_to"] = (
+        billing_copy_to(booking=booking) if email.kind in BILLING_COPIED else []
+    )
     body = render_to_string(f"payments/email/{email.kind}.txt", context)
     return EmailMessage(subject=header_text(subject), body=body, to=[to.email], cc=cc)
 
