@@ -189,6 +189,30 @@ def test_the_operator_page_offers_the_refund_and_shows_its_cap(client, localstri
     assert [r["amount"] for r in stripe_refunds(localstripe, second)] == [10050]
 
 
+GARBAGE_REFUNDS = ["NaN", "Infinity", "-Infinity", "sNaN", "1e9", "9" * 60, "12.345", "0.001"]
+GARBAGE_REFUNDS += ["1,000", "$5", "0", "five", "\x00"]
+GARBAGE_ENDS = ["99999-01-01", "0000-00-00", "2027-02-30", "tomorrow", "\x00"]
+
+
+def test_garbage_on_the_operator_page_is_a_form_error_and_changes_nothing(
+    client, localstripe, run_jobs
+):
+    booking, first, second = two_months_paid(localstripe)
+    client.force_login(operator())
+    url = reverse("admin:bookings_booking_end", args=[booking.pk])
+    today = timezone.localdate().isoformat()
+    posts = [{"reason": "Flooded.", "end": today, "refund": value} for value in GARBAGE_REFUNDS]
+    posts += [{"reason": "Flooded.", "end": value} for value in GARBAGE_ENDS]
+    posts += [{"reason": "\x00", "end": today}, {"reason": "x" * 5000, "end": today}]
+    for data in posts:
+        response = client.post(url, data)
+        assert response.status_code == 200, data
+        assert "errorlist" in response.content.decode(), data
+    run_jobs()
+    booking.refresh_from_db()
+    assert not booking.events.exists() and not stripe_refunds(localstripe, second)
+
+
 def test_a_form_sent_twice_gives_back_once(client, localstripe, run_jobs):
     booking, first, second = two_months_paid(localstripe)
     client.force_login(operator())
