@@ -595,10 +595,10 @@ def listing_withdraw(*, listing: Listing, by: User) -> Withdrawal:
     are told by a message and an email that their booking stands (its page stays theirs).
 
     Locks the listing row first, so no request or approval slips in between. ``by`` is the
-    listing's host (or an operator).
+    listing's host (or an operator: ``User.is_operator``).
     """
     locked = _lock_listing(listing.pk)
-    if by.pk != locked.host_id and not by.is_superuser:
+    if by.pk != locked.host_id and not by.is_operator:
         raise ValidationError(LISTING_NOT_YOURS)
     archived = listing_archive(listing=locked)
     emails = []
