@@ -348,6 +348,22 @@ def pending_requests_for_host(*, host: User) -> QuerySet[Booking]:
     )
 
 
+def desk_change_chain(*, booking: Booking) -> QuerySet[Booking]:
+    """``booking`` and the bookings linked to it by approved desk changes (the ones it
+    continues and the ones that continue it, ``Booking.continues``), by id. A writer that
+    acts on the chain holds the listing's lock (a change is approved under it, so the chain
+    cannot grow meanwhile) and adds ``select_for_update()``."""
+    ids = {booking.pk}
+    before = booking.continues_id
+    while before is not None:
+        ids.add(before)
+        before = Booking.objects.filter(pk=before).values_list("continues_id", flat=True).get()
+    after = booking.pk
+    while after := Booking.objects.filter(continues_id=after).values_list("pk", flat=True).first():
+        ids.add(after)
+    return Booking.objects.filter(pk__in=ids).order_by("pk")
+
+
 def booking_for_viewer(*, user: User, pk: int) -> QuerySet[Booking]:
     """The booking ``pk`` if ``user`` is its guest or its listing's host (else empty), with its
     thread and history."""
