@@ -352,14 +352,23 @@ def desk_change_chain(*, booking: Booking) -> QuerySet[Booking]:
     """``booking`` and the bookings linked to it by approved desk changes (the ones it
     continues and the ones that continue it, ``Booking.continues``), by id. A writer that
     acts on the chain holds the listing's lock (a change is approved under it, so the chain
-    cannot grow meanwhile) and adds ``select_for_update()``."""
+    cannot grow meanwhile) and adds ``select_for_update()``.
+
+    Two queries however long the chain: the links are read in one (a continuation copies
+    its booking's listing and guest, and neither ever changes, so every link of the chain is
+    among that guest's continuations on that listing) and walked here."""
+    links = dict(
+        Booking.objects.filter(
+            listing_id=booking.listing_id, guest_id=booking.guest_id, continues__isnull=False
+        ).values_list("pk", "continues_id")
+    )
+    continued_by = {before: after for after, before in links.items()}
     ids = {booking.pk}
-    before = booking.continues_id
-    while before is not None:
+    before = booking.pk
+    while (before := links.get(before)) is not None and before not in ids:
         ids.add(before)
-        before = Booking.objects.filter(pk=before).values_list("continues_id", flat=True).get()
     after = booking.pk
-    while after := Booking.objects.filter(continues_id=after).values_list("pk", flat=True).first():
+    while (after := continued_by.get(after)) is not None and after not in ids:
         ids.add(after)
     return Booking.objects.filter(pk__in=ids).order_by("pk")
 
