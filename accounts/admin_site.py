@@ -4,8 +4,8 @@
   ModelAdmin registered here must filter ``get_queryset`` by ``request.user``; the site
   itself makes sure its generic views (view-on-site) go through that queryset too.
 - ``OperatorAdminSite`` is the default ``admin.site`` at /admin/ (see
-  ``accounts.apps.OperatorAdminConfig``): superusers only, so a host's staff flag does not
-  open /admin/.
+  ``accounts.apps.OperatorAdminConfig``): operators only (``User.is_operator``: active,
+  staff and superuser), so a host's staff flag does not open /admin/.
 """
 
 from django.contrib.admin import AdminSite
@@ -45,7 +45,7 @@ class HostLoginForm(_SiteLoginForm):
 
 class OperatorLoginForm(_SiteLoginForm):
     def allowed(self, user):
-        return user.is_superuser
+        return user.is_operator
 
 
 class HostAdminSite(AdminSite):

@@ -30,7 +30,7 @@ def archive_listings_view(model_admin, request):
         raise PermissionDenied
     site = model_admin.admin_site
     spaces = Listing.objects.exclude(status=Listing.Status.ARCHIVED).order_by("title", "pk")
-    if not request.user.is_superuser:
+    if not request.user.is_operator:
         spaces = spaces.filter(host=request.user)
     data = request.POST if request.method == "POST" else request.GET
     spaces = list(spaces.filter(pk__in=_ids(data.getlist("ids"))))

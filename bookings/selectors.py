@@ -348,6 +348,31 @@ def pending_requests_for_host(*, host: User) -> QuerySet[Booking]:
     )
 
 
+def desk_change_chain(*, booking: Booking) -> QuerySet[Booking]:
+    """``booking`` and the bookings linked to it by approved desk changes (the ones it
+    continues and the ones that continue it, ``Booking.continues``), by id. A writer that
+    acts on the chain holds the listing's lock (a change is approved under it, so the chain
+    cannot grow meanwhile) and adds ``select_for_update()``.
+
+    Two queries however long the chain: the links are read in one (a continuation copies
+    its booking's listing and guest, and neither ever changes, so every link of the chain is
+    among that guest's continuations on that listing) and walked here."""
+    links = dict(
+        Booking.objects.filter(
+            listing_id=booking.listing_id, guest_id=booking.guest_id, continues__isnull=False
+        ).values_list("pk", "continues_id")
+    )
+    continued_by = {before: after for after, before in links.items()}
+    ids = {booking.pk}
+    before = booking.pk
+    while (before := links.get(before)) is not None and before not in ids:
+        ids.add(before)
+    after = booking.pk
+    while (after := continued_by.get(after)) is not None and after not in ids:
+        ids.add(after)
+    return Booking.objects.filter(pk__in=ids).order_by("pk")
+
+
 def booking_for_viewer(*, user: User, pk: int) -> QuerySet[Booking]:
     """The booking ``pk`` if ``user`` is its guest or its listing's host (else empty), with its
     thread and history."""

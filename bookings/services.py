@@ -61,6 +61,7 @@ from .selectors import (
     approved_bookings_running,
     approved_intervals,
     booking_refundable_amount,
+    desk_change_chain,
     desks_free,
     peak_desks,
 )
@@ -473,30 +474,16 @@ def _notice_before_continuation(*, booking: Booking, by: User, end: datetime.dat
     return before
 
 
-def _desk_change_chain(booking: Booking) -> list[Booking]:
-    """``booking`` and the bookings linked to it by approved desk changes (the ones it
-    continues and the ones that continue it), by id. Caller holds the listing's lock (a
-    change is approved under it, so the chain cannot grow meanwhile)."""
-    ids = {booking.pk}
-    before = booking.continues_id
-    while before is not None:
-        ids.add(before)
-        before = Booking.objects.filter(pk=before).values_list("continues_id", flat=True).get()
-    after = booking.pk
-    while after := Booking.objects.filter(continues_id=after).values_list("pk", flat=True).first():
-        ids.add(after)
-    return list(Booking.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
-
-
 @transaction.atomic
 def booking_move_to_team(*, booking: Booking, team: Team, by: User) -> Booking:
     """Its maker makes personal ``booking`` a booking of ``team`` (decision 0195): from now on
     the team's members see it, its thread, invoices and receipts (``visible_to``), and its
     receipts copy the team's billing email. Only the maker, a request waiting for an answer
     or an approved booking that has not ended (``rules.team_move_check``), into an open team
-    the maker is a member of. The bookings linked to it by desk changes move with it: they
-    are one agreement. Price, dates, desks, card and charges do not change; nobody is
-    emailed (nothing changes for the host). One way: there is no move back.
+    the maker is a member of. The bookings linked to it by desk changes
+    (``selectors.desk_change_chain``) move with it: they are one agreement. Price, dates,
+    desks, card and charges do not change; nobody is emailed (nothing changes for the host).
+    One way: there is no move back.
 
     Lock order (decision 0155): the maker's row (``member_lock``: a closed account is
     refused), the listing, the team (so a close or a member leaving queues with the move:
@@ -513,7 +500,7 @@ def booking_move_to_team(*, booking: Booking, team: Team, by: User) -> Booking:
     if team.is_closed:
         raise ValidationError(MOVE_TEAM_CLOSED.format(team=team.name), code="closed")
     moved = booking
-    for linked in _desk_change_chain(booking):
+    for linked in desk_change_chain(booking=booking).select_for_update():
         if linked.team_id is not None:
             continue
         linked.team = team
@@ -595,10 +582,10 @@ def listing_withdraw(*, listing: Listing, by: User) -> Withdrawal:
     are told by a message and an email that their booking stands (its page stays theirs).
 
     Locks the listing row first, so no request or approval slips in between. ``by`` is the
-    listing's host (or an operator).
+    listing's host (or an operator: ``User.is_operator``).
     """
     locked = _lock_listing(listing.pk)
-    if by.pk != locked.host_id and not by.is_superuser:
+    if by.pk != locked.host_id and not by.is_operator:
         raise ValidationError(LISTING_NOT_YOURS)
     archived = listing_archive(listing=locked)
     emails = []

@@ -50,7 +50,7 @@ class JobAdmin(DBTaskResultAdmin):
             self.message_user(request, services.JOB_NOT_FAILED, messages.WARNING)
 
     def has_retry_permission(self, request):
-        return request.user.is_superuser
+        return request.user.is_operator
 
 
 admin.site.unregister(DBTaskResult)

@@ -60,11 +60,12 @@ def booking_payment_state(*, booking: Booking) -> str:
 def charges_visible_to(*, user: User) -> QuerySet[Charge]:
     """Every charge ``user`` may see: whoever may see its booking
     (``BookingQuerySet.visible_to``: the maker of a personal booking, the current members of
-    a team booking's team, the host) and operators, every charge. The one rule for a
-    charge's invoice and receipt pages and for the list of invoices. An ``EXISTS`` on the
-    charge's row: one row per charge, one query, however many members a team has."""
+    a team booking's team, the host) and operators (``User.is_operator``), every charge. The
+    one rule for a charge's invoice and receipt pages and for the list of invoices. An
+    ``EXISTS`` on the charge's row: one row per charge, one query, however many members a
+    team has."""
     charges = Charge.objects.all()
-    if user.is_superuser:
+    if user.is_operator:
         return charges
     return charges.filter(
         Exists(Booking.objects.visible_to(user).filter(pk=OuterRef("booking_id")))

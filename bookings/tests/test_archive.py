@@ -114,6 +114,28 @@ def test_only_the_host_withdraws_and_a_form_cannot_archive_past_the_bookings(liv
     assert listing_update(listing=quiet, data={"status": "archived"}).status == "archived"
 
 
+@pytest.mark.parametrize(
+    "flags",
+    [
+        {"is_superuser": True, "is_staff": True, "is_active": False},
+        {"is_superuser": True, "is_staff": False},
+    ],
+    ids=["deactivated-operator", "superuser-flag-without-staff"],
+)
+def test_only_an_operator_withdraws_someone_elses_space(lived_in, flags):
+    # An operator (``User.is_operator``) may archive any space; a superuser flag alone may not.
+    listing, waiting, staying = lived_in
+    with pytest.raises(ValidationError) as refused:
+        services.listing_withdraw(listing=listing, by=UserFactory(**flags))
+    assert refused.value.messages == [services.LISTING_NOT_YOURS]
+    listing.refresh_from_db()
+    waiting.refresh_from_db()
+    assert listing.status == Listing.Status.PUBLISHED
+    assert waiting.status == Booking.Status.REQUESTED
+    operator = UserFactory(is_superuser=True, is_staff=True)
+    assert services.listing_withdraw(listing=listing, by=operator).declined == [waiting]
+
+
 def test_archive_ignores_other_hosts_spaces_and_garbage_ids(host_client):
     theirs = ListingFactory()
     url = reverse("host:bookings_booking_archive_listings")

@@ -3,8 +3,9 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
@@ -14,6 +15,7 @@ from bookings.selectors import (
     SEARCH_TERM_MONTHS_CAP,
     approved_desks_peak,
     booking_actions,
+    desk_change_chain,
     desks_free,
     listing_availability,
     listings_with_free_desks,
@@ -328,3 +330,41 @@ def test_booking_actions_offer_exactly_what_the_services_allow(db, status, offse
         exit_offered = offered & {"cancel", "notice"}
         allowed = _service_allows(lambda u=user: services.booking_cancel(booking=booking, by=u))
         assert bool(exit_offered) == (allowed != "refused"), (exit_offered, user)
+
+
+def _changed(links: int, **given) -> list[Booking]:
+    """An approved booking whose desks changed ``links - 1`` times, month after month: each
+    booking continues the one before (``Booking.continues``), as approving a change makes."""
+    start = timezone.localdate() - datetime.timedelta(days=40)
+    chain = [BookingFactory(status="approved", start=start, months=1, **given)]
+    for n in range(1, links):
+        chain.append(
+            BookingFactory(
+                listing=chain[0].listing,
+                guest=chain[0].guest,
+                status="approved",
+                continues=chain[-1],
+                desks=n + 1,
+                start=add_months(start, n),
+                months=1,
+            )
+        )
+    return chain
+
+
+@pytest.mark.django_db
+def test_a_desk_change_chain_costs_the_same_queries_however_long(django_assert_num_queries):
+    short = _changed(2)
+    long = _changed(7)
+    first = long[0]
+    # Not in it: the same guest's other booking of that space, another guest's chain there.
+    BookingFactory(listing=first.listing, guest=first.guest, start=add_months(first.start, 9))
+    _changed(3, listing=first.listing)
+    with CaptureQueriesContext(connection) as two:
+        assert list(desk_change_chain(booking=short[1])) == short
+    for link in (first, long[3], long[-1]):
+        with django_assert_num_queries(len(two)):
+            assert list(desk_change_chain(booking=link)) == long
+    lone = BookingFactory()
+    with django_assert_num_queries(len(two)):
+        assert list(desk_change_chain(booking=lone)) == [lone]

@@ -96,6 +96,35 @@ def test_a_running_approved_booking_moves_with_its_desk_change_continuation():
         assert booking.events.get().note == f"Made a booking of the team {team.name}"
 
 
+def test_a_booking_moves_with_every_link_of_its_desk_change_chain_and_no_other():
+    maker = UserFactory()
+    team = TeamFactory(admin=maker)
+    start = timezone.localdate() - 70 * DAY
+    chain = [BookingFactory(guest=maker, status="approved", start=start, months=1)]
+    for n in (1, 2, 3):
+        chain.append(
+            BookingFactory(
+                listing=chain[0].listing,
+                guest=maker,
+                status="approved",
+                continues=chain[-1],
+                desks=n + 1,
+                start=add_months(start, n),
+                months=1,
+            )
+        )
+    # The maker's other booking of the same space is another agreement: it stays personal.
+    other = BookingFactory(listing=chain[0].listing, guest=maker, start=add_months(start, 6))
+
+    services.booking_move_to_team(booking=chain[2], team=team, by=maker)
+
+    for booking in chain:
+        booking.refresh_from_db()
+        assert booking.team == team
+    other.refresh_from_db()
+    assert other.team is None and not other.events.exists()
+
+
 @pytest.mark.parametrize(
     ("status", "ended"),
     [("declined", False), ("cancelled", False), ("expired", False), ("approved", True)],

@@ -16,6 +16,7 @@ from accounts.tests.factories import UserFactory
 from payments.collect import booking_collect
 from payments.emails import payment_email_send
 from payments.models import Charge, Customer, DepositSettlement
+from payments.selectors import charges_visible_to
 from teams.services import member_remove
 from teams.tests.factories import TeamFactory, add_member
 
@@ -223,6 +224,28 @@ def test_someone_elses_invoice_is_404(client, paid):
     assert client.get(paid.get_absolute_url()).status_code == 404
     for pk in ("999999999", "99999999999999999999"):
         assert client.get(f"/payments/invoices/{pk}/").status_code == 404
+
+
+def test_a_superuser_flag_without_staff_opens_only_its_own_invoices(client, paid):
+    # Every invoice is for operators (``User.is_operator``: active, staff and superuser).
+    client.force_login(UserFactory(is_superuser=True, is_staff=False))
+    assert client.get(paid.get_absolute_url()).status_code == 404
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    assert client.get(paid.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        {"is_superuser": True, "is_staff": True, "is_active": False},
+        {"is_superuser": True, "is_staff": False},
+    ],
+    ids=["deactivated-operator", "superuser-flag-without-staff"],
+)
+def test_only_operators_see_every_charge(paid, flags):
+    assert not charges_visible_to(user=UserFactory(**flags)).exists()
+    operator = UserFactory(is_superuser=True, is_staff=True)
+    assert list(charges_visible_to(user=operator)) == [paid]
 
 
 @pytest.fixture
