@@ -11,6 +11,8 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 
 from pivotdesk.emails import validate_single_line
 
+from .pricing import all_in_amounts, cents_label
+
 
 class City(models.Model):
     name = models.CharField(max_length=80)
@@ -148,6 +150,26 @@ class Listing(models.Model):
     )
     answer_median_minutes = models.PositiveIntegerField(null=True, blank=True, editable=False)
     answer_share_percent = models.PositiveSmallIntegerField(default=0, editable=False)
+    # listings.pricing's all-in amounts for one desk asked (a search without a team size, a
+    # listing page reached from a card), computed by the database when the row is written:
+    # with_all_in selects these instead of compiling the rule for every query.
+    _one_desk = all_in_amounts(asked=1, private_office=SpaceType.PRIVATE_OFFICE, inline=True)
+    one_desk_all_in_desks = models.GeneratedField(
+        expression=_one_desk["all_in_desks"], output_field=models.IntegerField(), db_persist=True
+    )
+    one_desk_rent_cents = models.GeneratedField(
+        expression=_one_desk["rent_cents"], output_field=models.IntegerField(), db_persist=True
+    )
+    one_desk_all_in_cents = models.GeneratedField(
+        expression=_one_desk["all_in_cents"], output_field=models.IntegerField(), db_persist=True
+    )
+    one_desk_deposit_cents = models.GeneratedField(
+        expression=_one_desk["deposit_cents"], output_field=models.IntegerField(), db_persist=True
+    )
+    one_desk_move_in_cents = models.GeneratedField(
+        expression=_one_desk["move_in_cents"], output_field=models.IntegerField(), db_persist=True
+    )
+    del _one_desk
 
     objects = ListingQuerySet.as_manager()
 
@@ -269,12 +291,6 @@ class ListingExtra(models.Model):
     @property
     def price_label(self) -> str:
         return cents_label(self.price_cents)
-
-
-def cents_label(cents: int) -> str:
-    """Whole cents as dollars for people: "1,250" or "1,250.50"."""
-    dollars, rest = divmod(int(cents), 100)
-    return f"{dollars:,}" if not rest else f"{dollars:,}.{rest:02d}"
 
 
 def photo_upload_to(instance, filename):

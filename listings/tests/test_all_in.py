@@ -10,7 +10,7 @@ from django.core.wsgi import get_wsgi_application
 from accounts.services import host_enable
 from accounts.tests.factories import UserFactory
 from listings.models import Listing, ListingExtra
-from listings.pricing import AllIn, with_all_in
+from listings.pricing import AllIn, all_in_amounts, with_all_in
 from listings.services import listing_extra_delete, listing_extra_save
 from listings.tests.factories import ListingFactory
 from listings.tests.helpers import listing_change_form
@@ -57,6 +57,46 @@ def test_desks_asked_default_to_one_are_capped_and_an_office_is_let_whole():
     )
     assert _all_in(office, desks=1).all_in_cents == 4 * 50000
     assert _all_in(office, desks=None).desks == 4
+
+
+@pytest.mark.parametrize("space_type", Listing.SpaceType.values)
+def test_one_desk_amounts_are_the_databases_columns_and_follow_every_change(space_type):
+    # One desk asked (a search without a team size, a listing page from a card) reads the
+    # amounts the database keeps on the row instead of computing the rule in each query; they
+    # must be what the rule gives for one desk, after any write: a form, a service, update().
+    listing = ListingFactory(space_type=space_type, desks=4, price_per_desk=Decimal("349.99"))
+    one_desk = with_all_in(Listing.objects.filter(pk=listing.pk), desks=None)
+    assert "CASE" not in str(one_desk.query).upper()
+
+    def written_out():
+        # The rule for one desk asked, annotated under other names.
+        office = Listing.SpaceType.PRIVATE_OFFICE
+        rule = all_in_amounts(asked=1, private_office=office, inline=True)
+        row = Listing.objects.annotate(**{f"rule_{k}": v for k, v in rule.items()}).get(
+            pk=listing.pk
+        )
+        return AllIn(
+            desks=row.rule_all_in_desks,
+            rent_cents=row.rule_rent_cents,
+            extras_cents=row.extras_required_cents,
+            all_in_cents=row.rule_all_in_cents,
+            deposit_cents=row.rule_deposit_cents,
+            move_in_cents=row.rule_move_in_cents,
+        )
+
+    assert _all_in(listing, desks=None) == written_out()
+    assert _all_in(listing, desks=1) == written_out()
+    listing_extra_save(listing=listing, kind=PARKING, required=True, price_cents=7500)
+    Listing.objects.filter(pk=listing.pk).update(price_per_desk=Decimal("120.50"), desks=2)
+    listing.refresh_from_db()
+    listing.deposit_months = 2
+    listing.save()
+    amounts = _all_in(listing, desks=None)
+    assert amounts == written_out()
+    desks = 2 if space_type == Listing.SpaceType.PRIVATE_OFFICE else 1
+    assert (amounts.desks, amounts.rent_cents) == (desks, desks * 12050)
+    assert amounts.all_in_cents == desks * 12050 + 7500
+    assert amounts.move_in_cents == amounts.all_in_cents + 2 * desks * 12050
 
 
 def test_changing_and_deleting_extras_keeps_the_sum():

@@ -58,6 +58,10 @@ def test_pages_with_django_assert_num_queries(client, django_assert_num_queries)
         # availability (one query for 12 months), the tour hours (tours' include); the
         # city, neighborhood and amenities come from the copies the search above made
         "/spaces/boulder/bright-team-desks-0/": 6,
+        # More than one desk: the all-in cost is the rule in the page query, not a query
+        # more. Count and page; its cards are the ones the search above cached.
+        "/spaces/?city=denver&desks=2&sort=all_in": 2,
+        "/spaces/boulder/bright-team-desks-1/?desks=2": 6,
     }
     for url, count in expected.items():
         with django_assert_num_queries(count):
