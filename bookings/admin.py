@@ -23,6 +23,7 @@ from accounts.admin_site import host_site
 from . import selectors, services
 from .admin_archive import archive_listings_view
 from .admin_end import can_end, end_booking_view
+from .forms import DeclineForm
 from .models import Booking, BookingEvent, Message
 
 
@@ -83,15 +84,6 @@ BOOKING_FIELDS = [
     "created_at",
     "updated_at",
 ]
-
-
-class DeclineForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason (optional, the guest reads it)",
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
 
 
 DECLINE_NONE_WAITING = (

@@ -11,6 +11,7 @@ from listings.models import Listing
 from teams.models import Team
 from teams.selectors import teams_for_user
 
+from .models import EVENT_NOTE_MAX_LENGTH
 from .rules import move_in_range
 from .services import (
     BOOKING_DESKS_TOO_FEW,
@@ -142,7 +143,16 @@ class MessageForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
-    reason = forms.CharField(required=False, max_length=2000)
+    """A host's decline, on the booking page and in /host/: the reason goes whole into the
+    thread and the booking's history (``BookingEvent.note``), so it is held to the note's
+    length; a longer one is refused and nothing is declined."""
+
+    reason = forms.CharField(
+        label="Reason (optional, the guest reads it)",
+        required=False,
+        max_length=EVENT_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 STAR_CHOICES = [(n, f"{n} star{pluralize(n)}") for n in range(1, 6)]

@@ -14,6 +14,8 @@ from teams.models import Membership, Team
 
 # A request the host has not answered by then expires (services.booking_expire_stale).
 EXPIRE_AFTER = datetime.timedelta(hours=72)
+# A status change's note (a decline's reason, an operator's): the history keeps it whole.
+EVENT_NOTE_MAX_LENGTH = 500
 INSTANT_BOOK_NOTE = "Instant book"  # the note on an approval made at once by instant book
 
 
@@ -216,7 +218,7 @@ class BookingEvent(models.Model):
         related_name="booking_events",
     )
     at = models.DateTimeField(auto_now_add=True)
-    note = models.CharField(max_length=500, blank=True)
+    note = models.CharField(max_length=EVENT_NOTE_MAX_LENGTH, blank=True)
 
     class Meta:
         ordering = ["at", "id"]

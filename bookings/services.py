@@ -37,6 +37,7 @@ from teams.services import team_lock
 from .answers import host_answers_refresh_job
 from .emails import BookingEmail, EmailKind, Recipient, booking_emails_enqueue
 from .models import (
+    EVENT_NOTE_MAX_LENGTH,
     EXPIRE_AFTER,
     INSTANT_BOOK_NOTE,
     Booking,
@@ -165,7 +166,11 @@ def _set_status(
         # An answer or an expiry: how fast this host answers may have changed.
         host_answers_refresh_job.enqueue(host_id=booking.listing.host_id)
     return BookingEvent.objects.create(
-        booking=booking, from_status=previous, to_status=status, actor=actor, note=note[:500]
+        booking=booking,
+        from_status=previous,
+        to_status=status,
+        actor=actor,
+        note=note[:EVENT_NOTE_MAX_LENGTH],
     )
 
 

@@ -235,7 +235,10 @@ def booking_approve(request, pk):
 @require_POST
 def booking_decline(request, pk):
     form = DeclineForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return redirect(_booking_or_404(request, pk))
+    reason = form.cleaned_data["reason"]
     return _act(
         request,
         pk,

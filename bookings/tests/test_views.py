@@ -378,6 +378,29 @@ def test_host_declines_with_reason(client):
     assert booking.messages.get().body == "Full, sorry."
 
 
+def test_host_decline_reason_over_500_characters_declines_nothing(
+    client, django_assert_max_num_queries
+):
+    """The reason the guest reads is at most 500 characters, as in /host/: a longer one is
+    refused with a message, not dropped while the request is declined without it."""
+    booking = BookingFactory()
+    login(client, booking.listing.host)
+    url = reverse("bookings:decline", args=[booking.pk])
+    with django_assert_max_num_queries(6):  # session, user, the booking as its page reads it
+        refused = client.post(url, {"reason": "x" * 501})
+    assert refused.status_code == 302
+    response = client.get(refused["Location"])
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.REQUESTED
+    assert not booking.messages.exists()
+    assert "at most 500 characters" in response.content.decode()
+    client.post(url, {"reason": "y" * 500})
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.DECLINED
+    assert booking.messages.get().body == "y" * 500
+    assert booking.events.get(to_status=Booking.Status.DECLINED).note == "y" * 500
+
+
 def test_guest_cancels_and_host_cannot(client):
     booking = BookingFactory(status="approved")
     url = reverse("bookings:cancel", args=[booking.pk])
