@@ -175,7 +175,9 @@ def tour_afternoon(request, city, slug):
     if request.method == "POST":
         book = AfternoonBookForm(request.POST)
         if book.is_valid():
-            by_id = Listing.objects.in_bulk([pk for pk, _ in book.cleaned_data["plan"]])
+            # Only published spaces: a draft's id in a forged plan is a 404 like an id no
+            # space has, never an error that names it.
+            by_id = Listing.objects.published().in_bulk([pk for pk, _ in book.cleaned_data["plan"]])
             legs = [(by_id.get(pk), at) for pk, at in book.cleaned_data["plan"]]
             if any(x is None for x, _ in legs):
                 raise Http404("No such space.")

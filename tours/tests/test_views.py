@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.services import host_enable
 from accounts.tests.factories import UserFactory
+from listings.models import Listing
 from listings.tests.factories import ListingFactory, NeighborhoodFactory
 from tours import services
 from tours.forms import slot_value
@@ -272,6 +273,26 @@ def test_forged_afternoon_plans_book_nothing(guest_client, three_spaces, plan):
         {"plan": plan, "desks": 1, "move_in": move_in().isoformat()},
     )
     assert response.status_code in (400, 404)
+    assert not Tour.objects.exists() and not TourAfternoon.objects.exists()
+
+
+def test_a_forged_plan_with_an_unpublished_space_tells_nothing_of_it(guest_client, three_spaces):
+    """A draft's id in a forged plan answers as an id no space has: its title, and whether it
+    exists, stay the host's."""
+    first, _, _ = three_spaces
+    draft = open_every_day(
+        ListingFactory(title="Secret stealth office", status=Listing.Status.DRAFT)
+    )
+    day = days_ahead(3)
+    answers = []
+    for pk in (draft.pk, 99_999_999):
+        plan = f"{first.pk}@{slot_value(local(day, 10))},{pk}@{slot_value(local(day, 12))}"
+        response = guest_client.post(
+            url(first, "afternoon/"), {"plan": plan, "desks": 1, "move_in": move_in().isoformat()}
+        )
+        assert "Secret stealth office" not in response.content.decode()
+        answers.append(response.status_code)
+    assert answers == [404, 404]
     assert not Tour.objects.exists() and not TourAfternoon.objects.exists()
 
 
