@@ -516,3 +516,13 @@ def test_the_invite_rate_is_read_from_the_setting(client, settings):
         302,
         429,
     ]
+
+
+def test_a_double_submitted_create_form_makes_one_team(client):
+    client.force_login(UserFactory())
+    data = {"name": "Rocket Crew", "billing_email": "pay@rocket.test"}
+    assert client.post(reverse("teams:list"), data).status_code == 302
+    response = client.post(reverse("teams:list"), data)
+    assert response.status_code == 200
+    assert "You already have a team called" in response.content.decode()
+    assert Team.objects.count() == 1
