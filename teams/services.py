@@ -8,12 +8,13 @@ admin: the database allows at most one (``team_one_admin``), and no service remo
 admin's membership.
 
 Lock order (docs/decisions/0155: the member, listings, a team, rows): the team, then its
-invites; creating a team locks its admin's row (``member_lock``) first. Closing locks the team, then reads its bookings without locking them; a team
-booking request (bookings.services) locks the guest, the listing, then the team. So a
-close and a booking for the team queue on the team's row: whichever commits second sees
-the first (a booking made, or the team closed) and is refused. Nothing here takes a
-listing's lock, so the two orders cannot deadlock; a closing account's listings are all
-locked before ``member_account_closed`` runs (docs/decisions/0175).
+invites; creating a team locks its admin's row (``member_lock``) first. Closing locks the
+team, then reads its bookings without locking them; a team booking request
+(bookings.services) locks the guest, the listing, then the team. So a close and a booking
+for the team queue on the team's row: whichever commits second sees the first (a booking
+made, or the team closed) and is refused. Nothing here takes a listing's lock, so the two
+orders cannot deadlock; a closing account's listings are all locked before
+``member_account_closed`` runs (docs/decisions/0175).
 
 A closed team keeps its memberships, so its members still see its past bookings, their
 threads and receipts (decision 0135); it takes no new bookings, invites or members. A member
