@@ -30,6 +30,7 @@ def _room_for_many_examples(settings):
     settings.ACCOUNT_RATE_PER_IP = "100000/h"
     settings.ACCOUNT_RATE_PER_EMAIL = "100000/h"
     settings.TEAM_INVITE_RATE = "100000/h"
+    settings.TOUR_CHANGE_RATE = "100000/h"
 
 
 @pytest.fixture
