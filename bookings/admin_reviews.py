@@ -3,11 +3,10 @@ is kept), hosts reply once, publicly. Both write through bookings.reviews, which
 listing's average and tells public pages."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
 
-from accounts.admin_params import ForgedParamsMixin
+from accounts.admin_params import ForgedParamsMixin, ServiceRefusalMixin
 from accounts.admin_site import host_site
 
 from . import reviews, selectors
@@ -93,8 +92,9 @@ class ReplyForm(forms.ModelForm):
         return reply
 
 
-class HostReviewAdmin(ReviewAdminBase):
-    """A host reads the reviews of their own spaces and replies once to each."""
+class HostReviewAdmin(ServiceRefusalMixin, ReviewAdminBase):
+    """A host reads the reviews of their own spaces and replies once to each (a second
+    reply posted at the same time is refused by the service, under the listing's lock)."""
 
     form = ReplyForm
     fields = [*REVIEW_SHOWN_FIELDS, "reply", "hidden_at"]
@@ -113,16 +113,6 @@ class HostReviewAdmin(ReviewAdminBase):
 
     def save_model(self, request, obj, form, change):
         reviews.review_reply(review=obj, host=request.user, text=form.cleaned_data["reply"])
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # Two posts at once (a double click on Save) both pass the form; the service, under
-        # the listing's lock, refuses the second. Its transaction is rolled back by then:
-        # say why on the review's page, where the first reply now shows.
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as exc:
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
-            return redirect(request.path)
 
 
 host_site.register(Review, HostReviewAdmin)

@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.admin_params import ForgedParamsMixin
+from accounts.admin_params import ForgedParamsMixin, ServiceRefusalMixin
 from accounts.admin_site import host_site
 from listings.models import Listing
 
@@ -53,7 +53,9 @@ class TourHoursAdmin(ForgedParamsMixin, admin.ModelAdmin):
             services.tour_hours_delete(hours=hours)
 
 
-class TourDayOffAdmin(ForgedParamsMixin, admin.ModelAdmin):
+class TourDayOffAdmin(ServiceRefusalMixin, ForgedParamsMixin, admin.ModelAdmin):
+    """Writes through the services: a day off twice (two posts at once) is refused."""
+
     list_display = ["listing", "day", "note"]
     list_filter = ["listing"]
     list_select_related = ["listing"]

@@ -163,3 +163,44 @@ def test_operators_tour_hours_edits_refresh_public_pages_too(
     assert response.status_code == 302
     assert TourHours.objects.get().listing == listing
     assert content_version() > before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_double_clicked_day_off_saves_one_and_the_second_is_told_not_a_500(postgres_only):
+    """Both posts pass the form before either row is in; the database refuses the second
+    day off: the host is told, and the page is never a 500."""
+    import threading
+
+    from django.db import connection, transaction
+    from django.test import Client
+
+    from tests.locks import until_sessions_wait
+
+    host = host_enable(user=UserFactory())
+    mine = ListingFactory(host=host)
+    day = days_ahead(5)
+    data = {"listing": mine.pk, "day": day.isoformat(), "note": "Offsite"}
+    answers = []
+
+    def post():
+        client = Client(raise_request_exception=False)
+        client.force_login(host)
+        try:
+            answers.append(client.post("/host/tours/tourdayoff/add/", data, follow=True))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    # A row for that day, not yet committed: both posts pass their checks, then wait on it.
+    with transaction.atomic():
+        TourDayOff.objects.create(listing=mine, day=day)
+        for waiting, thread in enumerate(threads, start=1):
+            thread.start()
+            until_sessions_wait(waiting)
+        transaction.set_rollback(True)
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [r.status_code for r in answers] == [200, 200]
+    assert TourDayOff.objects.filter(listing=mine, day=day).count() == 1
+    assert any("is already a day off at this space" in r.text for r in answers)
