@@ -18,6 +18,7 @@ from listings.models import Listing
 from . import selectors, services
 from .forms import MoveForm
 from .models import Tour, TourDayOff, TourHours
+from .views import over_rate
 
 
 class _OwnListingsMixin:
@@ -189,6 +190,8 @@ class HostTourAdmin(ForgedParamsMixin, admin.ModelAdmin):
             else:
                 self.message_user(request, "Tour cancelled; the guest is told.")
             return redirect(f"{self.admin_site.name}:tours_tour_changelist")
+        if request.method == "POST" and (limited := over_rate(request)):
+            return limited
         form = MoveForm(request.POST or None)
         if form.is_valid():
             try:

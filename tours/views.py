@@ -47,10 +47,11 @@ def _tour_or_404(request, city, slug, pk):
     )
 
 
-def _over_rate(request):
-    """Count a POST against the member's budget (``settings.TOUR_CHANGE_RATE`` when set);
-    over it, the 429 page that says when to try again, and the view changes nothing. None
-    while within it. Called once the space or tour is found: a forged id stays a 404."""
+def over_rate(request):
+    """Count a POST that books or moves a tour against the member's budget
+    (``settings.TOUR_CHANGE_RATE`` when set), here and in host admin's move page; over it,
+    the 429 page that says when to try again, and the view changes nothing. None while
+    within it. Called once the space or tour is found: a forged id stays a 404."""
     rate = getattr(settings, "TOUR_CHANGE_RATE", RATE_DEFAULT)
     wait = seconds_to_wait(request, group=RATE_GROUP, key="user", rate=rate)
     if not wait:
@@ -94,7 +95,7 @@ def _pages(start):
 @login_required
 def tour_book(request, city, slug):
     listing = _listing_or_404(city, slug)
-    if request.method == "POST" and (limited := _over_rate(request)):
+    if request.method == "POST" and (limited := over_rate(request)):
         return limited
     form = TourForm(request.POST or None, listing=listing)
     if form.is_valid():
@@ -159,7 +160,7 @@ def tour_cancel(request, city, slug, pk):
 @login_required
 def tour_move(request, city, slug, pk):
     tour = _tour_or_404(request, city, slug, pk)
-    if request.method == "POST" and (limited := _over_rate(request)):
+    if request.method == "POST" and (limited := over_rate(request)):
         return limited
     form = MoveForm(request.POST or None)
     if form.is_valid():
@@ -194,7 +195,7 @@ def tour_afternoon(request, city, slug):
     choices = selectors.tourable_listings(
         exclude_host=request.user, first=listing, limit=AFTERNOON_CHOICES
     )
-    if request.method == "POST" and (limited := _over_rate(request)):
+    if request.method == "POST" and (limited := over_rate(request)):
         return limited
     if request.method == "POST":
         book = AfternoonBookForm(request.POST)

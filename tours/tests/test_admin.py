@@ -204,3 +204,19 @@ def test_a_double_clicked_day_off_saves_one_and_the_second_is_told_not_a_500(pos
     assert [r.status_code for r in answers] == [200, 200]
     assert TourDayOff.objects.filter(listing=mine, day=day).count() == 1
     assert any("is already a day off at this space" in r.text for r in answers)
+
+
+def test_a_hosts_moves_in_host_admin_count_against_the_tour_rate(host_client, host, settings):
+    """Each move emails the guest: the host's budget is the one the guest's pages use."""
+    settings.TOUR_CHANGE_RATE = "1/h"
+    tour = tour_on(open_every_day(ListingFactory(host=host)))
+    move = f"/host/tours/tour/{tour.pk}/move/"
+    first, second = local(days_ahead(3), 10), local(days_ahead(3), 11)
+    assert host_client.post(move, {"starts_at": slot_value(first)}).status_code == 302
+    response = host_client.post(move, {"starts_at": slot_value(second)})
+    assert response.status_code == 429
+    tour.refresh_from_db()
+    assert tour.starts_at == first
+    assert host_client.post(move, {"cancel": "1"}).status_code == 302
+    tour.refresh_from_db()
+    assert tour.status == Tour.Status.CANCELLED
