@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.admin_params import ForgedParamsMixin, ServiceRefusalMixin
+from accounts.admin_params import ForgedParamsMixin, ReadOnlyMixin, ServiceRefusalMixin
 from accounts.admin_site import host_site
 from listings.models import Listing
 
@@ -221,19 +221,14 @@ host_site.register(Tour, HostTourAdmin)
 
 
 @admin.register(Tour)
-class TourAdmin(ForgedParamsMixin, admin.ModelAdmin):
-    """Operators read tours; changes go through the site or the host admin."""
+class TourAdmin(ReadOnlyMixin, ForgedParamsMixin, admin.ModelAdmin):
+    """Operators read tours; changes go through the site or the host admin (a tour ends by a
+    cancellation that tells both parties, never by a delete)."""
 
     list_display = ["pk", "listing", "guest", "starts_at", "status", "sequence"]
     list_filter = ["status"]
     list_select_related = ["listing", "guest"]
     readonly_fields = [f.name for f in Tour._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 admin.site.register(TourHours, TourHoursAdmin)

@@ -14,7 +14,7 @@ from tours.forms import slot_value
 from tours.models import Tour, TourDayOff, TourHours
 from tours.selectors import tour_upcoming_days
 
-from .factories import open_every_day
+from .factories import TourFactory, open_every_day
 from .helpers import days_ahead, local, move_in
 
 pytestmark = pytest.mark.django_db
@@ -220,3 +220,14 @@ def test_a_hosts_moves_in_host_admin_count_against_the_tour_rate(host_client, ho
     assert host_client.post(move, {"cancel": "1"}).status_code == 302
     tour.refresh_from_db()
     assert tour.status == Tour.Status.CANCELLED
+
+
+def test_operators_read_tours_and_cannot_delete_one(client):
+    """A tour ends by a cancellation, which tells both parties; never a silent delete."""
+    tour = TourFactory()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert client.get(f"/admin/tours/tour/{tour.pk}/change/").status_code == 200
+    assert client.post(f"/admin/tours/tour/{tour.pk}/delete/", {"post": "yes"}).status_code == 403
+    bulk = {"action": "delete_selected", "_selected_action": [tour.pk], "post": "yes"}
+    client.post("/admin/tours/tour/", bulk)
+    assert Tour.objects.filter(pk=tour.pk, status=Tour.Status.BOOKED).exists()
