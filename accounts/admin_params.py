@@ -2,11 +2,13 @@
 forged changelist parameters and action ids are Django's "invalid lookup" answer, a 400, or
 dropped — never a 500; records no one edits in an admin are read-only (``ReadOnlyMixin``)."""
 
+from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import connections, models
+from django.shortcuts import redirect
 
 
 def outside_integer_range(field: models.Field, using: str, number: int) -> bool:
@@ -95,3 +97,17 @@ class ReadOnlyMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ServiceRefusalMixin:
+    """For a ModelAdmin whose ``save_model`` calls a service: a ValidationError the service
+    raises after the form passed (two posts at once, a double click on Save, the second
+    refused under a lock or by a constraint) is said on the same page, never a 500. The
+    admin's transaction has been rolled back by then: nothing of that post is saved."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return redirect(request.path)

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from accounts.admin_params import ForgedParamsMixin
+from accounts.admin_params import ForgedParamsMixin, ServiceRefusalMixin
 from accounts.admin_site import host_site
 
 from . import reviews, selectors
@@ -92,8 +92,9 @@ class ReplyForm(forms.ModelForm):
         return reply
 
 
-class HostReviewAdmin(ReviewAdminBase):
-    """A host reads the reviews of their own spaces and replies once to each."""
+class HostReviewAdmin(ServiceRefusalMixin, ReviewAdminBase):
+    """A host reads the reviews of their own spaces and replies once to each (a second
+    reply posted at the same time is refused by the service, under the listing's lock)."""
 
     form = ReplyForm
     fields = [*REVIEW_SHOWN_FIELDS, "reply", "hidden_at"]

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.admin_site import host_site
 
@@ -13,7 +13,7 @@ from .services import calendar_feed_get_or_create, calendar_feed_rotate
 FEED_CACHE_CONTROL = "private, max-age=300"
 
 
-@require_GET
+@require_safe
 def feed(request, token: str):
     """The host's iCalendar feed at its secret address; anything else is a 404."""
     body = feed_ics(token=token)

@@ -1,18 +1,17 @@
-"""Teams in the operators' admin (/admin/), read-only: members change through the site."""
+"""Teams in the operators' admin (/admin/), read-only: members change through the site, and
+a team is closed by its admin, never deleted (decision 0135)."""
 
 from django.contrib import admin
+
+from accounts.admin_params import ForgedParamsMixin, ReadOnlyMixin
 
 from .models import Invite, Membership, Team
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyMixin, admin.TabularInline):
     model = Membership
     extra = 0
-    can_delete = False
     fields = readonly_fields = ["user", "role", "joined_at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class InviteInline(MembershipInline):
@@ -21,11 +20,8 @@ class InviteInline(MembershipInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ReadOnlyMixin, ForgedParamsMixin, admin.ModelAdmin):
     list_display = ["name", "billing_email", "created_at", "closed_at"]
     search_fields = ["name", "billing_email", "memberships__user__email"]
     fields = readonly_fields = ["name", "billing_email", "created_at", "closed_at", "closed_by"]
     inlines = [MembershipInline, InviteInline]
-
-    def has_add_permission(self, request):
-        return False

@@ -8,12 +8,13 @@ admin: the database allows at most one (``team_one_admin``), and no service remo
 admin's membership.
 
 Lock order (docs/decisions/0155: the member, listings, a team, rows): the team, then its
-invites. Closing locks the team, then reads its bookings without locking them; a team
-booking request (bookings.services) locks the guest, the listing, then the team. So a
-close and a booking for the team queue on the team's row: whichever commits second sees
-the first (a booking made, or the team closed) and is refused. Nothing here takes a
-listing's lock, so the two orders cannot deadlock; a closing account's listings are all
-locked before ``member_account_closed`` runs (docs/decisions/0175).
+invites; creating a team locks its admin's row (``member_lock``) first. Closing locks the
+team, then reads its bookings without locking them; a team booking request
+(bookings.services) locks the guest, the listing, then the team. So a close and a booking
+for the team queue on the team's row: whichever commits second sees the first (a booking
+made, or the team closed) and is refused. Nothing here takes a listing's lock, so the two
+orders cannot deadlock; a closing account's listings are all locked before
+``member_account_closed`` runs (docs/decisions/0175).
 
 A closed team keeps its memberships, so its members still see its past bookings, their
 threads and receipts (decision 0135); it takes no new bookings, invites or members. A member
@@ -27,11 +28,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import member_lock
 
 from .models import Invite, Membership, Team
 from .signals import team_closing
 from .tasks import invite_email_send, team_closed_email_send
 
+TEAM_NAME_TAKEN = "You already have a team called “{name}”: pick another name."
 TEAM_NOT_ADMIN = "Only the team's admin can do that."
 TEAM_NOT_MEMBER = "That person is not a member of this team."
 TEAM_ALREADY_MEMBER = "{email} is already a member of this team."
@@ -78,9 +81,23 @@ def _require_open(team: Team) -> None:
 
 @transaction.atomic
 def team_create(*, admin: User, name: str, billing_email: str) -> Team:
-    """A new team with ``admin`` as its admin and only member."""
+    """A new team with ``admin`` as its admin and only member. Locks the admin's row
+    (``member_lock``: a closed account makes no team), so a double-submitted form queues and
+    its second copy is refused: an admin's open teams have different names (any case)."""
+    member_lock(user=admin)
     team = Team(name=name.strip(), billing_email=User.objects.normalize_email(billing_email))
     team.full_clean()
+    same = (
+        Team.objects.open()
+        .filter(
+            name__iexact=team.name,
+            memberships__user_id=admin.pk,
+            memberships__role=Membership.Role.ADMIN,
+        )
+        .first()
+    )
+    if same is not None:
+        raise ValidationError({"name": TEAM_NAME_TAKEN.format(name=same.name)}, code="duplicate")
     team.save()
     membership = Membership(team=team, user=admin, role=Membership.Role.ADMIN)
     membership.full_clean()

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from accounts.throttle import rate_limited_response, seconds_to_wait
 
 from . import selectors, services
 from .forms import InviteForm, MemberForm, ReopenForm, TeamForm
@@ -19,6 +21,13 @@ from .models import Invite
 
 # A person's teams: never in a shared cache.
 private = cache_control(private=True, no_cache=True)
+
+# Each invite emails an address the admin typed. One budget per member for every invite
+# they send, whichever team it is for: plenty to bring a team in, too few to use teams to
+# mail strangers in bulk (docs/decisions/0235).
+# The budget is ``settings.TEAM_INVITE_RATE`` (django-ratelimit's "N/s|m|h|d") when set.
+INVITE_RATE_GROUP = "teams-invite"
+INVITE_RATE_DEFAULT = "30/h"
 
 
 def _team_or_404(request, pk):
@@ -75,7 +84,11 @@ def team_detail(request, pk):
 @login_required
 @require_POST
 def team_invite(request, pk):
-    team = _team_or_404(request, pk)
+    team = _team_or_404(request, pk)  # a forged id stays a 404 and is not counted
+    rate = getattr(settings, "TEAM_INVITE_RATE", INVITE_RATE_DEFAULT)
+    wait = seconds_to_wait(request, group=INVITE_RATE_GROUP, key="user", rate=rate)
+    if wait:
+        return rate_limited_response(request, wait, template="teams/rate_limited.html")
     form = InviteForm(request.POST)
     if form.is_valid():
         try:

@@ -11,13 +11,14 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.admin_params import ForgedParamsMixin
+from accounts.admin_params import ForgedParamsMixin, ReadOnlyMixin, ServiceRefusalMixin
 from accounts.admin_site import host_site
 from listings.models import Listing
 
 from . import selectors, services
 from .forms import MoveForm
 from .models import Tour, TourDayOff, TourHours
+from .views import over_rate
 
 
 class _OwnListingsMixin:
@@ -53,7 +54,9 @@ class TourHoursAdmin(ForgedParamsMixin, admin.ModelAdmin):
             services.tour_hours_delete(hours=hours)
 
 
-class TourDayOffAdmin(ForgedParamsMixin, admin.ModelAdmin):
+class TourDayOffAdmin(ServiceRefusalMixin, ForgedParamsMixin, admin.ModelAdmin):
+    """Writes through the services: a day off twice (two posts at once) is refused."""
+
     list_display = ["listing", "day", "note"]
     list_filter = ["listing"]
     list_select_related = ["listing"]
@@ -187,6 +190,8 @@ class HostTourAdmin(ForgedParamsMixin, admin.ModelAdmin):
             else:
                 self.message_user(request, "Tour cancelled; the guest is told.")
             return redirect(f"{self.admin_site.name}:tours_tour_changelist")
+        if request.method == "POST" and (limited := over_rate(request)):
+            return limited
         form = MoveForm(request.POST or None)
         if form.is_valid():
             try:
@@ -216,19 +221,14 @@ host_site.register(Tour, HostTourAdmin)
 
 
 @admin.register(Tour)
-class TourAdmin(ForgedParamsMixin, admin.ModelAdmin):
-    """Operators read tours; changes go through the site or the host admin."""
+class TourAdmin(ReadOnlyMixin, ForgedParamsMixin, admin.ModelAdmin):
+    """Operators read tours; changes go through the site or the host admin (a tour ends by a
+    cancellation that tells both parties, never by a delete)."""
 
     list_display = ["pk", "listing", "guest", "starts_at", "status", "sequence"]
     list_filter = ["status"]
     list_select_related = ["listing", "guest"]
     readonly_fields = [f.name for f in Tour._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 admin.site.register(TourHours, TourHoursAdmin)

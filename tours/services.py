@@ -55,6 +55,7 @@ TOUR_OVER = "This tour has already taken place."
 TOUR_SAME_TIME = "That is the time the tour already has."
 AFTERNOON_COUNT = f"Pick {AFTERNOON_MIN} to {AFTERNOON_MAX} different spaces."
 AFTERNOON_ONE_DAY = "All the tours of an afternoon are on one day."
+TOUR_DAY_OFF_TWICE = "{day:%B %-d, %Y} is already a day off at this space."
 
 
 def _check_slot(
@@ -414,7 +415,11 @@ def tour_day_off_save(*, day_off: TourDayOff) -> TourDayOff:
     """A day without tours. Tours already booked that day stay: the host moves or cancels
     them (each guest is told)."""
     day_off.full_clean()
-    day_off.save()
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction survives
+            day_off.save()
+    except IntegrityError as exc:  # the same day saved meanwhile: the constraint holds
+        raise ValidationError(TOUR_DAY_OFF_TWICE.format(day=day_off.day), code="duplicate") from exc
     return day_off
 
 

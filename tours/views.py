@@ -1,5 +1,6 @@
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
+from accounts.throttle import rate_limited_response, seconds_to_wait
 from listings.models import Listing
 
 from . import selectors, services
@@ -20,6 +22,11 @@ from .slots import HORIZON_DAYS
 private = cache_control(private=True, no_cache=True)
 DAYS_SHOWN = 14
 AFTERNOON_CHOICES = 60
+# Booking or moving a tour emails the host an invitation. One budget per member for those
+# POSTs, here and on the planner: plenty to plan a week of viewings, too few to fill a host's
+# inbox by moving a tour back and forth. A cancellation is never held back (decision 0236).
+RATE_GROUP = "tours-change"
+RATE_DEFAULT = "20/h"
 
 
 def _listing_or_404(city, slug):
@@ -38,6 +45,18 @@ def _tour_or_404(request, city, slug, pk):
         listing__city__slug=city,
         listing__slug=slug,
     )
+
+
+def over_rate(request):
+    """Count a POST that books or moves a tour against the member's budget
+    (``settings.TOUR_CHANGE_RATE`` when set), here and in host admin's move page; over it,
+    the 429 page that says when to try again, and the view changes nothing. None while
+    within it. Called once the space or tour is found: a forged id stays a 404."""
+    rate = getattr(settings, "TOUR_CHANGE_RATE", RATE_DEFAULT)
+    wait = seconds_to_wait(request, group=RATE_GROUP, key="user", rate=rate)
+    if not wait:
+        return None
+    return rate_limited_response(request, wait, template="tours/rate_limited.html")
 
 
 def _from_day(request) -> datetime.date:
@@ -76,6 +95,8 @@ def _pages(start):
 @login_required
 def tour_book(request, city, slug):
     listing = _listing_or_404(city, slug)
+    if request.method == "POST" and (limited := over_rate(request)):
+        return limited
     form = TourForm(request.POST or None, listing=listing)
     if form.is_valid():
         try:
@@ -139,6 +160,8 @@ def tour_cancel(request, city, slug, pk):
 @login_required
 def tour_move(request, city, slug, pk):
     tour = _tour_or_404(request, city, slug, pk)
+    if request.method == "POST" and (limited := over_rate(request)):
+        return limited
     form = MoveForm(request.POST or None)
     if form.is_valid():
         try:
@@ -172,10 +195,14 @@ def tour_afternoon(request, city, slug):
     choices = selectors.tourable_listings(
         exclude_host=request.user, first=listing, limit=AFTERNOON_CHOICES
     )
+    if request.method == "POST" and (limited := over_rate(request)):
+        return limited
     if request.method == "POST":
         book = AfternoonBookForm(request.POST)
         if book.is_valid():
-            by_id = Listing.objects.in_bulk([pk for pk, _ in book.cleaned_data["plan"]])
+            # Only published spaces: a draft's id in a forged plan is a 404 like an id no
+            # space has, never an error that names it.
+            by_id = Listing.objects.published().in_bulk([pk for pk, _ in book.cleaned_data["plan"]])
             legs = [(by_id.get(pk), at) for pk, at in book.cleaned_data["plan"]]
             if any(x is None for x, _ in legs):
                 raise Http404("No such space.")

@@ -337,3 +337,42 @@ def test_two_simultaneous_reviews_of_one_booking_make_one(postgres_only):
     assert all("already reviewed" in str(o) for o in outcomes if isinstance(o, ValidationError))
     listing = Listing.objects.get(pk=booking.listing_id)
     assert (Review.objects.count(), listing.rating_count) == (1, 1)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_double_clicked_reply_saves_one_and_the_second_is_told_not_a_500(postgres_only):
+    """Both posts pass the form while the review has no reply; the service, under the
+    listing's lock, refuses the second: the host is told, and the page is never a 500."""
+    import threading
+
+    from django.db import connection, transaction
+    from django.test import Client
+
+    from listings.services import listing_lock
+    from tests.locks import until_sessions_wait
+
+    review = write(stayed())
+    url = f"/host/bookings/review/{review.pk}/change/"
+    answers = {}
+
+    def post(text):
+        client = Client(raise_request_exception=False)
+        client.force_login(review.listing.host)
+        try:
+            answers[text] = client.post(url, {"reply": text}, follow=True)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(t,)) for t in ("First", "Second")]
+    with transaction.atomic():
+        listing_lock(listing_id=review.listing_id)
+        for waiting, thread in enumerate(threads, start=1):
+            thread.start()
+            until_sessions_wait(waiting)
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(r.status_code for r in answers.values()) == [200, 200]
+    review.refresh_from_db()
+    assert review.reply == "First"
+    assert "already replied" in answers["Second"].text

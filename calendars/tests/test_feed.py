@@ -179,6 +179,18 @@ def test_a_token_off_by_one_character_is_404(host):
     assert Client().post(_path(feed)).status_code == 405
 
 
+def test_a_head_request_answers_as_the_get_does_without_the_body(host, listing):
+    """Calendar apps and link checkers ask HEAD before they subscribe or poll."""
+    feed = calendar_feed_get_or_create(host=host)
+    client = Client()
+    response = client.head(_path(feed))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response["Cache-Control"] == "private, max-age=300"
+    assert response.content == b""
+    assert client.head("/host/calendar/" + "a" * 43 + ".ics").status_code == 404
+
+
 def test_the_host_sees_and_rotates_the_address_in_host_admin(host):
     client = Client()
     client.force_login(host)

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from accounts.services import user_close
 from accounts.tests.factories import UserFactory
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
@@ -39,6 +40,27 @@ def test_team_create_refuses_a_bad_name_and_saves_nothing(name):
     with pytest.raises(ValidationError):
         services.team_create(admin=UserFactory(), name=name, billing_email="pay@crew.test")
     assert not Team.objects.exists() and not Membership.objects.exists()
+
+
+def test_team_create_twice_with_one_name_makes_one_team():
+    """A double-clicked "Create team": the second is refused, whatever its case or spaces."""
+    user = UserFactory()
+    services.team_create(admin=user, name="Rocket Crew", billing_email="pay@crew.test")
+    with pytest.raises(ValidationError) as exc_info:
+        services.team_create(admin=user, name=" rocket crew ", billing_email="pay@crew.test")
+    assert "already" in refusal(exc_info) and "Rocket Crew" in refusal(exc_info)
+    assert Team.objects.count() == 1 and Membership.objects.count() == 1
+    # Another admin may use the name.
+    services.team_create(admin=UserFactory(), name="Rocket Crew", billing_email="pay@crew.test")
+    assert Team.objects.count() == 2
+
+
+def test_a_closed_account_makes_no_team():
+    user = UserFactory()
+    user_close(user=user)
+    with pytest.raises(ValidationError):
+        services.team_create(admin=user, name="Crew", billing_email="pay@crew.test")
+    assert not Team.objects.exists()
 
 
 def test_the_database_refuses_a_second_admin():

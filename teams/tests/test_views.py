@@ -464,3 +464,65 @@ def test_a_closed_teams_page_and_its_reopen_read_fixed_queries_however_big_the_t
         return len(page), len(reopen)
 
     assert queries(members=1) == queries(members=6)
+
+
+def test_invites_are_rate_limited_per_member_with_a_429_and_nothing_saved(client):
+    """Each invite emails an address the admin typed: a budget per member keeps a team from
+    being a way to mail strangers in bulk."""
+    team = TeamFactory()
+    client.force_login(_admin(team))
+    url = reverse("teams:invite_create", args=[team.pk])
+    for n in range(30):
+        assert client.post(url, {"email": f"mate{n}@crew.test"}).status_code == 302
+    response = client.post(url, {"email": "one-more@crew.test"})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Too many invites" in response.text
+    assert not Invite.objects.filter(email="one-more@crew.test").exists()
+    assert Invite.objects.count() == 30
+    # Another team of the same member shares the budget; another member has their own.
+    other = TeamFactory(admin=_admin(team))
+    assert (
+        client.post(
+            reverse("teams:invite_create", args=[other.pk]), {"email": "x@crew.test"}
+        ).status_code
+        == 429
+    )
+    fresh = TeamFactory()
+    client.force_login(_admin(fresh))
+    assert (
+        client.post(
+            reverse("teams:invite_create", args=[fresh.pk]), {"email": "x@crew.test"}
+        ).status_code
+        == 302
+    )
+
+
+def test_a_stranger_posting_invites_gets_404_not_a_rate(client):
+    team = TeamFactory()
+    client.force_login(UserFactory())
+    url = reverse("teams:invite_create", args=[team.pk])
+    for _ in range(32):
+        assert client.post(url, {"email": "x@crew.test"}).status_code == 404
+
+
+def test_the_invite_rate_is_read_from_the_setting(client, settings):
+    settings.TEAM_INVITE_RATE = "2/h"
+    team = TeamFactory()
+    client.force_login(_admin(team))
+    url = reverse("teams:invite_create", args=[team.pk])
+    assert [client.post(url, {"email": f"m{n}@crew.test"}).status_code for n in range(3)] == [
+        302,
+        302,
+        429,
+    ]
+
+
+def test_a_double_submitted_create_form_makes_one_team(client):
+    client.force_login(UserFactory())
+    data = {"name": "Rocket Crew", "billing_email": "pay@rocket.test"}
+    assert client.post(reverse("teams:list"), data).status_code == 302
+    response = client.post(reverse("teams:list"), data)
+    assert response.status_code == 200
+    assert "You already have a team called" in response.content.decode()
+    assert Team.objects.count() == 1

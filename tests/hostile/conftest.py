@@ -29,6 +29,8 @@ def _room_for_many_examples(settings):
     every example reaches the form (the limits themselves: accounts/tests/test_throttle.py)."""
     settings.ACCOUNT_RATE_PER_IP = "100000/h"
     settings.ACCOUNT_RATE_PER_EMAIL = "100000/h"
+    settings.TEAM_INVITE_RATE = "100000/h"
+    settings.TOUR_CHANGE_RATE = "100000/h"
 
 
 @pytest.fixture

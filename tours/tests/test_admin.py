@@ -14,7 +14,7 @@ from tours.forms import slot_value
 from tours.models import Tour, TourDayOff, TourHours
 from tours.selectors import tour_upcoming_days
 
-from .factories import open_every_day
+from .factories import TourFactory, open_every_day
 from .helpers import days_ahead, local, move_in
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +163,71 @@ def test_operators_tour_hours_edits_refresh_public_pages_too(
     assert response.status_code == 302
     assert TourHours.objects.get().listing == listing
     assert content_version() > before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_double_clicked_day_off_saves_one_and_the_second_is_told_not_a_500(postgres_only):
+    """Both posts pass the form before either row is in; the database refuses the second
+    day off: the host is told, and the page is never a 500."""
+    import threading
+
+    from django.db import connection, transaction
+    from django.test import Client
+
+    from tests.locks import until_sessions_wait
+
+    host = host_enable(user=UserFactory())
+    mine = ListingFactory(host=host)
+    day = days_ahead(5)
+    data = {"listing": mine.pk, "day": day.isoformat(), "note": "Offsite"}
+    answers = []
+
+    def post():
+        client = Client(raise_request_exception=False)
+        client.force_login(host)
+        try:
+            answers.append(client.post("/host/tours/tourdayoff/add/", data, follow=True))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    # A row for that day, not yet committed: both posts pass their checks, then wait on it.
+    with transaction.atomic():
+        TourDayOff.objects.create(listing=mine, day=day)
+        for waiting, thread in enumerate(threads, start=1):
+            thread.start()
+            until_sessions_wait(waiting)
+        transaction.set_rollback(True)
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [r.status_code for r in answers] == [200, 200]
+    assert TourDayOff.objects.filter(listing=mine, day=day).count() == 1
+    assert any("is already a day off at this space" in r.text for r in answers)
+
+
+def test_a_hosts_moves_in_host_admin_count_against_the_tour_rate(host_client, host, settings):
+    """Each move emails the guest: the host's budget is the one the guest's pages use."""
+    settings.TOUR_CHANGE_RATE = "1/h"
+    tour = tour_on(open_every_day(ListingFactory(host=host)))
+    move = f"/host/tours/tour/{tour.pk}/move/"
+    first, second = local(days_ahead(3), 10), local(days_ahead(3), 11)
+    assert host_client.post(move, {"starts_at": slot_value(first)}).status_code == 302
+    response = host_client.post(move, {"starts_at": slot_value(second)})
+    assert response.status_code == 429
+    tour.refresh_from_db()
+    assert tour.starts_at == first
+    assert host_client.post(move, {"cancel": "1"}).status_code == 302
+    tour.refresh_from_db()
+    assert tour.status == Tour.Status.CANCELLED
+
+
+def test_operators_read_tours_and_cannot_delete_one(client):
+    """A tour ends by a cancellation, which tells both parties; never a silent delete."""
+    tour = TourFactory()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert client.get(f"/admin/tours/tour/{tour.pk}/change/").status_code == 200
+    assert client.post(f"/admin/tours/tour/{tour.pk}/delete/", {"post": "yes"}).status_code == 403
+    bulk = {"action": "delete_selected", "_selected_action": [tour.pk], "post": "yes"}
+    client.post("/admin/tours/tour/", bulk)
+    assert Tour.objects.filter(pk=tour.pk, status=Tour.Status.BOOKED).exists()

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.services import host_enable
 from accounts.tests.factories import UserFactory
+from listings.models import Listing
 from listings.tests.factories import ListingFactory, NeighborhoodFactory
 from tours import services
 from tours.forms import slot_value
@@ -176,6 +177,42 @@ def test_the_guest_moves_and_cancels_on_the_tour_page(guest_client, listing):
     assert "was cancelled" in again.content.decode()
 
 
+def test_booking_and_moving_tours_is_rate_limited_and_cancelling_is_not(guest_client, listing):
+    """Each booking or move emails the host: one budget per member (20 an hour) keeps a tour
+    from being a way to fill a host's inbox. A cancellation frees the slot and is never held
+    back."""
+    post_tour(guest_client, listing, local(days_ahead(2), 10))
+    tour = Tour.objects.get()
+    move = url(listing, f"{tour.pk}/move/")
+    times = [local(days_ahead(3), 10), local(days_ahead(3), 11)]
+    for n in range(19):
+        response = guest_client.post(move, {"starts_at": slot_value(times[n % 2])})
+        assert response.status_code == 302, n
+    tour.refresh_from_db()
+    sequence, starts_at = tour.sequence, tour.starts_at
+    response = guest_client.post(move, {"starts_at": slot_value(local(days_ahead(4), 10))})
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert "Too many tour changes" in response.content.decode()
+    tour.refresh_from_db()
+    assert (tour.sequence, tour.starts_at) == (sequence, starts_at)
+    other = open_every_day(ListingFactory(title="Garage desks"))
+    assert post_tour(guest_client, other, local(days_ahead(5), 10)).status_code == 429
+    assert not Tour.objects.filter(listing=other).exists()
+    assert guest_client.post(url(listing, f"{tour.pk}/cancel/")).status_code == 302
+    tour.refresh_from_db()
+    assert tour.status == Tour.Status.CANCELLED
+
+
+def test_the_tour_rate_is_read_from_the_setting(guest_client, listing, settings):
+    settings.TOUR_CHANGE_RATE = "1/h"
+    assert post_tour(guest_client, listing, local(days_ahead(2), 10)).status_code == 302
+    tour = Tour.objects.get()
+    response = guest_client.post(
+        url(listing, f"{tour.pk}/move/"), {"starts_at": slot_value(local(days_ahead(3), 10))}
+    )
+    assert response.status_code == 429
+
+
 def test_after_the_tour_the_request_form_is_prefilled(guest_client, listing):
     tour = Tour.objects.create(
         listing=listing,
@@ -272,6 +309,26 @@ def test_forged_afternoon_plans_book_nothing(guest_client, three_spaces, plan):
         {"plan": plan, "desks": 1, "move_in": move_in().isoformat()},
     )
     assert response.status_code in (400, 404)
+    assert not Tour.objects.exists() and not TourAfternoon.objects.exists()
+
+
+def test_a_forged_plan_with_an_unpublished_space_tells_nothing_of_it(guest_client, three_spaces):
+    """A draft's id in a forged plan answers as an id no space has: its title, and whether it
+    exists, stay the host's."""
+    first, _, _ = three_spaces
+    draft = open_every_day(
+        ListingFactory(title="Secret stealth office", status=Listing.Status.DRAFT)
+    )
+    day = days_ahead(3)
+    answers = []
+    for pk in (draft.pk, 99_999_999):
+        plan = f"{first.pk}@{slot_value(local(day, 10))},{pk}@{slot_value(local(day, 12))}"
+        response = guest_client.post(
+            url(first, "afternoon/"), {"plan": plan, "desks": 1, "move_in": move_in().isoformat()}
+        )
+        assert "Secret stealth office" not in response.content.decode()
+        answers.append(response.status_code)
+    assert answers == [404, 404]
     assert not Tour.objects.exists() and not TourAfternoon.objects.exists()
 
 
