@@ -23,11 +23,9 @@ from .models import Invite
 private = cache_control(private=True, no_cache=True)
 
 # Each invite emails an address the admin typed. One budget per member for every invite
-# they send, whichever team it is for: plenty to bring a team in, too few to use teams to
-# mail strangers in bulk (docs/decisions/0235).
-# The budget is ``settings.TEAM_INVITE_RATE`` (django-ratelimit's "N/s|m|h|d") when set.
+# they send, whichever team it is for (``settings.TEAM_INVITE_RATE``): plenty to bring a
+# team in, too few to use teams to mail strangers in bulk (docs/decisions/0235).
 INVITE_RATE_GROUP = "teams-invite"
-INVITE_RATE_DEFAULT = "30/h"
 
 
 def _team_or_404(request, pk):
@@ -85,7 +83,7 @@ def team_detail(request, pk):
 @require_POST
 def team_invite(request, pk):
     team = _team_or_404(request, pk)  # a forged id stays a 404 and is not counted
-    rate = getattr(settings, "TEAM_INVITE_RATE", INVITE_RATE_DEFAULT)
+    rate = settings.TEAM_INVITE_RATE
     wait = seconds_to_wait(request, group=INVITE_RATE_GROUP, key="user", rate=rate)
     if wait:
         return rate_limited_response(request, wait, template="teams/rate_limited.html")

@@ -17,8 +17,8 @@ from listings.models import Listing
 
 from . import selectors, services
 from .forms import MoveForm
+from .limits import over_rate
 from .models import Tour, TourDayOff, TourHours
-from .views import over_rate
 
 
 class _OwnListingsMixin:

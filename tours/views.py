@@ -1,6 +1,5 @@
 import datetime
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,11 +9,11 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from accounts.throttle import rate_limited_response, seconds_to_wait
 from listings.models import Listing
 
 from . import selectors, services
 from .forms import AfternoonBookForm, AfternoonForm, MoveForm, TourForm, plan_value, slot_value
+from .limits import over_rate
 from .models import TourHours
 from .slots import HORIZON_DAYS
 
@@ -22,11 +21,6 @@ from .slots import HORIZON_DAYS
 private = cache_control(private=True, no_cache=True)
 DAYS_SHOWN = 14
 AFTERNOON_CHOICES = 60
-# Booking or moving a tour emails the host an invitation. One budget per member for those
-# POSTs, here and on the planner: plenty to plan a week of viewings, too few to fill a host's
-# inbox by moving a tour back and forth. A cancellation is never held back (decision 0236).
-RATE_GROUP = "tours-change"
-RATE_DEFAULT = "20/h"
 
 
 def _listing_or_404(city, slug):
@@ -45,18 +39,6 @@ def _tour_or_404(request, city, slug, pk):
         listing__city__slug=city,
         listing__slug=slug,
     )
-
-
-def over_rate(request):
-    """Count a POST that books or moves a tour against the member's budget
-    (``settings.TOUR_CHANGE_RATE`` when set), here and in host admin's move page; over it,
-    the 429 page that says when to try again, and the view changes nothing. None while
-    within it. Called once the space or tour is found: a forged id stays a 404."""
-    rate = getattr(settings, "TOUR_CHANGE_RATE", RATE_DEFAULT)
-    wait = seconds_to_wait(request, group=RATE_GROUP, key="user", rate=rate)
-    if not wait:
-        return None
-    return rate_limited_response(request, wait, template="tours/rate_limited.html")
 
 
 def _from_day(request) -> datetime.date:

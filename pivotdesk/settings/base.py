@@ -287,6 +287,10 @@ ACCOUNT_RATE_PER_EMAIL = env.str("ACCOUNT_RATE_PER_EMAIL", default="5/h")
 # Questions to hosts and replies in their conversations: messages per member, asks and
 # replies counted together ("N/s|m|h|d"); over it the answer is 429 with Retry-After.
 QUESTIONS_RATE = env.str("QUESTIONS_RATE", default="20/h")
+# Per member: team invites (each emails an address typed in; decision 0235) and tour
+# bookings and moves (each emails the host; a cancellation is never held back; 0236).
+TEAM_INVITE_RATE = env.str("TEAM_INVITE_RATE", default="30/h")
+TOUR_CHANGE_RATE = env.str("TOUR_CHANGE_RATE", default="20/h")
 # A rate the cache cannot count (Redis down) lets the request through (decision 0190).
 RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
 SIGNIN_LINK_MAX_AGE = env.int("SIGNIN_LINK_MAX_AGE", default=3 * 24 * 3600)
