@@ -64,3 +64,20 @@ def run_jobs(transactional_db):
                 signal.signal(sig, handler)
 
     return run
+
+
+@pytest.fixture
+def operator(db):
+    """A PivotDesk operator (``User.is_operator``: active, staff and superuser). A fixed name:
+    a Faker name could match what a test searches for."""
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(
+        email="ops@pivotdesk.test", name="Ops Desk", is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def operator_client(client, operator):
+    client.force_login(operator)
+    return client

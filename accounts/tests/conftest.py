@@ -31,14 +31,6 @@ def guest(db):
 
 
 @pytest.fixture
-def operator(db):
-    # A fixed name: a Faker name could contain "ben" and match the autocomplete test.
-    return UserFactory(
-        email="ops@pivotdesk.test", name="Ops Desk", is_staff=True, is_superuser=True
-    )
-
-
-@pytest.fixture
 def hood(db):
     return NeighborhoodFactory()
 

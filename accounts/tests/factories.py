@@ -23,3 +23,11 @@ class UserFactory(factory.django.DjangoModelFactory):
 class HostFactory(UserFactory):
     is_host = True
     is_staff = True
+
+
+# A superuser flag that is not an operator (``User.is_operator``): every operator-only rule
+# refuses both. ``parametrize("flags", NOT_OPERATORS.values(), ids=list(NOT_OPERATORS))``.
+NOT_OPERATORS = {
+    "deactivated-operator": {"is_superuser": True, "is_staff": True, "is_active": False},
+    "superuser-flag-without-staff": {"is_superuser": True, "is_staff": False},
+}

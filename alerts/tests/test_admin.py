@@ -2,21 +2,12 @@
 services keep their limits and the alert job its record)."""
 
 import pytest
-from django.test import Client
 
-from accounts.tests.factories import UserFactory
 from alerts.models import Alert, SavedSearch
 
 from .factories import SavedSearchFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def operator_client():
-    client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 def test_operators_read_saved_searches_and_alerts(operator_client):

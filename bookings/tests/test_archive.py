@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import host_enable
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import NOT_OPERATORS, UserFactory
 from bookings import services
 from bookings.models import Booking
 from listings.models import Listing
@@ -114,14 +114,7 @@ def test_only_the_host_withdraws_and_a_form_cannot_archive_past_the_bookings(liv
     assert listing_update(listing=quiet, data={"status": "archived"}).status == "archived"
 
 
-@pytest.mark.parametrize(
-    "flags",
-    [
-        {"is_superuser": True, "is_staff": True, "is_active": False},
-        {"is_superuser": True, "is_staff": False},
-    ],
-    ids=["deactivated-operator", "superuser-flag-without-staff"],
-)
+@pytest.mark.parametrize("flags", NOT_OPERATORS.values(), ids=list(NOT_OPERATORS))
 def test_only_an_operator_withdraws_someone_elses_space(lived_in, flags):
     # An operator (``User.is_operator``) may archive any space; a superuser flag alone may not.
     listing, waiting, staying = lived_in

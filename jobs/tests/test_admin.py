@@ -13,12 +13,6 @@ from .test_services import poisoned_job
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def operator_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
-
-
 def test_a_job_that_gave_up_shows_in_admin_with_its_error_and_can_be_retried(
     operator_client, settings, run_jobs
 ):

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import NOT_OPERATORS, UserFactory
 from payments.collect import booking_collect
 from payments.emails import payment_email_send
 from payments.models import Charge, Customer, DepositSettlement
@@ -234,14 +234,7 @@ def test_a_superuser_flag_without_staff_opens_only_its_own_invoices(client, paid
     assert client.get(paid.get_absolute_url()).status_code == 200
 
 
-@pytest.mark.parametrize(
-    "flags",
-    [
-        {"is_superuser": True, "is_staff": True, "is_active": False},
-        {"is_superuser": True, "is_staff": False},
-    ],
-    ids=["deactivated-operator", "superuser-flag-without-staff"],
-)
+@pytest.mark.parametrize("flags", NOT_OPERATORS.values(), ids=list(NOT_OPERATORS))
 def test_only_operators_see_every_charge(paid, flags):
     assert not charges_visible_to(user=UserFactory(**flags)).exists()
     operator = UserFactory(is_superuser=True, is_staff=True)

@@ -2,21 +2,12 @@
 (decision 0135), and its members change through the site's services."""
 
 import pytest
-from django.test import Client
 
-from accounts.tests.factories import UserFactory
 from teams.models import Membership, Team
 
 from .factories import TeamFactory, add_member
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def operator_client():
-    client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 def test_operators_see_a_team_with_its_members(operator_client):

@@ -10,7 +10,6 @@ from django.test import Client
 
 from accounts.models import User
 from accounts.services import host_enable
-from accounts.tests.factories import UserFactory
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
 from listings.models import City, Listing
@@ -22,11 +21,6 @@ NOTHING_SELECTED = "Items must be selected in order to perform actions on them."
 @pytest.fixture
 def host(world):
     return host_enable(user=world["host_a"])
-
-
-@pytest.fixture
-def operator(db):
-    return UserFactory(is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
