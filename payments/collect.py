@@ -333,11 +333,14 @@ def charge_record_needs_authentication(
     payment_emails_enqueue(emails)
 
 
-def charge_intent_check(charge: Charge, *, now: datetime.datetime) -> None:
+def charge_intent_check(
+    charge: Charge, *, client: stripe.StripeClient, now: datetime.datetime
+) -> None:
     """A charge waiting for the guest's bank: ask Stripe how its PaymentIntent stands and
-    record a success (the webhook may have been lost). Caller holds the row lock. Raises
+    record a success (the webhook may have been lost). Caller holds the row lock and gives
+    the client (a web request's or a job's, ``payments.stripe_api``). Raises
     ``stripe.StripeError`` when Stripe cannot be read."""
-    intent = stripe_client().v1.payment_intents.retrieve(charge.payment_intent_id)
+    intent = client.v1.payment_intents.retrieve(charge.payment_intent_id)
     metadata = intent.to_dict().get("metadata") or {}
     if (
         intent.status == "succeeded"
@@ -373,7 +376,7 @@ def charge_attempt(*, charge_id: int, now: datetime.datetime | None = None) -> C
             return None
         if charge.needs_authentication:
             try:
-                charge_intent_check(charge, now=now)
+                charge_intent_check(charge, client=stripe_client(), now=now)
             except stripe.StripeError as exc:
                 logger.warning("Charge %s: Stripe did not answer: %s", charge.pk, exc)
             return charge

@@ -1,8 +1,12 @@
-"""golive's payment rows: rent is charged with these keys, and Stripe's events reach us."""
+"""golive's payment rows: rent is charged with these keys, Stripe's events reach us, and no
+web request waits on Stripe until the router gives up on it."""
 
 from django.conf import settings
 
+from pivotdesk.management.commands.golive import ROUTER_TIMEOUT_S
 from pivotdesk.readiness import BLOCKER, OK, Row
+
+from .stripe_api import REQUEST_CALLS_MAX, request_call_limits, request_worst_case_s
 
 
 def check_stripe_keys() -> Row:
@@ -27,5 +31,27 @@ def check_stripe_webhook() -> Row:
     return Row("Stripe webhook", OK, "signing secret set")
 
 
+def check_stripe_request_budget() -> Row:
+    """A web request's worst wait on a Stripe that does not answer (``stripe_api``) must end
+    before the router's 30 s; a budget of nothing leaves no time for any call."""
+    budget = settings.STRIPE_REQUEST_BUDGET_S
+    if budget <= 0:
+        return Row("Stripe in a request", BLOCKER, f"STRIPE_REQUEST_BUDGET_S={budget}: set 20")
+    timeout, retries = request_call_limits()
+    worst = request_worst_case_s()
+    detail = (
+        f"{worst:.1f} s at worst: {REQUEST_CALLS_MAX} calls, each {timeout:.1f} s to connect "
+        f"and {timeout:.1f} s to answer, {retries} retries"
+    )
+    if worst >= ROUTER_TIMEOUT_S:
+        return Row(
+            "Stripe in a request",
+            BLOCKER,
+            f"{detail}: the router ends a request at {ROUTER_TIMEOUT_S} s; "
+            "lower STRIPE_REQUEST_BUDGET_S (default 20)",
+        )
+    return Row("Stripe in a request", OK, detail)
+
+
 def golive_rows() -> list[Row]:
-    return [check_stripe_keys(), check_stripe_webhook()]
+    return [check_stripe_keys(), check_stripe_webhook(), check_stripe_request_budget()]

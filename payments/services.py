@@ -2,7 +2,9 @@
 receivers of bookings' signals, releasing a booking after unpaid rent, settling deposits,
 webhooks. What calls Stripe to collect, refund or delete a customer runs in the worker
 (payments.collect through payments.tasks): a user's request or a bookings transaction only
-enqueues a job, which exists if and only if the write commits.
+enqueues a job, which exists if and only if the write commits. The Stripe calls made here
+run in a web request (the card and pay pages, the webhook) and use
+``stripe_request_client()``: together they wait at most ``STRIPE_REQUEST_BUDGET_S``.
 """
 
 import datetime
@@ -37,7 +39,7 @@ from .models import (
 )
 from .rules import dollars_to_cents
 from .selectors import booking_rent_refundable_cents
-from .stripe_api import configured, stripe_client
+from .stripe_api import configured, stripe_request_client
 from .tasks import (
     payments_booking_collect,
     payments_booking_refund,
@@ -66,7 +68,7 @@ def customer_for(*, user: User) -> Customer:
     existing = Customer.objects.filter(user=user).first()
     if existing is not None:
         return existing
-    made = stripe_client().v1.customers.create(
+    made = stripe_request_client().v1.customers.create(
         params={"email": user.email, "metadata": {"user_id": str(user.pk)}},
         options={"idempotency_key": f"customer-{user.pk}"},
     )
@@ -82,7 +84,7 @@ def card_setup_start(*, user: User) -> str:
     Stripe.js (Elements). Raises ValidationError when Stripe cannot be reached."""
     try:
         customer = customer_for(user=user)
-        intent = stripe_client().v1.setup_intents.create(
+        intent = stripe_request_client().v1.setup_intents.create(
             params={"customer": customer.stripe_id, "usage": "off_session"}
         )
     except stripe.StripeError as exc:
@@ -97,7 +99,7 @@ def card_setup_finish(*, user: User, setup_intent_id: str) -> Customer:
     customer = Customer.objects.filter(user=user).first()
     if customer is None or not setup_intent_id.startswith("seti_"):
         raise ValidationError(CARD_NOT_YOURS)
-    client = stripe_client()
+    client = stripe_request_client()
     try:
         intent = client.v1.setup_intents.retrieve(setup_intent_id)
         if intent.customer != customer.stripe_id:
@@ -181,7 +183,7 @@ def charge_authentication_start(*, user: User, charge: Charge) -> tuple[Charge, 
     if not charge.needs_authentication:
         return charge, "", ""
     try:
-        intent = stripe_client().v1.payment_intents.retrieve(charge.payment_intent_id)
+        intent = stripe_request_client().v1.payment_intents.retrieve(charge.payment_intent_id)
     except stripe.StripeError as exc:
         raise ValidationError(STRIPE_UNREACHABLE) from exc
     if intent.status in ("succeeded", "processing"):
@@ -205,7 +207,7 @@ def charge_authentication_finish(*, user: User, charge: Charge) -> Charge:
         if locked is None:
             return Charge.objects.get(pk=charge.pk)
         try:
-            charge_intent_check(locked, now=timezone.now())
+            charge_intent_check(locked, client=stripe_request_client(), now=timezone.now())
         except stripe.StripeError as exc:
             raise ValidationError(STRIPE_UNREACHABLE) from exc
         return locked
@@ -388,7 +390,7 @@ def refund_outside_record(*, payment_intent_id: str) -> str:
     charge = Charge.objects.select_for_update().filter(payment_intent_id=payment_intent_id).first()
     if charge is None:
         return "no matching charge"
-    refunds = stripe_client().v1.refunds.list(
+    refunds = stripe_request_client().v1.refunds.list(
         params={"payment_intent": payment_intent_id, "limit": 100}
     )
     listed = [r.to_dict() for r in refunds.data]

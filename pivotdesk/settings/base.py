@@ -433,4 +433,7 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 STRIPE_TIMEOUT_S = env.float("STRIPE_TIMEOUT_S", default=10)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# The longest a web request may wait on Stripe, all its calls counted (the router ends it at
+# 30 s): its calls get fewer retries and a shorter timeout to fit (payments.stripe_api).
+STRIPE_REQUEST_BUDGET_S = env.float("STRIPE_REQUEST_BUDGET_S", default=20)
 PLATFORM_FEE_PERCENT = env.int("PLATFORM_FEE_PERCENT", default=10)

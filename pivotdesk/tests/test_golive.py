@@ -43,6 +43,7 @@ ROW = re.compile(r"^(?P<check>\S.*?)\s{2,}(?P<status>ok|WARNING|BLOCKER)\s+(?P<d
 ALL_CHECKS = {
     "Stripe keys",
     "Stripe webhook",
+    "Stripe in a request",
     "CDN",
     "trusted proxies",
     "worker",
@@ -321,6 +322,10 @@ IN_PROCESS_BLOCKERS = {
     "stripe-test-keys": (_set(STRIPE_SECRET_KEY="sk_test_golive"), "Stripe keys"),
     "stripe-fake-server": (_set(STRIPE_API_BASE="http://127.0.0.1:8420"), "Stripe keys"),
     "stripe-webhook-secret-unset": (_set(STRIPE_WEBHOOK_SECRET=""), "Stripe webhook"),
+    "stripe-request-budget-at-router-limit": (
+        _set(STRIPE_REQUEST_BUDGET_S=30),
+        "Stripe in a request",
+    ),
     "sentry-dsn-invalid": (_set(SENTRY_DSN="not-a-dsn"), "Sentry"),
     "one-worker": (_env(WEB_CONCURRENCY="1"), "workers"),
     # gunicorn.conf.py reads WEB_CONCURRENCY too, and cannot load: gunicorn would not start.
