@@ -3,8 +3,7 @@ web request waits on Stripe until the router gives up on it."""
 
 from django.conf import settings
 
-from pivotdesk.management.commands.golive import ROUTER_TIMEOUT_S
-from pivotdesk.readiness import BLOCKER, OK, Row
+from pivotdesk.readiness import BLOCKER, OK, ROUTER_TIMEOUT_S, Row
 
 from .stripe_api import REQUEST_CALLS_MAX, request_call_limits, request_worst_case_s
 

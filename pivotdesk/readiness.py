@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.module_loading import module_has_submodule
 
 OK, WARNING, BLOCKER = "ok", "WARNING", "BLOCKER"
+# The platform router answers H12 after this, whatever the app does.
+ROUTER_TIMEOUT_S = 30
 
 
 class Row(NamedTuple):

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core import checks
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
@@ -15,9 +16,8 @@ from django.http.request import validate_host
 from sentry_sdk.utils import BadDsn, Dsn
 
 from pivotdesk.health import cache_ok
-from pivotdesk.readiness import BLOCKER, OK, WARNING, Row, app_rows, short
+from pivotdesk.readiness import BLOCKER, OK, ROUTER_TIMEOUT_S, WARNING, Row, app_rows, short
 
-ROUTER_TIMEOUT_S = 30  # the platform router answers H12 after this, whatever the app does
 DEV_SECRET_KEY = "django-insecure-local-development-only-never-in-production"
 SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY_MIN_DISTINCT = 10
@@ -213,6 +213,19 @@ def check_statement_timeout() -> Row:
     return Row("statement timeout", OK, f"{ms} ms")
 
 
+def check_django() -> Row:
+    """Django's system checks, deployment ones included: an error blocks. Run here, not
+    before the command, so a check that needs an unreachable database is a row, not a crash."""
+    try:
+        found = checks.run_checks(include_deployment_checks=True)
+    except Exception as exc:
+        return Row("Django checks", BLOCKER, f"could not run: {short(exc)}")
+    found = [m for m in found if not m.is_silenced()]
+    if errors := [m for m in found if m.is_serious()]:
+        return Row("Django checks", BLOCKER, "; ".join(f"{m.id}: {m.msg}" for m in errors))
+    return Row("Django checks", OK, f"no errors ({len(found)} warnings)")
+
+
 def check_beta_gate() -> Row:
     if settings.BASIC_AUTH:
         return Row("beta gate", WARNING, f"on (BASIC_AUTH): {GATE_WARNING}")
@@ -221,6 +234,7 @@ def check_beta_gate() -> Row:
 
 class Command(BaseCommand):
     help = "Print a go-live readiness table; exit 1 if anything blocks going live."
+    requires_system_checks = []  # check_django runs them as a row of the table
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -233,7 +247,7 @@ class Command(BaseCommand):
         rows = [check_debug(), check_secret_key(), check_allowed_hosts(), check_https()]
         rows.append(check_site_url())
         rows += [check_database(), check_statement_timeout(), check_cache(), check_media()]
-        rows.append(check_sentry())
+        rows += [check_sentry(), check_django()]
         try:
             conf = load_gunicorn_config(Path(gunicorn_config))
         except Exception as exc:
