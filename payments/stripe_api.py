@@ -13,7 +13,8 @@ to a ceiling of 5 s, and ``RETRY_SLEEP_MAX_S`` counts every sleep at that ceilin
   ``STRIPE_REQUEST_BUDGET_S``, well below the router's 30 s (decision 0245).
 
 Not bounded here: a Stripe that trickles its answer byte by byte (each read waits anew) and
-the address lookup; gunicorn's timeout ends such a request.
+the address lookup: the router ends such a request at 30 s (gunicorn's ``gthread`` worker
+ends no single slow request).
 """
 
 import stripe
