@@ -8,21 +8,17 @@ test holds the listing's row lock while the two tabs start, one after the other,
 go once both wait on a lock; Postgres then serves the listing's waiters in arrival order.
 """
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
 
 from accounts.models import User
 from accounts.services import ACCOUNT_CLOSED, user_close
 from accounts.tests.factories import UserFactory
 from bookings.models import Booking
 from bookings.services import booking_request
-from listings.models import Listing
 from listings.tests.factories import ListingFactory
 from teams.tests.factories import TeamFactory, add_member
-from tests.locks import until_sessions_wait
+from tests.locks import race_behind
 from tours.models import Tour
 from tours.services import tour_book
 from tours.tests.factories import open_every_day
@@ -30,40 +26,6 @@ from tours.tests.helpers import days_ahead, local, move_in
 from waitlist.tests.factories import WaitlistEntryFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(*, listing: Listing, first, second) -> dict:
-    """Run ``first`` then ``second`` in their own threads while this test holds
-    ``listing``'s row lock; release it once both wait. Returns each call's outcome (its
-    result or the exception it raised), by name."""
-    outcomes = {}
-
-    def run(name, call):
-        try:
-            outcomes[name] = call()
-        except Exception as exc:  # a ValidationError is an answer; anything else fails
-            outcomes[name] = exc
-        finally:
-            connection.close()
-
-    threads = []
-    with transaction.atomic():
-        Listing.objects.select_for_update().get(pk=listing.pk)
-        for waiting, (name, call) in enumerate((first, second), start=1):
-            thread = threading.Thread(target=run, args=(name, call))
-            thread.start()
-            threads.append(thread)
-            until_sessions_wait(waiting)
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a tab hung"
-    unexpected = {
-        name: o
-        for name, o in outcomes.items()
-        if isinstance(o, Exception) and not isinstance(o, ValidationError)
-    }
-    assert unexpected == {}  # a deadlock shows here: OperationalError "deadlock detected"
-    return outcomes
 
 
 @pytest.fixture
@@ -108,7 +70,7 @@ def _closed(member) -> bool:
 
 def test_a_tour_booked_first_refuses_the_close_that_follows(postgres_only, member_in_a_line):
     member, listing = member_in_a_line
-    outcomes = _race(listing=listing, first=_tour(member, listing), second=_close(member))
+    outcomes = race_behind(listing, [_tour(member, listing), _close(member)])
     assert isinstance(outcomes["tour"], Tour)
     assert isinstance(outcomes["close"], ValidationError)
     assert any(listing.title in m for m in outcomes["close"].messages)
@@ -117,7 +79,7 @@ def test_a_tour_booked_first_refuses_the_close_that_follows(postgres_only, membe
 
 def test_a_close_first_refuses_the_tour_that_follows(postgres_only, member_in_a_line):
     member, listing = member_in_a_line
-    outcomes = _race(listing=listing, first=_close(member), second=_tour(member, listing))
+    outcomes = race_behind(listing, [_close(member), _tour(member, listing)])
     assert _closed(member)
     assert outcomes["tour"].messages == [ACCOUNT_CLOSED]
     assert not Tour.objects.filter(guest_id=member.pk).exists()
@@ -125,7 +87,7 @@ def test_a_close_first_refuses_the_tour_that_follows(postgres_only, member_in_a_
 
 def test_a_request_made_first_refuses_the_close_that_follows(postgres_only, member_in_a_line):
     member, listing = member_in_a_line
-    outcomes = _race(listing=listing, first=_request(member, listing), second=_close(member))
+    outcomes = race_behind(listing, [_request(member, listing), _close(member)])
     assert isinstance(outcomes["request"], Booking) and outcomes["request"].is_pending
     assert isinstance(outcomes["close"], ValidationError)
     assert not _closed(member)
@@ -133,7 +95,7 @@ def test_a_request_made_first_refuses_the_close_that_follows(postgres_only, memb
 
 def test_a_close_first_refuses_the_request_that_follows(postgres_only, member_in_a_line):
     member, listing = member_in_a_line
-    outcomes = _race(listing=listing, first=_close(member), second=_request(member, listing))
+    outcomes = race_behind(listing, [_close(member), _request(member, listing)])
     assert _closed(member)
     assert outcomes["request"].messages == [ACCOUNT_CLOSED]
     assert not Booking.objects.filter(guest_id=member.pk).exists()
@@ -150,11 +112,7 @@ def test_a_close_leaving_a_team_and_a_line_waits_for_a_team_request_at_that_list
     team = TeamFactory()
     add_member(team, member)
     teammate = add_member(team).user
-    outcomes = _race(
-        listing=listing,
-        first=_request(teammate, listing, team),
-        second=_close(member),
-    )
+    outcomes = race_behind(listing, [_request(teammate, listing, team), _close(member)])
     assert isinstance(outcomes["request"], Booking)
     assert outcomes["request"].team_id == team.pk
     assert _closed(member)

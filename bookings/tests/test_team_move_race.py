@@ -7,52 +7,18 @@ Postgres only, in real transactions. The order is forced: the test holds the tea
 lock while the two start, one after the other, and lets go once both wait on it.
 """
 
-import threading
-
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
 
 from accounts.tests.factories import UserFactory
 from bookings.models import Booking
 from bookings.services import MOVE_TEAM_CLOSED, booking_move_to_team
-from teams.models import Team
 from teams.services import team_close
 from teams.tests.factories import TeamFactory, add_member
-from tests.locks import until_sessions_wait
+from tests.locks import race_behind
 
 from .factories import BookingFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(*, team: Team, calls) -> dict:
-    """Start each call in its own thread, in order, while this test holds ``team``'s row
-    lock; let go once all wait. Each call's result or exception, by name."""
-    outcomes = {}
-
-    def run(name, call):
-        try:
-            outcomes[name] = call()
-        except Exception as exc:
-            outcomes[name] = exc
-        finally:
-            connection.close()
-
-    threads = []
-    with transaction.atomic():
-        Team.objects.select_for_update().get(pk=team.pk)
-        for waiting, (name, call) in enumerate(calls, start=1):
-            thread = threading.Thread(target=run, args=(name, call))
-            thread.start()
-            threads.append(thread)
-            until_sessions_wait(waiting)
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a call hung"
-    unexpected = [o for o in outcomes.values() if isinstance(o, Exception)]
-    assert all(isinstance(o, ValidationError) for o in unexpected)  # no deadlock
-    return outcomes
 
 
 @pytest.fixture
@@ -73,7 +39,7 @@ def _close(team, admin):
 
 def test_a_move_first_keeps_the_team_open(postgres_only, maker_and_team):
     booking, team, admin = maker_and_team
-    outcomes = _race(team=team, calls=[_move(booking, team), _close(team, admin)])
+    outcomes = race_behind(team, [_move(booking, team), _close(team, admin)])
     assert isinstance(outcomes["move"], Booking)
     assert outcomes["close"].code == "bookings"
     team.refresh_from_db()
@@ -83,7 +49,7 @@ def test_a_move_first_keeps_the_team_open(postgres_only, maker_and_team):
 
 def test_a_close_first_refuses_the_move(postgres_only, maker_and_team):
     booking, team, admin = maker_and_team
-    outcomes = _race(team=team, calls=[_close(team, admin), _move(booking, team)])
+    outcomes = race_behind(team, [_close(team, admin), _move(booking, team)])
     assert outcomes["move"].messages == [MOVE_TEAM_CLOSED.format(team="Rocket Crew")]
     team.refresh_from_db()
     booking.refresh_from_db()
