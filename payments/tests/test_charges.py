@@ -27,7 +27,7 @@ from payments.rules import period_rent_cents
 from payments.selectors import booking_payment_state
 from payments.services import RELEASE_NOTE, booking_release_unpaid, deposit_settle
 
-from .helpers import running_booking, save_card
+from .helpers import approved_and_paid, running_booking, save_card
 from .localstripe import CARD_DECLINED_ON_CHARGE, SECRET_KEY
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,17 +39,6 @@ def stripe_charges(localstripe, customer_id):
         for c in localstripe.get("/v1/charges", customer=customer_id, limit=100)["data"]
         if c["status"] == "succeeded"
     ]
-
-
-def approved_and_paid(localstripe, run_jobs) -> Booking:
-    """A booking of one desk for two months, starting later, with a one-month deposit:
-    approved, its first month and deposit paid with a saved card ($700 in all)."""
-    listing = ListingFactory(deposit_months=1)
-    booking = BookingFactory(listing=listing, desks=1, months=2)
-    save_card(localstripe, booking.guest)
-    booking_approve(booking=booking, host=listing.host)
-    run_jobs()
-    return booking
 
 
 def test_approval_charges_first_month_and_deposit_after_commit(localstripe, run_jobs):

@@ -12,15 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.services import booking_approve, booking_cancel
-from bookings.tests.factories import BookingFactory
-from listings.tests.factories import ListingFactory
+from bookings.services import booking_cancel
 from payments.collect import booking_collect, charge_refund_record
 from payments.models import Charge
 from payments.rules import refund_part, refund_split
 from payments.selectors import host_statement
 
-from .helpers import running_booking, save_card
+from .helpers import approved_and_paid, running_booking, save_card
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,11 +39,8 @@ def statement(client, month: datetime.date):
 
 def test_a_refund_shows_in_its_own_month_as_a_negative_line(client, localstripe, run_jobs):
     # $350 a month, one month's deposit: the first charge is $350 rent (fee $35) + $350.
-    listing = ListingFactory(deposit_months=1)
-    booking = BookingFactory(listing=listing, desks=1, months=2)
-    save_card(localstripe, booking.guest)
-    booking_approve(booking=booking, host=listing.host)
-    run_jobs()
+    booking = approved_and_paid(localstripe, run_jobs)
+    listing = booking.listing
     charge = Charge.objects.get(booking=booking)
     # It was paid last month (the arrangement: the refund comes a month after payment).
     this_month = timezone.localdate().replace(day=1)

@@ -13,13 +13,11 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from bookings.models import Booking, add_months
-from bookings.services import END_REFUND_TOO_MUCH, booking_approve, booking_end_by_operator
-from bookings.tests.factories import BookingFactory
-from listings.tests.factories import ListingFactory
+from bookings.services import END_REFUND_TOO_MUCH, booking_end_by_operator
 from payments.collect import booking_collect, charge_rent
 from payments.models import Charge, DepositSettlement
 
-from .helpers import running_booking, save_card
+from .helpers import approved_and_paid, running_booking, save_card
 from .test_refund_webhook import dashboard_refund, refund_emails, refund_event
 from .test_webhooks import post, sign
 
@@ -54,11 +52,7 @@ def two_months_paid(localstripe):
 
 
 def test_before_the_start_everything_paid_goes_back(localstripe, run_jobs):
-    listing = ListingFactory(deposit_months=1)
-    booking = BookingFactory(listing=listing, desks=1, months=2)
-    save_card(localstripe, booking.guest)
-    booking_approve(booking=booking, host=listing.host)
-    run_jobs()
+    booking = approved_and_paid(localstripe, run_jobs)
     charge = Charge.objects.get(booking=booking)
     assert charge.status == Charge.Status.PAID
 
